@@ -1,0 +1,52 @@
+/**
+ * The single-table layout (DESIGN.md, Data). One table, keys `pk`/`sk`, one GSI `gsi1` for listing.
+ *
+ * | item   | pk                    | sk                  | gsi1pk              | gsi1sk                  |
+ * |--------|-----------------------|---------------------|---------------------|-------------------------|
+ * | client | `CLIENT#<clientId>`   | `CLIENT`            | `CLIENTS`           | `<createdAt>#<clientId>`|
+ * | secret | `CLIENT#<clientId>`   | `SECRET#<secretId>` |                     |                         |
+ * | rule   | `CLIENT#<clientId>`   | `RULE#<audience>`   | `RULES#<audience>`  | `CLIENT#<clientId>`     |
+ * | api    | `API#<identifier>`    | `API`               | `APIS`              | `<createdAt>#<identifier>` |
+ * | audit  | `AUDIT`               | `<at>#<eventId>`    |                     |                         |
+ *
+ * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
+ * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. `ttl` (epoch
+ * seconds) expires audit items where the stage says so. Every mutable item carries `version`.
+ */
+
+export const ATTR = {
+  pk: 'pk',
+  sk: 'sk',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+  ttl: 'ttl',
+  type: 'type',
+  version: 'version',
+} as const;
+
+export const GSI1 = 'gsi1';
+
+export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit';
+
+export const keys = {
+  clientPk: (clientId: string) => `CLIENT#${clientId}`,
+  clientSk: 'CLIENT',
+  secretSk: (secretId: string) => `SECRET#${secretId}`,
+  ruleSk: (audience: string) => `RULE#${audience}`,
+  apiPk: (identifier: string) => `API#${identifier}`,
+  apiSk: 'API',
+  auditPk: 'AUDIT',
+  auditSk: (at: string, eventId: string) => `${at}#${eventId}`,
+  clientsIndexPk: 'CLIENTS',
+  apisIndexPk: 'APIS',
+  rulesIndexPk: (audience: string) => `RULES#${audience}`,
+  createdIndexSk: (createdAt: string, id: string) => `${createdAt}#${id}`,
+} as const;
+
+/** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */
+export const tableSchema = {
+  partitionKey: ATTR.pk,
+  sortKey: ATTR.sk,
+  gsi1: { name: GSI1, partitionKey: ATTR.gsi1pk, sortKey: ATTR.gsi1sk },
+  ttlAttribute: ATTR.ttl,
+} as const;

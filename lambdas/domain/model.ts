@@ -1,0 +1,80 @@
+/**
+ * The data the token endpoint works on. Timestamps are ISO 8601 strings (UTC) as stored; TTLs are
+ * seconds.
+ */
+
+/** RFC 6749 §2.3 client authentication methods we support (RFC 7591 §2 names). */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+];
+
+/** Grant types a client may be registered for. */
+export type GrantType = 'client_credentials';
+
+export const GRANT_TYPES: readonly GrantType[] = ['client_credentials'];
+
+export type ClientStatus = 'enabled' | 'disabled';
+
+/** JSON values allowed in static claims and metadata. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A registered OAuth client (RFC 6749 §2). */
+export interface Client {
+  clientId: string;
+  name: string;
+  description?: string;
+  status: ClientStatus;
+  grantTypes: GrantType[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Access-token lifetime for this client, seconds; the stage default when absent. */
+  accessTokenTtl?: number;
+  /** True for a partner outside the organisation. */
+  external?: boolean;
+  metadata?: Record<string, JsonValue>;
+  createdAt: string;
+  updatedAt: string;
+  /** Optimistic-locking version, incremented on every change. */
+  version: number;
+}
+
+/** A client secret as stored: only its peppered HMAC, never the value. */
+export interface ClientSecret {
+  secretId: string;
+  /** base64url HMAC-SHA-256(pepper, secret). */
+  hash: string;
+  createdAt: string;
+  expiresAt?: string;
+  lastUsedAt?: string;
+}
+
+/** A rule: lets one client obtain scopes on one API (audience), optionally with static claims. */
+export interface Rule {
+  audience: string;
+  scopes: string[];
+  /** Static claims added to tokens issued under this rule (reserved JWT claims are never overridden). */
+  claims?: Record<string, JsonValue>;
+  /** Snapshot of the API's access-token TTL, kept in step by the admin API (so the token path reads one partition). */
+  apiAccessTokenTtl?: number;
+  createdAt: string;
+}
+
+/** An API (resource server) that tokens are issued for; `identifier` is the `aud` claim. */
+export interface Api {
+  identifier: string;
+  name: string;
+  scopes: { value: string; description?: string }[];
+  accessTokenTtl?: number;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What one strongly consistent read of a client's item collection returns. */
+export interface ClientBundle {
+  client: Client;
+  secrets: ClientSecret[];
+  rules: Rule[];
+}

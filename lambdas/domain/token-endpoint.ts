@@ -1,0 +1,125 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): parses the request, authenticates the client with one store
+ * read, runs the grant and writes the RFC 6749 §5.1 / §5.2 response. Every response carries
+ * `Cache-Control: no-store` and `Pragma: no-cache`.
+ */
+import { authenticateClient } from './client-authentication';
+import { ClientCredentialsGrant } from './client-credentials-grant';
+import type { ClientCredentialsGrantDeps, TokenResponseBody } from './client-credentials-grant';
+import {
+  DependencyUnavailableError,
+  InvalidClientError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnsupportedGrantTypeError,
+} from './errors';
+import type { HttpRequest, HttpResponse } from './http';
+import { NO_STORE_HEADERS } from './http';
+import type { Logger, SecretHasher } from './ports';
+import { parseTokenRequest } from './token-request';
+
+/** What happened to one token request, for metrics (never carries secrets or tokens). */
+export type TokenOutcome =
+  | { outcome: 'issued'; clientId: string; audience: string; secretId: string }
+  | { outcome: 'denied'; error: string; reason?: string; clientId?: string };
+
+export interface TokenEndpointDeps extends ClientCredentialsGrantDeps {
+  hasher: SecretHasher;
+  logger: Logger;
+  /** Called once per request with its outcome (metrics, secret last-use tracking). */
+  observe?: (outcome: TokenOutcome) => void;
+}
+
+/** RFC 6749 §5.1: JSON with UTF-8. */
+const JSON_UTF8 = 'application/json;charset=UTF-8';
+
+export class TokenEndpoint {
+  private readonly grant: ClientCredentialsGrant;
+
+  constructor(private readonly deps: TokenEndpointDeps) {
+    this.grant = new ClientCredentialsGrant(deps);
+  }
+
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    let clientId: string | undefined;
+    try {
+      const request = parseTokenRequest(req);
+      if (request.grantType !== ClientCredentialsGrant.grantType) {
+        throw new UnsupportedGrantTypeError(`grant type ${request.grantType} is not supported`);
+      }
+      if (request.credentials === undefined) {
+        throw new InvalidClientError(
+          'no_credentials',
+          request.usedAuthorizationHeader,
+          'client authentication is required',
+        );
+      }
+      clientId = request.credentials.clientId;
+      const bundle = await this.deps.store.loadClientBundle(clientId);
+      const authenticated = authenticateClient(
+        request.credentials,
+        bundle,
+        this.deps.hasher,
+        this.deps.clock.now(),
+        request.usedAuthorizationHeader,
+      );
+      // authenticateClient throws for a missing bundle, so it is defined here.
+      const issued = await this.grant.issue(request, authenticated, bundle!.rules);
+      this.deps.observe?.({
+        outcome: 'issued',
+        clientId,
+        audience: issued.audience,
+        secretId: authenticated.secret.secretId,
+      });
+      return tokenResponse(issued.body);
+    } catch (err) {
+      return this.errorResponse(err, clientId);
+    }
+  }
+
+  private errorResponse(err: unknown, clientId: string | undefined): HttpResponse {
+    let error: OAuthError;
+    if (err instanceof OAuthError) {
+      error = err;
+    } else if (err instanceof DependencyUnavailableError) {
+      this.deps.logger.warn('dependency unavailable', {
+        dependency: err.dependency,
+        throttled: err.throttled,
+        cause: describe(err.cause),
+      });
+      error = new TemporarilyUnavailableError();
+    } else {
+      this.deps.logger.error('unexpected error at the token endpoint', { error: describe(err) });
+      error = new ServerError();
+    }
+    const reason = error instanceof InvalidClientError ? error.reason : undefined;
+    this.deps.observe?.({ outcome: 'denied', error: error.code, reason, clientId });
+    return oauthErrorResponse(error, this.deps.config.issuer);
+  }
+}
+
+function tokenResponse(body: TokenResponseBody): HttpResponse {
+  return { status: 200, headers: { 'Content-Type': JSON_UTF8, ...NO_STORE_HEADERS }, body: JSON.stringify(body) };
+}
+
+/** RFC 6749 §5.2 error response. */
+export function oauthErrorResponse(error: OAuthError, issuer: string): HttpResponse {
+  const headers: Record<string, string> = { 'Content-Type': JSON_UTF8, ...NO_STORE_HEADERS };
+  // RFC 6749 §5.2: a client that tried the Authorization header gets 401 with the matching challenge.
+  if (error instanceof InvalidClientError && error.viaAuthorizationHeader) {
+    headers['WWW-Authenticate'] = `Basic realm="${issuer}"`;
+  }
+  if (error instanceof TemporarilyUnavailableError) headers['Retry-After'] = String(error.retryAfterSeconds);
+  return {
+    status: error.status,
+    headers,
+    body: JSON.stringify({ error: error.code, error_description: error.description }),
+  };
+}
+
+/** Error summary for logs: name and message, no stack of SDK internals, never request data. */
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
