@@ -1,0 +1,24 @@
+/**
+ * Random identifiers and client secrets from node:crypto's CSPRNG. Everything is base64url, so no
+ * value changes under form-encoding (RFC 6749 §2.3.1) and none contains `:`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IdGenerator } from '../domain/ports';
+
+/** Recognisable prefix of client secrets, for leak scanners (like `ghp_`). */
+export const CLIENT_SECRET_PREFIX = 'sidp_';
+
+export const randomIds: IdGenerator & {
+  clientId(): string;
+  secretId(): string;
+  clientSecret(): string;
+  eventId(): string;
+} = {
+  tokenId: () => randomBytes(16).toString('base64url'),
+  /** 128-bit client id. */
+  clientId: () => randomBytes(16).toString('base64url'),
+  secretId: () => `sec_${randomBytes(9).toString('base64url')}`,
+  /** 256-bit secret (DESIGN.md): `sidp_` + 43 base64url characters. */
+  clientSecret: () => `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
+  eventId: () => randomUUID(),
+};

@@ -1,0 +1,4 @@
+import type { Clock } from '../domain/ports';
+
+/** Wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
