@@ -17,7 +17,11 @@ export class HmacSecretHasher implements SecretHasher {
   equal(a: string, b: string): boolean {
     const x = Buffer.from(a, 'utf8');
     const y = Buffer.from(b, 'utf8');
-    // Hashes have a fixed length; a length mismatch means a corrupt item, still compared in constant time.
-    return x.length === y.length ? timingSafeEqual(x, y) : timingSafeEqual(x, x) && false;
+    if (x.length !== y.length) {
+      // Hashes have one fixed length; a mismatch means a corrupt item. Spend the same work, then fail.
+      timingSafeEqual(x, x);
+      return false;
+    }
+    return timingSafeEqual(x, y);
   }
 }
