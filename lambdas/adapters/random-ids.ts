@@ -3,17 +3,12 @@
  * value changes under form-encoding (RFC 6749 §2.3.1) and none contains `:`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IdGenerator } from '../domain/ports';
+import type { RegistrationIds } from '../domain/ports';
 
 /** Recognisable prefix of client secrets, for leak scanners (like `ghp_`). */
 export const CLIENT_SECRET_PREFIX = 'sidp_';
 
-export const randomIds: IdGenerator & {
-  clientId(): string;
-  secretId(): string;
-  clientSecret(): string;
-  eventId(): string;
-} = {
+export const randomIds: RegistrationIds = {
   tokenId: () => randomBytes(16).toString('base64url'),
   /** 128-bit client id. */
   clientId: () => randomBytes(16).toString('base64url'),

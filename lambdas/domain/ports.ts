@@ -73,6 +73,15 @@ export interface IdGenerator {
   tokenId(): string;
 }
 
+/** Identifiers and secret values for registration (bootstrap, admin API). */
+export interface RegistrationIds extends IdGenerator {
+  clientId(): string;
+  secretId(): string;
+  /** A new client secret value (256-bit, base64url, recognisable prefix). */
+  clientSecret(): string;
+  eventId(): string;
+}
+
 /** Structured log sink; fields never carry secrets or tokens. */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -1,0 +1,87 @@
+/**
+ * Mapping between the core's model (lambdas/domain/model.ts) and DynamoDB items of the single table
+ * (dynamodb-table.ts). Key and index attributes are added here and stripped on the way back, so no
+ * storage detail leaks into the core and no caller can mass-assign one.
+ */
+import type { Api, Client, ClientSecret, Rule } from '../domain/model';
+import { ATTR, keys } from './dynamodb-table';
+import type { ItemType } from './dynamodb-table';
+
+/** A raw item as the document client returns it. */
+export type Item = Record<string, unknown>;
+
+const STORAGE_ATTRS: ReadonlySet<string> = new Set([ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk, ATTR.ttl, ATTR.type]);
+
+/** The item's own attributes without keys, index keys, `ttl` and `type`. */
+function strip(item: Item): Item {
+  const out: Item = {};
+  for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRS.has(name)) out[name] = value;
+  return out;
+}
+
+export function itemType(item: Item): ItemType | undefined {
+  return item[ATTR.type] as ItemType | undefined;
+}
+
+export function clientItem(client: Client): Item {
+  return {
+    ...client,
+    [ATTR.pk]: keys.clientPk(client.clientId),
+    [ATTR.sk]: keys.clientSk,
+    [ATTR.type]: 'client',
+    [ATTR.gsi1pk]: keys.clientsIndexPk,
+    [ATTR.gsi1sk]: keys.createdIndexSk(client.createdAt, client.clientId),
+    // Case-insensitive search by name (admin list `?q=`).
+    nameLower: client.name.toLowerCase(),
+  };
+}
+
+export function clientFromItem(item: Item): Client {
+  const { nameLower: _nameLower, ...client } = strip(item);
+  return client as unknown as Client;
+}
+
+export function secretItem(clientId: string, secret: ClientSecret): Item {
+  return {
+    ...secret,
+    [ATTR.pk]: keys.clientPk(clientId),
+    [ATTR.sk]: keys.secretSk(secret.secretId),
+    [ATTR.type]: 'secret',
+  };
+}
+
+export function secretFromItem(item: Item): ClientSecret {
+  return strip(item) as unknown as ClientSecret;
+}
+
+export function ruleItem(clientId: string, rule: Rule): Item {
+  return {
+    ...rule,
+    clientId,
+    [ATTR.pk]: keys.clientPk(clientId),
+    [ATTR.sk]: keys.ruleSk(rule.audience),
+    [ATTR.type]: 'rule',
+    [ATTR.gsi1pk]: keys.rulesIndexPk(rule.audience),
+    [ATTR.gsi1sk]: keys.clientPk(clientId),
+  };
+}
+
+export function ruleFromItem(item: Item): Rule {
+  const { clientId: _clientId, ...rule } = strip(item);
+  return rule as unknown as Rule;
+}
+
+export function apiItem(api: Api): Item {
+  return {
+    ...api,
+    [ATTR.pk]: keys.apiPk(api.identifier),
+    [ATTR.sk]: keys.apiSk,
+    [ATTR.type]: 'api',
+    [ATTR.gsi1pk]: keys.apisIndexPk,
+    [ATTR.gsi1sk]: keys.createdIndexSk(api.createdAt, api.identifier),
+  };
+}
+
+export function apiFromItem(item: Item): Api {
+  return strip(item) as unknown as Api;
+}

@@ -1,0 +1,112 @@
+/**
+ * Bootstrap (DESIGN.md, Admin API): the built-in admin API `<issuer>/admin` with scopes `admin:read`
+ * and `admin:write`, and a bootstrap admin client holding a rule for both. Idempotent: run at every
+ * local start and by the deploy-time custom resource on AWS.
+ */
+import { ConflictError } from './errors';
+import type { Api, ClientBundle, ClientSecret, Rule } from './model';
+import type { Clock, RegistrationIds, SecretHasher } from './ports';
+
+export const ADMIN_READ = 'admin:read';
+export const ADMIN_WRITE = 'admin:write';
+
+/** Scopes of the built-in admin API. */
+export const ADMIN_SCOPES: Api['scopes'] = [
+  { value: ADMIN_READ, description: 'Read clients, APIs, rules, secrets metadata and the audit trail' },
+  { value: ADMIN_WRITE, description: 'Create, change and delete clients, APIs, rules and secrets' },
+];
+
+/** The audience of admin API tokens. */
+export function adminAudience(issuer: string): string {
+  return `${issuer}/admin`;
+}
+
+/** What bootstrap needs from the store. */
+export interface BootstrapStore {
+  apiExists(identifier: string): Promise<boolean>;
+  createApi(api: Api): Promise<void>;
+  loadClientBundle(clientId: string): Promise<ClientBundle | undefined>;
+  createClient(bundle: ClientBundle): Promise<void>;
+  putSecret(clientId: string, secret: ClientSecret): Promise<void>;
+}
+
+export interface BootstrapInput {
+  issuer: string;
+  clientId: string;
+  /** The bootstrap client's secret; registered if the client does not hold it yet. */
+  clientSecret: string;
+}
+
+export interface BootstrapResult {
+  createdApi: boolean;
+  createdClient: boolean;
+  /** True when the secret was registered now (new client, or a new fixed secret for an existing one). */
+  registeredSecret: boolean;
+}
+
+export interface BootstrapDeps {
+  store: BootstrapStore;
+  hasher: SecretHasher;
+  clock: Clock;
+  ids: RegistrationIds;
+}
+
+export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput): Promise<BootstrapResult> {
+  const { store, hasher, clock, ids } = deps;
+  const now = new Date(clock.now()).toISOString();
+  const audience = adminAudience(input.issuer);
+
+  let createdApi = false;
+  if (!(await store.apiExists(audience))) {
+    createdApi = await ignoreConflict(
+      store.createApi({
+        identifier: audience,
+        name: 'Admin API',
+        scopes: ADMIN_SCOPES,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      }),
+    );
+  }
+
+  const secret: ClientSecret = { secretId: ids.secretId(), hash: hasher.hash(input.clientSecret), createdAt: now };
+  const existing = await store.loadClientBundle(input.clientId);
+  if (existing === undefined) {
+    const rule: Rule = { audience, scopes: [ADMIN_READ, ADMIN_WRITE], createdAt: now };
+    const createdClient = await ignoreConflict(
+      store.createClient({
+        client: {
+          clientId: input.clientId,
+          name: 'Bootstrap admin',
+          description: 'Created at bootstrap; holds admin:read and admin:write on the admin API',
+          status: 'enabled',
+          grantTypes: ['client_credentials'],
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        },
+        secrets: [secret],
+        rules: [rule],
+      }),
+    );
+    return { createdApi, createdClient, registeredSecret: createdClient };
+  }
+  if (existing.secrets.some((s) => hasher.equal(s.hash, secret.hash))) {
+    return { createdApi, createdClient: false, registeredSecret: false };
+  }
+  await store.putSecret(input.clientId, secret);
+  return { createdApi, createdClient: false, registeredSecret: true };
+}
+
+/** A concurrent bootstrap won the race: the item exists, which is what we wanted. */
+async function ignoreConflict(write: Promise<void>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
+}
