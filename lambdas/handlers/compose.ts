@@ -1,0 +1,98 @@
+/**
+ * Composition for AWS: reads the function's environment once per cold start, builds SDK clients and
+ * adapters, and hands them to the handlers' `makeHandler`. The only place that reads `process.env`
+ * on AWS (the local runtime has its own, lambdas/local/local-config.ts).
+ *
+ * Environment (set by the CDK stack, lib/):
+ * - `IDP_ISSUER`: issuer URL, no trailing slash
+ * - `IDP_TABLE_NAME`: the DynamoDB table
+ * - `IDP_SIGNING_KEY_ARN`: the active KMS signing key; `IDP_SIGNING_ALG`: `RS256` | `ES256`
+ * - `IDP_PUBLISHED_KEY_ARNS`: comma-separated keys published in the JWKS, active first (default: the active key)
+ * - `IDP_PEPPER_SECRET_ARN`: Secrets Manager secret holding the pepper
+ * - `IDP_DEFAULT_ACCESS_TOKEN_TTL`: seconds (default 3600)
+ */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Logger, SigningAlgorithm } from '../domain/ports';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
+import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
+import { KmsKeySource, KmsTokenSigner } from '../adapters/kms-token-signer';
+import { randomIds } from '../adapters/random-ids';
+import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
+import { systemClock } from '../adapters/system-clock';
+import type { DiscoveryDeps } from './discovery-handler';
+
+/** Default access-token lifetime, seconds (DESIGN.md). */
+export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+export function readIssuer(): string {
+  return (process.env['IDP_ISSUER'] ?? '').replace(/\/+$/, '');
+}
+
+function readAlg(): SigningAlgorithm {
+  const alg = process.env['IDP_SIGNING_ALG'] ?? 'RS256';
+  if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`unsupported IDP_SIGNING_ALG ${alg}`);
+  return alg;
+}
+
+let logger: Logger | undefined;
+
+/** Structured JSON logs through Powertools; never given secrets or tokens. */
+export function awsLogger(): Logger {
+  if (logger === undefined) {
+    const pt = new PowertoolsLogger({ serviceName: 'serverless-idp' });
+    logger = {
+      info: (message, fields) => pt.info(message, fields ?? {}),
+      warn: (message, fields) => pt.warn(message, fields ?? {}),
+      error: (message, fields) => pt.error(message, fields ?? {}),
+    };
+  }
+  return logger;
+}
+
+/** Dependencies of the token function; the pepper is read once per cold start. */
+export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
+  const dynamo = new DynamoDBClient({ maxAttempts: 3 });
+  const kms = new KMSClient({ maxAttempts: 3 });
+  const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
+  return {
+    store: new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: env('IDP_TABLE_NAME') }),
+    signer: new KmsTokenSigner({ client: kms, keyId: env('IDP_SIGNING_KEY_ARN'), alg: readAlg() }),
+    hasher: new HmacSecretHasher(pepper),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+    config: {
+      issuer: readIssuer(),
+      defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),
+    },
+  };
+}
+
+/** Dependencies of the discovery function: public keys via kms:GetPublicKey, cached per cold start. */
+export async function composeDiscoveryDeps(): Promise<DiscoveryDeps> {
+  const alg = readAlg();
+  const published = (process.env['IDP_PUBLISHED_KEY_ARNS'] ?? env('IDP_SIGNING_KEY_ARN'))
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+  return {
+    issuer: readIssuer(),
+    signingAlgorithms: [alg],
+    keySource: new KmsKeySource({
+      client: new KMSClient({ maxAttempts: 3 }),
+      keys: published.map((keyId) => ({ keyId, alg })),
+    }),
+    logger: awsLogger(),
+  };
+}

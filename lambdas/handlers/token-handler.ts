@@ -1,0 +1,21 @@
+/**
+ * `POST /oauth2/token` Lambda handler: a thin shell around the core's {@link TokenEndpoint}.
+ * `makeHandler(deps)` is for tests and the local server; `handler` composes AWS adapters once per
+ * cold start.
+ */
+import { TemporarilyUnavailableError } from '../domain/errors';
+import { TokenEndpoint, oauthErrorResponse, describe } from '../domain/token-endpoint';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { HttpApiHandler } from './api-gateway';
+import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
+import { composeTokenDeps, awsLogger, readIssuer } from './compose';
+
+export function makeHandler(deps: TokenEndpointDeps): HttpApiHandler {
+  const endpoint = new TokenEndpoint(deps);
+  return async (event) => toResult(await endpoint.handle(toHttpRequest(event)));
+}
+
+export const handler: HttpApiHandler = lazyHandler(composeTokenDeps, makeHandler, (err) => {
+  awsLogger().error('token handler initialisation failed', { error: describe(err) });
+  return toResult(oauthErrorResponse(new TemporarilyUnavailableError(), readIssuer()));
+});

@@ -1,0 +1,78 @@
+/**
+ * Local runtime configuration (DESIGN.md, HTTP contract): environment variables, all optional.
+ * - `PORT` (3000), `HOST` (127.0.0.1: loopback only unless you say otherwise)
+ * - `IDP_ISSUER` (`http://localhost:$PORT`)
+ * - `IDP_DATA_DIR` (`.idp/`): embedded DynamoDB files, signing key, pepper, bootstrap credentials
+ * - `IDP_IN_MEMORY=true` or the `--in-memory` flag: nothing written to disk
+ * - `IDP_SIGNING_ALG` (`RS256` | `ES256`)
+ * - `IDP_BOOTSTRAP_CLIENT_ID` / `IDP_BOOTSTRAP_CLIENT_SECRET`: fixed bootstrap admin credentials
+ * - `IDP_DEFAULT_ACCESS_TOKEN_TTL` (3600)
+ */
+import path from 'node:path';
+import type { SigningAlgorithm } from '../domain/ports';
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  /** Issuer; derived from the bound port when absent. */
+  issuer?: string;
+  /** Data folder; undefined runs fully in memory. */
+  dataDir?: string;
+  alg: SigningAlgorithm;
+  bootstrapClientId?: string;
+  bootstrapClientSecret?: string;
+  defaultAccessTokenTtl: number;
+}
+
+/** Thrown for a bad setting; main prints it and exits 2. */
+export class ConfigError extends Error {}
+
+export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: string): LocalConfig {
+  // An empty variable counts as unset.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value !== ''));
+  const port = integer(env['PORT'] ?? '3000', 'PORT', 0, 65535);
+  const alg = env['IDP_SIGNING_ALG'] ?? 'RS256';
+  if (alg !== 'RS256' && alg !== 'ES256') throw new ConfigError(`IDP_SIGNING_ALG must be RS256 or ES256, got ${alg}`);
+  const inMemory = argv.includes('--in-memory') || env['IDP_IN_MEMORY'] === 'true';
+  const issuer = env['IDP_ISSUER'];
+  if (issuer !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(issuer)) {
+    throw new ConfigError(`IDP_ISSUER must be an http(s) URL without query or fragment, got ${issuer}`);
+  }
+  const id = env['IDP_BOOTSTRAP_CLIENT_ID'];
+  const secret = env['IDP_BOOTSTRAP_CLIENT_SECRET'];
+  if ((id === undefined) !== (secret === undefined)) {
+    throw new ConfigError('set both IDP_BOOTSTRAP_CLIENT_ID and IDP_BOOTSTRAP_CLIENT_SECRET, or neither');
+  }
+  if (secret !== undefined && secret.length < 16) {
+    throw new ConfigError('IDP_BOOTSTRAP_CLIENT_SECRET must be at least 16 characters');
+  }
+  for (const [name, value] of [
+    ['IDP_BOOTSTRAP_CLIENT_ID', id],
+    ['IDP_BOOTSTRAP_CLIENT_SECRET', secret],
+  ] as const) {
+    // RFC 6749 Appendix A: client_id and client_secret are VSCHAR.
+    if (value !== undefined && !/^[\x20-\x7E]+$/.test(value)) throw new ConfigError(`${name} must be printable ASCII`);
+  }
+  return {
+    port,
+    host: env['HOST'] ?? '127.0.0.1',
+    issuer: issuer?.replace(/\/+$/, ''),
+    dataDir: inMemory ? undefined : path.resolve(cwd, env['IDP_DATA_DIR'] ?? '.idp'),
+    alg,
+    bootstrapClientId: id,
+    bootstrapClientSecret: secret,
+    defaultAccessTokenTtl: integer(
+      env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? '3600',
+      'IDP_DEFAULT_ACCESS_TOKEN_TTL',
+      1,
+      30 * 24 * 3600,
+    ),
+  };
+}
+
+function integer(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+  return n;
+}

@@ -1,0 +1,181 @@
+/**
+ * Starts the whole IdP locally: embedded DynamoDB (dynalite, persisted under the data folder or in
+ * memory), the table, a local pepper and signing key, the bootstrap admin client, and the HTTP server
+ * calling the same handlers as Lambda. `stop()` closes everything it started.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
+import type { Logger } from '../domain/ports';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import { describe } from '../domain/token-endpoint';
+import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
+import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
+import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
+import { LocalTokenSigner } from '../adapters/local-token-signer';
+import { randomIds } from '../adapters/random-ids';
+import { systemClock } from '../adapters/system-clock';
+import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
+import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import type { LocalConfig } from './local-config';
+import { startLocalDynamoDb } from './local-dynamodb';
+import { createLocalServer } from './local-server';
+import type { LocalRoutes } from './local-server';
+
+export const LOCAL_TABLE_NAME = 'serverless-idp';
+export const BOOTSTRAP_FILE = 'bootstrap.json';
+
+export interface BootstrapCredentials {
+  clientId: string;
+  clientSecret: string;
+  /** Where the credentials are kept; undefined in memory. */
+  file?: string;
+  /** True when this start created the client or registered its secret. */
+  created: boolean;
+}
+
+export interface LocalIdp {
+  url: string;
+  issuer: string;
+  port: number;
+  bootstrap: BootstrapCredentials;
+  /** The composed token endpoint dependencies (tests read counters through them). */
+  tokenDeps: TokenEndpointDeps;
+  store: DynamoDbStore;
+  stop(): Promise<void>;
+}
+
+export interface LocalIdpOptions {
+  logger: Logger;
+  /** Overrides of the token endpoint dependencies (tests inject counters or faults). */
+  overrideTokenDeps?: (deps: TokenEndpointDeps) => TokenEndpointDeps;
+}
+
+export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
+  const { logger } = options;
+  if (config.dataDir !== undefined) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const db = await startLocalDynamoDb({
+    path: config.dataDir === undefined ? undefined : path.join(config.dataDir, 'dynamodb'),
+  });
+  const dynamo = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+
+  const closers: (() => Promise<void>)[] = [async () => dynamo.destroy(), () => db.close()];
+  const stopAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((err) => logger.error('stop failed', { error: describe(err) }));
+  };
+
+  try {
+    let resolveRoutes!: (routes: LocalRoutes) => void;
+    let rejectRoutes!: (err: unknown) => void;
+    const routes = new Promise<LocalRoutes>((resolve, reject) => ((resolveRoutes = resolve), (rejectRoutes = reject)));
+    routes.catch(() => {});
+    const server = createLocalServer(routes, (err) => logger.error('local server error', { error: describe(err) }));
+    await listen(server, config.port, config.host);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const issuer = config.issuer ?? `http://localhost:${port}`;
+
+    try {
+      await ensureTable(dynamo, LOCAL_TABLE_NAME);
+      const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: LOCAL_TABLE_NAME });
+      const hasher = new HmacSecretHasher(await loadOrCreateLocalPepper(config.dataDir));
+      const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
+
+      const bootstrap = await bootstrapAdmin(config, issuer, { store, hasher, clock: systemClock, ids: randomIds });
+
+      const baseDeps: TokenEndpointDeps = {
+        store,
+        signer,
+        hasher,
+        clock: systemClock,
+        ids: randomIds,
+        logger,
+        config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
+      };
+      const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
+      resolveRoutes({
+        token: makeTokenHandler(tokenDeps),
+        discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
+      });
+      return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, store, stop: stopAll };
+    } catch (err) {
+      rejectRoutes(err);
+      throw err;
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The bootstrap admin client's credentials: fixed by the environment, else kept in
+ * `<dataDir>/bootstrap.json` (mode 0600), else generated now.
+ */
+async function bootstrapAdmin(
+  config: LocalConfig,
+  issuer: string,
+  deps: Parameters<typeof ensureBootstrap>[0],
+): Promise<BootstrapCredentials> {
+  const file = config.dataDir === undefined ? undefined : path.join(config.dataDir, BOOTSTRAP_FILE);
+  let credentials: { clientId: string; clientSecret: string } | undefined;
+  if (config.bootstrapClientId !== undefined && config.bootstrapClientSecret !== undefined) {
+    credentials = { clientId: config.bootstrapClientId, clientSecret: config.bootstrapClientSecret };
+  } else if (file !== undefined) {
+    credentials = await readCredentials(file);
+  }
+  credentials ??= { clientId: deps.ids.clientId(), clientSecret: deps.ids.clientSecret() };
+
+  const result = await ensureBootstrap(deps, { issuer, ...credentials });
+  const created = result.createdClient || result.registeredSecret;
+  if (file !== undefined && (created || (await readCredentials(file)) === undefined)) {
+    const body = JSON.stringify(
+      { ...credentials, audience: adminAudience(issuer), tokenEndpoint: `${issuer}/oauth2/token` },
+      null,
+      2,
+    );
+    await writeFile(`${file}.tmp`, `${body}\n`, { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
+  }
+  return { ...credentials, file, created };
+}
+
+async function readCredentials(file: string): Promise<{ clientId: string; clientSecret: string } | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { clientId?: unknown; clientSecret?: unknown };
+    if (typeof parsed.clientId === 'string' && typeof parsed.clientSecret === 'string') {
+      return { clientId: parsed.clientId, clientSecret: parsed.clientSecret };
+    }
+    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
