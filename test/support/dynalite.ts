@@ -1,0 +1,62 @@
+/**
+ * Embedded DynamoDB for tests: the local runtime's dynalite (with its transactional front) on an
+ * ephemeral loopback port, a table created from the shared schema, and SDK clients that count the
+ * requests they send (one SDK operation = one round trip: retries are off).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, makeDynamoDbDocumentClient } from '../../lambdas/adapters/dynamodb-setup';
+import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store';
+import { startLocalDynamoDb } from '../../lambdas/local/local-dynamodb';
+
+export interface TestDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  store: DynamoDbStore;
+  /** Operations sent by `client` (and `doc`, which wraps it), by name, e.g. `{ QueryCommand: 1 }`. */
+  calls: Record<string, number>;
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+export function dynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+export async function startTestDynamo(tableName = 'serverless-idp-test'): Promise<TestDynamo> {
+  const db = await startLocalDynamoDb();
+  const client = dynamoClient(db.endpoint);
+  const calls: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      calls[name] = (calls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  await ensureTable(client, tableName);
+  const doc = makeDynamoDbDocumentClient(client);
+  return {
+    endpoint: db.endpoint,
+    client,
+    doc,
+    tableName,
+    store: new DynamoDbStore({ client: doc, tableName }),
+    calls,
+    resetCalls: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
+    close: async () => {
+      client.destroy();
+      await db.close();
+    },
+  };
+}
