@@ -27,12 +27,21 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', 'aws-sdk', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'The domain has no AWS imports; use a port.' },
-            { group: ['../adapters/*', '../handlers/*', '../local/*'], message: 'The domain depends on nothing outside itself.' },
+            {
+              group: ['@aws-sdk/*', 'aws-sdk', 'aws-cdk-lib', 'aws-cdk-lib/*'],
+              message: 'The domain has no AWS imports; use a port.',
+            },
+            {
+              group: ['../adapters/*', '../handlers/*', '../local/*'],
+              message: 'The domain depends on nothing outside itself.',
+            },
           ],
         },
       ],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'The domain reads no environment; pass config in.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'The domain reads no environment; pass config in.' },
+      ],
     },
   },
 );
