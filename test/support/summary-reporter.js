@@ -7,7 +7,9 @@ class SummaryReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
     const line = `${results.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : '');
-    process.stdout.write(`\n${line}\n`);
+    // Jest's own summary is written after onRunComplete; print ours when the process exits so it is
+    // the last line of the run's output.
+    process.once('exit', () => process.stdout.write(`\n${line}\n`));
   }
 }
 module.exports = SummaryReporter;
