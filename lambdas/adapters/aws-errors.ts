@@ -1,7 +1,8 @@
 /**
  * Translation of AWS SDK v3 errors at the adapter edge (DESIGN.md, style 4): a failed or throttled
- * call to DynamoDB, KMS or Secrets Manager becomes a {@link DependencyUnavailableError}, which the
- * token endpoint answers with 503 `temporarily_unavailable` and `Retry-After`.
+ * call to DynamoDB, KMS or Secrets Manager that may succeed on retry becomes a
+ * {@link DependencyUnavailableError}, which the token endpoint answers with 503
+ * `temporarily_unavailable` and `Retry-After`; a refusal that will not go away is a plain Error.
  */
 import { DependencyUnavailableError } from '../domain/errors';
 
@@ -34,10 +35,26 @@ export function isThrottle(err: unknown): boolean {
   );
 }
 
-/** The domain error for a failed call to a dependency; the SDK error stays its `cause`. */
-export function dependencyUnavailable(
-  dependency: DependencyUnavailableError['dependency'],
-  err: unknown,
-): DependencyUnavailableError {
-  return new DependencyUnavailableError(dependency, err, isThrottle(err));
+/**
+ * Whether a failure is transient: a throttle, a server-side fault (5xx), or no answer at all (network
+ * error, timeout). A 4xx answer such as AccessDenied, NotFound or a disabled key is a deployment
+ * mistake that retrying will not fix.
+ */
+export function isTransient(err: unknown): boolean {
+  if (isThrottle(err)) return true;
+  if (typeof err !== 'object' || err === null) return true;
+  const e = err as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = e.$metadata?.httpStatusCode;
+  return e.$fault === 'server' || typeof status !== 'number' || status >= 500;
+}
+
+/**
+ * Translates an error of a call to a dependency: transient → {@link DependencyUnavailableError} (the
+ * token endpoint's 503 with `Retry-After`); anything else → a plain Error naming the dependency, which
+ * callers log and answer as a 500. The SDK error stays the `cause` either way.
+ */
+export function dependencyUnavailable(dependency: DependencyUnavailableError['dependency'], err: unknown): Error {
+  if (isTransient(err)) return new DependencyUnavailableError(dependency, err, isThrottle(err));
+  const name = (err as { name?: unknown }).name;
+  return new Error(`${dependency} call refused: ${typeof name === 'string' ? name : 'unknown error'}`, { cause: err });
 }

@@ -3,6 +3,7 @@
  * (dynamodb-table.ts). Key and index attributes are added here and stripped on the way back, so no
  * storage detail leaks into the core and no caller can mass-assign one.
  */
+import type { AuditEvent } from '../domain/admin/admin-store';
 import type { Api, Client, ClientSecret, Rule } from '../domain/model';
 import { ATTR, keys } from './dynamodb-table';
 import type { ItemType } from './dynamodb-table';
@@ -84,4 +85,19 @@ export function apiItem(api: Api): Item {
 
 export function apiFromItem(item: Item): Api {
   return strip(item) as unknown as Api;
+}
+
+export function auditItem(event: AuditEvent): Item {
+  return {
+    ...event,
+    [ATTR.pk]: keys.auditPk,
+    [ATTR.sk]: keys.auditSk(event.at, event.eventId),
+    [ATTR.type]: 'audit',
+    // DynamoDB TTL (epoch seconds) expires the event where the stage says so.
+    ...(event.expiresAt === undefined ? {} : { [ATTR.ttl]: event.expiresAt }),
+  };
+}
+
+export function auditFromItem(item: Item): AuditEvent {
+  return strip(item) as unknown as AuditEvent;
 }

@@ -5,8 +5,19 @@
  * anything else the service answers or fails with → {@link DependencyUnavailableError}.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { InvalidCursorError } from '../domain/admin/admin-store';
+import type {
+  AdminStore,
+  AudienceRule,
+  AuditEvent,
+  AuditQuery,
+  ClientQuery,
+  Page,
+  PageRequest,
+  SecretUsageStore,
+} from '../domain/admin/admin-store';
 import type { BootstrapStore } from '../domain/bootstrap';
 import { ConflictError } from '../domain/errors';
 import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../domain/model';
@@ -15,6 +26,8 @@ import { dependencyUnavailable } from './aws-errors';
 import {
   apiFromItem,
   apiItem,
+  auditFromItem,
+  auditItem,
   clientFromItem,
   clientItem,
   itemType,
@@ -24,7 +37,7 @@ import {
   secretItem,
 } from './dynamodb-items';
 import type { Item } from './dynamodb-items';
-import { ATTR, keys } from './dynamodb-table';
+import { ATTR, GSI1, keys } from './dynamodb-table';
 
 export interface DynamoDbStoreOptions {
   /** Document client built once per cold start (see makeDynamoDbDocumentClient). */
@@ -44,7 +57,7 @@ function conditionFailed(err: unknown): boolean {
   return false;
 }
 
-export class DynamoDbStore implements TokenStore, BootstrapStore {
+export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, SecretUsageStore {
   protected readonly client: DynamoDBDocumentClient;
   protected readonly tableName: string;
 
@@ -98,24 +111,350 @@ export class DynamoDbStore implements TokenStore, BootstrapStore {
   }
 
   /** @throws ConflictError when an API with this identifier exists */
-  async createApi(api: Api): Promise<void> {
-    await this.transact([this.putNew(apiItem(api))]);
+  async createApi(api: Api, audit?: AuditEvent): Promise<void> {
+    await this.transact([this.putNew(apiItem(api)), ...this.auditWrites(audit)]);
   }
 
   /**
    * Creates a client with its secrets and rules in one transaction.
    * @throws ConflictError when the client id is taken
    */
-  async createClient(bundle: ClientBundle): Promise<void> {
-    await this.transact(this.clientBundleWrites(bundle));
+  async createClient(bundle: ClientBundle, audit?: AuditEvent): Promise<void> {
+    await this.transact([...this.clientBundleWrites(bundle), ...this.auditWrites(audit)]);
   }
 
   /**
    * Adds a secret to an existing client.
    * @throws ConflictError when the client does not exist or the secret id is taken
    */
-  async putSecret(clientId: string, secret: ClientSecret): Promise<void> {
-    await this.transact([this.clientExists(clientId), this.putNew(secretItem(clientId, secret))]);
+  async putSecret(clientId: string, secret: ClientSecret, audit?: AuditEvent): Promise<void> {
+    await this.transact([
+      this.clientExists(clientId),
+      this.putNew(secretItem(clientId, secret)),
+      ...this.auditWrites(audit),
+    ]);
+  }
+
+  // --- admin API (AdminStore) ---
+
+  async listApis(page: PageRequest): Promise<Page<Api>> {
+    return this.queryPage(
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: { '#gpk': ATTR.gsi1pk },
+        ExpressionAttributeValues: { ':gpk': keys.apisIndexPk },
+      },
+      page,
+      INDEX_KEY_ATTRS,
+      apiFromItem,
+    );
+  }
+
+  /**
+   * Replaces the API (optimistic lock on `version`) and brings the TTL and reuse snapshots of every
+   * rule of its audience in step, in the same transaction as far as it reaches (100 writes); rules
+   * beyond that are updated right after, idempotently.
+   */
+  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    const rules = await this.listRulesForAudience(api.identifier);
+    const ruleWrites = rules.map(({ clientId }) => this.ruleSnapshotUpdate(clientId, api));
+    const head = ruleWrites.slice(0, MAX_TRANSACT_ITEMS - 2);
+    await this.transact([this.putVersioned(apiItem(api), expectedVersion), ...this.auditWrites(audit), ...head]);
+    for (const write of ruleWrites.slice(head.length)) await this.transact([write]).catch(ignoreConflict);
+  }
+
+  async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    await this.transact([
+      this.deleteVersioned({ [ATTR.pk]: keys.apiPk(identifier), [ATTR.sk]: keys.apiSk }, expectedVersion),
+      ...this.auditWrites(audit),
+    ]);
+  }
+
+  async listRulesForAudience(audience: string): Promise<AudienceRule[]> {
+    const items = await this.queryAll({
+      IndexName: GSI1,
+      KeyConditionExpression: '#gpk = :gpk',
+      ExpressionAttributeNames: { '#gpk': ATTR.gsi1pk },
+      ExpressionAttributeValues: { ':gpk': keys.rulesIndexPk(audience) },
+    });
+    return items.map((item) => ({ clientId: item['clientId'] as string, rule: ruleFromItem(item) }));
+  }
+
+  async listClients(query: ClientQuery): Promise<Page<Client>> {
+    const names: Record<string, string> = { '#gpk': ATTR.gsi1pk };
+    const values: Record<string, unknown> = { ':gpk': keys.clientsIndexPk };
+    const filters: string[] = [];
+    if (query.q !== undefined && query.q !== '') {
+      names['#nameLower'] = 'nameLower';
+      names['#clientId'] = 'clientId';
+      values[':qLower'] = query.q.toLowerCase();
+      values[':q'] = query.q;
+      filters.push('(contains(#nameLower, :qLower) OR #clientId = :q)');
+    }
+    if (query.status !== undefined) {
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+      filters.push('#status = :status');
+    }
+    return this.queryPage(
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      },
+      query,
+      INDEX_KEY_ATTRS,
+      clientFromItem,
+    );
+  }
+
+  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    await this.transact([this.putVersioned(clientItem(client), expectedVersion), ...this.auditWrites(audit)]);
+  }
+
+  async deleteClient(clientId: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    const bundle = await this.loadClientBundle(clientId);
+    if (bundle === undefined) throw new ConflictError('the client does not exist');
+    const pk = keys.clientPk(clientId);
+    await this.transact([
+      this.deleteVersioned({ [ATTR.pk]: pk, [ATTR.sk]: keys.clientSk }, expectedVersion),
+      ...bundle.secrets.map((secret) => this.deleteItem({ [ATTR.pk]: pk, [ATTR.sk]: keys.secretSk(secret.secretId) })),
+      ...bundle.rules.map((rule) => this.deleteItem({ [ATTR.pk]: pk, [ATTR.sk]: keys.ruleSk(rule.audience) })),
+      ...this.auditWrites(audit),
+    ]);
+  }
+
+  async deleteSecret(clientId: string, secretId: string, audit: AuditEvent): Promise<boolean> {
+    const key = { [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.secretSk(secretId) };
+    return this.transact([this.deleteExisting(key), ...this.auditWrites(audit)]).then(() => true, conflictAsFalse);
+  }
+
+  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+    await this.transact([
+      this.clientExists(clientId),
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { [ATTR.pk]: keys.apiPk(rule.audience), [ATTR.sk]: keys.apiSk },
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': ATTR.version },
+          ExpressionAttributeValues: { ':version': apiVersion },
+        },
+      },
+      { Put: { TableName: this.tableName, Item: ruleItem(clientId, rule) } },
+      ...this.auditWrites(audit),
+    ]);
+  }
+
+  async deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean> {
+    const key = { [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.ruleSk(audience) };
+    return this.transact([this.deleteExisting(key), ...this.auditWrites(audit)]).then(() => true, conflictAsFalse);
+  }
+
+  async listAudit(query: AuditQuery): Promise<Page<AuditEvent>> {
+    const names: Record<string, string> = { '#pk': ATTR.pk };
+    const values: Record<string, unknown> = { ':pk': keys.auditPk };
+    let keyCondition = '#pk = :pk';
+    // The sort key starts with the ISO time, so a time window is a key condition, not a filter.
+    if (query.from !== undefined || query.to !== undefined) {
+      names['#sk'] = ATTR.sk;
+      values[':from'] = query.from ?? '';
+      // `~` sorts after every character of an ISO time and an event id.
+      values[':to'] = query.to ?? '~';
+      keyCondition += ' AND #sk BETWEEN :from AND :to';
+    }
+    const filters: string[] = [];
+    const equal = (attr: string, value: string | undefined) => {
+      if (value === undefined) return;
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = value;
+      filters.push(`#${attr} = :${attr}`);
+    };
+    equal('actor', query.actor);
+    equal('action', query.action);
+    equal('targetType', query.targetType);
+    if (query.targetId !== undefined) {
+      names['#targetId'] = 'targetId';
+      names['#clientId'] = 'clientId';
+      values[':targetId'] = query.targetId;
+      filters.push('(#targetId = :targetId OR #clientId = :targetId)');
+    }
+    if (query.to !== undefined) {
+      // BETWEEN is inclusive; `to` is exclusive.
+      names['#at'] = 'at';
+      values[':toExclusive'] = query.to;
+      filters.push('#at < :toExclusive');
+    }
+    return this.queryPage(
+      {
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      },
+      query,
+      TABLE_KEY_ATTRS,
+      auditFromItem,
+    );
+  }
+
+  // --- secret last use (SecretUsageStore) ---
+
+  /** One conditional UpdateItem; skipped by the condition when the last write is recent enough. */
+  async touchSecret(clientId: string, secretId: string, at: string, minIntervalSeconds: number): Promise<boolean> {
+    const threshold = new Date(Date.parse(at) - minIntervalSeconds * 1000).toISOString();
+    return this.call(
+      () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.secretSk(secretId) },
+            UpdateExpression: 'SET #lastUsedAt = :at',
+            ConditionExpression:
+              'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :threshold)',
+            ExpressionAttributeNames: { '#pk': ATTR.pk, '#lastUsedAt': 'lastUsedAt' },
+            ExpressionAttributeValues: { ':at': at, ':threshold': threshold },
+          }),
+        ),
+      'secret missing or used recently',
+    ).then(() => true, conflictAsFalse);
+  }
+
+  /** The audit event's write, when there is one. */
+  protected auditWrites(audit: AuditEvent | undefined): TransactItem[] {
+    return audit === undefined ? [] : [this.putNew(auditItem(audit))];
+  }
+
+  /** A Put that replaces the item only while its `version` is `expectedVersion`. */
+  protected putVersioned(item: Item, expectedVersion: number): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': ATTR.version },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      },
+    };
+  }
+
+  protected deleteVersioned(key: Item, expectedVersion: number): TransactItem {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: key,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': ATTR.version },
+        ExpressionAttributeValues: { ':expected': expectedVersion },
+      },
+    };
+  }
+
+  protected deleteExisting(key: Item): TransactItem {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: key,
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk },
+      },
+    };
+  }
+
+  protected deleteItem(key: Item): TransactItem {
+    return { Delete: { TableName: this.tableName, Key: key } };
+  }
+
+  /** Sets (or removes) a rule's snapshot of its API's TTL and reuse flag, if the rule still exists. */
+  protected ruleSnapshotUpdate(clientId: string, api: Api): TransactItem {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (api.accessTokenTtl === undefined) remove.push('#ttl');
+    else {
+      set.push('#ttl = :ttl');
+      values[':ttl'] = api.accessTokenTtl;
+    }
+    if (api.tokenReuse === undefined) remove.push('#reuse');
+    else {
+      set.push('#reuse = :reuse');
+      values[':reuse'] = api.tokenReuse;
+    }
+    const expression = [
+      set.length > 0 ? `SET ${set.join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.ruleSk(api.identifier) },
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': ATTR.pk, '#ttl': 'apiAccessTokenTtl', '#reuse': 'apiTokenReuse' },
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+      },
+    };
+  }
+
+  /** Every item a query matches, all pages. */
+  protected async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: startKey })),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /**
+   * One page of a newest-first listing: up to `limit` matching items, reading on while a filter leaves
+   * the page short. The cursor is the key of the last item returned (or the last item evaluated, when
+   * the read ended there), so pages neither repeat nor skip.
+   */
+  protected async queryPage<T>(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    page: PageRequest,
+    keyAttrs: readonly string[],
+    map: (item: Item) => T,
+  ): Promise<Page<T>> {
+    const items: Item[] = [];
+    let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, keyAttrs);
+    // A cursor from another listing (or made up) is refused here rather than sent to DynamoDB.
+    const partition = keyAttrs.includes(ATTR.gsi1pk) ? ATTR.gsi1pk : ATTR.pk;
+    const expected = (input.ExpressionAttributeValues ?? {})[partition === ATTR.gsi1pk ? ':gpk' : ':pk'];
+    if (startKey !== undefined && startKey[partition] !== expected) throw new InvalidCursorError();
+    for (;;) {
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ...input,
+            ScanIndexForward: false,
+            // Read a little more than needed when filtering, so sparse matches take fewer round trips.
+            Limit: input.FilterExpression === undefined ? page.limit - items.length : Math.max(page.limit, 50),
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) {
+        items.push(item);
+        if (items.length === page.limit) {
+          const last = out.Items?.at(-1) === item && out.LastEvaluatedKey === undefined;
+          return { items: items.map(map), ...(last ? {} : { cursor: encodeCursor(item, keyAttrs) }) };
+        }
+      }
+      if (out.LastEvaluatedKey === undefined) return { items: items.map(map) };
+      startKey = out.LastEvaluatedKey;
+    }
   }
 
   /** The writes that create a client's item collection. */
@@ -158,7 +497,8 @@ export class DynamoDbStore implements TokenStore, BootstrapStore {
    */
   protected async transact(items: TransactItem[]): Promise<void> {
     if (items.length === 0) return;
-    if (items.length > 100) throw new Error(`a transaction holds at most 100 writes, got ${items.length}`);
+    if (items.length > MAX_TRANSACT_ITEMS)
+      throw new Error(`a transaction holds at most 100 writes, got ${items.length}`);
     const only = items.length === 1 ? items[0]?.Put : undefined;
     await this.call(async () => {
       if (only !== undefined) await this.client.send(new PutCommand(only));
@@ -178,6 +518,38 @@ export class DynamoDbStore implements TokenStore, BootstrapStore {
       throw dependencyUnavailable('store', err);
     }
   }
+}
+
+const MAX_TRANSACT_ITEMS = 100;
+const TABLE_KEY_ATTRS = [ATTR.pk, ATTR.sk] as const;
+const INDEX_KEY_ATTRS = [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk] as const;
+
+/** An opaque cursor: base64url JSON of the key to continue after. */
+function encodeCursor(item: Item, keyAttrs: readonly string[]): string {
+  return Buffer.from(JSON.stringify(keyAttrs.map((name) => item[name]))).toString('base64url');
+}
+
+/** @throws InvalidCursorError for anything {@link encodeCursor} did not make */
+function decodeCursor(cursor: string, keyAttrs: readonly string[]): Record<string, unknown> {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!Array.isArray(values) || values.length !== keyAttrs.length || !values.every((v) => typeof v === 'string')) {
+    throw new InvalidCursorError();
+  }
+  return Object.fromEntries(keyAttrs.map((name, i) => [name, values[i] as string]));
+}
+
+function conflictAsFalse(err: unknown): false {
+  if (err instanceof ConflictError) return false;
+  throw err;
+}
+
+function ignoreConflict(err: unknown): void {
+  if (!(err instanceof ConflictError)) throw err;
 }
 
 /** Assembles the bundle from a client's item collection; `undefined` without the client item. */

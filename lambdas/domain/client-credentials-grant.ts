@@ -5,17 +5,24 @@
 import { accessTokenClaims, accessTokenTtl, signAccessToken } from './access-token';
 import type { AuthenticatedClient } from './client-authentication';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from './errors';
-import type { Rule } from './model';
+import type { ClientBundle, Rule } from './model';
 import type { Clock, IdGenerator, TokenSigner, TokenStore } from './ports';
 import { NoRuleForAudience, resolveGrant } from './scope-resolution';
 import type { ResolvedGrant } from './scope-resolution';
 import type { TokenRequest } from './token-request';
+import { DEFAULT_TOKEN_REUSE, IssuedTokenCache, reuseEnabled, tokenFingerprint } from './token-reuse';
+import type { TokenReuseConfig } from './token-reuse';
 
 export interface TokenServiceConfig {
   /** The issuer identifier (RFC 8414 §2): the `iss` of every token. */
   issuer: string;
   /** Lifetime when neither the client nor the API sets one, seconds. */
   defaultAccessTokenTtl: number;
+  /**
+   * Token reuse for clients and APIs that opt in (token-reuse.ts).
+   * @default DEFAULT_TOKEN_REUSE
+   */
+  tokenReuse?: TokenReuseConfig;
 }
 
 /** RFC 6749 §5.1 successful response body. */
@@ -31,6 +38,8 @@ export interface IssuedToken {
   body: TokenResponseBody;
   audience: string;
   jti: string;
+  /** True when a still-valid earlier token was returned instead of signing a new one. */
+  reused: boolean;
 }
 
 export interface ClientCredentialsGrantDeps {
@@ -44,19 +53,42 @@ export interface ClientCredentialsGrantDeps {
 export class ClientCredentialsGrant {
   static readonly grantType = 'client_credentials';
 
-  constructor(private readonly deps: ClientCredentialsGrantDeps) {}
+  private readonly reuse: IssuedTokenCache;
+
+  constructor(private readonly deps: ClientCredentialsGrantDeps) {
+    this.reuse = new IssuedTokenCache(deps.config.tokenReuse ?? DEFAULT_TOKEN_REUSE);
+  }
 
   /**
-   * Issues a token for an authenticated client; `rules` are the client's rules, read with it.
+   * Issues a token for an authenticated client; `bundle` is the client's item collection, read with it.
    * @throws UnauthorizedClientError, InvalidScopeError, InvalidTargetError, DependencyUnavailableError
    */
-  async issue(request: TokenRequest, { client }: AuthenticatedClient, rules: Rule[]): Promise<IssuedToken> {
+  async issue(request: TokenRequest, { client }: AuthenticatedClient, bundle: ClientBundle): Promise<IssuedToken> {
     if (!client.grantTypes.includes('client_credentials')) {
       throw new UnauthorizedClientError('client is not authorized to use the client_credentials grant');
     }
-    const grant = await this.resolve(request, rules);
+    const grant = await this.resolve(request, bundle.rules);
     const { clock, ids, config, signer } = this.deps;
     const issuedAt = Math.floor(clock.now() / 1000);
+
+    const reuse = reuseEnabled(bundle, grant);
+    const key = reuse ? IssuedTokenCache.key(client.clientId, grant) : '';
+    const fingerprint = reuse ? tokenFingerprint(bundle, grant, signer.kid, config.issuer) : '';
+    const kept = reuse ? this.reuse.get(key, fingerprint, issuedAt) : undefined;
+    if (kept !== undefined) {
+      return {
+        body: {
+          access_token: kept.accessToken,
+          token_type: 'Bearer',
+          expires_in: kept.expiresAt - issuedAt,
+          scope: kept.scope,
+        },
+        audience: grant.audience,
+        jti: kept.jti,
+        reused: true,
+      };
+    }
+
     const ttl = accessTokenTtl(client.accessTokenTtl, grant.apiAccessTokenTtl, config.defaultAccessTokenTtl);
     const jti = ids.tokenId();
     const claims = accessTokenClaims({
@@ -70,10 +102,13 @@ export class ClientCredentialsGrant {
       jti,
     });
     const accessToken = await signAccessToken(claims, signer);
+    const scope = grant.scopes.join(' ');
+    if (reuse) this.reuse.set(key, fingerprint, { accessToken, jti, scope, expiresAt: issuedAt + ttl, ttl });
     return {
-      body: { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope: grant.scopes.join(' ') },
+      body: { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope },
       audience: grant.audience,
       jti,
+      reused: false,
     };
   }
 

@@ -33,6 +33,8 @@ export interface Client {
   accessTokenTtl?: number;
   /** True for a partner outside the organisation. */
   external?: boolean;
+  /** Opt-in token reuse: a repeated request gets its still-valid token back (token-reuse.ts). */
+  tokenReuse?: boolean;
   metadata?: Record<string, JsonValue>;
   createdAt: string;
   updatedAt: string;
@@ -58,6 +60,8 @@ export interface Rule {
   claims?: Record<string, JsonValue>;
   /** Snapshot of the API's access-token TTL, kept in step by the admin API (so the token path reads one partition). */
   apiAccessTokenTtl?: number;
+  /** Snapshot of the API's `tokenReuse`, kept in step the same way. */
+  apiTokenReuse?: boolean;
   createdAt: string;
 }
 
@@ -67,6 +71,8 @@ export interface Api {
   name: string;
   scopes: { value: string; description?: string }[];
   accessTokenTtl?: number;
+  /** Opt-in token reuse for every client's tokens for this API (token-reuse.ts). */
+  tokenReuse?: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;

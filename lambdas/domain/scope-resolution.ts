@@ -15,6 +15,7 @@ export interface ResolvedGrant {
   scopes: string[];
   claims: Record<string, JsonValue>;
   apiAccessTokenTtl?: number;
+  apiTokenReuse?: boolean;
 }
 
 /** The audience names no rule of this client; the caller decides between `invalid_target` and `invalid_scope`. */
@@ -50,7 +51,13 @@ export function resolveGrant(audience: string | undefined, scopes: string[] | un
 }
 
 function grantOf(rule: Rule, scopes: string[]): ResolvedGrant {
-  return { audience: rule.audience, scopes, claims: rule.claims ?? {}, apiAccessTokenTtl: rule.apiAccessTokenTtl };
+  return {
+    audience: rule.audience,
+    scopes,
+    claims: rule.claims ?? {},
+    apiAccessTokenTtl: rule.apiAccessTokenTtl,
+    apiTokenReuse: rule.apiTokenReuse,
+  };
 }
 
 function notGranted(missing: string[]): InvalidScopeError {

@@ -21,7 +21,7 @@ import { parseTokenRequest } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
 export type TokenOutcome =
-  | { outcome: 'issued'; clientId: string; audience: string; secretId: string }
+  | { outcome: 'issued'; clientId: string; audience: string; secretId: string; reused: boolean }
   | { outcome: 'denied'; error: string; reason?: string; clientId?: string };
 
 export interface TokenEndpointDeps extends ClientCredentialsGrantDeps {
@@ -65,12 +65,13 @@ export class TokenEndpoint {
         request.usedAuthorizationHeader,
       );
       // authenticateClient throws for a missing bundle, so it is defined here.
-      const issued = await this.grant.issue(request, authenticated, bundle!.rules);
+      const issued = await this.grant.issue(request, authenticated, bundle!);
       this.deps.observe?.({
         outcome: 'issued',
         clientId,
         audience: issued.audience,
         secretId: authenticated.secret.secretId,
+        reused: issued.reused,
       });
       return tokenResponse(issued.body);
     } catch (err) {

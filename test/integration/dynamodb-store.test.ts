@@ -185,12 +185,24 @@ describe('DynamoDbStore on dynalite', () => {
     expect(await db.store.apiExists('https://api.example.com/unknown')).toBe(false);
   });
 
-  it('translates an unreachable table into DependencyUnavailableError, never a raw SDK error', async () => {
-    const missing = new DynamoDbStore({ client: db.doc, tableName: 'no-such-table' });
-    const err = await missing.loadClientBundle('client-a').catch((e: unknown) => e);
+  it('translates an unreachable database into DependencyUnavailableError, never a raw SDK error', async () => {
+    const gone = await startLocalDynamoDb();
+    const client = dynamoClient(gone.endpoint);
+    await gone.close();
+    const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(client), tableName: db.tableName });
+    const err = await store.loadClientBundle('client-a').catch((e: unknown) => e);
+    client.destroy();
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect(err).toMatchObject({ dependency: 'store', throttled: false });
     expect((err as Error).message).toBe('store unavailable');
+  });
+
+  it('treats a refusal that retrying cannot fix (a missing table) as an error, not as unavailability', async () => {
+    const missing = new DynamoDbStore({ client: db.doc, tableName: 'no-such-table' });
+    const err = await missing.loadClientBundle('client-a').catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(DependencyUnavailableError);
+    expect((err as Error).message).toBe('store call refused: ResourceNotFoundException');
+    expect(((err as Error).cause as Error).name).toBe('ResourceNotFoundException');
   });
 });
 
