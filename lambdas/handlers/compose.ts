@@ -16,6 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
+import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
@@ -65,13 +66,15 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const kms = new KMSClient({ maxAttempts: 3 });
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
+  const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: env('IDP_TABLE_NAME') });
   return {
-    store: new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: env('IDP_TABLE_NAME') }),
+    store,
     signer: new KmsTokenSigner({ client: kms, keyId: env('IDP_SIGNING_KEY_ARN'), alg: readAlg() }),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),
+    observe: new SecretUsageTracker(store, awsLogger(), Date.now).observe,
     config: {
       issuer: readIssuer(),
       defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),

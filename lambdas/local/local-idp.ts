@@ -10,6 +10,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
 import type { Logger } from '../domain/ports';
+import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import { describe } from '../domain/token-endpoint';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
@@ -107,6 +108,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         clock: systemClock,
         ids: randomIds,
         logger,
+        observe: new SecretUsageTracker(store, logger, Date.now).observe,
         config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
       };
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
