@@ -12,12 +12,13 @@
  * - `IDP_DEFAULT_ACCESS_TOKEN_TTL`: seconds (default 3600)
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
-import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenEndpointDeps, TokenOutcome } from '../domain/token-endpoint';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
@@ -25,6 +26,7 @@ import { KmsKeySource, KmsTokenSigner } from '../adapters/kms-token-signer';
 import { randomIds } from '../adapters/random-ids';
 import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
 import { systemClock } from '../adapters/system-clock';
+import { tokenMetricsObserver } from '../adapters/token-metrics';
 import type { DiscoveryDeps } from './discovery-handler';
 
 /** Default access-token lifetime, seconds (DESIGN.md). */
@@ -61,6 +63,17 @@ export function awsLogger(): Logger {
   return logger;
 }
 
+let metrics: Metrics | undefined;
+
+/**
+ * CloudWatch metrics (EMF) through Powertools; namespace from `POWERTOOLS_METRICS_NAMESPACE`.
+ * Handlers flush them once per invocation.
+ */
+export function awsMetrics(): Metrics {
+  metrics ??= new Metrics({ serviceName: 'serverless-idp' });
+  return metrics;
+}
+
 /** Dependencies of the token function; the pepper is read once per cold start. */
 export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
@@ -74,11 +87,20 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),
-    observe: new SecretUsageTracker(store, awsLogger(), Date.now).observe,
+    observe: observeAll(
+      new SecretUsageTracker(store, awsLogger(), Date.now).observe,
+      tokenMetricsObserver(awsMetrics()),
+    ),
     config: {
       issuer: readIssuer(),
       defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),
     },
+  };
+}
+
+function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outcome: TokenOutcome) => void {
+  return (outcome) => {
+    for (const observe of observers) observe(outcome);
   };
 }
 

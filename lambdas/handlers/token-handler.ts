@@ -8,14 +8,23 @@ import { TokenEndpoint, oauthErrorResponse, describe } from '../domain/token-end
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
-import { composeTokenDeps, awsLogger, readIssuer } from './compose';
+import { awsLogger, awsMetrics, composeTokenDeps, readIssuer } from './compose';
 
 export function makeHandler(deps: TokenEndpointDeps): HttpApiHandler {
   const endpoint = new TokenEndpoint(deps);
   return async (event) => toResult(await endpoint.handle(toHttpRequest(event)));
 }
 
-export const handler: HttpApiHandler = lazyHandler(composeTokenDeps, makeHandler, (err) => {
+const composed: HttpApiHandler = lazyHandler(composeTokenDeps, makeHandler, (err) => {
   awsLogger().error('token handler initialisation failed', { error: describe(err) });
   return toResult(oauthErrorResponse(new TemporarilyUnavailableError(), readIssuer()));
 });
+
+/** The Lambda entry: one request, then this invocation's metrics flushed as one EMF record. */
+export const handler: HttpApiHandler = async (event) => {
+  try {
+    return await composed(event);
+  } finally {
+    awsMetrics().publishStoredMetrics();
+  }
+};

@@ -1,0 +1,30 @@
+/**
+ * CloudWatch metrics of the token function through Powertools (embedded metric format, no API call):
+ * `TokensIssued`, `TokensReused` (no dimension: audiences and clients are unbounded) and `TokensDenied` by `error`
+ * and `reason` — bounded sets, so the metric count (and its cost) stays fixed. The client id and, for
+ * issued tokens, whether the token was reused are EMF metadata: searchable per client in CloudWatch
+ * Logs Insights without a metric per client. Never a secret or a token.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { TokenOutcome } from '../domain/token-endpoint';
+
+export const TOKENS_ISSUED = 'TokensIssued';
+export const TOKENS_DENIED = 'TokensDenied';
+export const TOKENS_REUSED = 'TokensReused';
+
+/** The token endpoint's `observe` hook that records one request's outcome; flushed per invocation. */
+export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) => void {
+  return (outcome) => {
+    if (outcome.outcome === 'issued') {
+      metrics.addMetric(TOKENS_ISSUED, MetricUnit.Count, 1);
+      if (outcome.reused) metrics.addMetric(TOKENS_REUSED, MetricUnit.Count, 1);
+      metrics.addMetadata('clientId', outcome.clientId);
+      metrics.addMetadata('audience', outcome.audience);
+      return;
+    }
+    metrics.addDimensions({ error: outcome.error, reason: outcome.reason ?? outcome.error });
+    metrics.addMetric(TOKENS_DENIED, MetricUnit.Count, 1);
+    if (outcome.clientId !== undefined) metrics.addMetadata('clientId', outcome.clientId);
+  };
+}
