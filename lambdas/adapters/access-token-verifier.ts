@@ -16,7 +16,7 @@
  * tokens with a known `kid` keep verifying from the cache meanwhile. Keys removed from the JWKS stay
  * trusted until the container is recycled.
  */
-import { JwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import {
   FetchError,
   JwksValidationError,
