@@ -20,6 +20,10 @@ import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
 import { LocalTokenSigner } from '../adapters/local-token-signer';
 import { randomIds } from '../adapters/random-ids';
 import { systemClock } from '../adapters/system-clock';
+import { AccessTokenVerifier } from '../adapters/access-token-verifier';
+import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
+import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
+import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
 import type { LocalConfig } from './local-config';
@@ -112,9 +116,31 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
       };
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
+      // The admin API behind the same authorizer logic API Gateway runs on AWS. The issuer is http
+      // locally, so the verifier takes the JWKS from the in-process key source instead of fetching it.
+      const adminVerifier = new AccessTokenVerifier({
+        issuer,
+        audience: adminAudience(issuer),
+        fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+      });
+      const admin = makeAdminHandler({
+        store,
+        hasher,
+        clock: systemClock,
+        ids: randomIds,
+        logger,
+        config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
+      });
       resolveRoutes({
         token: makeTokenHandler(tokenDeps),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
+        admin: withBearerAuthorization(
+          { verifier: adminVerifier, routeScopes: ADMIN_ROUTE_SCOPES, logger },
+          issuer,
+          admin,
+        ),
+        // Public on AWS too: its own route without the authorizer.
+        adminOpenApi: admin,
       });
       return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, store, stop: stopAll };
     } catch (err) {

@@ -13,9 +13,13 @@ export const LOCAL_MAX_BODY_BYTES = 1024 * 1024;
 export interface LocalRoutes {
   token: HttpApiHandler;
   discovery: HttpApiHandler;
-  /** `/admin/*`, once the admin API is wired. */
+  /** `/admin/*` behind the authorizer. */
   admin?: HttpApiHandler;
+  /** `GET /admin/openapi.json`, public. */
+  adminOpenApi?: HttpApiHandler;
 }
+
+export const ADMIN_OPENAPI_PATH = '/admin/openapi.json';
 
 /** Picks the handler for a request the way the HTTP API's route table does. */
 export function route(routes: LocalRoutes, method: string, path: string): HttpApiHandler | HttpApiResult {
@@ -32,6 +36,7 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
     );
   }
   if (path.startsWith('/.well-known/')) return routes.discovery;
+  if (path === ADMIN_OPENAPI_PATH && method === 'GET' && routes.adminOpenApi !== undefined) return routes.adminOpenApi;
   if ((path === '/admin' || path.startsWith('/admin/')) && routes.admin !== undefined) return routes.admin;
   return json(404, { error: 'not_found' });
 }

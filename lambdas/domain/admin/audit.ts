@@ -1,0 +1,85 @@
+/**
+ * Audit events of admin changes: who (the admin token's `client_id` and `jti`), when, what, and a
+ * field-level diff of the wire representations. Diffs are built from views, which never hold a
+ * secret value or hash, so no secret can reach the audit trail.
+ */
+import type { JsonValue } from '../model';
+import type { AuditAction, AuditEvent, AuditFieldChange, AuditTargetType } from './admin-store';
+
+/** Who makes a change: from the admin token, passed on by the authorizer. */
+export interface AdminPrincipal {
+  clientId: string;
+  jti: string;
+  scopes: ReadonlySet<string>;
+}
+
+/** Fields that change with every write and would only add noise to a diff. */
+const NOISE: ReadonlySet<string> = new Set(['updatedAt', 'version']);
+
+/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Top-level field diff of two views: `{field: {from?, to?}}` for every field whose value differs;
+ * `before` undefined is a creation, `after` undefined a deletion.
+ */
+export function diffViews(
+  before: Readonly<Record<string, unknown>> | undefined,
+  after: Readonly<Record<string, unknown>> | undefined,
+): Record<string, AuditFieldChange> {
+  const diff: Record<string, AuditFieldChange> = {};
+  const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const name of names) {
+    if (NOISE.has(name) && before !== undefined && after !== undefined) continue;
+    const from = before?.[name] as JsonValue | undefined;
+    const to = after?.[name] as JsonValue | undefined;
+    if (canonicalJson(from) === canonicalJson(to)) continue;
+    const change: AuditFieldChange = {};
+    if (from !== undefined) change.from = from;
+    if (to !== undefined) change.to = to;
+    diff[name] = change;
+  }
+  return diff;
+}
+
+export interface AuditContext {
+  principal: AdminPrincipal;
+  eventId: string;
+  /** ISO time of the change. */
+  at: string;
+  /** Epoch seconds when the event may expire, if the stage keeps audit for a limited time. */
+  expiresAt?: number;
+}
+
+/** Builds one audit event. */
+export function auditEvent(
+  ctx: AuditContext,
+  action: AuditAction,
+  targetType: AuditTargetType,
+  targetId: string,
+  diff: Record<string, AuditFieldChange>,
+  clientId?: string,
+): AuditEvent {
+  const event: AuditEvent = {
+    eventId: ctx.eventId,
+    at: ctx.at,
+    actor: ctx.principal.clientId,
+    actorJti: ctx.principal.jti,
+    action,
+    targetType,
+    targetId,
+    diff,
+  };
+  if (clientId !== undefined) event.clientId = clientId;
+  if (ctx.expiresAt !== undefined) event.expiresAt = ctx.expiresAt;
+  return event;
+}

@@ -1,0 +1,178 @@
+/**
+ * `/admin/clients`: OAuth clients. Creation returns the first secret exactly once and a ready `curl`
+ * token request; every change is versioned (If-Match / `version`) and audited.
+ */
+import type { z } from 'zod';
+import { ConflictError } from '../errors';
+import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
+import { auditEvent, diffViews } from './audit';
+import type { OperationContext } from './context';
+import { checkVersion, concurrentChange, etag, iso, json, noContent } from './context';
+import { guardLastAdminWriter } from './guard-rails';
+import { ProblemError, notFound } from './problem';
+import type { ClientCreateSchema, ClientListQuerySchema, ClientUpdateSchema } from './schemas';
+import { DEFAULT_PAGE_SIZE } from './schemas';
+import { clientView, ruleView } from './views';
+
+type Ctx<B = unknown, Q = unknown> = OperationContext<B, Q>;
+
+export function clientLocation(clientId: string): string {
+  return `/admin/clients/${encodeURIComponent(clientId)}`;
+}
+
+/** The client's bundle, or 404. */
+export async function loadBundle(ctx: Ctx, clientId: string): Promise<ClientBundle> {
+  const bundle = await ctx.deps.store.loadClientBundle(clientId);
+  if (bundle === undefined) throw notFound(`no client with id ${clientId}`);
+  return bundle;
+}
+
+/**
+ * A ready token request (RFC 6749 §4.4.2) with the client's registered authentication method. The
+ * audience stays a placeholder: a client obtains tokens once a rule grants it scopes on an API.
+ */
+export function tokenCurl(issuer: string, client: Client, secret: string): string {
+  const auth =
+    client.tokenEndpointAuthMethod === 'client_secret_basic'
+      ? `-u '${client.clientId}:${secret}'`
+      : `-d 'client_id=${client.clientId}' -d 'client_secret=${secret}'`;
+  return (
+    `curl -sS -X POST '${issuer}/oauth2/token' ${auth} ` +
+    `-d 'grant_type=client_credentials' --data-urlencode 'audience=YOUR_API_IDENTIFIER'`
+  );
+}
+
+/** A new secret's value and stored form. */
+export function newSecret(ctx: Ctx, expiresAt?: string): { value: string; secret: ClientSecret } {
+  const value = ctx.deps.ids.clientSecret();
+  const secret: ClientSecret = {
+    secretId: ctx.deps.ids.secretId(),
+    hash: ctx.deps.hasher.hash(value),
+    createdAt: iso(ctx.now),
+  };
+  if (expiresAt !== undefined) secret.expiresAt = iso(Date.parse(expiresAt));
+  return { value, secret };
+}
+
+/** What a secret looks like in an audit diff: no value, no hash. */
+export function secretAuditView(secret: ClientSecret): Record<string, JsonValue> {
+  const view: Record<string, JsonValue> = { id: secret.secretId, createdAt: secret.createdAt };
+  if (secret.expiresAt !== undefined) view['expiresAt'] = secret.expiresAt;
+  return view;
+}
+
+export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>) {
+  const { body } = ctx;
+  const now = iso(ctx.now);
+  const client: Client = {
+    clientId: ctx.deps.ids.clientId(),
+    name: body.name,
+    status: 'enabled',
+    grantTypes: body.grantTypes,
+    tokenEndpointAuthMethod: body.tokenEndpointAuthMethod,
+    external: body.external ?? false,
+    tokenReuse: body.tokenReuse ?? false,
+    metadata: body.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  if (body.description !== undefined) client.description = body.description;
+  if (body.accessTokenTtl !== undefined) client.accessTokenTtl = body.accessTokenTtl;
+  const { value, secret } = newSecret(ctx);
+  const view = clientView(client);
+  const diff = diffViews(undefined, { ...view, secrets: [secretAuditView(secret)] });
+  const audit = auditEvent(ctx.audit(), 'client.create', 'client', client.clientId, diff);
+  try {
+    await ctx.deps.store.createClient({ client, secrets: [secret], rules: [] }, audit);
+  } catch (err) {
+    if (err instanceof ConflictError)
+      throw new ProblemError('already-exists', 'the generated client id is taken; retry');
+    throw err;
+  }
+  return json(
+    201,
+    {
+      client: view,
+      secret: { id: secret.secretId, value, createdAt: secret.createdAt },
+      curl: tokenCurl(ctx.deps.config.issuer, client, value),
+    },
+    { Location: clientLocation(client.clientId), ETag: etag(client.version) },
+  );
+}
+
+export async function listClients(ctx: Ctx<unknown, z.output<typeof ClientListQuerySchema>>) {
+  const { query } = ctx;
+  const page = await ctx.deps.store.listClients({
+    limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    cursor: query.cursor,
+    q: query.q,
+    status: query.status,
+  });
+  return json(200, {
+    items: page.items.map(clientView),
+    ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
+  });
+}
+
+export async function getClient(ctx: Ctx) {
+  const { client } = await loadBundle(ctx, ctx.params['clientId']!);
+  return json(200, clientView(client), { ETag: etag(client.version) });
+}
+
+export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>) {
+  const { body } = ctx;
+  const bundle = await loadBundle(ctx, ctx.params['clientId']!);
+  const current = bundle.client;
+  checkVersion(ctx, current.version, body.version);
+  const next: Client = { ...current };
+  if (body.name !== undefined) next.name = body.name;
+  if (body.status !== undefined) next.status = body.status;
+  if (body.grantTypes !== undefined) next.grantTypes = body.grantTypes;
+  if (body.tokenEndpointAuthMethod !== undefined) next.tokenEndpointAuthMethod = body.tokenEndpointAuthMethod;
+  if (body.external !== undefined) next.external = body.external;
+  if (body.tokenReuse !== undefined) next.tokenReuse = body.tokenReuse;
+  if (body.description === null) delete next.description;
+  else if (body.description !== undefined) next.description = body.description;
+  if (body.accessTokenTtl === null) delete next.accessTokenTtl;
+  else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
+  if (body.metadata === null) next.metadata = {};
+  else if (body.metadata !== undefined) next.metadata = body.metadata;
+
+  const diff = diffViews(clientView(current), clientView(next));
+  if (Object.keys(diff).length === 0) return json(200, clientView(current), { ETag: etag(current.version) });
+  await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, client: next }, ctx.now, 'disabling it');
+  next.version = current.version + 1;
+  next.updatedAt = iso(ctx.now);
+  const audit = auditEvent(ctx.audit(), 'client.update', 'client', current.clientId, diff);
+  try {
+    await ctx.deps.store.updateClient(next, current.version, audit);
+  } catch (err) {
+    if (err instanceof ConflictError) throw concurrentChange(ctx);
+    throw err;
+  }
+  return json(200, clientView(next), { ETag: etag(next.version) });
+}
+
+export async function deleteClient(ctx: Ctx) {
+  const bundle = await loadBundle(ctx, ctx.params['clientId']!);
+  const current = bundle.client;
+  checkVersion(ctx, current.version);
+  await guardLastAdminWriter(ctx.deps, bundle, undefined, ctx.now, 'deleting it');
+  const diff = diffViews(
+    {
+      ...clientView(current),
+      secrets: bundle.secrets.map(secretAuditView),
+      rules: bundle.rules.map((r) => ruleView(r) as unknown as JsonValue),
+    },
+    undefined,
+  );
+  const audit = auditEvent(ctx.audit(), 'client.delete', 'client', current.clientId, diff);
+  try {
+    await ctx.deps.store.deleteClient(current.clientId, current.version, audit);
+  } catch (err) {
+    if (err instanceof ConflictError) throw concurrentChange(ctx);
+    throw err;
+  }
+  return noContent();
+}

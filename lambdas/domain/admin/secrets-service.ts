@@ -1,0 +1,98 @@
+/**
+ * `/admin/clients/{clientId}/secrets`: several secrets per client for rotation without downtime.
+ * A new secret's value is shown once; listings show id, status, createdAt, expiresAt and lastUsedAt,
+ * never a value or hash. Revoking deletes the secret, so it stops working at the next token request
+ * (the token endpoint reads strongly consistent).
+ *
+ * lastUsedAt: the token path does not write per token. The store offers
+ * `SecretUsageStore.touchSecret(clientId, secretId, at, minIntervalSeconds)`, a conditional update
+ * that writes only when the stored `lastUsedAt` is older than the interval; the token endpoint's
+ * `observe` hook (lambdas/domain/secret-usage.ts) calls it off the response path for issued tokens,
+ * so a busy secret costs at most one write per interval (5 minutes), and the listing shows it.
+ */
+import type { z } from 'zod';
+import { ConflictError } from '../errors';
+import { auditEvent, diffViews } from './audit';
+import type { OperationContext } from './context';
+import { json, noContent } from './context';
+import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
+import { guardLastAdminWriter } from './guard-rails';
+import { ProblemError, notFound, validationProblem } from './problem';
+import type { SecretCreateSchema } from './schemas';
+import { secretView } from './views';
+
+type Ctx<B = unknown, Q = unknown> = OperationContext<B, Q>;
+
+/** Secrets per client, expired ones included (a client deletion must fit one transaction). */
+export const MAX_SECRETS_PER_CLIENT = 10;
+
+export async function listSecrets(ctx: Ctx) {
+  const bundle = await loadBundle(ctx, ctx.params['clientId']!);
+  const items = [...bundle.secrets]
+    .sort((a, b) =>
+      a.createdAt === b.createdAt ? (a.secretId < b.secretId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+    )
+    .map((s) => secretView(s, ctx.now));
+  return json(200, { items });
+}
+
+export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
+  const clientId = ctx.params['clientId']!;
+  const bundle = await loadBundle(ctx, clientId);
+  const expiresAt = ctx.body.expiresAt;
+  if (expiresAt !== undefined && Date.parse(expiresAt) <= ctx.now) {
+    throw validationProblem([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
+  }
+  if (bundle.secrets.length >= MAX_SECRETS_PER_CLIENT) {
+    throw new ProblemError(
+      'limit-exceeded',
+      `client ${clientId} has ${bundle.secrets.length} secrets, the most allowed; revoke one first`,
+    );
+  }
+  const { value, secret } = newSecret(ctx, expiresAt);
+  const audit = auditEvent(
+    ctx.audit(),
+    'secret.create',
+    'secret',
+    secret.secretId,
+    diffViews(undefined, secretAuditView(secret)),
+    clientId,
+  );
+  try {
+    await ctx.deps.store.putSecret(clientId, secret, audit);
+  } catch (err) {
+    if (err instanceof ConflictError) throw notFound(`no client with id ${clientId}`);
+    throw err;
+  }
+  const created: Record<string, string> = { id: secret.secretId, value, createdAt: secret.createdAt };
+  if (secret.expiresAt !== undefined) created['expiresAt'] = secret.expiresAt;
+  return json(201, created, {
+    Location: `${clientLocation(clientId)}/secrets/${encodeURIComponent(secret.secretId)}`,
+  });
+}
+
+export async function revokeSecret(ctx: Ctx) {
+  const clientId = ctx.params['clientId']!;
+  const secretId = ctx.params['secretId']!;
+  const bundle = await loadBundle(ctx, clientId);
+  const secret = bundle.secrets.find((s) => s.secretId === secretId);
+  if (secret === undefined) throw notFound(`client ${clientId} has no secret ${secretId}`);
+  await guardLastAdminWriter(
+    ctx.deps,
+    bundle,
+    { ...bundle, secrets: bundle.secrets.filter((s) => s !== secret) },
+    ctx.now,
+    'revoking its last active secret',
+  );
+  const audit = auditEvent(
+    ctx.audit(),
+    'secret.revoke',
+    'secret',
+    secretId,
+    diffViews(secretAuditView(secret), undefined),
+    clientId,
+  );
+  const deleted = await ctx.deps.store.deleteSecret(clientId, secretId, audit);
+  if (!deleted) throw notFound(`client ${clientId} has no secret ${secretId}`);
+  return noContent();
+}

@@ -1,0 +1,87 @@
+/**
+ * Admin API Lambda handler (`ANY /admin/{proxy+}` and `GET /admin/openapi.json`): a thin shell around
+ * the core's {@link AdminApi}. The acting admin comes from the Lambda authorizer's context in
+ * `event.requestContext.authorizer.lambda` (`{clientId, jti, scope}`, scope space-delimited); the
+ * core re-checks the route's scope. `makeHandler(deps)` is for tests and the local server; `handler`
+ * composes AWS adapters once per cold start.
+ *
+ * Environment (set by the CDK stack): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_PEPPER_SECRET_ARN`,
+ * `IDP_DEFAULT_ACCESS_TOKEN_TTL` (seconds, default 3600), optional `IDP_AUDIT_RETENTION_DAYS`.
+ * IAM: DynamoDB read/write on the table and its index, secretsmanager:GetSecretValue on the pepper.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AdminApi } from '../domain/admin/admin-api';
+import type { AdminPrincipal } from '../domain/admin/admin-api';
+import type { AdminDeps } from '../domain/admin/context';
+import { ProblemError, problemResponse } from '../domain/admin/problem';
+import { describe } from '../domain/token-endpoint';
+import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
+import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
+import { randomIds } from '../adapters/random-ids';
+import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
+import { systemClock } from '../adapters/system-clock';
+import type { HttpApiEvent, HttpApiHandler } from './api-gateway';
+import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
+import { DEFAULT_ACCESS_TOKEN_TTL, awsLogger, readIssuer } from './compose';
+
+/** An HTTP API v2 event with the Lambda authorizer's context (payload format 2.0). */
+export type AdminApiEvent = HttpApiEvent & {
+  requestContext: HttpApiEvent['requestContext'] & {
+    authorizer?: { lambda?: Record<string, unknown> | null } | null;
+  };
+};
+
+/** The principal the authorizer passed on, or `undefined` when there is none (answered 401). */
+export function principalFromEvent(event: AdminApiEvent): AdminPrincipal | undefined {
+  const context = event.requestContext.authorizer?.lambda;
+  if (context === undefined || context === null) return undefined;
+  const { clientId, jti, scope } = context;
+  if (typeof clientId !== 'string' || clientId === '' || typeof jti !== 'string' || jti === '') return undefined;
+  let scopes: string[] = [];
+  if (typeof scope === 'string') scopes = scope.split(' ').filter((s) => s !== '');
+  else if (Array.isArray(scope)) scopes = scope.filter((s): s is string => typeof s === 'string');
+  return { clientId, jti, scopes: new Set(scopes) };
+}
+
+export function makeHandler(deps: AdminDeps): (event: AdminApiEvent) => ReturnType<HttpApiHandler> {
+  const api = new AdminApi(deps);
+  return async (event) => toResult(await api.handle(toHttpRequest(event), principalFromEvent(event)));
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+/** Dependencies of the admin function; the pepper is read once per cold start. */
+export async function composeAdminDeps(): Promise<AdminDeps> {
+  const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
+  const retention = process.env['IDP_AUDIT_RETENTION_DAYS'];
+  return {
+    store: new DynamoDbStore({
+      client: makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 })),
+      tableName: env('IDP_TABLE_NAME'),
+    }),
+    hasher: new HmacSecretHasher(pepper),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+    config: {
+      issuer: readIssuer(),
+      defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),
+      ...(retention === undefined || retention === '' ? {} : { auditRetentionDays: Number(retention) }),
+    },
+  };
+}
+
+export const handler = lazyHandler(composeAdminDeps, makeHandler, (err) => {
+  awsLogger().error('admin handler initialisation failed', { error: describe(err) });
+  return toResult(
+    problemResponse(
+      new ProblemError('service-unavailable', 'the admin API is starting; retry', { headers: { 'Retry-After': '1' } }),
+    ),
+  );
+});

@@ -1,0 +1,454 @@
+/**
+ * A faithful in-memory {@link AdminStore} (and TokenStore / SecretUsageStore) for unit tests: the same
+ * conditions as the DynamoDB adapter (existence, optimistic versions), each change and its audit event
+ * applied together or not at all, newest-first listings with opaque cursors keyed like the GSI sort
+ * keys (`<createdAt>#<id>`, `<at>#<eventId>`), and copies in and out so no caller aliases stored state.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
+import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
+import { randomIds } from '../../lambdas/adapters/random-ids';
+import { adminAudience, ensureBootstrap } from '../../lambdas/domain/bootstrap';
+import { ConflictError } from '../../lambdas/domain/errors';
+import type { Logger } from '../../lambdas/domain/ports';
+import { TokenEndpoint } from '../../lambdas/domain/token-endpoint';
+import type { AdminDeps } from '../../lambdas/domain/admin/context';
+import { makeHandler } from '../../lambdas/handlers/admin-handler';
+import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';
+import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../../lambdas/domain/model';
+import type { TokenStore } from '../../lambdas/domain/ports';
+import { InvalidCursorError } from '../../lambdas/domain/admin/admin-store';
+import type {
+  AdminStore,
+  AudienceRule,
+  AuditEvent,
+  AuditQuery,
+  ClientQuery,
+  Page,
+  PageRequest,
+  SecretUsageStore,
+} from '../../lambdas/domain/admin/admin-store';
+
+interface StoredClient {
+  client: Client;
+  secrets: Map<string, ClientSecret>;
+  rules: Map<string, Rule>;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+function encodeCursor(key: string): string {
+  return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown };
+    if (typeof parsed.k === 'string') return parsed.k;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError();
+}
+
+/** Newest first by sort key; the cursor is the last key returned. */
+function page<T>(items: { key: string; value: T }[], request: PageRequest, matches: (v: T) => boolean): Page<T> {
+  const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+  const sorted = [...items].sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  const out: { key: string; value: T }[] = [];
+  let more = false;
+  for (const item of sorted) {
+    if (after !== undefined && item.key >= after) continue;
+    if (!matches(item.value)) continue;
+    if (out.length === request.limit) {
+      more = true;
+      break;
+    }
+    out.push(item);
+  }
+  const last = out[out.length - 1];
+  return {
+    items: out.map((i) => copy(i.value)),
+    ...(more && last !== undefined ? { cursor: encodeCursor(last.key) } : {}),
+  };
+}
+
+export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageStore {
+  readonly apis = new Map<string, Api>();
+  readonly clients = new Map<string, StoredClient>();
+  readonly audit = new Map<string, AuditEvent>();
+  /** Calls per method, for tests that count store work. */
+  readonly calls = new Map<string, number>();
+  private readonly failures = new Map<string, Error[]>();
+
+  /** The next call of `method` throws `error` (before changing anything). */
+  failNext(method: keyof AdminStore | 'touchSecret', error: Error): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
+  }
+
+  private enter(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    const queue = this.failures.get(method);
+    const error = queue?.shift();
+    if (error !== undefined) throw error;
+  }
+
+  /** Every stored item as JSON, for the no-secret-anywhere test. */
+  dump(): string {
+    return JSON.stringify({
+      apis: [...this.apis.values()],
+      clients: [...this.clients.values()].map((c) => ({
+        client: c.client,
+        secrets: [...c.secrets.values()],
+        rules: [...c.rules.values()],
+      })),
+      audit: [...this.audit.values()],
+    });
+  }
+
+  /** Bootstrap writes without an audit event (BootstrapStore); admin writes always pass one. */
+  private appendAudit(audit: AuditEvent | undefined): void {
+    if (audit === undefined) return;
+    const key = `${audit.at}#${audit.eventId}`;
+    if (this.audit.has(key)) throw new ConflictError('audit event exists');
+    this.audit.set(key, copy(audit));
+  }
+
+  // ---- TokenStore ----
+
+  async loadClientBundle(clientId: string): Promise<ClientBundle | undefined> {
+    this.enter('loadClientBundle');
+    const stored = this.clients.get(clientId);
+    if (stored === undefined) return undefined;
+    return copy({
+      client: stored.client,
+      secrets: [...stored.secrets.values()],
+      rules: [...stored.rules.values()],
+    });
+  }
+
+  async apiExists(identifier: string): Promise<boolean> {
+    return this.apis.has(identifier);
+  }
+
+  // ---- APIs ----
+
+  async getApi(identifier: string): Promise<Api | undefined> {
+    this.enter('getApi');
+    const api = this.apis.get(identifier);
+    return api === undefined ? undefined : copy(api);
+  }
+
+  async listApis(request: PageRequest): Promise<Page<Api>> {
+    this.enter('listApis');
+    return page(
+      [...this.apis.values()].map((api) => ({ key: `${api.createdAt}#${api.identifier}`, value: api })),
+      request,
+      () => true,
+    );
+  }
+
+  async createApi(api: Api, audit?: AuditEvent): Promise<void> {
+    this.enter('createApi');
+    if (this.apis.has(api.identifier)) throw new ConflictError('the API exists');
+    this.appendAudit(audit);
+    this.apis.set(api.identifier, copy(api));
+  }
+
+  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.enter('updateApi');
+    const current = this.apis.get(api.identifier);
+    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.appendAudit(audit);
+    this.apis.set(api.identifier, copy(api));
+    for (const stored of this.clients.values()) {
+      const rule = stored.rules.get(api.identifier);
+      if (rule === undefined) continue;
+      if (api.accessTokenTtl === undefined) delete rule.apiAccessTokenTtl;
+      else rule.apiAccessTokenTtl = api.accessTokenTtl;
+      if (api.tokenReuse === undefined) delete rule.apiTokenReuse;
+      else rule.apiTokenReuse = api.tokenReuse;
+    }
+  }
+
+  async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.enter('deleteApi');
+    const current = this.apis.get(identifier);
+    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.appendAudit(audit);
+    this.apis.delete(identifier);
+  }
+
+  async listRulesForAudience(audience: string): Promise<AudienceRule[]> {
+    this.enter('listRulesForAudience');
+    const out: AudienceRule[] = [];
+    for (const [clientId, stored] of this.clients) {
+      const rule = stored.rules.get(audience);
+      if (rule !== undefined) out.push({ clientId, rule: copy(rule) });
+    }
+    return out.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
+  }
+
+  // ---- clients ----
+
+  async listClients(query: ClientQuery): Promise<Page<Client>> {
+    this.enter('listClients');
+    const q = query.q;
+    return page(
+      [...this.clients.values()].map((c) => ({ key: `${c.client.createdAt}#${c.client.clientId}`, value: c.client })),
+      query,
+      (client) =>
+        (q === undefined || client.name.toLowerCase().includes(q.toLowerCase()) || client.clientId === q) &&
+        (query.status === undefined || client.status === query.status),
+    );
+  }
+
+  async createClient(bundle: ClientBundle, audit?: AuditEvent): Promise<void> {
+    this.enter('createClient');
+    if (this.clients.has(bundle.client.clientId)) throw new ConflictError('the client exists');
+    this.appendAudit(audit);
+    this.clients.set(bundle.client.clientId, {
+      client: copy(bundle.client),
+      secrets: new Map(bundle.secrets.map((s) => [s.secretId, copy(s)])),
+      rules: new Map(bundle.rules.map((r) => [r.audience, copy(r)])),
+    });
+  }
+
+  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.enter('updateClient');
+    const stored = this.clients.get(client.clientId);
+    if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.appendAudit(audit);
+    stored.client = copy(client);
+  }
+
+  async deleteClient(clientId: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.enter('deleteClient');
+    const stored = this.clients.get(clientId);
+    if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.appendAudit(audit);
+    this.clients.delete(clientId);
+  }
+
+  // ---- secrets ----
+
+  async putSecret(clientId: string, secret: ClientSecret, audit?: AuditEvent): Promise<void> {
+    this.enter('putSecret');
+    const stored = this.clients.get(clientId);
+    if (stored === undefined || stored.secrets.has(secret.secretId))
+      throw new ConflictError('no client or secret exists');
+    this.appendAudit(audit);
+    stored.secrets.set(secret.secretId, copy(secret));
+  }
+
+  async deleteSecret(clientId: string, secretId: string, audit: AuditEvent): Promise<boolean> {
+    this.enter('deleteSecret');
+    const stored = this.clients.get(clientId);
+    if (stored === undefined || !stored.secrets.has(secretId)) return false;
+    this.appendAudit(audit);
+    stored.secrets.delete(secretId);
+    return true;
+  }
+
+  async touchSecret(clientId: string, secretId: string, at: string, minIntervalSeconds: number): Promise<boolean> {
+    this.enter('touchSecret');
+    const secret = this.clients.get(clientId)?.secrets.get(secretId);
+    if (secret === undefined) return false;
+    const threshold = new Date(Date.parse(at) - minIntervalSeconds * 1000).toISOString();
+    if (secret.lastUsedAt !== undefined && secret.lastUsedAt >= threshold) return false;
+    secret.lastUsedAt = at;
+    return true;
+  }
+
+  // ---- rules ----
+
+  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+    this.enter('putRule');
+    const stored = this.clients.get(clientId);
+    const api = this.apis.get(rule.audience);
+    if (stored === undefined || api === undefined || api.version !== apiVersion) {
+      throw new ConflictError('client or API missing, or the API changed');
+    }
+    this.appendAudit(audit);
+    stored.rules.set(rule.audience, copy(rule));
+  }
+
+  async deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean> {
+    this.enter('deleteRule');
+    const stored = this.clients.get(clientId);
+    if (stored === undefined || !stored.rules.has(audience)) return false;
+    this.appendAudit(audit);
+    stored.rules.delete(audience);
+    return true;
+  }
+
+  // ---- audit ----
+
+  async listAudit(query: AuditQuery): Promise<Page<AuditEvent>> {
+    this.enter('listAudit');
+    return page(
+      [...this.audit.entries()].map(([key, value]) => ({ key, value })),
+      query,
+      (e) =>
+        (query.from === undefined || e.at >= query.from) &&
+        (query.to === undefined || e.at < query.to) &&
+        (query.actor === undefined || e.actor === query.actor) &&
+        (query.action === undefined || e.action === query.action) &&
+        (query.targetType === undefined || e.targetType === query.targetType) &&
+        (query.targetId === undefined || e.targetId === query.targetId || e.clientId === query.targetId),
+    );
+  }
+}
+
+/** One captured log line. */
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  /** JSON body (serialized with Content-Type application/json unless headers say otherwise). */
+  body?: unknown;
+  /** A raw body, sent as is. */
+  rawBody?: string | Uint8Array;
+  headers?: Record<string, string>;
+  query?: string;
+  /**
+   * Scopes of the admin token behind the request; `null` sends no authorizer context at all.
+   * @default 'admin:read admin:write'
+   */
+  scope?: string | null;
+  /** Acting client id; the bootstrap admin by default. */
+  actor?: string;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** The parsed JSON body, `undefined` when empty. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * The admin handler over an in-memory store, with a bootstrapped admin client, a controllable clock,
+ * real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint on the
+ * same store so tests can check that admin changes reach token issuance.
+ */
+export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
+  const store = new InMemoryAdminStore();
+  const logs: LogLine[] = [];
+  const logger: Logger = {
+    info: (message, fields) => logs.push({ level: 'info', message, fields }),
+    warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
+    error: (message, fields) => logs.push({ level: 'error', message, fields }),
+  };
+  let now = Date.parse('2026-03-01T09:00:00.000Z');
+  const clock = { now: () => now };
+  const hasher = new HmacSecretHasher(randomBytes(32));
+  const issuer = 'https://idp.example.test';
+  const bootstrap = { clientId: `boot-${randomIds.clientId()}`, clientSecret: randomIds.clientSecret() };
+  await ensureBootstrap({ store, hasher, clock, ids: randomIds }, { issuer, ...bootstrap });
+  const deps: AdminDeps = {
+    store,
+    hasher,
+    clock,
+    ids: randomIds,
+    logger,
+    config: { issuer, defaultAccessTokenTtl: 3600, ...options },
+  };
+  const handler = makeHandler(deps);
+  const signer = await LocalTokenSigner.load({ alg: 'ES256' });
+  const tokenEndpoint = new TokenEndpoint({
+    store,
+    signer,
+    clock,
+    ids: randomIds,
+    hasher,
+    logger,
+    config: { issuer, defaultAccessTokenTtl: 3600 },
+  });
+
+  async function call(method: string, path: string, opts: CallOptions = {}): Promise<CallResult> {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | undefined;
+    let isBase64Encoded = false;
+    if (opts.rawBody !== undefined) {
+      if (typeof opts.rawBody === 'string') body = opts.rawBody;
+      else {
+        body = Buffer.from(opts.rawBody).toString('base64');
+        isBase64Encoded = true;
+      }
+    } else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const scope = opts.scope === undefined ? 'admin:read admin:write' : opts.scope;
+    const event: AdminApiEvent = {
+      rawPath: path,
+      rawQueryString: opts.query ?? '',
+      headers,
+      body,
+      isBase64Encoded,
+      requestContext: {
+        http: { method },
+        ...(scope === null
+          ? {}
+          : { authorizer: { lambda: { clientId: opts.actor ?? bootstrap.clientId, jti: randomUUID(), scope } } }),
+      },
+    };
+    const result = await handler(event);
+    const text = typeof result.body === 'string' ? result.body : '';
+    return {
+      status: result.statusCode ?? 0,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      text,
+      body: text === '' ? undefined : JSON.parse(text),
+    };
+  }
+
+  /** A token request with client_secret_basic or client_secret_post; returns status and body. */
+  async function token(
+    clientId: string,
+    clientSecret: string,
+    params: Record<string, string>,
+    method: 'client_secret_basic' | 'client_secret_post' = 'client_secret_basic',
+  ) {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', ...params });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (method === 'client_secret_basic') {
+      const user = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`;
+      headers['authorization'] = `Basic ${Buffer.from(user).toString('base64')}`;
+    } else {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret);
+    }
+    const res = await tokenEndpoint.handle({
+      method: 'POST',
+      path: '/oauth2/token',
+      headers,
+      rawQuery: '',
+      body: Buffer.from(form.toString()),
+    });
+    return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
+  }
+
+  return {
+    store,
+    logs,
+    deps,
+    issuer,
+    adminAudience: adminAudience(issuer),
+    bootstrap,
+    call,
+    token,
+    /** Moves the clock on. */
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+  };
+}
+
+export type AdminHarness = Awaited<ReturnType<typeof makeAdminHarness>>;
