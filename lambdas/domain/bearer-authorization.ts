@@ -6,6 +6,7 @@
  * this module, so API Gateway and `npm start` decide the same way.
  */
 import { ADMIN_READ, ADMIN_WRITE } from './bootstrap';
+import type { ClientStatus } from './model';
 
 /** RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
@@ -61,8 +62,11 @@ export interface AccessTokenVerifierPort {
 }
 
 /**
- * Required scopes per HTTP method, all-of: `{"GET": ["admin:read"], "*": ["admin:write"]}`. `*` is
- * the fallback for methods without their own entry; an empty list requires a valid token only.
+ * Required scopes per route, all-of: `{"GET": ["admin:read"], "*": ["admin:write"]}`. A key is an HTTP
+ * method (`GET`), `*` (any method without its own entry), or either followed by a space and a resource
+ * template as API Gateway names it (`POST /orders`, `GET /orders/{id}`, `* /admin/{proxy+}`); an entry
+ * naming the request's resource wins over the method-only entries (see {@link requiredScopesFor}). An
+ * empty list requires a valid token only.
  */
 export type RouteScopes = Readonly<Record<string, readonly string[]>>;
 
@@ -87,6 +91,10 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 9110 §9.1: method = token (RFC 9110 §5.6.2 tchar)
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// An API Gateway resource template: `/`, or `/`-separated segments of RFC 3986 §3.3 pchar and `{param}` /
+// `{proxy+}`. `*` and `?` are excluded: they are wildcards in execute-api ARNs.
+const RESOURCE_TEMPLATE =
+  /^\/(?:(?:[A-Za-z0-9\-._~!$&'()+,;=:@%]+|\{[A-Za-z0-9_.-]+\+?\})(?:\/(?:[A-Za-z0-9\-._~!$&'()+,;=:@%]+|\{[A-Za-z0-9_.-]+\+?\}))*)?$/;
 
 /** The outcome of parsing the Authorization header: a token, or a denial. */
 export type ParsedAuthorization = { token: string } | { deny: BearerDenial };
@@ -121,14 +129,30 @@ function malformed(description: string): { deny: BearerDenial } {
 }
 
 /**
- * The scopes a request with this HTTP method needs: the method's own entry, for `HEAD` the `GET`
- * entry (RFC 9110 §9.3.2: HEAD is GET without content), else `*`; `undefined` when none applies.
+ * The entry for method `m` (upper case) among the keys `<M><suffix>`: the method's own, for `HEAD` the
+ * `GET` one (RFC 9110 §9.3.2: HEAD is GET without content), else `*`. `suffix` is `''` for the
+ * method-only entries and `' <resource>'` for those naming a resource.
  */
-export function requiredScopesFor(routeScopes: RouteScopes, method: string): readonly string[] | undefined {
+function entryFor(routeScopes: RouteScopes, m: string, suffix: string): readonly string[] | undefined {
+  const own = (key: string) => (Object.hasOwn(routeScopes, key) ? routeScopes[key] : undefined);
+  return own(`${m}${suffix}`) ?? (m === 'HEAD' ? own(`GET${suffix}`) : undefined) ?? own(`*${suffix}`);
+}
+
+/**
+ * The scopes a request needs: the entry naming its method and `resource` (the API Gateway resource
+ * template, e.g. `/orders/{id}`) when there is one (`<M> <resource>`, for HEAD `GET <resource>`, else
+ * `* <resource>`), else the method-only entry (`<M>`, for HEAD `GET`, else `*`); `undefined` when none
+ * applies.
+ */
+export function requiredScopesFor(
+  routeScopes: RouteScopes,
+  method: string,
+  resource?: string,
+): readonly string[] | undefined {
   const m = method.toUpperCase();
-  if (Object.hasOwn(routeScopes, m)) return routeScopes[m];
-  if (m === 'HEAD' && Object.hasOwn(routeScopes, 'GET')) return routeScopes['GET'];
-  return Object.hasOwn(routeScopes, '*') ? routeScopes['*'] : undefined;
+  return (
+    (resource === undefined ? undefined : entryFor(routeScopes, m, ` ${resource}`)) ?? entryFor(routeScopes, m, '')
+  );
 }
 
 /** Splits a `scope` claim (RFC 6749 §3.3, space-delimited) into its tokens. */
@@ -161,8 +185,9 @@ export function scopeDecision(grant: BearerGrant, required: readonly string[] | 
 }
 
 /**
- * Parses and validates a route-scopes map (the `IDP_ROUTE_SCOPES` JSON): keys are HTTP methods or
- * `*` (upper-cased), values arrays of RFC 6749 §3.3 scope tokens.
+ * Parses and validates a route-scopes map (the `IDP_ROUTE_SCOPES` JSON): keys are an HTTP method or
+ * `*` (upper-cased), optionally followed by one space and a resource template (`GET /orders/{id}`,
+ * kept as written: paths are case-sensitive); values are arrays of RFC 6749 §3.3 scope tokens.
  * @throws Error naming the problem; the authorizer then fails closed.
  */
 export function parseRouteScopes(json: string): RouteScopes {
@@ -177,13 +202,19 @@ export function parseRouteScopes(json: string): RouteScopes {
   }
   const result: Record<string, readonly string[]> = {};
   for (const [key, scopes] of Object.entries(value)) {
-    const method = key.toUpperCase();
+    const space = key.indexOf(' ');
+    const method = (space < 0 ? key : key.slice(0, space)).toUpperCase();
+    const resource = space < 0 ? undefined : key.slice(space + 1);
     if (method !== '*' && !METHOD_TOKEN.test(method)) throw new Error(`route scopes: ${key} is not an HTTP method`);
-    if (Object.hasOwn(result, method)) throw new Error(`route scopes: ${key} is given twice`);
+    if (resource !== undefined && !RESOURCE_TEMPLATE.test(resource)) {
+      throw new Error(`route scopes: ${key} does not name a resource path`);
+    }
+    const normalized = resource === undefined ? method : `${method} ${resource}`;
+    if (Object.hasOwn(result, normalized)) throw new Error(`route scopes: ${key} is given twice`);
     if (!Array.isArray(scopes) || !scopes.every((s): s is string => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
       throw new Error(`route scopes: ${key} must map to an array of scope tokens`);
     }
-    result[method] = Object.freeze([...scopes]);
+    result[normalized] = Object.freeze([...scopes]);
   }
   return Object.freeze(result);
 }
@@ -222,4 +253,174 @@ export function bearerChallenge(realm: string, denial: BearerDenial): string {
     }
   }
   return `Bearer ${params.join(', ')}`;
+}
+
+// --- Client status (a disabled partner stops getting through before its tokens expire) -------------
+
+/** A client's status as the authorizer sees it: `missing` when the client was deleted. */
+export type ClientStatusAnswer = ClientStatus | 'missing';
+
+/**
+ * Where the authorizer reads whether a token's client is still enabled. Implementations cache (the
+ * DynamoDB adapter, lambdas/adapters/client-status-source.ts): the staleness they allow is part of the
+ * revocation bound documented there.
+ */
+export interface ClientStatusSource {
+  /**
+   * @throws ClientStatusUnavailableError when the status cannot be read and no recent enough answer is
+   *   cached; the authorizer then refuses the request (fails closed) without blaming the token
+   */
+  status(clientId: string): Promise<ClientStatusAnswer>;
+}
+
+/** The client status could not be read: the request is refused (API Gateway 500, locally 503). */
+export class ClientStatusUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the client status could not be read');
+    this.name = 'ClientStatusUnavailableError';
+  }
+}
+
+/**
+ * Description of the denial for a disabled or deleted client: the same for both, and nothing about
+ * when or why, so the answer tells the caller no more than that its token no longer works.
+ */
+export const CLIENT_DISABLED_DESCRIPTION = 'client disabled';
+
+/**
+ * Decides on an allowed grant with its client's status: only `enabled` keeps the allow; `disabled`
+ * and `missing` are 401 `invalid_token` (RFC 6750 §3.1: the token is no longer valid, a new one will
+ * not be issued either, since the token endpoint refuses a disabled client).
+ */
+export function clientStatusDecision(grant: BearerGrant, status: ClientStatusAnswer): BearerDecision {
+  if (status === 'enabled') return { allow: grant };
+  return { deny: { status: 401, error: 'invalid_token', description: CLIENT_DISABLED_DESCRIPTION } };
+}
+
+// --- REST API (API Gateway v1) Lambda authorizers: IAM policies ------------------------------------
+
+/** `execute-api:Invoke` allowed or denied on some method ARNs (an API Gateway authorizer policy). */
+export interface InvokePolicyStatement {
+  Action: 'execute-api:Invoke';
+  Effect: 'Allow' | 'Deny';
+  Resource: string | string[];
+}
+
+/** The policy document of a REST API Lambda authorizer's answer. */
+export interface InvokePolicyDocument {
+  Version: '2012-10-17';
+  Statement: InvokePolicyStatement[];
+}
+
+/** The HTTP methods a REST API can route (API Gateway `ANY` expands to these). */
+export const REST_API_METHODS: readonly string[] = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+
+/** A method ARN `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path>`, split. */
+export interface MethodArn {
+  /** Everything up to and including `<apiId>/<stage>/`. */
+  prefix: string;
+  method: string;
+  /** The request path as it appears in the ARN, with its leading `/` (`/` for the root resource). */
+  path: string;
+}
+
+/**
+ * Splits an API Gateway method ARN (the `methodArn` of a REST authorizer event).
+ * @throws Error when it is not one; the authorizer then fails closed (500)
+ */
+export function parseMethodArn(methodArn: string): MethodArn {
+  const match = /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/]+\/)([A-Z]+)(\/[\s\S]*)?$/.exec(
+    methodArn,
+  );
+  if (match === null) throw new Error('the methodArn is not an execute-api method ARN');
+  return { prefix: match[1]!, method: match[2]!, path: match[3] ?? '/' };
+}
+
+/** A policy with one statement on exactly `methodArn` (never a wildcard). */
+export function methodPolicy(effect: 'Allow' | 'Deny', methodArn: string): InvokePolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] };
+}
+
+/** The ARN path pattern of a resource template: each `{param}` / `{proxy+}` segment becomes `*`. */
+function resourcePattern(resource: string): string {
+  return resource.replace(/\{[^}]*\}/g, '*');
+}
+
+/** The methods and resource templates a route-scopes map names. */
+function routeKeys(routeScopes: RouteScopes): { methods: string[]; resources: string[] } {
+  const methods = new Set(REST_API_METHODS);
+  const resources = new Set<string>();
+  for (const key of Object.keys(routeScopes)) {
+    const space = key.indexOf(' ');
+    const method = space < 0 ? key : key.slice(0, space);
+    if (method !== '*') methods.add(method);
+    if (space >= 0) resources.add(key.slice(space + 1));
+  }
+  return { methods: [...methods], resources: [...resources] };
+}
+
+/**
+ * The method ARNs a token may invoke anywhere in the API, for a TOKEN authorizer: API Gateway caches
+ * its answer keyed on the token alone and evaluates the cached policy against every later request's
+ * method ARN, so the policy must cover exactly the routes the token's scopes allow, not just this one.
+ *
+ * For each method M (the REST methods plus any the map names) with an allowed method-only entry:
+ * `Allow <prefix>M/*`, and `Deny <prefix>M<pattern>` for every resource entry of M the token lacks
+ * scopes for (an explicit Deny overrides any Allow in IAM policy evaluation). For a method whose
+ * method-only entry is refused or absent, only resource entries WITHOUT path parameters are allowed,
+ * by their exact path: `{id}` becomes `*` in an ARN, and `*` also matches deeper paths
+ * (`/orders/*` covers `/orders/1/refunds`), which could admit a route the token may not call.
+ *
+ * So the policy never allows more than {@link requiredScopesFor} would; it can refuse more (a 403 the
+ * REQUEST authorizer would not give): a parameterised route the token may call under a method it
+ * otherwise may not, and paths under a refused parameterised route that the map allows otherwise
+ * (`GET /orders/mine` or `GET /orders/1/items` when `GET /orders/{id}` is refused). Use a REQUEST
+ * authorizer for such maps.
+ */
+export function tokenPolicyResources(
+  routeScopes: RouteScopes,
+  tokenScopes: readonly string[],
+  prefix: string,
+): { allow: string[]; deny: string[] } {
+  const held = new Set(tokenScopes);
+  const holds = (required: readonly string[] | undefined) =>
+    required !== undefined && required.every((s) => held.has(s));
+  const { methods, resources } = routeKeys(routeScopes);
+  const allow: string[] = [];
+  const deny: string[] = [];
+  for (const m of methods) {
+    const methodAllowed = holds(entryFor(routeScopes, m, ''));
+    if (methodAllowed) allow.push(`${prefix}${m}/*`);
+    for (const resource of resources) {
+      const required = entryFor(routeScopes, m, ` ${resource}`);
+      if (required === undefined) continue;
+      const pattern = `${prefix}${m}${resourcePattern(resource)}`;
+      if (holds(required)) {
+        if (!methodAllowed && !pattern.includes('*')) allow.push(pattern);
+      } else if (methodAllowed) {
+        deny.push(pattern);
+      }
+    }
+  }
+  return { allow, deny };
+}
+
+/**
+ * The TOKEN authorizer's policy: Allow on every method ARN the token's scopes allow (see
+ * {@link tokenPolicyResources}) plus the Denies that carve refused routes out of them; a token that
+ * may call nothing gets `Deny` on exactly `methodArn` (API Gateway 403).
+ */
+export function tokenPolicy(
+  routeScopes: RouteScopes,
+  tokenScopes: readonly string[],
+  methodArn: string,
+): { allowsAny: boolean; policyDocument: InvokePolicyDocument } {
+  const { allow, deny } = tokenPolicyResources(routeScopes, tokenScopes, parseMethodArn(methodArn).prefix);
+  if (allow.length === 0) return { allowsAny: false, policyDocument: methodPolicy('Deny', methodArn) };
+  const policyDocument: InvokePolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow }],
+  };
+  if (deny.length > 0) policyDocument.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny });
+  return { allowsAny: true, policyDocument };
 }

@@ -1,35 +1,82 @@
 /**
- * HTTP API Lambda REQUEST authorizer (payload format 2.0, simple responses) for the admin API and for
- * consumer APIs. Identity source `$request.header.Authorization`; the result cache must be keyed on the
- * Authorization header AND the request method (see {@link authorizerMethod}), because the decision
- * depends on both.
+ * API Gateway Lambda authorizer for HTTP APIs and REST APIs, one entry ({@link makeHandler} dispatches
+ * on the event's shape):
  *
- * Answers, as API Gateway interprets them:
- * - no token / bad token → `throw new Error('Unauthorized')` → API Gateway answers 401;
+ * HTTP API REQUEST authorizer (payload format 2.0, `version: '2.0'`, simple responses). Identity
+ * source `$request.header.Authorization`; the result cache must be keyed on the Authorization header
+ * AND the request method and route (`$context.httpMethod`, `$context.routeKey`), because the decision
+ * depends on all three (see {@link authorizerMethod}):
+ * - no token / bad token / disabled client → `throw new Error('Unauthorized')` → API Gateway 401;
  * - valid token without the route's scopes → `{isAuthorized: false}` → 403;
  * - allowed → `{isAuthorized: true, context: {clientId, jti, scope}}`; the integration reads it from
- *   `event.requestContext.authorizer.lambda`;
- * - anything else thrown (JWKS unreachable, bad configuration) → 500; the authorizer fails closed.
+ *   `event.requestContext.authorizer.lambda`.
+ *
+ * REST API (API Gateway v1) authorizers, answered with an IAM policy (`principalId` = client id,
+ * context `{clientId, jti, scope}` on allows); 401 as above, 403 by a Deny policy:
+ * - REQUEST (`type: 'REQUEST'`, also HTTP API payload 1.0): the decision for this method and resource
+ *   template (`httpMethod`, `resource`); Allow or Deny on exactly this request's `methodArn`, never a
+ *   wildcard, so a cached answer cannot authorise another method or path. Key its cache on the
+ *   Authorization header plus `context.httpMethod` and `context.resourcePath`; a cached Allow still
+ *   names one concrete path, so under path parameters it can only turn a later request into a 403,
+ *   never into an allow (set the TTL to 0 where that matters);
+ * - TOKEN (`type: 'TOKEN'`, cache keyed on the token alone): the required scopes of a route cannot be
+ *   known from the token, so the policy lists every method ARN the token's scopes allow in the API
+ *   stage (`tokenPolicy` in lambdas/domain/bearer-authorization.ts), and a cached policy never covers a
+ *   route the token lacks scopes for.
+ *
+ * Anything else thrown (JWKS unreachable, client status unreadable, bad configuration) → 500: the
+ * authorizer fails closed.
  *
  * Environment (read once per cold start by {@link composeAuthorizerDeps}):
  * - `IDP_ISSUER`: expected `iss`; the JWKS is `<issuer>/.well-known/jwks.json`
  * - `IDP_AUDIENCE`: expected `aud` (the admin API: `<issuer>/admin`)
- * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method
+ * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method, or
+ *   per method and resource (`"POST /orders": [...]`, see `RouteScopes`)
  * - `IDP_JWKS` (optional): the JWKS JSON, preloaded so no fetch is needed
+ * - `IDP_TABLE_NAME` (optional): the IdP table; when set, a token's client must still be enabled (one
+ *   cached GetItem, needs `dynamodb:GetItem` on the table). Unset: no status check, and a disabled
+ *   client's tokens work until they expire. For the bound see lambdas/adapters/client-status-source.ts:
+ *   `IDP_CLIENT_STATUS_TTL_SECONDS` + the API Gateway result-cache TTL (60 + 300 s by default)
+ * - `IDP_CLIENT_STATUS_TTL_SECONDS` (optional, default 60): how long a client's status is cached
+ * - `IDP_CLIENT_STATUS_STALE_SECONDS` (optional, default 60): how much longer a cached status is
+ *   served while DynamoDB cannot be read, before failing closed
  *
- * This module deliberately does not import ./compose (AWS SDK clients, Powertools): the authorizer
- * bundle must stay small (DESIGN.md budget ≤ 60 KB) and it needs nothing but aws-jwt-verify.
+ * This module deliberately does not import ./compose (Powertools, KMS, lib-dynamodb): the authorizer
+ * bundle must stay small (DESIGN.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
+ * check, the low-level DynamoDB client.
  */
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  APIGatewayTokenAuthorizerEvent,
+} from 'aws-lambda';
 import type { JwksInput } from '../adapters/access-token-verifier';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
-import type { AccessTokenVerifierPort, BearerDecision, BearerGrant, RouteScopes } from '../domain/bearer-authorization';
+import {
+  DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
+  DEFAULT_CLIENT_STATUS_TTL_SECONDS,
+  DynamoDbClientStatusSource,
+} from '../adapters/client-status-source';
+import type {
+  AccessTokenVerifierPort,
+  BearerDecision,
+  BearerDenial,
+  BearerGrant,
+  ClientStatusSource,
+  RouteScopes,
+} from '../domain/bearer-authorization';
 import {
   InvalidAccessTokenError,
+  clientStatusDecision,
+  methodPolicy,
   parseBearerAuthorization,
   parseRouteScopes,
   requiredScopesFor,
   scopeDecision,
+  tokenPolicy,
 } from '../domain/bearer-authorization';
 import type { Logger } from '../domain/ports';
 
@@ -37,6 +84,8 @@ export interface AuthorizerDeps {
   verifier: AccessTokenVerifierPort;
   routeScopes: RouteScopes;
   logger: Logger;
+  /** When present, a token's client must still be `enabled`; absent, no status check is made. */
+  clientStatus?: ClientStatusSource;
 }
 
 /** What the integration receives in `requestContext.authorizer.lambda`. `scope` is space-delimited. */
@@ -50,12 +99,25 @@ export interface AuthorizerContext {
 /** The authorizer's simple response when it allows or refuses (403) a request. */
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | Record<string, never>>;
 
-/** An HTTP API REQUEST authorizer: throws `Error('Unauthorized')` for a 401. */
-export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2) => Promise<AuthorizerResult>;
+/** A REST API authorizer's answer: an IAM policy; `context` only on an allow. */
+export type RestAuthorizerResult = APIGatewayAuthorizerResult;
+
+/** Every event the authorizer answers. */
+export type AuthorizerEvent =
+  APIGatewayRequestAuthorizerEventV2 | APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent;
+
+/** The authorizer: a simple response for HTTP API 2.0 events, a policy for REST ones; 401 by throwing. */
+export interface AuthorizerHandler {
+  (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult>;
+  (event: APIGatewayTokenAuthorizerEvent | APIGatewayRequestAuthorizerEvent): Promise<RestAuthorizerResult>;
+  (event: AuthorizerEvent): Promise<AuthorizerResult | RestAuthorizerResult>;
+}
 
 /** The request as far as authorization reads it. */
 export interface AuthorizationRequest {
   method: string;
+  /** The API Gateway resource template (`/orders/{id}`), for route scopes keyed by resource. */
+  resource?: string;
   /** Header names in any case; repeated headers joined with commas, as API Gateway does. */
   headers: Readonly<Record<string, string | undefined>>;
 }
@@ -66,24 +128,52 @@ function headerValue(headers: Readonly<Record<string, string | undefined>>, name
   return undefined;
 }
 
-/**
- * The whole decision for one request: Bearer header (RFC 6750 §2.1), token verification, then the
- * method's required scopes (all-of). Shared by the Lambda and the local server.
- * @throws whatever the verifier throws other than {@link InvalidAccessTokenError} (e.g. JWKS unavailable)
- */
-export async function authorizeRequest(deps: AuthorizerDeps, request: AuthorizationRequest): Promise<BearerDecision> {
-  const parsed = parseBearerAuthorization(headerValue(request.headers, 'authorization'));
-  if ('deny' in parsed) return parsed;
-  let grant: BearerGrant;
+/** A decision with the verified grant it was made on (absent when the token was refused). */
+interface GrantDecision {
+  decision: BearerDecision;
+  grant?: BearerGrant;
+}
+
+/** RFC 6750 §2.1 header, then the token's signature and claims; a refusal is 401. */
+async function verifyBearer(
+  deps: AuthorizerDeps,
+  authorization: string | undefined,
+): Promise<{ grant: BearerGrant } | { decision: BearerDecision }> {
+  const parsed = parseBearerAuthorization(authorization);
+  if ('deny' in parsed) return { decision: parsed };
   try {
-    grant = await deps.verifier.verify(parsed.token);
+    return { grant: await deps.verifier.verify(parsed.token) };
   } catch (err) {
     if (err instanceof InvalidAccessTokenError) {
-      return { deny: { status: 401, error: 'invalid_token', description: err.description } };
+      return { decision: { deny: { status: 401, error: 'invalid_token', description: err.description } } };
     }
     throw err;
   }
-  return scopeDecision(grant, requiredScopesFor(deps.routeScopes, request.method));
+}
+
+/** Keeps an allow only while the grant's client is enabled (no source configured: no check). */
+async function checkClientStatus(deps: AuthorizerDeps, decision: BearerDecision): Promise<BearerDecision> {
+  if (!('allow' in decision) || deps.clientStatus === undefined) return decision;
+  return clientStatusDecision(decision.allow, await deps.clientStatus.status(decision.allow.clientId));
+}
+
+async function decide(deps: AuthorizerDeps, request: AuthorizationRequest): Promise<GrantDecision> {
+  const verified = await verifyBearer(deps, headerValue(request.headers, 'authorization'));
+  if ('decision' in verified) return verified;
+  const { grant } = verified;
+  const scoped = scopeDecision(grant, requiredScopesFor(deps.routeScopes, request.method, request.resource));
+  return { decision: await checkClientStatus(deps, scoped), grant };
+}
+
+/**
+ * The whole decision for one request: Bearer header (RFC 6750 §2.1), token verification, the route's
+ * required scopes (all-of), then — only for a token that would be allowed — its client's status.
+ * Shared by the Lambda and the local server.
+ * @throws whatever the verifier throws other than {@link InvalidAccessTokenError} (e.g. JWKS
+ *   unavailable), and `ClientStatusUnavailableError` when the status cannot be read (fail closed)
+ */
+export async function authorizeRequest(deps: AuthorizerDeps, request: AuthorizationRequest): Promise<BearerDecision> {
+  return (await decide(deps, request)).decision;
 }
 
 /** The context handed to the integration for an allowed request. */
@@ -104,17 +194,101 @@ export function authorizerMethod(
   return fromRoute !== undefined && fromRoute !== 'ANY' ? fromRoute : '';
 }
 
+/** The resource template of an HTTP API route key (`ANY /admin/{proxy+}` → `/admin/{proxy+}`; `$default` none). */
+export function routeKeyResource(routeKey: string | undefined): string | undefined {
+  return /^[A-Za-z*]+ (\/\S*)$/.exec(routeKey ?? '')?.[1];
+}
+
+/**
+ * Logs a refusal; a 401 is thrown as exactly `Error('Unauthorized')`, which API Gateway answers with
+ * 401 (HTTP and REST APIs alike). Returns for a 403, which each API type expresses in its own answer.
+ */
+function refuse(deps: AuthorizerDeps, denial: BearerDenial, fields: Record<string, unknown>): void {
+  const { status, error, description } = denial;
+  deps.logger.info('request denied', { status, error, description, ...fields });
+  if (status === 401) throw new Error('Unauthorized');
+}
+
+async function httpApiAuthorizer(
+  deps: AuthorizerDeps,
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<AuthorizerResult> {
+  const method = authorizerMethod(event);
+  const resource = routeKeyResource(event.routeKey);
+  const { decision } = await decide(deps, { method, resource, headers: event.headers ?? {} });
+  if ('allow' in decision) return { isAuthorized: true, context: authorizerContext(decision.allow) };
+  refuse(deps, decision.deny, { method, routeKey: event.routeKey });
+  // Simple response: isAuthorized false is a 403.
+  return { isAuthorized: false, context: {} };
+}
+
+/** REST headers: the single-value map, but a repeated Authorization header with all its values comma-joined. */
+function restHeaders(event: APIGatewayRequestAuthorizerEvent): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = { ...(event.headers ?? {}) };
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (name.toLowerCase() !== 'authorization' || values === undefined || values.length < 2) continue;
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key];
+    headers[name] = values.join(',');
+  }
+  return headers;
+}
+
+async function restRequestAuthorizer(
+  deps: AuthorizerDeps,
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<RestAuthorizerResult> {
+  const method = (event.httpMethod ?? '').toUpperCase();
+  const { decision, grant } = await decide(deps, { method, resource: event.resource, headers: restHeaders(event) });
+  if ('allow' in decision) {
+    return {
+      principalId: decision.allow.clientId,
+      policyDocument: methodPolicy('Allow', event.methodArn),
+      context: authorizerContext(decision.allow),
+    };
+  }
+  refuse(deps, decision.deny, { method, resource: event.resource });
+  // 403: a verified token (so there is a grant) without the route's scopes.
+  return { principalId: grant?.clientId ?? 'unknown', policyDocument: methodPolicy('Deny', event.methodArn) };
+}
+
+async function restTokenAuthorizer(
+  deps: AuthorizerDeps,
+  event: APIGatewayTokenAuthorizerEvent,
+): Promise<RestAuthorizerResult> {
+  const verified = await verifyBearer(deps, event.authorizationToken);
+  const decision = 'grant' in verified ? await checkClientStatus(deps, { allow: verified.grant }) : verified.decision;
+  if ('deny' in decision) {
+    refuse(deps, decision.deny, { type: 'TOKEN' });
+    throw new Error('Unauthorized'); // not reached: token refusals are all 401
+  }
+  const grant = decision.allow;
+  const { allowsAny, policyDocument } = tokenPolicy(deps.routeScopes, grant.scope, event.methodArn);
+  if (!allowsAny) {
+    refuse(
+      deps,
+      { status: 403, error: 'insufficient_scope', description: 'the token scopes allow no route of this API' },
+      { type: 'TOKEN' },
+    );
+    return { principalId: grant.clientId, policyDocument };
+  }
+  return { principalId: grant.clientId, policyDocument, context: authorizerContext(grant) };
+}
+
+/**
+ * The authorizer for every event shape: HTTP API payload 2.0 (`version: '2.0'`) → simple response;
+ * `type: 'TOKEN'` → TOKEN policy; `type: 'REQUEST'` with a `methodArn` (REST, HTTP API payload 1.0)
+ * → REQUEST policy. Any other event is an error (500).
+ */
 export function makeHandler(deps: AuthorizerDeps): AuthorizerHandler {
-  return async (event) => {
-    const method = authorizerMethod(event);
-    const decision = await authorizeRequest(deps, { method, headers: event.headers ?? {} });
-    if ('allow' in decision) return { isAuthorized: true, context: authorizerContext(decision.allow) };
-    const { status, error, description } = decision.deny;
-    deps.logger.info('request denied', { status, error, description, method, routeKey: event.routeKey });
-    // HTTP API: an error whose message is exactly "Unauthorized" becomes a 401; isAuthorized false a 403.
-    if (status === 401) throw new Error('Unauthorized');
-    return { isAuthorized: false, context: {} };
+  const handle = async (event: AuthorizerEvent): Promise<AuthorizerResult | RestAuthorizerResult> => {
+    if ('version' in event && event.version === '2.0') return httpApiAuthorizer(deps, event);
+    if (event.type === 'TOKEN') return restTokenAuthorizer(deps, event);
+    if (event.type === 'REQUEST' && 'methodArn' in event && typeof event.methodArn === 'string') {
+      return restRequestAuthorizer(deps, event);
+    }
+    throw new Error('unsupported authorizer event');
   };
+  return handle as AuthorizerHandler;
 }
 
 /** A JSON-lines logger on stdout/stderr (Powertools is left out of this bundle). */
@@ -130,7 +304,12 @@ export const consoleLogger: Logger = {
  */
 export function composeAuthorizerDeps(
   env: Readonly<Record<string, string | undefined>>,
-  overrides: { fetchJwks?: (jwksUri: string) => Promise<unknown>; logger?: Logger } = {},
+  overrides: {
+    fetchJwks?: (jwksUri: string) => Promise<unknown>;
+    logger?: Logger;
+    /** The DynamoDB client for the status check; default one built here (short timeouts, 2 attempts). */
+    dynamoDb?: Pick<DynamoDBClient, 'send'>;
+  } = {},
 ): AuthorizerDeps {
   const required = (name: string): string => {
     const value = env[name];
@@ -153,6 +332,25 @@ export function composeAuthorizerDeps(
   } catch (err) {
     throw new Error(`IDP_ROUTE_SCOPES: ${(err as Error).message}`);
   }
+  const logger = overrides.logger ?? consoleLogger;
+  const tableName = env['IDP_TABLE_NAME'];
+  const clientStatus =
+    tableName === undefined || tableName === ''
+      ? undefined
+      : new DynamoDbClientStatusSource({
+          // The authorizer has a few seconds: fail fast and let the stale window or a 500 answer.
+          client:
+            overrides.dynamoDb ??
+            new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 1000 } }),
+          tableName,
+          ttlSeconds: seconds(env, 'IDP_CLIENT_STATUS_TTL_SECONDS', DEFAULT_CLIENT_STATUS_TTL_SECONDS),
+          staleIfErrorSeconds: seconds(
+            env,
+            'IDP_CLIENT_STATUS_STALE_SECONDS',
+            DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
+          ),
+          logger,
+        });
   return {
     verifier: new AccessTokenVerifier({
       issuer,
@@ -161,14 +359,23 @@ export function composeAuthorizerDeps(
       fetchJwks: overrides.fetchJwks,
     }),
     routeScopes,
-    logger: overrides.logger ?? consoleLogger,
+    logger,
+    ...(clientStatus === undefined ? {} : { clientStatus }),
   };
+}
+
+/** A whole number of seconds from the environment, 0 to 3600 (API Gateway's own cache maximum). */
+function seconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,4}$/.test(value) || Number(value) > 3600) throw new Error(`${name} must be whole seconds from 0 to 3600`);
+  return Number(value);
 }
 
 let composed: AuthorizerHandler | undefined;
 
-/** The Lambda entry: dependencies (and the JWKS cache) live as long as the container. */
-export const handler: AuthorizerHandler = (event) => {
+/** The Lambda entry: dependencies (the JWKS and client status caches) live as long as the container. */
+export const handler = ((event: AuthorizerEvent) => {
   composed ??= makeHandler(composeAuthorizerDeps(process.env));
   return composed(event);
-};
+}) as AuthorizerHandler;

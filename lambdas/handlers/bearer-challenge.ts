@@ -5,7 +5,7 @@
  */
 import { JwksUnavailableError } from '../adapters/access-token-verifier';
 import type { BearerDecision, BearerDenial } from '../domain/bearer-authorization';
-import { bearerChallenge } from '../domain/bearer-authorization';
+import { ClientStatusUnavailableError, bearerChallenge } from '../domain/bearer-authorization';
 import type { ProblemSlug } from '../domain/admin/problem';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType } from '../domain/admin/problem';
 import type { HttpResponse } from '../domain/http';
@@ -64,8 +64,8 @@ export type AuthorizedHttpApiEvent = HttpApiEvent & {
 /**
  * Guards an HTTP API handler the way API Gateway does with the authorizer: the same decision, then
  * either the RFC 6750 answer or the inner handler called with `requestContext.authorizer.lambda` set
- * to `{clientId, jti, scope}`, exactly where API Gateway puts it. A JWKS that cannot be obtained is a
- * 503 problem (API Gateway would answer 500).
+ * to `{clientId, jti, scope}`, exactly where API Gateway puts it. A JWKS that cannot be obtained, or a
+ * client status that cannot be read, is a 503 problem (API Gateway would answer 500): fail closed.
  */
 export function withBearerAuthorization(deps: AuthorizerDeps, issuer: string, inner: HttpApiHandler): HttpApiHandler {
   return async (event) => {
@@ -76,12 +76,18 @@ export function withBearerAuthorization(deps: AuthorizerDeps, issuer: string, in
         headers: event.headers ?? {},
       });
     } catch (err) {
-      if (!(err instanceof JwksUnavailableError)) throw err;
-      deps.logger.error('JWKS unavailable', { error: String(err.cause) });
+      const detail =
+        err instanceof JwksUnavailableError
+          ? 'the signing keys could not be obtained'
+          : err instanceof ClientStatusUnavailableError
+            ? 'the client status could not be read'
+            : undefined;
+      if (detail === undefined) throw err;
+      deps.logger.error(detail, { error: String((err as Error).cause) });
       return toResult({
         status: 503,
         headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Retry-After': '1', 'Cache-Control': 'no-store' },
-        body: JSON.stringify(problem('service-unavailable', 'the signing keys could not be obtained', event.rawPath)),
+        body: JSON.stringify(problem('service-unavailable', detail, event.rawPath)),
       });
     }
     if ('deny' in decision) return toResult(bearerDenialResponse(decision, issuer, event.rawPath));

@@ -85,10 +85,52 @@ describe('route scopes', () => {
     ['{"GET": ["admin read"]}', 'route scopes: GET must map to an array of scope tokens'],
     ['{"GET": ["a\\"b"]}', 'route scopes: GET must map to an array of scope tokens'],
     ['{"GET": [1]}', 'route scopes: GET must map to an array of scope tokens'],
-    ['{"GET /x": []}', 'route scopes: GET /x is not an HTTP method'],
+    ['{"G(T": []}', 'route scopes: G(T is not an HTTP method'],
+    ['{"G(T /x": []}', 'route scopes: G(T /x is not an HTTP method'],
+    ['{"GET x": []}', 'route scopes: GET x does not name a resource path'],
+    ['{"GET ": []}', 'route scopes: GET  does not name a resource path'],
+    ['{"GET /a b": []}', 'route scopes: GET /a b does not name a resource path'],
+    ['{"GET /a*": []}', 'route scopes: GET /a* does not name a resource path'],
+    ['{"GET /a?b": []}', 'route scopes: GET /a?b does not name a resource path'],
+    ['{"GET /a//b": []}', 'route scopes: GET /a//b does not name a resource path'],
+    ['{"GET /{}": []}', 'route scopes: GET /{} does not name a resource path'],
     ['{"get": [], "GET": []}', 'route scopes: GET is given twice'],
+    ['{"get /x": [], "GET /x": []}', 'route scopes: GET /x is given twice'],
   ])('rejects %s', (json, message) => {
     expect(() => parseRouteScopes(json)).toThrow(new Error(message));
+  });
+
+  it('parses "<METHOD> <resource>" keys: method upper-cased, resource template kept as written', () => {
+    expect(
+      parseRouteScopes(
+        '{"get /Orders/{id}": ["a"], "* /admin/{proxy+}": [], "POST /": ["b"], "delete /a/{b}/c:d": ["c"]}',
+      ),
+    ).toEqual({ 'GET /Orders/{id}': ['a'], '* /admin/{proxy+}': [], 'POST /': ['b'], 'DELETE /a/{b}/c:d': ['c'] });
+  });
+
+  it('an entry naming the resource wins over the method-only entries', () => {
+    const map = parseRouteScopes(
+      JSON.stringify({
+        GET: ['read'],
+        '*': ['write'],
+        'GET /public': [],
+        'POST /orders': ['orders:create'],
+        '* /orders/{id}': ['orders:admin'],
+        'GET /orders/{id}': ['orders:read'],
+      }),
+    );
+    expect(requiredScopesFor(map, 'GET', '/public')).toEqual([]);
+    expect(requiredScopesFor(map, 'HEAD', '/public')).toEqual([]);
+    expect(requiredScopesFor(map, 'POST', '/public')).toEqual(['write']);
+    expect(requiredScopesFor(map, 'post', '/orders')).toEqual(['orders:create']);
+    expect(requiredScopesFor(map, 'GET', '/orders')).toEqual(['read']);
+    expect(requiredScopesFor(map, 'GET', '/orders/{id}')).toEqual(['orders:read']);
+    expect(requiredScopesFor(map, 'HEAD', '/orders/{id}')).toEqual(['orders:read']);
+    expect(requiredScopesFor(map, 'DELETE', '/orders/{id}')).toEqual(['orders:admin']);
+    expect(requiredScopesFor(map, 'GET', '/other')).toEqual(['read']);
+    expect(requiredScopesFor(map, 'GET')).toEqual(['read']);
+    // Resource templates are case-sensitive, like API Gateway paths.
+    expect(requiredScopesFor(map, 'GET', '/PUBLIC')).toEqual(['read']);
   });
 
   it('looks up the method, HEAD as GET, then *', () => {
