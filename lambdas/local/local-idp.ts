@@ -21,6 +21,7 @@ import { LocalTokenSigner } from '../adapters/local-token-signer';
 import { randomIds } from '../adapters/random-ids';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
+import { DynamoDbClientStatusSource } from '../adapters/client-status-source';
 import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
