@@ -70,9 +70,16 @@ export class LocalTokenSigner implements TokenSigner, KeySource {
     return new LocalTokenSigner(alg, key);
   }
 
-  /** RFC 7518 §3.3 (RS256) / §3.4 (ES256, raw R‖S of 64 bytes). */
+  /**
+   * RFC 7518 §3.3 (RS256) / §3.4 (ES256, raw R‖S of 64 bytes). Signs on libuv's thread pool (the
+   * callback form of `crypto.sign`), so RSA signing does not block the event loop.
+   */
   sign(signingInput: Uint8Array): Promise<Uint8Array> {
-    return Promise.resolve(sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' }));
+    return new Promise((resolve, reject) => {
+      sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' }, (err, signature) =>
+        err === null ? resolve(signature) : reject(err),
+      );
+    });
   }
 
   publicJwks(): Promise<PublicJwk[]> {

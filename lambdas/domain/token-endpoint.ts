@@ -66,7 +66,7 @@ export class TokenEndpoint {
       );
       // authenticateClient throws for a missing bundle, so it is defined here.
       const issued = await this.grant.issue(request, authenticated, bundle!);
-      this.deps.observe?.({
+      this.notify({
         outcome: 'issued',
         clientId,
         audience: issued.audience,
@@ -76,6 +76,15 @@ export class TokenEndpoint {
       return tokenResponse(issued.body);
     } catch (err) {
       return this.errorResponse(err, clientId);
+    }
+  }
+
+  /** Observers (metrics, last-use tracking) never change or break the answer. */
+  private notify(outcome: TokenOutcome): void {
+    try {
+      this.deps.observe?.(outcome);
+    } catch (err) {
+      this.deps.logger.error('token outcome observer failed', { error: describe(err) });
     }
   }
 
@@ -95,7 +104,7 @@ export class TokenEndpoint {
       error = new ServerError();
     }
     const reason = error instanceof InvalidClientError ? error.reason : undefined;
-    this.deps.observe?.({ outcome: 'denied', error: error.code, reason, clientId });
+    this.notify({ outcome: 'denied', error: error.code, reason, clientId });
     return oauthErrorResponse(error, this.deps.config.issuer);
   }
 }
@@ -115,8 +124,13 @@ export function oauthErrorResponse(error: OAuthError, issuer: string): HttpRespo
   return {
     status: error.status,
     headers,
-    body: JSON.stringify({ error: error.code, error_description: error.description }),
+    body: JSON.stringify({ error: error.code, error_description: safeDescription(error.description) }),
   };
+}
+
+/** RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E; anything else (echoed input) becomes `?`. */
+function safeDescription(description: string): string {
+  return description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
 }
 
 /** Error summary for logs: name and message, no stack of SDK internals, never request data. */

@@ -115,7 +115,22 @@ function parseJson(text: string): Map<string, string> {
     if (typeof value !== 'string') throw new InvalidRequestError(`parameter ${name} must be a string`);
     params.set(name, value);
   }
+  rejectDuplicateNames(text);
   return params;
+}
+
+/**
+ * RFC 6749 §3.2 for JSON bodies: JSON.parse keeps the last of duplicate names, so look for them in the
+ * text. Every string literal is matched whole, left to right; those followed by `:` are names.
+ */
+function rejectDuplicateNames(text: string): void {
+  const seen = new Set<string>();
+  for (const match of text.matchAll(/"(?:[^"\\]|\\.)*"(\s*:)?/g)) {
+    if (match[1] === undefined) continue;
+    const name = JSON.parse(match[0].slice(0, match[0].length - match[1].length)) as string;
+    if (seen.has(name)) throw repeated(name);
+    seen.add(name);
+  }
 }
 
 function repeated(name: string): Error {
@@ -204,7 +219,7 @@ function parseScope(scope: string | undefined): string[] | undefined {
   if (scope === undefined) return undefined;
   const tokens = scope.split(' ');
   for (const token of tokens) {
-    if (!SCOPE_TOKEN.test(token)) throw new InvalidScopeError('scope is malformed (RFC 6749 §3.3)');
+    if (!SCOPE_TOKEN.test(token)) throw new InvalidScopeError('scope is malformed (RFC 6749 section 3.3)');
   }
   return [...new Set(tokens)];
 }

@@ -33,6 +33,12 @@ const MAX_TRANSACT_ITEMS = 100;
 export interface LocalDynamoDb {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   endpoint: string;
+  /**
+   * A counter that moves when a write starts and when it ends. A read that started at generation g
+   * and finds the generation still g saw no concurrent or later write: what it read is current.
+   * (The front is the database's only way in, so it sees every write.)
+   */
+  writeGeneration(): number;
   close(): Promise<void>;
 }
 
@@ -59,8 +65,17 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   await listen(inner);
   const innerPort = (inner.address() as AddressInfo).port;
   let writes: Promise<unknown> = Promise.resolve();
+  let generation = 0;
   const serialised = <T>(run: () => Promise<T>): Promise<T> => {
-    const next = writes.then(run, run);
+    const write = async () => {
+      generation += 1;
+      try {
+        return await run();
+      } finally {
+        generation += 1;
+      }
+    };
+    const next = writes.then(write, write);
     writes = next.catch(() => undefined);
     return next;
   };
@@ -212,6 +227,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
 
   return {
     endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    writeGeneration: () => generation,
     close: async () => {
       await new Promise<void>((resolve) => {
         front.close(() => resolve());

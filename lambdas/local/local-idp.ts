@@ -28,6 +28,7 @@ import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
 import type { LocalConfig } from './local-config';
+import { LocalBundleCache } from './local-bundle-cache';
 import { startLocalDynamoDb } from './local-dynamodb';
 import { createLocalServer } from './local-server';
 import type { LocalRoutes } from './local-server';
@@ -107,7 +108,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const bootstrap = await bootstrapAdmin(config, issuer, { store, hasher, clock: systemClock, ids: randomIds });
 
       const baseDeps: TokenEndpointDeps = {
-        store,
+        store: new LocalBundleCache(store, db.writeGeneration),
         signer,
         hasher,
         clock: systemClock,
@@ -136,7 +137,17 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         token: makeTokenHandler(tokenDeps),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
         admin: withBearerAuthorization(
-          { verifier: adminVerifier, routeScopes: ADMIN_ROUTE_SCOPES, logger },
+          {
+            verifier: adminVerifier,
+            routeScopes: ADMIN_ROUTE_SCOPES,
+            logger,
+            // Locally the status is read on every request (no cache): disabling an admin takes effect at once.
+            clientStatus: new DynamoDbClientStatusSource({
+              client: dynamo,
+              tableName: LOCAL_TABLE_NAME,
+              ttlSeconds: 0,
+            }),
+          },
           issuer,
           admin,
         ),

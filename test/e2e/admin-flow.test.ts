@@ -108,6 +108,39 @@ describe('admin API end to end', () => {
     );
   });
 
+  it('refuses an admin token at once when its client is disabled', async () => {
+    const created = await admin('POST', '/admin/clients', {
+      name: 'Read-only auditor',
+      grantTypes: ['client_credentials'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    });
+    const clientId = (created.body!['client'] as { clientId: string }).clientId;
+    const secret = (created.body!['secret'] as { value: string }).value;
+    expect(
+      (
+        await admin('POST', `/admin/clients/${clientId}/rules`, {
+          audience: `${idp.issuer}/admin`,
+          scopes: ['admin:read'],
+        })
+      ).status,
+    ).toBe(201);
+    const res = await fetch(`${idp.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin:read' }),
+    });
+    const auditorToken = ((await res.json()) as { access_token: string }).access_token;
+    expect((await admin('GET', '/admin/clients', undefined, auditorToken)).status).toBe(200);
+
+    expect((await admin('PATCH', `/admin/clients/${clientId}`, { status: 'disabled' })).status).toBe(200);
+    const refused = await admin('GET', '/admin/clients', undefined, auditorToken);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
   it('serves its OpenAPI document without a token', async () => {
     const res = await fetch(`${idp.url}/admin/openapi.json`);
     expect(res.status).toBe(200);

@@ -18,6 +18,8 @@ export interface TestDynamo {
   /** Operations sent by `client` (and `doc`, which wraps it), by name, e.g. `{ QueryCommand: 1 }`. */
   calls: Record<string, number>;
   resetCalls(): void;
+  /** The front's write generation (see LocalDynamoDb.writeGeneration). */
+  writeGeneration(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startTestDynamo(tableName = 'serverless-idp-test'): Promis
     tableName,
     store: new DynamoDbStore({ client: doc, tableName }),
     calls,
+    writeGeneration: db.writeGeneration,
     resetCalls: () => {
       for (const name of Object.keys(calls)) delete calls[name];
     },
