@@ -1,0 +1,136 @@
+/**
+ * Deploy-time bootstrap (DESIGN.md, Admin API): the `onEvent` handler of a CloudFormation custom
+ * resource (aws-cdk-lib `custom_resources.Provider`, lib/api-stack.ts). On Create and Update it reads
+ * the bootstrap admin credentials `{clientId, clientSecret}` and the pepper from Secrets Manager and
+ * runs the idempotent {@link ensureBootstrap}: the built-in admin API `<issuer>/admin` and the
+ * bootstrap admin client with a rule for `admin:read admin:write`. On Delete it does nothing: the
+ * table keeps its data (and outlives the API stack).
+ *
+ * Resource properties: `Issuer`, `TableName`, `BootstrapSecretArn`, `PepperSecretArn`.
+ * The response's `Data` carries the client id, never the secret.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ensureBootstrap } from '../domain/bootstrap';
+import type { BootstrapStore } from '../domain/bootstrap';
+import type { Clock, Logger, RegistrationIds } from '../domain/ports';
+import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
+import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
+import { randomIds } from '../adapters/random-ids';
+import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
+import { systemClock } from '../adapters/system-clock';
+import { awsLogger } from './compose';
+
+/** Minimum length of the bootstrap client secret (the stack generates 48 alphanumerics, ~285 bits). */
+export const MIN_BOOTSTRAP_SECRET_LENGTH = 32;
+
+/** What the provider framework expects back from `onEvent`. */
+export interface BootstrapResponse {
+  PhysicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+export interface BootstrapHandlerDeps {
+  /** The `SecretString` of a secret. */
+  readSecretString(secretId: string): Promise<string>;
+  /** The pepper bytes (lambdas/adapters/secrets-manager-pepper.ts on AWS). */
+  loadPepper(secretId: string): Promise<Uint8Array>;
+  /** The store over the named table. */
+  storeFor(tableName: string): BootstrapStore;
+  clock: Clock;
+  ids: RegistrationIds;
+  logger: Logger;
+}
+
+interface BootstrapProperties {
+  issuer: string;
+  tableName: string;
+  bootstrapSecretArn: string;
+  pepperSecretArn: string;
+}
+
+function properties(event: CloudFormationCustomResourceEvent): BootstrapProperties {
+  const props = event.ResourceProperties as Record<string, unknown>;
+  const get = (name: string): string => {
+    const value = props[name];
+    if (typeof value !== 'string' || value === '') throw new Error(`resource property ${name} is required`);
+    return value;
+  };
+  return {
+    issuer: get('Issuer').replace(/\/+$/, ''),
+    tableName: get('TableName'),
+    bootstrapSecretArn: get('BootstrapSecretArn'),
+    pepperSecretArn: get('PepperSecretArn'),
+  };
+}
+
+/** Parses the bootstrap secret `{clientId, clientSecret}`; the error never quotes the value. */
+export function parseBootstrapCredentials(secretString: string): { clientId: string; clientSecret: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new Error('bootstrap secret is not JSON');
+  }
+  const { clientId, clientSecret } = (parsed ?? {}) as { clientId?: unknown; clientSecret?: unknown };
+  if (typeof clientId !== 'string' || clientId === '') throw new Error('bootstrap secret has no clientId');
+  if (typeof clientSecret !== 'string' || clientSecret.length < MIN_BOOTSTRAP_SECRET_LENGTH) {
+    throw new Error(`bootstrap secret has no clientSecret of at least ${MIN_BOOTSTRAP_SECRET_LENGTH} characters`);
+  }
+  return { clientId, clientSecret };
+}
+
+export function makeHandler(deps: BootstrapHandlerDeps) {
+  return async (event: CloudFormationCustomResourceEvent): Promise<BootstrapResponse> => {
+    if (event.RequestType === 'Delete') {
+      deps.logger.info('bootstrap: delete leaves the table data in place', {
+        physicalResourceId: event.PhysicalResourceId,
+      });
+      return { PhysicalResourceId: event.PhysicalResourceId };
+    }
+    const props = properties(event);
+    const credentials = parseBootstrapCredentials(await deps.readSecretString(props.bootstrapSecretArn));
+    const pepper = await deps.loadPepper(props.pepperSecretArn);
+    const result = await ensureBootstrap(
+      { store: deps.storeFor(props.tableName), hasher: new HmacSecretHasher(pepper), clock: deps.clock, ids: deps.ids },
+      { issuer: props.issuer, ...credentials },
+    );
+    deps.logger.info('bootstrap done', { requestType: event.RequestType, clientId: credentials.clientId, ...result });
+    return {
+      PhysicalResourceId: `serverless-idp-bootstrap-${credentials.clientId}`,
+      Data: {
+        ClientId: credentials.clientId,
+        CreatedApi: String(result.createdApi),
+        CreatedClient: String(result.createdClient),
+        RegisteredSecret: String(result.registeredSecret),
+      },
+    };
+  };
+}
+
+let composed: ReturnType<typeof makeHandler> | undefined;
+
+/** AWS composition: SDK clients built once per cold start. */
+export function composeBootstrapDeps(): BootstrapHandlerDeps {
+  const secrets = new SecretsManagerClient({ maxAttempts: 3 });
+  const doc = makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 }));
+  return {
+    readSecretString: async (secretId) => {
+      const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+      if (out.SecretString === undefined) throw new Error(`secret ${secretId} has no SecretString`);
+      return out.SecretString;
+    },
+    loadPepper: (secretId) => loadPepperFromSecretsManager(secrets, secretId),
+    storeFor: (tableName) => new DynamoDbStore({ client: doc, tableName }),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+  };
+}
+
+export const handler = async (event: CloudFormationCustomResourceEvent): Promise<BootstrapResponse> => {
+  composed ??= makeHandler(composeBootstrapDeps());
+  return composed(event);
+};

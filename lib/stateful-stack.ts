@@ -1,0 +1,253 @@
+/**
+ * Stateful resources of one stage, in their own stack so the API stack can be replaced freely
+ * (DESIGN.md, style 6): the DynamoDB table, the KMS signing key, the pepper and bootstrap secrets,
+ * and the execution roles of the request-path functions.
+ *
+ * Why the roles live here: the key policy names the token and discovery roles as principals. With
+ * the roles in the API stack, the stateful stack would import their ARNs while the API stack imports
+ * the table and key — a cycle. Keeping identity next to the key means the key policy references
+ * roles of its own stack (`Fn::GetAtt`), KMS sees real principals (no `aws:PrincipalArn` conditions
+ * on the account root, which would hand signing to anyone who can edit IAM), and every data-plane
+ * permission of the IdP is reviewable in one template. The API stack only attaches log-group write
+ * policies to these roles (lib/function-defaults.ts), a reference in the allowed direction.
+ */
+import { Fn, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { tableSchema } from '../lambdas/adapters/dynamodb-table';
+import type { SigningAlgorithm, StageConfig } from './config';
+import { signingKeyAlias } from './config';
+
+/** KMS key spec and signing algorithm of each JWS algorithm (RFC 7518 §3.3, §3.4). */
+export const KMS_SIGNING: Record<SigningAlgorithm, { keySpec: kms.KeySpec; signingAlgorithm: string }> = {
+  RS256: { keySpec: kms.KeySpec.RSA_2048, signingAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
+  ES256: { keySpec: kms.KeySpec.ECC_NIST_P256, signingAlgorithm: 'ECDSA_SHA_256' },
+};
+
+/**
+ * What account administrators may do with the signing key: manage it, never use it. Signing and
+ * public-key reads are granted only to the function roles. (A key policy must leave the account
+ * able to manage the key, or KMS refuses it as a lock-out.)
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:ListGrants',
+  'kms:RevokeGrant',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:UpdateKeyDescription',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
+/** Props of {@link StatefulStack}. */
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** Execution roles of the request-path functions (see the module comment for why they live here). */
+export interface FunctionRoles {
+  readonly token: iam.Role;
+  readonly discovery: iam.Role;
+  readonly admin: iam.Role;
+  readonly authorizer: iam.Role;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly signingKey: kms.Key;
+  readonly signingKeyAlias: kms.Alias;
+  readonly pepperSecret: secretsmanager.Secret;
+  readonly bootstrapSecret: secretsmanager.Secret;
+  readonly roles: FunctionRoles;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const stage = config.stageName;
+
+    // --- DynamoDB: the single table (lambdas/adapters/dynamodb-table.ts) -----------------------
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: tableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableSchema.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.pointInTimeRecovery },
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.removalPolicy,
+      timeToLiveAttribute: tableSchema.ttlAttribute,
+      // AWS managed key (aws/dynamodb): encrypted at rest with every use of the key in CloudTrail,
+      // without a customer key policy to keep in step with the function roles.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: tableSchema.gsi1.name,
+      partitionKey: { name: tableSchema.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableSchema.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // --- Roles ----------------------------------------------------------------------------------
+    const lambdaRole = (roleId: string, what: string) =>
+      new iam.Role(this, roleId, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `serverless-idp ${stage}: execution role of the ${what} function`,
+      });
+    this.roles = {
+      token: lambdaRole('TokenFunctionRole', 'token'),
+      discovery: lambdaRole('DiscoveryFunctionRole', 'discovery/JWKS'),
+      admin: lambdaRole('AdminFunctionRole', 'admin API'),
+      authorizer: lambdaRole('AuthorizerFunctionRole', 'admin authorizer'),
+    };
+
+    // --- KMS signing key --------------------------------------------------------------------------
+    const signing = KMS_SIGNING[config.signingAlgorithm];
+    const keyPolicy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AccountAdministersButCannotUse',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: KEY_ADMIN_ACTIONS,
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'TokenFunctionSignsDigestsOnly',
+          principals: [this.roles.token],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:SigningAlgorithm': signing.signingAlgorithm, 'kms:MessageType': 'DIGEST' },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'DiscoveryFunctionReadsPublicKey',
+          principals: [this.roles.discovery],
+          actions: ['kms:GetPublicKey'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: `serverless-idp ${stage}: access-token signing key (${config.signingAlgorithm})`,
+      keySpec: signing.keySpec,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      policy: keyPolicy,
+      removalPolicy: config.removalPolicy,
+    });
+    this.signingKeyAlias = this.signingKey.addAlias(signingKeyAlias(stage));
+
+    // --- Secrets --------------------------------------------------------------------------------
+    this.pepperSecret = new secretsmanager.Secret(this, 'PepperSecret', {
+      description: `serverless-idp ${stage}: HMAC pepper of client secret hashes (never rotate in place)`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: config.removalPolicy,
+    });
+    // The client id is generated at deploy time too: the stack's UUID (stable for the stack's life).
+    const stackUuid = Fn.select(2, Fn.split('/', this.stackId));
+    this.bootstrapSecret = new secretsmanager.Secret(this, 'BootstrapAdminSecret', {
+      description: `serverless-idp ${stage}: bootstrap admin client {clientId, clientSecret}`,
+      generateSecretString: {
+        secretStringTemplate: Fn.join('', ['{"clientId":"admin-', stackUuid, '"}']),
+        generateStringKey: 'clientSecret',
+        passwordLength: 48,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy: config.removalPolicy,
+    });
+
+    // --- Data-plane permissions (least privilege, DESIGN.md shared decisions) ---------------------
+    // token: one Query per request, GetItem on the error path (API exists?), the pepper…
+    this.roles.token.addToPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [this.table.tableArn] }),
+    );
+    // …and records a secret's last use (DynamoDbStore.touchSecret): an UpdateItem that may write
+    // `lastUsedAt` and nothing else (IAM fine-grained access on attribute names).
+    this.roles.token.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': [tableSchema.partitionKey, tableSchema.sortKey, 'lastUsedAt'],
+          },
+        },
+      }),
+    );
+    this.roles.token.addToPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
+    );
+    // admin: item reads and writes on the table and its index (no Scan, no table management), the pepper.
+    this.roles.admin.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+      }),
+    );
+    this.roles.admin.addToPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
+    );
+    // authorizer: one GetItem of the client item (is the token's client still enabled?).
+    this.roles.authorizer.addToPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }),
+    );
+    // discovery: kms:GetPublicKey through the key policy only.
+
+    this.acknowledgeFindings(config);
+  }
+
+  /** cdk-nag acknowledgements: each narrow (one construct, one finding) and with its reason. */
+  private acknowledgeFindings(config: StageConfig): void {
+    Validations.of(this.pepperSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The pepper keys every stored client-secret hash; rotating it in place would invalidate all client secrets. It is replaced only by a planned re-hash migration.',
+    });
+    Validations.of(this.bootstrapSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The bootstrap admin credential is rotated through the admin API (add a new client secret, revoke the old one), which Secrets Manager rotation cannot drive; see docs/deploy.md.',
+    });
+    for (const role of Object.values(this.roles)) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+      });
+    }
+    const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
+    Validations.of(this.roles.admin).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+      reason:
+        'The admin API lists clients and APIs through the gsi1 index of its own table; index ARNs end in the index name.',
+    });
+    if (!config.pointInTimeRecovery) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: `Point-in-time recovery is off in the ${config.stageName} stage by configuration: its data is disposable and recreated by the bootstrap.`,
+      });
+    }
+  }
+}
