@@ -10,8 +10,13 @@ export const CLIENT_SECRET_PREFIX = 'sidp_';
 
 export const randomIds: RegistrationIds = {
   tokenId: () => randomBytes(16).toString('base64url'),
-  /** 128-bit client id. */
-  clientId: () => randomBytes(16).toString('base64url'),
+  /** 128-bit client id, never starting with `-` or `_` (shell tools would read it as an option). */
+  clientId: () => {
+    for (;;) {
+      const id = randomBytes(16).toString('base64url');
+      if (/^[A-Za-z0-9]/.test(id)) return id;
+    }
+  },
   secretId: () => `sec_${randomBytes(9).toString('base64url')}`,
   /** 256-bit secret (DESIGN.md): `sidp_` + 43 base64url characters. */
   clientSecret: () => `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
