@@ -675,3 +675,35 @@ export function tokenRequest(init: TokenRequestInit = {}): HttpRequest {
 export function bodyOf(res: HttpResponse): Record<string, unknown> {
   return JSON.parse(res.body) as Record<string, unknown>;
 }
+
+/**
+ * A fresh {@link TokenHarness} per test, with the check every token endpoint test shares: RFC 6749
+ * §5.1 / §5.2 — every single response carries `Cache-Control: no-store` and `Pragma: no-cache`.
+ */
+export function useTokenHarness(options: TokenEndpointOptions = {}): {
+  (): TokenHarness;
+  /** Replaces this test's harness (other options); the no-store check then covers the new one. */
+  rebuild(other: TokenEndpointOptions): Promise<TokenHarness>;
+} {
+  let harness: TokenHarness | undefined;
+  beforeEach(async () => {
+    harness = await buildTokenEndpoint(options);
+  });
+  afterEach(() => {
+    const responses = harness?.responses ?? [];
+    expect(responses.length).toBeGreaterThan(0);
+    for (const res of responses) {
+      expect(res.headers['Cache-Control']).toBe('no-store');
+      expect(res.headers['Pragma']).toBe('no-cache');
+    }
+  });
+  const current = () => {
+    if (harness === undefined) throw new Error('useTokenHarness: no harness outside a test');
+    return harness;
+  };
+  current.rebuild = async (other: TokenEndpointOptions) => {
+    harness = await buildTokenEndpoint(other);
+    return harness;
+  };
+  return current;
+}

@@ -3,7 +3,9 @@
  * registered straight in its store, and an aws-jwt-verify verifier fed with the served JWKS.
  */
 import { JwtVerifier } from 'aws-jwt-verify';
-import type { Api, Rule, TokenEndpointAuthMethod } from '../../lambdas/domain/model';
+import type { Api } from '../../lambdas/domain/model';
+import { seedApi, seedClient } from '../../lambdas/local/local-seed';
+import type { SeedClientInput } from '../../lambdas/local/local-seed';
 import { silentLogger } from '../../lambdas/domain/ports';
 import type { LocalIdp, LocalIdpOptions } from '../../lambdas/local/local-idp';
 import { startLocalIdp } from '../../lambdas/local/local-idp';
@@ -21,62 +23,27 @@ export async function startTestIdp(
 }
 
 /** Registers an API directly in the store (the admin API does this over HTTP). */
-export async function registerApi(
+export function registerApi(
   idp: LocalIdp,
   identifier: string,
   scopes: string[],
   accessTokenTtl?: number,
 ): Promise<Api> {
-  const now = new Date().toISOString();
-  const api: Api = {
-    identifier,
-    name: identifier,
-    scopes: scopes.map((value) => ({ value })),
-    accessTokenTtl,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
-  await idp.store.createApi(api);
-  return api;
+  return seedApi(idp.store, { identifier, scopes, accessTokenTtl });
 }
 
 /** Registers a client with one secret and the given rules; returns its credentials. */
-export async function registerClient(
+export function registerClient(
   idp: LocalIdp,
-  options: {
-    method?: TokenEndpointAuthMethod;
-    rules: Omit<Rule, 'createdAt'>[];
-    clientId?: string;
-    clientSecret?: string;
-    accessTokenTtl?: number;
-  },
+  options: Omit<SeedClientInput, 'name'>,
 ): Promise<{ clientId: string; clientSecret: string }> {
-  const now = new Date().toISOString();
-  // The admin API keeps each rule's snapshot of its API's TTL; seeding does the same.
-  const rules: Rule[] = [];
-  for (const rule of options.rules) {
-    const api = await idp.store.getApi(rule.audience);
-    rules.push({ ...rule, apiAccessTokenTtl: api?.accessTokenTtl, createdAt: now });
-  }
-  const clientId = options.clientId ?? randomIds.clientId();
-  const clientSecret = options.clientSecret ?? randomIds.clientSecret();
-  await idp.store.createClient({
-    client: {
-      clientId,
-      name: `test client ${clientId}`,
-      status: 'enabled',
-      grantTypes: ['client_credentials'],
-      tokenEndpointAuthMethod: options.method ?? 'client_secret_basic',
-      accessTokenTtl: options.accessTokenTtl,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
+  return seedClient(
+    { store: idp.store, hasher: idp.tokenDeps.hasher, ids: randomIds },
+    {
+      name: `test client ${options.clientId ?? ''}`.trim(),
+      ...options,
     },
-    secrets: [{ secretId: randomIds.secretId(), hash: idp.tokenDeps.hasher.hash(clientSecret), createdAt: now }],
-    rules,
-  });
-  return { clientId, clientSecret };
+  );
 }
 
 /**

@@ -19,9 +19,9 @@ import {
   ORDERS_TTL,
   basicAuth,
   bodyOf,
-  buildTokenEndpoint,
   rawBasicAuth,
   tokenRequest,
+  useTokenHarness,
 } from '../support/in-memory';
 import type { TokenHarness, TokenRequestInit } from '../support/in-memory';
 
@@ -44,18 +44,11 @@ const SERVER_ERROR: HttpResponse = {
   body: JSON.stringify({ error: 'server_error', error_description: 'internal server error' }),
 };
 
+// RFC 6749 §5.1 / §5.2: useTokenHarness checks no-store on every response of every test.
+const harness = useTokenHarness();
 let h: TokenHarness;
-
-beforeEach(async () => {
-  h = await buildTokenEndpoint();
-});
-
-afterEach(() => {
-  expect(h.responses.length).toBeGreaterThan(0);
-  for (const res of h.responses) {
-    expect(res.headers['Cache-Control']).toBe('no-store');
-    expect(res.headers['Pragma']).toBe('no-cache');
-  }
+beforeEach(() => {
+  h = harness();
 });
 
 const send = (init: TokenRequestInit) => h.send(tokenRequest(init));

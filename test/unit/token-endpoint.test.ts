@@ -18,7 +18,6 @@ import {
   POST_CLIENT_TTL,
   basicAuth,
   bodyOf,
-  buildTokenEndpoint,
   formEncode,
   makeApi,
   makeClient,
@@ -26,6 +25,7 @@ import {
   rawBasicAuth,
   ruleFor,
   tokenRequest,
+  useTokenHarness,
 } from '../support/in-memory';
 import type { TokenHarness, TokenRequestInit } from '../support/in-memory';
 
@@ -57,19 +57,11 @@ const invalidClientBasic = (description = INVALID_CLIENT) =>
   oauthError(401, 'invalid_client', description, BASIC_CHALLENGE);
 const invalidClientPost = (description = INVALID_CLIENT) => oauthError(401, 'invalid_client', description);
 
+// RFC 6749 §5.1 / §5.2: useTokenHarness checks no-store on every response of every test.
+const harness = useTokenHarness();
 let h: TokenHarness;
-
-beforeEach(async () => {
-  h = await buildTokenEndpoint();
-});
-
-afterEach(() => {
-  // RFC 6749 §5.1 / §5.2: every single response of the token endpoint is not to be cached.
-  expect(h.responses.length).toBeGreaterThan(0);
-  for (const res of h.responses) {
-    expect(res.headers['Cache-Control']).toBe('no-store');
-    expect(res.headers['Pragma']).toBe('no-cache');
-  }
+beforeEach(() => {
+  h = harness();
 });
 
 const send = (init: TokenRequestInit) => h.send(tokenRequest(init));
@@ -912,7 +904,7 @@ describe('issued tokens (RFC 6749 §5.1, RFC 9068)', () => {
   });
 
   it('ES256: header alg ES256, a raw R‖S signature of 64 bytes that verifies', async () => {
-    h = await buildTokenEndpoint({ alg: 'ES256' });
+    h = await harness.rebuild({ alg: 'ES256' });
     const token = expectToken(await asBasic([['audience', ORDERS_API]]), ORDERS_TTL, 'orders:read orders:write');
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: h.signer.kid });
     expect(Buffer.from(token.split('.')[2]!, 'base64url')).toHaveLength(64);
@@ -976,7 +968,7 @@ describe('issued tokens (RFC 6749 §5.1, RFC 9068)', () => {
     });
 
     it('a default above 30 days is capped too', async () => {
-      h = await buildTokenEndpoint({ defaultAccessTokenTtl: 40 * 24 * 3600 });
+      h = await harness.rebuild({ defaultAccessTokenTtl: 40 * 24 * 3600 });
       expect(await ttlOf(undefined, undefined)).toBe(THIRTY_DAYS);
     });
   });
