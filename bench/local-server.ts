@@ -1,0 +1,110 @@
+/**
+ * Child process: our local server (lambdas/local/local-idp.ts) in memory, with the bench API and
+ * client seeded, the signer and the outcome hook wrapped with counters (`overrideTokenDeps`). Started
+ * by bench/run.ts with `BENCH_ALG` (RS256 | ES256) and `BENCH_TOKEN_REUSE` (`true` for a client that
+ * opted in to token reuse) and `BENCH_STORE` (`memory`: each client bundle is kept in memory after its
+ * first read, so requests do no DynamoDB I/O, like the peer); talks to it over IPC
+ * (bench/child-protocol.ts).
+ *
+ * Production-like: `NODE_ENV=production`, logs are JSON lines on stderr, warnings and errors only.
+ */
+import type { ClientBundle } from '../lambdas/domain/model';
+import type { Logger, TokenSigner, TokenStore } from '../lambdas/domain/ports';
+import { startLocalIdp } from '../lambdas/local/local-idp';
+import type { ChildMessage, ParentMessage } from './child-protocol';
+import { TOKEN_TTL, seedBenchClient } from './fixtures';
+
+const logger: Logger = {
+  info: () => {},
+  warn: (message, fields) => console.error(JSON.stringify({ level: 'WARN', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
+};
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const alg = process.env['BENCH_ALG'];
+  if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`BENCH_ALG must be RS256 or ES256, got ${alg}`);
+  const tokenReuse = process.env['BENCH_TOKEN_REUSE'] === 'true';
+  const memoryStore = process.env['BENCH_STORE'] === 'memory';
+
+  const counts = { signCalls: 0, issued: 0, reused: 0, denied: 0 };
+  const idp = await startLocalIdp(
+    { port: 0, host: '127.0.0.1', alg, defaultAccessTokenTtl: TOKEN_TTL },
+    {
+      logger,
+      overrideTokenDeps: (deps) => {
+        const inner = deps.signer;
+        const signer: TokenSigner = {
+          alg: inner.alg,
+          kid: inner.kid,
+          sign: (input) => {
+            counts.signCalls += 1;
+            return inner.sign(input);
+          },
+        };
+        const bundles = new Map<string, Promise<ClientBundle | undefined>>();
+        const store: TokenStore = {
+          loadClientBundle: (clientId) => {
+            let bundle = bundles.get(clientId);
+            if (bundle === undefined) {
+              bundle = deps.store.loadClientBundle(clientId);
+              bundles.set(clientId, bundle);
+            }
+            return bundle;
+          },
+          apiExists: (identifier) => deps.store.apiExists(identifier),
+        };
+        return {
+          ...deps,
+          store: memoryStore ? store : deps.store,
+          signer,
+          observe: (outcome) => {
+            if (outcome.outcome === 'issued') {
+              counts.issued += 1;
+              if (outcome.reused) counts.reused += 1;
+            } else {
+              counts.denied += 1;
+            }
+            deps.observe?.(outcome);
+          },
+        };
+      },
+    },
+  );
+  const credentials = await seedBenchClient(idp, { tokenReuse });
+
+  let cpu = process.cpuUsage();
+  const stats = (): ChildMessage => {
+    const used = process.cpuUsage(cpu);
+    return { type: 'stats', cpuUs: used.user + used.system, ...counts };
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'reset') {
+      Object.assign(counts, { signCalls: 0, issued: 0, reused: 0, denied: 0 });
+      cpu = process.cpuUsage();
+      send(stats());
+    } else if (message.type === 'stats') {
+      send(stats());
+    } else if (message.type === 'stop') {
+      void idp.stop().finally(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => void idp.stop().finally(() => process.exit(0)));
+
+  send({
+    type: 'ready',
+    url: `http://127.0.0.1:${idp.port}`,
+    issuer: idp.issuer,
+    jwksUri: `http://127.0.0.1:${idp.port}/.well-known/jwks.json`,
+    ...credentials,
+  });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  console.error(err);
+  process.exit(1);
+});

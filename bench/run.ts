@@ -1,0 +1,429 @@
+/**
+ * `npm run bench`: one run, one machine, everything side by side (DESIGN.md, Budgets; issue 6).
+ *
+ * 1. Token endpoint over HTTP: our local server vs panva/node-oidc-provider 9, RS256 and ES256, same
+ *    autocannon settings and request, each server in its own child process, autocannon in this one.
+ * 2. The token handler without HTTP, and where its time goes (DynamoDB on dynalite, signing, the rest).
+ * 3. Authorizer-side verification of our tokens with a cached JWKS.
+ * 4. Lambda bundles: size and cold module-init time.
+ * 5. The machine's single-thread RSA-2048 / P-256 sign rates, and our req/s as a fraction of them.
+ * 6. Token reuse: req/s and signer calls per request with a client that opted in.
+ *
+ * Prints Markdown tables and writes `bench/results/<ISO timestamp>.json` (colons as `-`) and
+ * `bench/results/latest.json`. Exits 1 when any request failed or a check did not hold.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SigningAlgorithm } from '../lambdas/domain/ports';
+import { benchBundles } from './bundles';
+import type { BundleBenchResult } from './bundles';
+import { benchHandlers } from './handler-bench';
+import type { HandlerBenchResult, HandlerSettings } from './handler-bench';
+import { benchTarget, targetLabel } from './http-bench';
+import type { HttpResult, HttpTarget, LoadSettings } from './http-bench';
+import { benchSignRates } from './sign-rates';
+import type { SignRate } from './sign-rates';
+import { kib, markdownTable, num, ratio } from './table';
+
+const LOAD: LoadSettings = { connections: 16, durationSeconds: 10, warmupSeconds: 2 };
+const HANDLER: HandlerSettings = { concurrency: 16, rounds: 3, durationMs: 700, warmupMs: 800, stepMs: 1000 };
+const INIT_RUNS = 5;
+const SIGN_RATE_MS = 2000;
+const ALGS: SigningAlgorithm[] = ['RS256', 'ES256'];
+
+const RESULTS_DIR = path.join(__dirname, 'results');
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  node: string;
+  platform: string;
+  loadAverageStart: number[];
+  loadAverageEnd?: number[];
+}
+
+function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()} ${os.release()}`,
+    loadAverageStart: os.loadavg().map((v) => Number(v.toFixed(2))),
+  };
+}
+
+function say(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function progress(text: string): void {
+  process.stderr.write(`… ${text}\n`);
+}
+
+function find(
+  results: HttpResult[],
+  kind: 'ours' | 'peer',
+  alg: SigningAlgorithm,
+  variant: 'plain' | 'reuse' | 'memory' = 'plain',
+): HttpResult | undefined {
+  return results.find(
+    (r) =>
+      r.target.kind === kind &&
+      r.target.alg === alg &&
+      (r.target.tokenReuse === true) === (variant === 'reuse') &&
+      (r.target.store === 'memory') === (variant === 'memory'),
+  );
+}
+
+interface Ratios {
+  throughput: number;
+  p50: number;
+  p99: number;
+  cpuPerToken: number;
+}
+
+function compare(ours: HttpResult, peer: HttpResult): Ratios {
+  return {
+    throughput: ours.requestsPerSecond / peer.requestsPerSecond,
+    p50: ours.p50 / peer.p50,
+    p99: ours.p99 / peer.p99,
+    cpuPerToken: ours.serverCpuUsPerRequest / peer.serverCpuUsPerRequest,
+  };
+}
+
+function httpSection(results: HttpResult[]): { text: string; ratios: Record<string, Ratios> } {
+  const rows = results.map((r) => [
+    r.label,
+    num(r.requestsPerSecond),
+    num(r.p50),
+    num(r.p99),
+    num(r.requests),
+    num(r.non2xx + r.errors + r.timeouts),
+    num(r.serverCpuUsPerRequest),
+    r.stats === undefined ? 'n/a' : num(r.stats.signCalls / Math.max(1, r.stats.issued), 2),
+    num(r.tokenBytes),
+    `${r.checked.alg} ${r.checked.typ ?? ''} ${r.checked.verified ? 'verified' : 'NOT verified'}`,
+  ]);
+  const table = markdownTable(
+    [
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'requests',
+      'non-2xx + errors',
+      'server CPU µs/token',
+      'signs/token',
+      'token bytes',
+      'one response checked',
+    ],
+    rows,
+  );
+  const ratios: Record<string, Ratios> = {};
+  const ratioRows: string[][] = [];
+  for (const alg of ALGS) {
+    const peer = find(results, 'peer', alg);
+    if (peer === undefined) continue;
+    for (const [variant, label] of [
+      ['plain', 'ours (DynamoDB on dynalite) / peer'],
+      ['memory', 'ours (store in memory, no I/O like the peer) / peer'],
+    ] as const) {
+      const ours = find(results, 'ours', alg, variant);
+      if (ours === undefined) continue;
+      const r = compare(ours, peer);
+      ratios[`${alg}${variant === 'memory' ? ' store in memory' : ''}`] = r;
+      ratioRows.push([
+        alg,
+        label,
+        ratio(r.throughput),
+        ratio(r.p50),
+        ratio(r.p99),
+        ratio(r.cpuPerToken),
+        `${r.throughput > 1 ? 'ahead' : 'BEHIND'} on req/s; p99 ${r.p99 <= 1 ? 'no worse' : 'WORSE'}`,
+      ]);
+    }
+  }
+  const ratioTable = markdownTable(
+    ['alg', 'comparison', 'req/s', 'p50', 'p99', 'server CPU/token', 'verdict'],
+    ratioRows,
+  );
+  return { text: `${table}\n\nRatios (same run, same settings):\n\n${ratioTable}`, ratios };
+}
+
+function handlerSection(result: HandlerBenchResult): string {
+  const rows = result.rows.map((r) => [
+    r.alg,
+    r.variant,
+    num(r.perSecond),
+    num(r.p50, 2),
+    num(r.p99, 2),
+    num(r.cpuUsPerCall),
+    num(r.signCallsPerRequest, 2),
+  ]);
+  const main = markdownTable(['alg', 'variant', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'signs/request'], rows);
+  const share = (part: number, total: number) => `${num(part)} (${num((100 * part) / total)}%)`;
+  const breakdown = markdownTable(
+    [
+      'alg',
+      'CPU µs/request',
+      'DynamoDB (SDK + front + dynalite)',
+      'signing (local key)',
+      'parse + HMAC auth + claims + JSON',
+    ],
+    result.breakdowns.map((b) => [
+      b.alg,
+      num(b.totalUs),
+      share(b.dynamoDbUs, b.totalUs),
+      share(b.signingUs, b.totalUs),
+      share(b.parseAuthAndRestUs, b.totalUs),
+    ]),
+  );
+  const steps = markdownTable(
+    ['alg', 'parse request', 'HMAC-SHA-256', 'sign', `loadClientBundle (${HANDLER.concurrency} in flight)`],
+    result.breakdowns.map((b) => [
+      b.alg,
+      num(b.steps.parseUs, 1),
+      num(b.steps.hmacUs, 1),
+      num(b.steps.signUs, 1),
+      num(b.steps.loadClientBundleUs, 1),
+    ]),
+  );
+  return (
+    `${main}\n\nWhere a request's CPU goes (differences between the variants):\n\n${breakdown}\n\n` +
+    `Each step alone, CPU µs per operation:\n\n${steps}`
+  );
+}
+
+function verifySection(result: HandlerBenchResult): string {
+  return markdownTable(
+    ['alg', 'verifier', 'verifies/s', 'CPU µs/verify', 'verifies per CPU-second', 'p50 ms', 'p99 ms'],
+    result.verify.map((v) => [
+      v.alg,
+      v.verifier,
+      num(v.perSecond),
+      num(v.cpuUsPerVerify, 1),
+      num(1e6 / v.cpuUsPerVerify),
+      num(v.p50, 3),
+      num(v.p99, 3),
+    ]),
+  );
+}
+
+function bundleSection(result: BundleBenchResult): string {
+  const table = markdownTable(
+    ['handler', 'variant', 'minified', 'gzip', 'budget', `init ms (median of ${INIT_RUNS})`],
+    result.rows.map((r) => [
+      r.handler,
+      r.variant,
+      kib(r.bytes),
+      kib(r.gzipBytes),
+      r.budgetBytes === undefined ? '' : `${r.bytes <= r.budgetBytes ? 'within' : 'OVER'} ${kib(r.budgetBytes)}`,
+      num(r.initMedianMs, 1),
+    ]),
+  );
+  return (
+    `${table}\n\n\`deployed\`: ${result.deployedSettings}. \`sdk-external\`: the CDK default ` +
+    '`--external:@aws-sdk/*`, the SDK loaded from node_modules at init.'
+  );
+}
+
+interface Gap {
+  /** Our HTTP req/s ÷ wall-clock single-thread signs/s. */
+  throughputFraction: number;
+  /** CPU of one signature ÷ our server's CPU per token: the share of the server's work that is signing. */
+  signingShareOfCpu: number;
+}
+
+function signSection(rates: SignRate[], http: HttpResult[]): { text: string; gap: Record<string, Gap> } {
+  const gap: Record<string, Gap> = {};
+  const rows = rates.map((rate) => {
+    const ours = find(http, 'ours', rate.alg);
+    const g: Gap = {
+      throughputFraction: ours === undefined ? Number.NaN : ours.requestsPerSecond / rate.perSecond,
+      signingShareOfCpu: ours === undefined ? Number.NaN : 1e6 / rate.perCpuSecond / ours.serverCpuUsPerRequest,
+    };
+    gap[rate.alg] = g;
+    return [
+      rate.alg,
+      rate.key,
+      num(rate.perSecond),
+      num(rate.perCpuSecond),
+      ours === undefined ? 'n/a' : num(ours.requestsPerSecond),
+      `${num(100 * g.throughputFraction, 1)}%`,
+      ours === undefined ? 'n/a' : num(ours.serverCpuUsPerRequest),
+      num(1e6 / rate.perCpuSecond),
+      `${num(100 * g.signingShareOfCpu, 1)}%`,
+    ];
+  });
+  return {
+    text: markdownTable(
+      [
+        'alg',
+        'key',
+        'signs/s (1 thread)',
+        'signs per CPU-s',
+        'our HTTP req/s',
+        'req/s ÷ signs/s',
+        'server CPU µs/token',
+        'CPU µs/sign',
+        'signing share of server CPU',
+      ],
+      rows,
+    ),
+    gap,
+  };
+}
+
+function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
+  const rows: string[][] = [];
+  for (const [label, r] of [
+    ['HTTP, RS256, client without reuse', find(http, 'ours', 'RS256')],
+    ['HTTP, RS256, client with tokenReuse', find(http, 'ours', 'RS256', 'reuse')],
+  ] as const) {
+    if (r === undefined) continue;
+    rows.push([
+      label,
+      num(r.requestsPerSecond),
+      num(r.p99),
+      num(r.serverCpuUsPerRequest),
+      r.stats === undefined ? 'n/a' : num(r.stats.signCalls / Math.max(1, r.stats.issued), 4),
+      r.stats === undefined ? 'n/a' : `${num(r.stats.reused)} of ${num(r.stats.issued)}`,
+    ]);
+  }
+  for (const row of handler.rows.filter((r) => r.variant === 'full' || r.variant === 'token-reuse')) {
+    rows.push([
+      `handler, ${row.alg}, ${row.variant === 'full' ? 'client without reuse' : 'client with tokenReuse'}`,
+      num(row.perSecond),
+      num(row.p99, 2),
+      num(row.cpuUsPerCall),
+      num(row.signCallsPerRequest, 4),
+      '',
+    ]);
+  }
+  return markdownTable(['row', 'req/s', 'p99 ms', 'CPU µs/token', 'signer calls/request', 'reused'], rows);
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const t0 = Date.now();
+  const host = machine();
+  const failures: string[] = [];
+
+  say(`# serverless-idp bench, ${started.toISOString()}`);
+  say();
+  say(`Machine: ${host.cpu}, ${host.cores} cores, Node.js ${host.node}, ${host.platform}`);
+  say(
+    `Load average at start: ${host.loadAverageStart.join(' ')} (shared machine: read rows side by side, not across runs)`,
+  );
+  say(
+    `Settings: autocannon in the bench process, each server in its own child process (NODE_ENV=production, ` +
+      `JSON logs of warnings/errors only); ${LOAD.connections} connections, ${LOAD.warmupSeconds} s warm-up + ` +
+      `${LOAD.durationSeconds} s per target, one target at a time.`,
+  );
+  say();
+
+  // 5 first: nothing else runs in this process yet.
+  progress('sign rates');
+  const signRates = benchSignRates(SIGN_RATE_MS);
+
+  const targets: HttpTarget[] = [
+    { kind: 'ours', alg: 'RS256' },
+    { kind: 'peer', alg: 'RS256' },
+    { kind: 'ours', alg: 'ES256' },
+    { kind: 'peer', alg: 'ES256' },
+    { kind: 'ours', alg: 'RS256', tokenReuse: true },
+    { kind: 'ours', alg: 'RS256', store: 'memory' },
+    { kind: 'ours', alg: 'ES256', store: 'memory' },
+  ];
+  const http: HttpResult[] = [];
+  for (const target of targets) {
+    progress(`HTTP ${targetLabel(target)}`);
+    const result = await benchTarget(target, LOAD);
+    if (result.non2xx + result.errors + result.timeouts > 0) {
+      failures.push(`${result.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    }
+    http.push(result);
+  }
+
+  progress('handler level');
+  const handler = await benchHandlers(ALGS, HANDLER);
+
+  progress('bundles');
+  const bundles = await benchBundles(INIT_RUNS);
+  for (const row of bundles.rows) {
+    if (row.variant === 'deployed' && row.budgetBytes !== undefined && row.bytes > row.budgetBytes) {
+      failures.push(`${row.handler} bundle ${row.bytes} B over its budget ${row.budgetBytes} B`);
+    }
+  }
+
+  const httpText = httpSection(http);
+  const sign = signSection(signRates, http);
+  host.loadAverageEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
+  const durationSeconds = (Date.now() - t0) / 1000;
+
+  say('## 1. Token endpoint over HTTP');
+  say();
+  say(
+    'POST /oauth2/token, form body `grant_type=client_credentials&resource=…&scope=…`, client_secret_basic. ' +
+      'Ours: local server, in memory (dynalite in the same process: one Query per request). Peer: oidc-provider ' +
+      'with its in-memory adapter (no I/O per request).',
+  );
+  say();
+  say(httpText.text);
+  say();
+  say(
+    `## 2. Token handler without HTTP (\`makeHandler(deps)\`, local in-memory deps, ${HANDLER.concurrency} in flight, median of ${HANDLER.rounds} interleaved rounds)`,
+  );
+  say();
+  say(handlerSection(handler));
+  say();
+  say('## 3. Authorizer verification, cached JWKS (one thread, tokens from our handler)');
+  say();
+  say(verifySection(handler));
+  say();
+  say('## 4. Lambda bundles (esbuild as NodejsFunction runs it, source maps off)');
+  say();
+  say(bundleSection(bundles));
+  say();
+  say('## 5. Physical signing limit (node:crypto, one thread) and the gap');
+  say();
+  say(sign.text);
+  say();
+  say('## 6. Token reuse');
+  say();
+  say(reuseSection(http, handler));
+  say();
+  say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
+
+  const record = {
+    startedAt: started.toISOString(),
+    durationSeconds,
+    machine: host,
+    settings: { load: LOAD, handler: HANDLER, initRuns: INIT_RUNS, signRateMs: SIGN_RATE_MS },
+    http,
+    ratios: httpText.ratios,
+    handler,
+    bundles,
+    signRates,
+    signGap: sign.gap,
+    failures,
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(record, null, 2)}\n`;
+  const file = path.join(RESULTS_DIR, `${started.toISOString().replace(/:/g, '-')}.json`);
+  await writeFile(file, json);
+  await writeFile(path.join(RESULTS_DIR, 'latest.json'), json);
+  say(`Results: ${path.relative(process.cwd(), file)} (and bench/results/latest.json)`);
+
+  if (failures.length > 0) {
+    for (const failure of failures) process.stderr.write(`FAILED: ${failure}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
