@@ -139,3 +139,9 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
+
+/** Error summary for logs: name and message, no stack of SDK internals, never request data. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -6,6 +6,7 @@
  * costs at most one write per secret per interval per instance, off the response path.
  */
 import type { SecretUsageStore } from './admin/admin-store';
+import { describeError } from './errors';
 import type { Logger } from './ports';
 import type { TokenOutcome } from './token-endpoint';
 
@@ -48,7 +49,7 @@ export class SecretUsageTracker {
         this.logger.warn('could not record secret use', {
           clientId: outcome.clientId,
           secretId: outcome.secretId,
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          error: describeError(err),
         });
       },
     );

@@ -8,6 +8,7 @@ import { ClientCredentialsGrant } from './client-credentials-grant';
 import type { ClientCredentialsGrantDeps, TokenResponseBody } from './client-credentials-grant';
 import {
   DependencyUnavailableError,
+  describeError,
   InvalidClientError,
   OAuthError,
   ServerError,
@@ -84,7 +85,7 @@ export class TokenEndpoint {
     try {
       this.deps.observe?.(outcome);
     } catch (err) {
-      this.deps.logger.error('token outcome observer failed', { error: describe(err) });
+      this.deps.logger.error('token outcome observer failed', { error: describeError(err) });
     }
   }
 
@@ -96,11 +97,11 @@ export class TokenEndpoint {
       this.deps.logger.warn('dependency unavailable', {
         dependency: err.dependency,
         throttled: err.throttled,
-        cause: describe(err.cause),
+        cause: describeError(err.cause),
       });
       error = new TemporarilyUnavailableError();
     } else {
-      this.deps.logger.error('unexpected error at the token endpoint', { error: describe(err) });
+      this.deps.logger.error('unexpected error at the token endpoint', { error: describeError(err) });
       error = new ServerError();
     }
     const reason = error instanceof InvalidClientError ? error.reason : undefined;
@@ -131,10 +132,4 @@ export function oauthErrorResponse(error: OAuthError, issuer: string): HttpRespo
 /** RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E; anything else (echoed input) becomes `?`. */
 function safeDescription(description: string): string {
   return description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
-}
-
-/** Error summary for logs: name and message, no stack of SDK internals, never request data. */
-export function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
 }

@@ -15,7 +15,7 @@ import { AdminApi } from '../domain/admin/admin-api';
 import type { AdminPrincipal } from '../domain/admin/admin-api';
 import type { AdminDeps } from '../domain/admin/context';
 import { ProblemError, problemResponse } from '../domain/admin/problem';
-import { describe } from '../domain/token-endpoint';
+import { describeError } from '../domain/errors';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
@@ -78,7 +78,7 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
 }
 
 export const handler = lazyHandler(composeAdminDeps, makeHandler, (err) => {
-  awsLogger().error('admin handler initialisation failed', { error: describe(err) });
+  awsLogger().error('admin handler initialisation failed', { error: describeError(err) });
   return toResult(
     problemResponse(
       new ProblemError('service-unavailable', 'the admin API is starting; retry', { headers: { 'Retry-After': '1' } }),

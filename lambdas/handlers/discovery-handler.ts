@@ -8,7 +8,7 @@ import type { HttpResponse } from '../domain/http';
 import { jsonResponse } from '../domain/http';
 import { authorizationServerMetadata } from '../domain/metadata';
 import type { KeySource, Logger, SigningAlgorithm } from '../domain/ports';
-import { describe } from '../domain/token-endpoint';
+import { describeError } from '../domain/errors';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
 import { awsLogger, composeDiscoveryDeps } from './compose';
@@ -53,7 +53,7 @@ async function jwks(deps: DiscoveryDeps): Promise<HttpResponse> {
     return jsonResponse(200, { keys }, { 'Cache-Control': JWKS_CACHE }, 'application/jwk-set+json');
   } catch (err) {
     const unavailable = err instanceof DependencyUnavailableError;
-    deps.logger.error('JWKS unavailable', { error: describe(err) });
+    deps.logger.error('JWKS unavailable', { error: describeError(err) });
     return jsonResponse(
       unavailable ? 503 : 500,
       { error: unavailable ? 'temporarily_unavailable' : 'server_error' },
@@ -63,6 +63,6 @@ async function jwks(deps: DiscoveryDeps): Promise<HttpResponse> {
 }
 
 export const handler: HttpApiHandler = lazyHandler(composeDiscoveryDeps, makeHandler, (err) => {
-  awsLogger().error('discovery handler initialisation failed', { error: describe(err) });
+  awsLogger().error('discovery handler initialisation failed', { error: describeError(err) });
   return toResult(jsonResponse(503, { error: 'temporarily_unavailable' }, { 'Retry-After': '1' }));
 });

@@ -4,7 +4,8 @@
  * cold start.
  */
 import { TemporarilyUnavailableError } from '../domain/errors';
-import { TokenEndpoint, oauthErrorResponse, describe } from '../domain/token-endpoint';
+import { describeError } from '../domain/errors';
+import { TokenEndpoint, oauthErrorResponse } from '../domain/token-endpoint';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
@@ -16,7 +17,7 @@ export function makeHandler(deps: TokenEndpointDeps): HttpApiHandler {
 }
 
 const composed: HttpApiHandler = lazyHandler(composeTokenDeps, makeHandler, (err) => {
-  awsLogger().error('token handler initialisation failed', { error: describe(err) });
+  awsLogger().error('token handler initialisation failed', { error: describeError(err) });
   return toResult(oauthErrorResponse(new TemporarilyUnavailableError(), readIssuer()));
 });
 

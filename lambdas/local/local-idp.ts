@@ -12,7 +12,7 @@ import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
-import { describe } from '../domain/token-endpoint';
+import { describeError } from '../domain/errors';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
@@ -79,7 +79,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
   const closers: (() => Promise<void>)[] = [async () => dynamo.destroy(), () => db.close()];
   const stopAll = async () => {
     for (const close of closers.reverse())
-      await close().catch((err) => logger.error('stop failed', { error: describe(err) }));
+      await close().catch((err) => logger.error('stop failed', { error: describeError(err) }));
   };
 
   try {
@@ -87,7 +87,9 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
     let rejectRoutes!: (err: unknown) => void;
     const routes = new Promise<LocalRoutes>((resolve, reject) => ((resolveRoutes = resolve), (rejectRoutes = reject)));
     routes.catch(() => {});
-    const server = createLocalServer(routes, (err) => logger.error('local server error', { error: describe(err) }));
+    const server = createLocalServer(routes, (err) =>
+      logger.error('local server error', { error: describeError(err) }),
+    );
     await listen(server, config.port, config.host);
     closers.push(
       () =>

@@ -12,7 +12,7 @@
 import { ConflictError, DependencyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { mediaType } from '../http';
-import { describe } from '../token-endpoint';
+import { describeError } from '../errors';
 import { InvalidCursorError } from './admin-store';
 import type { AdminPrincipal, AuditContext } from './audit';
 import type { AdminDeps, OperationContext } from './context';
@@ -229,7 +229,7 @@ export class AdminApi {
       this.deps.logger.warn('dependency unavailable', {
         dependency: err.dependency,
         throttled: err.throttled,
-        cause: describe(err.cause),
+        cause: describeError(err.cause),
       });
       return problemResponse(
         new ProblemError('service-unavailable', 'the store is temporarily unavailable; retry', {
@@ -238,7 +238,7 @@ export class AdminApi {
         path,
       );
     }
-    this.deps.logger.error('unexpected error in the admin API', { error: describe(err) });
+    this.deps.logger.error('unexpected error in the admin API', { error: describeError(err) });
     return problemResponse(new ProblemError('internal-error', 'internal server error'), path);
   }
 }
