@@ -3,9 +3,11 @@
  * esbuild the way the CDK's NodejsFunction runs it (bundle, platform node, ESM, target node22, minify,
  * `--main-fields=module,main`, the ESM `require` banner), source maps off for the size, in two variants:
  *
- * - `deployed`: the settings of lib/function-defaults.ts `BUNDLING` (the AWS SDK bundled in);
- * - `sdk-external`: the CDK default `--external:@aws-sdk/*` (the runtime's SDK, loaded from
- *   node_modules at init; a `node_modules` link next to the bundles stands in for the runtime's copy).
+ * - `deployed`: the function's own settings, lib/function-defaults.ts `bundlingFor` (the AWS SDK
+ *   bundled in every function but the authorizer);
+ * - `alternative`: the other choice for the SDK (bundled where the deployed one is external and the
+ *   reverse; an external SDK loads from node_modules at init, and a `node_modules` link next to the
+ *   bundles stands in for the Lambda runtime's copy).
  *
  * Init time: the median of N fresh `node` processes, each timing `await import(bundle)` with
  * `performance.now()` inside the process (process spawn and Node's own start-up are not counted).
@@ -28,11 +30,14 @@ const HANDLERS = path.join(ROOT, 'lambdas', 'handlers');
 const DEFAULT_ESM_BANNER =
   "import { createRequire as __idpCreateRequire } from 'node:module'; const require = __idpCreateRequire(import.meta.url);";
 
-export type BundleVariant = 'deployed' | 'sdk-external';
+/** `deployed`: the function's own settings (lib/function-defaults.ts `bundlingFor`); `alternative`: the other SDK choice. */
+export type BundleVariant = 'deployed' | 'alternative';
 
 export interface BundleRow {
   handler: string;
   variant: BundleVariant;
+  /** Whether the AWS SDK is in the bundle or loaded from node_modules (the Lambda runtime's copy). */
+  sdk: 'bundled' | 'external';
   bytes: number;
   gzipBytes: number;
   /** Milliseconds: median of `runs` fresh processes. */
@@ -75,23 +80,32 @@ const INIT_PROGRAM = [
   'process.exit(0);',
 ].join('\n');
 
-async function deployedOptions(): Promise<{ options: Partial<BuildOptions>; source: string }> {
+const SDK_EXTERNAL = ['@aws-sdk/*', '@smithy/*'];
+
+/** The function's deployed esbuild settings and whether they bundle the SDK. */
+async function deployedOptions(
+  file: string,
+): Promise<{ options: Partial<BuildOptions>; sdkBundled: boolean; source: string }> {
   try {
-    const { BUNDLING } = await import('../lib/function-defaults.js');
+    const { bundlingFor } = await import('../lib/function-defaults.js');
+    const bundling = bundlingFor(file);
+    const external = bundling.externalModules ?? ['@aws-sdk/*'];
     return {
       options: {
-        format: BUNDLING.format === 'cjs' ? 'cjs' : 'esm',
-        target: BUNDLING.target,
-        minify: BUNDLING.minify,
-        mainFields: BUNDLING.mainFields,
-        banner: BUNDLING.banner === undefined ? undefined : { js: BUNDLING.banner },
-        external: BUNDLING.externalModules ?? ['@aws-sdk/*'],
+        format: bundling.format === 'cjs' ? 'cjs' : 'esm',
+        target: bundling.target,
+        minify: bundling.minify,
+        mainFields: bundling.mainFields,
+        banner: bundling.banner === undefined ? undefined : { js: bundling.banner },
+        external,
       },
-      source: `lib/function-defaults.ts BUNDLING (external: ${JSON.stringify(BUNDLING.externalModules ?? ['@aws-sdk/*'])})`,
+      sdkBundled: external.length === 0,
+      source: 'lib/function-defaults.ts bundlingFor (the SDK bundled in every function but the authorizer)',
     };
   } catch (err) {
     return {
       options: { format: 'esm', target: 'node22', minify: true, mainFields: ['module', 'main'], external: [] },
+      sdkBundled: true,
       source: `lib/function-defaults.ts could not be loaded (${err instanceof Error ? err.message : String(err)}); used ESM/node22/minify with the SDK bundled`,
     };
   }
@@ -120,29 +134,26 @@ async function initTimes(bundle: string, runs: number): Promise<number[]> {
 
 export async function benchBundles(runs: number): Promise<BundleBenchResult> {
   const entries = (await readdir(HANDLERS)).filter((file) => file.endsWith('-handler.ts')).sort();
-  const deployed = await deployedOptions();
+  let source = '';
   const outRoot = await mkdtemp(path.join(os.tmpdir(), 'idp-bench-bundles-'));
   try {
-    // Stands in for the runtime's SDK in the sdk-external variant.
+    // Stands in for the runtime's SDK where it is external.
     await symlink(path.join(ROOT, 'node_modules'), path.join(outRoot, 'node_modules'), 'dir');
     const rows: BundleRow[] = [];
     for (const file of entries) {
       const handler = file.replace(/-handler\.ts$/, '');
-      const variants: [BundleVariant, Partial<BuildOptions>][] = [
-        ['deployed', deployed.options],
-        [
-          'sdk-external',
-          {
-            format: 'esm',
-            target: 'node22',
-            minify: true,
-            mainFields: ['module', 'main'],
-            banner: deployed.options.banner ?? { js: DEFAULT_ESM_BANNER },
-            external: ['@aws-sdk/*'],
-          },
-        ],
+      const deployed = await deployedOptions(file);
+      source = deployed.source;
+      const alternative: Partial<BuildOptions> = {
+        ...deployed.options,
+        banner: deployed.options.banner ?? { js: DEFAULT_ESM_BANNER },
+        external: deployed.sdkBundled ? SDK_EXTERNAL : [],
+      };
+      const variants: [BundleVariant, Partial<BuildOptions>, boolean][] = [
+        ['deployed', deployed.options, deployed.sdkBundled],
+        ['alternative', alternative, !deployed.sdkBundled],
       ];
-      for (const [variant, options] of variants) {
+      for (const [variant, options, sdkBundled] of variants) {
         const dir = path.join(outRoot, variant, handler);
         await mkdir(dir, { recursive: true });
         const outfile = path.join(dir, 'index.mjs');
@@ -160,6 +171,7 @@ export async function benchBundles(runs: number): Promise<BundleBenchResult> {
         rows.push({
           handler,
           variant,
+          sdk: sdkBundled ? 'bundled' : 'external',
           bytes: code.byteLength,
           gzipBytes: gzipSync(code).byteLength,
           initMedianMs: median(times),
@@ -168,7 +180,7 @@ export async function benchBundles(runs: number): Promise<BundleBenchResult> {
         });
       }
     }
-    return { rows, deployedSettings: deployed.source };
+    return { rows, deployedSettings: source };
   } finally {
     await rm(outRoot, { recursive: true, force: true });
   }

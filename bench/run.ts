@@ -213,10 +213,11 @@ function verifySection(result: HandlerBenchResult): string {
 
 function bundleSection(result: BundleBenchResult): string {
   const table = markdownTable(
-    ['handler', 'variant', 'minified', 'gzip', 'budget', `init ms (median of ${INIT_RUNS})`],
+    ['handler', 'variant', 'AWS SDK', 'minified', 'gzip', 'budget', `init ms (median of ${INIT_RUNS})`],
     result.rows.map((r) => [
       r.handler,
       r.variant,
+      r.sdk,
       kib(r.bytes),
       kib(r.gzipBytes),
       r.budgetBytes === undefined ? '' : `${r.bytes <= r.budgetBytes ? 'within' : 'OVER'} ${kib(r.budgetBytes)}`,
@@ -224,8 +225,8 @@ function bundleSection(result: BundleBenchResult): string {
     ]),
   );
   return (
-    `${table}\n\n\`deployed\`: ${result.deployedSettings}. \`sdk-external\`: the CDK default ` +
-    '`--external:@aws-sdk/*`, the SDK loaded from node_modules at init.'
+    `${table}\n\n\`deployed\`: ${result.deployedSettings}. \`alternative\`: the other choice for the SDK ` +
+    '(external: loaded from node_modules at init, as from the Lambda runtime).'
   );
 }
 

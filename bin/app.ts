@@ -9,9 +9,12 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { addExampleConsumer } from '../lib/example-consumer-stack';
 import { addIdpStages } from '../lib/idp-stage';
 
 const app = new App();
-addIdpStages(app);
+const stages = addIdpStages(app);
+// An API protected by the dev IdP's tokens (docs/protect-your-api.md): serverless-idp-dev/example-consumer.
+addExampleConsumer(stages.dev);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();
