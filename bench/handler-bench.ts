@@ -5,10 +5,12 @@
  * signer, HMAC hasher); variants swap one dependency at a time so the differences show where the time
  * goes:
  *
- * - full: dynalite store + local signer (what the local server runs);
+ * - full: one strongly consistent Query per request through the SDK to dynalite (as on AWS, where it
+ *   is DynamoDB) + local signer;
  * - in-memory store: the client bundle returned from memory → full minus this = DynamoDB (SDK + dynalite);
  * - in-memory store + null signer (a constant signature) → the difference = signing; what remains is
- *   parsing, HMAC authentication, scope resolution, claims and JSON.
+ *   parsing, HMAC authentication, scope resolution, claims and JSON;
+ * - local-server: what `npm start` runs (the write-invalidated bundle cache in front of dynalite).
  *
  * Plus each step alone, and authorizer-side verification throughput of the tokens issued here.
  */
@@ -39,7 +41,7 @@ export interface HandlerSettings {
   stepMs: number;
 }
 
-export type HandlerVariant = 'full' | 'memory-store' | 'memory-store+null-signer' | 'token-reuse';
+export type HandlerVariant = 'full' | 'memory-store' | 'memory-store+null-signer' | 'token-reuse' | 'local-server';
 
 export interface HandlerRow extends LoopResult {
   alg: SigningAlgorithm;
@@ -249,10 +251,11 @@ async function benchAlg(alg: SigningAlgorithm, settings: HandlerSettings): Promi
     const rows = await measureVariants(
       alg,
       [
-        prepare('full', deps, credentials),
+        prepare('full', { ...deps, store: idp.store }, credentials),
         prepare('memory-store', inMemory, credentials),
         prepare('memory-store+null-signer', { ...inMemory, signer: nullSigner(deps.signer) }, credentials),
         prepare('token-reuse', deps, reuseCredentials),
+        prepare('local-server', deps, credentials),
       ],
       settings,
     );
@@ -272,7 +275,7 @@ async function benchAlg(alg: SigningAlgorithm, settings: HandlerSettings): Promi
       warmupMs: settings.warmupMs,
       ok: () => true,
     });
-    const load = await concurrentLoop(() => deps.store.loadClientBundle(credentials.clientId), {
+    const load = await concurrentLoop(() => idp.store.loadClientBundle(credentials.clientId), {
       concurrency: settings.concurrency,
       durationMs: settings.stepMs,
       warmupMs: settings.warmupMs,
