@@ -7,6 +7,7 @@
  */
 import { ADMIN_READ, ADMIN_WRITE } from './bootstrap';
 import type { ClientStatus } from './model';
+import { SCOPE_TOKEN, restrictToErrorChars } from './oauth-grammar';
 
 /** RFC 6750 §3.1 error codes. */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
@@ -87,8 +88,6 @@ export const MAX_BEARER_TOKEN_LENGTH = 10240;
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 9110 §9.1: method = token (RFC 9110 §5.6.2 tchar)
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // An API Gateway resource template: `/`, or `/`-separated segments of RFC 3986 §3.3 pchar and `{param}` /
@@ -234,7 +233,7 @@ function quotedString(value: string): string {
 
 // RFC 6750 §3: error and error_description values are limited to %x20-21 / %x23-5B / %x5D-7E.
 function restrictedValue(value: string): string {
-  return `"${value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?')}"`;
+  return `"${restrictToErrorChars(value)}"`;
 }
 
 /**

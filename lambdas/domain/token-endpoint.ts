@@ -18,6 +18,7 @@ import {
 import type { HttpRequest, HttpResponse } from './http';
 import { NO_STORE_HEADERS } from './http';
 import type { Logger, SecretHasher } from './ports';
+import { restrictToErrorChars } from './oauth-grammar';
 import { parseTokenRequest } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
@@ -125,11 +126,6 @@ export function oauthErrorResponse(error: OAuthError, issuer: string): HttpRespo
   return {
     status: error.status,
     headers,
-    body: JSON.stringify({ error: error.code, error_description: safeDescription(error.description) }),
+    body: JSON.stringify({ error: error.code, error_description: restrictToErrorChars(error.description) }),
   };
-}
-
-/** RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E; anything else (echoed input) becomes `?`. */
-function safeDescription(description: string): string {
-  return description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '?');
 }

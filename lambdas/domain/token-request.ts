@@ -6,6 +6,7 @@ import { InvalidClientError, InvalidRequestError, InvalidScopeError, InvalidTarg
 import type { HttpRequest } from './http';
 import { mediaType } from './http';
 import type { TokenEndpointAuthMethod } from './model';
+import { SCOPE_TOKEN } from './oauth-grammar';
 
 /** Largest accepted request body, bytes. */
 export const MAX_TOKEN_REQUEST_BYTES = 8192;
@@ -32,8 +33,6 @@ export interface TokenRequest {
   params: ReadonlyMap<string, string>;
 }
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 6749 Appendix A.1/A.2: client_id and client_secret are *VSCHAR (%x20-7E).
 const VSCHARS = /^[\x20-\x7E]*$/;
 // RFC 7617 §2 / RFC 7235 token68, restricted to base64 as Basic uses it.

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_ACCESS_TOKEN_TTL, RESERVED_CLAIMS } from '../access-token';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../model';
 import type { GrantType, TokenEndpointAuthMethod } from '../model';
+import { SCOPE_TOKEN } from '../oauth-grammar';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from './admin-store';
 import type { AuditAction, AuditTargetType } from './admin-store';
 
@@ -34,8 +35,6 @@ export const SERVER_OWNED_FIELDS: ReadonlySet<string> = new Set([
   'apiTokenReuse',
 ]);
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 8707 §2: an absolute URI (RFC 3986 §4.3) without a fragment; printable ASCII only.
 const API_IDENTIFIER = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21\x22\x24-\x7E]+$/;
 /** Client ids are URL-safe (RFC 3986 §2.3 unreserved characters), like the generated base64url ones. */
