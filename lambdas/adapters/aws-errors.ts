@@ -36,16 +36,19 @@ export function isThrottle(err: unknown): boolean {
 }
 
 /**
- * Whether a failure is transient: a throttle, a server-side fault (5xx), or no answer at all (network
- * error, timeout). A 4xx answer such as AccessDenied, NotFound or a disabled key is a deployment
- * mistake that retrying will not fix.
+ * Whether a failure is transient: a throttle, a server-side fault (5xx), or a request sent without an
+ * answer (network error, timeout: SDK metadata without a status). A 4xx answer such as AccessDenied,
+ * NotFound or a disabled key is a deployment mistake that retrying will not fix, and an error raised
+ * before anything was sent (marshalling, a TypeError) is a bug: neither is transient.
  */
 export function isTransient(err: unknown): boolean {
   if (isThrottle(err)) return true;
-  if (typeof err !== 'object' || err === null) return true;
+  if (typeof err !== 'object' || err === null) return false;
   const e = err as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  const status = e.$metadata?.httpStatusCode;
-  return e.$fault === 'server' || typeof status !== 'number' || status >= 500;
+  if (e.$fault === 'server') return true;
+  if (e.$metadata === undefined) return false;
+  const status = e.$metadata.httpStatusCode;
+  return typeof status !== 'number' || status >= 500;
 }
 
 /**

@@ -5,7 +5,14 @@
  * anything else the service answers or fails with → {@link DependencyUnavailableError}.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from '../domain/admin/admin-store';
 import type {
@@ -52,7 +59,11 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 function conditionFailed(err: unknown): boolean {
   if (err instanceof ConditionalCheckFailedException) return true;
   if (err instanceof TransactionCanceledException) {
-    return (err.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+    // A concurrent transaction on the same item (TransactionConflict) is a lost race like a failed
+    // condition: the caller answers 409 and the client retries.
+    return (err.CancellationReasons ?? []).some(
+      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+    );
   }
   return false;
 }
@@ -225,6 +236,17 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
       ...bundle.rules.map((rule) => this.deleteItem({ [ATTR.pk]: pk, [ATTR.sk]: keys.ruleSk(rule.audience) })),
       ...this.auditWrites(audit),
     ]);
+    // A secret or rule added between the read above and the transaction would be left behind; none can
+    // be added now (putSecret and putRule check that the client exists), so one more read sweeps them.
+    const leftovers = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': ATTR.pk },
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    });
+    for (const item of leftovers) {
+      await this.transact([this.deleteItem({ [ATTR.pk]: pk, [ATTR.sk]: item[ATTR.sk] })]);
+    }
   }
 
   async deleteSecret(clientId: string, secretId: string, audit: AuditEvent): Promise<boolean> {
@@ -258,13 +280,18 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
     const names: Record<string, string> = { '#pk': ATTR.pk };
     const values: Record<string, unknown> = { ':pk': keys.auditPk };
     let keyCondition = '#pk = :pk';
-    // The sort key starts with the ISO time, so a time window is a key condition, not a filter.
+    // The sort key is `<at>#<eventId>`, so a time window is a key condition, not a filter: `sk >= from`
+    // holds exactly for events at or after `from`, `sk < to` exactly for events before `to`.
     if (query.from !== undefined || query.to !== undefined) {
       names['#sk'] = ATTR.sk;
-      values[':from'] = query.from ?? '';
-      // `~` sorts after every character of an ISO time and an event id.
-      values[':to'] = query.to ?? '~';
-      keyCondition += ' AND #sk BETWEEN :from AND :to';
+      if (query.from !== undefined) values[':from'] = query.from;
+      if (query.to !== undefined) values[':to'] = query.to;
+      keyCondition +=
+        query.from === undefined
+          ? ' AND #sk < :to'
+          : query.to === undefined
+            ? ' AND #sk >= :from'
+            : ' AND #sk BETWEEN :from AND :to';
     }
     const filters: string[] = [];
     const equal = (attr: string, value: string | undefined) => {
@@ -281,12 +308,6 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
       names['#clientId'] = 'clientId';
       values[':targetId'] = query.targetId;
       filters.push('(#targetId = :targetId OR #clientId = :targetId)');
-    }
-    if (query.to !== undefined) {
-      // BETWEEN is inclusive; `to` is exclusive.
-      names['#at'] = 'at';
-      values[':toExclusive'] = query.to;
-      filters.push('#at < :toExclusive');
     }
     return this.queryPage(
       {
@@ -499,9 +520,11 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
     if (items.length === 0) return;
     if (items.length > MAX_TRANSACT_ITEMS)
       throw new Error(`a transaction holds at most 100 writes, got ${items.length}`);
-    const only = items.length === 1 ? items[0]?.Put : undefined;
+    // A single Put or Delete is its own atomic unit, and cheaper than a transaction.
+    const [only] = items.length === 1 ? items : [];
     await this.call(async () => {
-      if (only !== undefined) await this.client.send(new PutCommand(only));
+      if (only?.Put !== undefined) await this.client.send(new PutCommand(only.Put));
+      else if (only?.Delete !== undefined) await this.client.send(new DeleteCommand(only.Delete));
       else await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     }, 'the item exists or changed concurrently');
   }

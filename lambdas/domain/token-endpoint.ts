@@ -19,7 +19,7 @@ import type { HttpRequest, HttpResponse } from './http';
 import { NO_STORE_HEADERS } from './http';
 import type { Logger, SecretHasher } from './ports';
 import { restrictToErrorChars } from './oauth-grammar';
-import { parseTokenRequest } from './token-request';
+import { MAX_CLIENT_ID_LENGTH, parseTokenRequest } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
 export type TokenOutcome =
@@ -29,8 +29,8 @@ export type TokenOutcome =
 export interface TokenEndpointDeps extends ClientCredentialsGrantDeps {
   hasher: SecretHasher;
   logger: Logger;
-  /** Called once per request with its outcome (metrics, secret last-use tracking). */
-  observe?: (outcome: TokenOutcome) => void;
+  /** Called once per request with its outcome (metrics, secret last-use tracking); a promise it returns is awaited. */
+  observe?: (outcome: TokenOutcome) => unknown;
 }
 
 /** RFC 6749 §5.1: JSON with UTF-8. */
@@ -57,8 +57,12 @@ export class TokenEndpoint {
           'client authentication is required',
         );
       }
-      clientId = request.credentials.clientId;
-      const bundle = await this.deps.store.loadClientBundle(clientId);
+      const presentedId = request.credentials.clientId;
+      // An over-long id names no client: answered like an unknown one (the secret is still hashed),
+      // never sent to the store, never echoed into logs or metrics.
+      const lookup = presentedId.length <= MAX_CLIENT_ID_LENGTH;
+      clientId = lookup ? presentedId : undefined;
+      const bundle = lookup ? await this.deps.store.loadClientBundle(presentedId) : undefined;
       const authenticated = authenticateClient(
         request.credentials,
         bundle,
@@ -68,29 +72,33 @@ export class TokenEndpoint {
       );
       // authenticateClient throws for a missing bundle, so it is defined here.
       const issued = await this.grant.issue(request, authenticated, bundle!);
-      this.notify({
+      await this.notify({
         outcome: 'issued',
-        clientId,
+        clientId: authenticated.client.clientId,
         audience: issued.audience,
         secretId: authenticated.secret.secretId,
         reused: issued.reused,
       });
       return tokenResponse(issued.body);
     } catch (err) {
-      return this.errorResponse(err, clientId);
+      return await this.errorResponse(err, clientId);
     }
   }
 
-  /** Observers (metrics, last-use tracking) never change or break the answer. */
-  private notify(outcome: TokenOutcome): void {
+  /**
+   * Observers (metrics, last-use tracking) never change or break the answer. A write they start is
+   * awaited here, so on Lambda it completes within the invocation instead of in a frozen sandbox (the
+   * last-use tracker writes at most once per secret per 5 minutes).
+   */
+  private async notify(outcome: TokenOutcome): Promise<void> {
     try {
-      this.deps.observe?.(outcome);
+      await this.deps.observe?.(outcome);
     } catch (err) {
       this.deps.logger.error('token outcome observer failed', { error: describeError(err) });
     }
   }
 
-  private errorResponse(err: unknown, clientId: string | undefined): HttpResponse {
+  private async errorResponse(err: unknown, clientId: string | undefined): Promise<HttpResponse> {
     let error: OAuthError;
     if (err instanceof OAuthError) {
       error = err;
@@ -106,7 +114,7 @@ export class TokenEndpoint {
       error = new ServerError();
     }
     const reason = error instanceof InvalidClientError ? error.reason : undefined;
-    this.notify({ outcome: 'denied', error: error.code, reason, clientId });
+    await this.notify({ outcome: 'denied', error: error.code, reason, clientId });
     return oauthErrorResponse(error, this.deps.config.issuer);
   }
 }

@@ -33,6 +33,10 @@ export interface TokenRequest {
   params: ReadonlyMap<string, string>;
 }
 
+/** Longest API identifier the admin API registers (and DynamoDB's key limit is far above it). */
+export const MAX_API_IDENTIFIER_LENGTH = 256;
+/** Longest client id looked up: longer ones name no client (and would exceed DynamoDB's key size). */
+export const MAX_CLIENT_ID_LENGTH = 256;
 // RFC 6749 Appendix A.1/A.2: client_id and client_secret are *VSCHAR (%x20-7E).
 const VSCHARS = /^[\x20-\x7E]*$/;
 // RFC 7617 §2 / RFC 7235 token68, restricted to base64 as Basic uses it.
@@ -229,7 +233,7 @@ function readAudience(params: Map<string, string>): string | undefined {
   const resource = params.get('resource');
   if (resource !== undefined) {
     // RFC 8707 §2: an absolute URI without a fragment.
-    if (!isAbsoluteUriWithoutFragment(resource)) {
+    if (!isApiIdentifier(resource)) {
       throw new InvalidTargetError('resource must be an absolute URI without a fragment');
     }
     if (audience !== undefined && audience !== resource) {
@@ -237,7 +241,14 @@ function readAudience(params: Map<string, string>): string | undefined {
     }
     return resource;
   }
+  // API identifiers are registered as absolute URIs (admin API): anything else names no API.
+  if (audience !== undefined && !isApiIdentifier(audience)) throw new InvalidTargetError('unknown audience');
   return audience;
+}
+
+/** An API identifier as the admin API registers them: an absolute URI, no fragment, bounded length. */
+function isApiIdentifier(value: string): boolean {
+  return value.length <= MAX_API_IDENTIFIER_LENGTH && isAbsoluteUriWithoutFragment(value);
 }
 
 function isAbsoluteUriWithoutFragment(value: string): boolean {

@@ -98,9 +98,9 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   };
 }
 
-function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outcome: TokenOutcome) => void {
-  return (outcome) => {
-    for (const observe of observers) observe(outcome);
+function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outcome: TokenOutcome) => Promise<void> {
+  return async (outcome) => {
+    await Promise.all(observers.map((observe) => observe(outcome)));
   };
 }
 

@@ -221,3 +221,28 @@ describe('no secret anywhere', () => {
     expect(auditJson).not.toMatch(/sidp_|"hash"/);
   });
 });
+
+describe('audit query validation', () => {
+  it('refuses a window whose end is not after its start, naming the parameter', async () => {
+    const res = await h.call('GET', '/admin/audit', {
+      query: 'from=2030-01-01T00:00:00.000Z&to=2020-01-01T00:00:00.000Z',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ parameter: 'to', detail: 'must be later than from' }]);
+  });
+});
+
+describe('JSON values the store could not keep', () => {
+  it('refuses an integer beyond ±2^53 and nesting beyond 30 levels in metadata, naming the field', async () => {
+    const big = await h.call('POST', '/admin/clients', { body: { ...clientBody, metadata: { crm: { id: 1e200 } } } });
+    expect(big.status).toBe(400);
+    expect(big.body.errors).toEqual([
+      { pointer: '/metadata/crm/id', detail: 'is a number that cannot be stored exactly (integers up to ±2^53)' },
+    ]);
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 40; i += 1) deep = { d: deep };
+    const nested = await h.call('POST', '/admin/clients', { body: { ...clientBody, metadata: { deep } } });
+    expect(nested.status).toBe(400);
+    expect(nested.body.errors[0].detail).toBe('nests deeper than 30 levels');
+  });
+});

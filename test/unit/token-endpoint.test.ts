@@ -541,6 +541,16 @@ describe('failed client authentication: one answer for every reason (RFC 6749 §
     ['audience', ORDERS_API],
   ];
 
+  it('an over-long client id is an unknown client: the same answer, no store read, not echoed to observers', async () => {
+    const longId = 'c'.repeat(257);
+    const res = await send({ form, authorization: basicAuth(longId, h.fixtures.basic.secret) });
+    expect(res).toEqual(invalidClientBasic());
+    expect(h.store.totalCalls()).toBe(0);
+    expect(h.outcomes).toEqual([
+      { outcome: 'denied', error: 'invalid_client', reason: 'unknown_client', clientId: undefined },
+    ]);
+  });
+
   it('via Basic: wrong secret, unknown client, wrong method, expired secret, disabled client', async () => {
     const { basic, post, disabled } = h.fixtures;
     const wrongSecret = await send({ form, authorization: basicAuth(basic.clientId, randomSecret()) });

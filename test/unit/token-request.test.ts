@@ -121,15 +121,18 @@ describe('parseTokenRequest: valid requests', () => {
         ],
       }).audience,
     ).toBe('https://a.example/');
-    // `audience` is an identifier, not necessarily a URI.
-    expect(
-      parse({
-        form: [
-          ['grant_type', 'x'],
-          ['audience', 'orders'],
-        ],
-      }).audience,
-    ).toBe('orders');
+    // API identifiers are registered as absolute URIs (at most 256 characters): anything else names no
+    // API, before any store read (a key DynamoDB would refuse never reaches it).
+    for (const audience of ['orders', `https://a.example/${'x'.repeat(256)}`, 'https://a.example/#f']) {
+      expect(() =>
+        parse({
+          form: [
+            ['grant_type', 'x'],
+            ['audience', audience],
+          ],
+        }),
+      ).toThrow(expect.objectContaining({ code: 'invalid_target', description: 'unknown audience' }));
+    }
   });
 
   it('Basic with a client_id in the body naming the same client', () => {

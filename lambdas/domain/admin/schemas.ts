@@ -76,6 +76,36 @@ const TokenReuseSchema = z
   .meta({ description: 'Opt-in token reuse: a repeated request gets its still-valid token back' });
 
 /** A JSON object of bounded size whose values are any JSON. */
+/** DynamoDB nests documents at most 32 levels deep (the item itself is one). */
+const MAX_JSON_DEPTH = 30;
+
+/**
+ * What DynamoDB would refuse in a JSON value, with its path: nesting beyond {@link MAX_JSON_DEPTH},
+ * or a number it cannot store exactly (integers beyond ±2^53, magnitudes beyond 1e125).
+ */
+function storableJsonProblem(
+  value: unknown,
+  depth: number,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; message: string } | undefined {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) >= 1e125) {
+      return { path, message: 'is a number that cannot be stored exactly (integers up to ±2^53)' };
+    }
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > MAX_JSON_DEPTH) return { path, message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  for (const [key, child] of entries) {
+    const problem = storableJsonProblem(child, depth + 1, [...path, key]);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
 function jsonObject(description: string, forbidden?: ReadonlySet<string>) {
   return z
     .record(z.string().min(1).max(100), JsonValueSchema)
@@ -90,6 +120,8 @@ function jsonObject(description: string, forbidden?: ReadonlySet<string>) {
       if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_JSON_OBJECT_BYTES) {
         ctx.addIssue({ code: 'custom', message: `must serialize to at most ${MAX_JSON_OBJECT_BYTES} bytes` });
       }
+      const problem = storableJsonProblem(value, 1);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     })
     .meta({ description });
 }
@@ -378,20 +410,25 @@ export const ClientListQuerySchema = z.strictObject({
   status: StatusSchema.optional(),
 });
 
-export const AuditQuerySchema = z.strictObject({
-  limit: LimitSchema.optional(),
-  cursor: CursorSchema.optional(),
-  from: TimestampSchema.optional().meta({ description: 'Events at or after this time' }),
-  to: TimestampSchema.optional().meta({ description: 'Events before this time' }),
-  actor: z.string().min(1).max(128).optional().meta({ description: 'Client id of the admin who made the change' }),
-  action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]).optional(),
-  targetType: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]).optional(),
-  targetId: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .meta({ description: "Target id; a client id also selects its secrets' and rules' events" }),
-});
+export const AuditQuerySchema = z
+  .strictObject({
+    limit: LimitSchema.optional(),
+    cursor: CursorSchema.optional(),
+    from: TimestampSchema.optional().meta({ description: 'Events at or after this time' }),
+    to: TimestampSchema.optional().meta({ description: 'Events before this time' }),
+    actor: z.string().min(1).max(128).optional().meta({ description: 'Client id of the admin who made the change' }),
+    action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]).optional(),
+    targetType: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]).optional(),
+    targetId: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({ description: "Target id; a client id also selects its secrets' and rules' events" }),
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
+    path: ['to'],
+    error: 'must be later than from',
+  });
 
 export const EmptyQuerySchema = z.strictObject({});
