@@ -180,7 +180,6 @@ export class ApiStack extends Stack {
         IDP_ISSUER: this.issuer,
         IDP_TABLE_NAME: stateful.table.tableName,
         IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
-        IDP_DEFAULT_ACCESS_TOKEN_TTL: ttl,
         IDP_AUDIT_RETENTION_DAYS: String(config.auditTtlDays),
       },
     });

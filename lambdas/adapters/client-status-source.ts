@@ -90,7 +90,12 @@ export class CachedClientStatusSource implements ClientStatusSource {
 
   status(clientId: string): Promise<ClientStatusAnswer> {
     const entry = this.entries.get(clientId);
-    if (entry !== undefined && this.clock.now() - entry.readAt < this.ttlMs) return Promise.resolve(entry.status);
+    if (entry !== undefined && this.clock.now() - entry.readAt < this.ttlMs) {
+      // Least recently used first: a hit moves the entry to the end, so busy clients stay cached.
+      this.entries.delete(clientId);
+      this.entries.set(clientId, entry);
+      return Promise.resolve(entry.status);
+    }
     let pending = this.inflight.get(clientId);
     if (pending === undefined) {
       pending = this.refresh(clientId).finally(() => this.inflight.delete(clientId));

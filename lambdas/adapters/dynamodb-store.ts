@@ -249,7 +249,7 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
     }
   }
 
-  async deleteSecret(clientId: string, secretId: string, audit: AuditEvent): Promise<boolean> {
+  async deleteSecret(clientId: string, secretId: string, audit?: AuditEvent): Promise<boolean> {
     const key = { [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.secretSk(secretId) };
     return this.transact([this.deleteExisting(key), ...this.auditWrites(audit)]).then(() => true, conflictAsFalse);
   }

@@ -28,7 +28,16 @@ export interface BootstrapStore {
   loadClientBundle(clientId: string): Promise<ClientBundle | undefined>;
   createClient(bundle: ClientBundle): Promise<void>;
   putSecret(clientId: string, secret: ClientSecret): Promise<void>;
+  /** Revokes a secret; false when it does not exist. */
+  deleteSecret(clientId: string, secretId: string): Promise<boolean>;
 }
+
+/**
+ * Secret ids of the secrets bootstrap registers. Its credentials have one source (Secrets Manager on
+ * AWS, the environment or the data folder locally), so a new value there replaces the previous one:
+ * the bootstrap secrets registered before are revoked, secrets an admin added through the API are not.
+ */
+export const BOOTSTRAP_SECRET_ID_PREFIX = 'sec_bootstrap_';
 
 export interface BootstrapInput {
   issuer: string;
@@ -70,7 +79,11 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
     );
   }
 
-  const secret: ClientSecret = { secretId: ids.secretId(), hash: hasher.hash(input.clientSecret), createdAt: now };
+  const secret: ClientSecret = {
+    secretId: `${BOOTSTRAP_SECRET_ID_PREFIX}${ids.secretId().replace(/^sec_/, '')}`,
+    hash: hasher.hash(input.clientSecret),
+    createdAt: now,
+  };
   const existing = await store.loadClientBundle(input.clientId);
   if (existing === undefined) {
     const rule: Rule = { audience, scopes: [ADMIN_READ, ADMIN_WRITE], createdAt: now };
@@ -97,6 +110,10 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
     return { createdApi, createdClient: false, registeredSecret: false };
   }
   await store.putSecret(input.clientId, secret);
+  // The previous bootstrap secret is replaced, not kept: rotating the source cuts a leaked value off.
+  for (const old of existing.secrets) {
+    if (old.secretId.startsWith(BOOTSTRAP_SECRET_ID_PREFIX)) await store.deleteSecret(input.clientId, old.secretId);
+  }
   return { createdApi, createdClient: false, registeredSecret: true };
 }
 

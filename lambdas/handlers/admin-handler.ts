@@ -6,7 +6,7 @@
  * composes AWS adapters once per cold start.
  *
  * Environment (set by the CDK stack): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_PEPPER_SECRET_ARN`,
- * `IDP_DEFAULT_ACCESS_TOKEN_TTL` (seconds, default 3600), optional `IDP_AUDIT_RETENTION_DAYS`.
+ * optional `IDP_AUDIT_RETENTION_DAYS` (whole days; audit events kept forever without it).
  * IAM: DynamoDB read/write on the table and its index, secretsmanager:GetSecretValue on the pepper.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -24,7 +24,7 @@ import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper
 import { systemClock } from '../adapters/system-clock';
 import type { HttpApiEvent, HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
-import { DEFAULT_ACCESS_TOKEN_TTL, awsLogger, readIssuer } from './compose';
+import { awsLogger, env, envInteger, requireIssuer } from './compose';
 
 /** An HTTP API v2 event with the Lambda authorizer's context (payload format 2.0). */
 export type AdminApiEvent = HttpApiEvent & {
@@ -50,16 +50,10 @@ export function makeHandler(deps: AdminDeps): (event: AdminApiEvent) => ReturnTy
   return async (event) => toResult(await api.handle(toHttpRequest(event), principalFromEvent(event)));
 }
 
-function env(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
-  return value;
-}
-
 /** Dependencies of the admin function; the pepper is read once per cold start. */
 export async function composeAdminDeps(): Promise<AdminDeps> {
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
-  const retention = process.env['IDP_AUDIT_RETENTION_DAYS'];
+  const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
   return {
     store: new DynamoDbStore({
       client: makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 })),
@@ -70,9 +64,8 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
     ids: randomIds,
     logger: awsLogger(),
     config: {
-      issuer: readIssuer(),
-      defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),
-      ...(retention === undefined || retention === '' ? {} : { auditRetentionDays: Number(retention) }),
+      issuer: requireIssuer(),
+      ...(retention === undefined ? {} : { auditRetentionDays: retention }),
     },
   };
 }

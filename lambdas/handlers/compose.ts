@@ -16,6 +16,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MAX_ACCESS_TOKEN_TTL } from '../domain/access-token';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps, TokenOutcome } from '../domain/token-endpoint';
@@ -32,14 +33,37 @@ import type { DiscoveryDeps } from './discovery-handler';
 /** Default access-token lifetime, seconds (DESIGN.md). */
 export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
 
-function env(name: string): string {
+/** A required environment variable; composition fails (and the handler answers 503) without it. */
+export function env(name: string): string {
   const value = process.env[name];
   if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
   return value;
 }
 
+/** An optional whole-number environment variable within bounds; a bad value fails composition. */
+export function envInteger(name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** The issuer for answers composed before (or without) the configuration: never throws. */
 export function readIssuer(): string {
   return (process.env['IDP_ISSUER'] ?? '').replace(/\/+$/, '');
+}
+
+/** The issuer, required: tokens with an empty `iss` are never issued. */
+export function requireIssuer(): string {
+  return env('IDP_ISSUER').replace(/\/+$/, '');
+}
+
+/** The stage's default access-token lifetime (seconds, 1 s .. 30 days). */
+export function readDefaultAccessTokenTtl(): number {
+  return envInteger('IDP_DEFAULT_ACCESS_TOKEN_TTL', DEFAULT_ACCESS_TOKEN_TTL, 1, MAX_ACCESS_TOKEN_TTL)!;
 }
 
 function readAlg(): SigningAlgorithm {
@@ -92,8 +116,8 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
       tokenMetricsObserver(awsMetrics()),
     ),
     config: {
-      issuer: readIssuer(),
-      defaultAccessTokenTtl: Number(process.env['IDP_DEFAULT_ACCESS_TOKEN_TTL'] ?? DEFAULT_ACCESS_TOKEN_TTL),
+      issuer: requireIssuer(),
+      defaultAccessTokenTtl: readDefaultAccessTokenTtl(),
     },
   };
 }
@@ -112,7 +136,7 @@ export async function composeDiscoveryDeps(): Promise<DiscoveryDeps> {
     .map((arn) => arn.trim())
     .filter((arn) => arn !== '');
   return {
-    issuer: readIssuer(),
+    issuer: requireIssuer(),
     signingAlgorithms: [alg],
     keySource: new KmsKeySource({
       client: new KMSClient({ maxAttempts: 3 }),

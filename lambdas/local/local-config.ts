@@ -35,8 +35,9 @@ export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: 
   if (alg !== 'RS256' && alg !== 'ES256') throw new ConfigError(`IDP_SIGNING_ALG must be RS256 or ES256, got ${alg}`);
   const inMemory = argv.includes('--in-memory') || env['IDP_IN_MEMORY'] === 'true';
   const issuer = env['IDP_ISSUER'];
-  if (issuer !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(issuer)) {
-    throw new ConfigError(`IDP_ISSUER must be an http(s) URL without query or fragment, got ${issuer}`);
+  // The local server routes absolute paths (as the HTTP API's $default stage does): no issuer path.
+  if (issuer !== undefined && !/^https?:\/\/[^/?#]+\/?$/.test(issuer)) {
+    throw new ConfigError(`IDP_ISSUER must be an http(s) origin without a path, query or fragment, got ${issuer}`);
   }
   const id = env['IDP_BOOTSTRAP_CLIENT_ID'];
   const secret = env['IDP_BOOTSTRAP_CLIENT_SECRET'];

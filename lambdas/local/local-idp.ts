@@ -133,7 +133,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         clock: systemClock,
         ids: randomIds,
         logger,
-        config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
+        config: { issuer },
       });
       resolveRoutes({
         token: makeTokenHandler(tokenDeps),

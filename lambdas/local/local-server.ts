@@ -106,7 +106,7 @@ export function createLocalServer(ready: Promise<LocalRoutes>, onError: (err: un
             result = json(
               413,
               { error: 'invalid_request', error_description: 'request body too large' },
-              { 'Cache-Control': 'no-store' },
+              { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
             );
           } else {
             const target = route(

@@ -241,7 +241,7 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
     stored.secrets.set(secret.secretId, copy(secret));
   }
 
-  async deleteSecret(clientId: string, secretId: string, audit: AuditEvent): Promise<boolean> {
+  async deleteSecret(clientId: string, secretId: string, audit?: AuditEvent): Promise<boolean> {
     this.enter('deleteSecret');
     const stored = this.clients.get(clientId);
     if (stored === undefined || !stored.secrets.has(secretId)) return false;
@@ -356,7 +356,7 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     clock,
     ids: randomIds,
     logger,
-    config: { issuer, defaultAccessTokenTtl: 3600, ...options },
+    config: { issuer, ...options },
   };
   const handler = makeHandler(deps);
   const signer = await LocalTokenSigner.load({ alg: 'ES256' });

@@ -36,7 +36,8 @@ const copy = <T>(value: T): T => structuredClone(value);
 // ---------------------------------------------------------------------------------------------------
 
 /** Methods of the in-memory store (TokenStore ∪ BootstrapStore). */
-export type StoreMethod = 'loadClientBundle' | 'apiExists' | 'createApi' | 'createClient' | 'putSecret';
+export type StoreMethod =
+  'loadClientBundle' | 'apiExists' | 'createApi' | 'createClient' | 'putSecret' | 'deleteSecret';
 
 export const STORE_METHODS: readonly StoreMethod[] = [
   'loadClientBundle',
@@ -44,6 +45,7 @@ export const STORE_METHODS: readonly StoreMethod[] = [
   'createApi',
   'createClient',
   'putSecret',
+  'deleteSecret',
 ];
 
 interface PlannedFailure {
@@ -81,6 +83,7 @@ export class InMemoryStore implements TokenStore, BootstrapStore {
     createApi: 0,
     createClient: 0,
     putSecret: 0,
+    deleteSecret: 0,
   };
   private readonly planned: PlannedFailure[] = [];
 
@@ -162,6 +165,14 @@ export class InMemoryStore implements TokenStore, BootstrapStore {
       throw new ConflictError(`secret ${secret.secretId} exists`);
     }
     bundle.secrets.push(copy(secret));
+  }
+
+  async deleteSecret(clientId: string, secretId: string): Promise<boolean> {
+    this.enter('deleteSecret');
+    const bundle = this.bundles.get(clientId);
+    const before = bundle?.secrets.length ?? 0;
+    if (bundle !== undefined) bundle.secrets = bundle.secrets.filter((s) => s.secretId !== secretId);
+    return (bundle?.secrets.length ?? 0) < before;
   }
 
   // ---- seeding (no call counted, no failure injected) ----

@@ -83,7 +83,7 @@ describe('ensureBootstrap', () => {
           updatedAt: NOW,
           version: 1,
         },
-        secrets: [{ secretId: 'sec-1', hash: h.hasher.hash(secret), createdAt: NOW }],
+        secrets: [{ secretId: 'sec_bootstrap_sec-1', hash: h.hasher.hash(secret), createdAt: NOW }],
         rules: [{ audience: ADMIN, scopes: ['admin:read', 'admin:write'], createdAt: NOW }],
       },
     ]);
@@ -114,7 +114,14 @@ describe('ensureBootstrap', () => {
       createdClient: false,
       registeredSecret: false,
     });
-    expect(h.store.calls).toEqual({ apiExists: 1, loadClientBundle: 1, createApi: 0, createClient: 0, putSecret: 0 });
+    expect(h.store.calls).toEqual({
+      apiExists: 1,
+      loadClientBundle: 1,
+      createApi: 0,
+      createClient: 0,
+      putSecret: 0,
+      deleteSecret: 0,
+    });
     expect({ apis: [...h.store.apis], bundles: [...h.store.bundles] }).toEqual(before);
   });
 
@@ -156,7 +163,7 @@ describe('ensureBootstrap', () => {
     });
   });
 
-  it('a new fixed secret for an existing client is registered once; the old one keeps working', async () => {
+  it('a new fixed secret for an existing client is registered once and replaces the previous bootstrap secret', async () => {
     await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
     const fixed = randomSecret();
     h.store.resetCalls();
@@ -171,12 +178,11 @@ describe('ensureBootstrap', () => {
       registeredSecret: false,
     });
     expect(h.store.calls.putSecret).toBe(1);
-    expect(h.store.bundles.get(CLIENT_ID)!.secrets.map((s) => s.hash)).toEqual([
-      h.hasher.hash(secret),
-      h.hasher.hash(fixed),
-    ]);
+    expect(h.store.calls.deleteSecret).toBe(1);
+    // Rotating the source (Secrets Manager, the environment) cuts the previous value off.
+    expect(h.store.bundles.get(CLIENT_ID)!.secrets.map((s) => s.hash)).toEqual([h.hasher.hash(fixed)]);
     expect((await adminToken(fixed)).status).toBe(200);
-    expect((await adminToken(secret)).status).toBe(200);
+    expect((await adminToken(secret)).status).toBe(401);
     expect((await adminToken(randomSecret())).status).toBe(401);
   });
 

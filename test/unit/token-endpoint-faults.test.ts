@@ -131,7 +131,14 @@ describe('dependency failures → 503 temporarily_unavailable', () => {
   it('the error-path read (is the audience a known API?) failing → 503, not invalid_target', async () => {
     h.store.failNext(1, { only: ['apiExists'] });
     expect(await basicRequest([['audience', 'https://unknown.example.com']])).toEqual(UNAVAILABLE);
-    expect(h.store.calls).toEqual({ loadClientBundle: 1, apiExists: 1, createApi: 0, createClient: 0, putSecret: 0 });
+    expect(h.store.calls).toEqual({
+      loadClientBundle: 1,
+      apiExists: 1,
+      createApi: 0,
+      createClient: 0,
+      putSecret: 0,
+      deleteSecret: 0,
+    });
   });
 
   it('signer throttled: 503 with Retry-After, no token, logged', async () => {

@@ -712,7 +712,14 @@ describe('scope and audience', () => {
   it('an unknown audience → 400 invalid_target (one extra read, on the error path only)', async () => {
     expect(await asBasic([['audience', 'https://unknown.example.com']])).toEqual(invalidTarget('unknown audience'));
     expect(await asBasic([['resource', 'https://unknown.example.com/']])).toEqual(invalidTarget('unknown audience'));
-    expect(h.store.calls).toEqual({ loadClientBundle: 2, apiExists: 2, createApi: 0, createClient: 0, putSecret: 0 });
+    expect(h.store.calls).toEqual({
+      loadClientBundle: 2,
+      apiExists: 2,
+      createApi: 0,
+      createClient: 0,
+      putSecret: 0,
+      deleteSecret: 0,
+    });
   });
 
   it('a known audience the client holds no rule for → 400 invalid_scope', async () => {
@@ -833,7 +840,14 @@ describe('issued tokens (RFC 6749 §5.1, RFC 9068)', () => {
     expect(protectedHeader.kid).toBe(h.signer.kid);
     expect(payload.sub).toBe('client-basic');
     // DESIGN.md budget: one store round trip and one signature per token.
-    expect(h.store.calls).toEqual({ loadClientBundle: 1, apiExists: 0, createApi: 0, createClient: 0, putSecret: 0 });
+    expect(h.store.calls).toEqual({
+      loadClientBundle: 1,
+      apiExists: 0,
+      createApi: 0,
+      createClient: 0,
+      putSecret: 0,
+      deleteSecret: 0,
+    });
     expect(h.signer.signCalls).toBe(1);
     expect(h.outcomes).toEqual([
       {

@@ -12,8 +12,6 @@ import { ProblemError } from './problem';
 export interface AdminConfig {
   /** Issuer URL without a trailing slash; the admin audience is `<issuer>/admin`. */
   issuer: string;
-  /** Access-token lifetime when neither client nor API sets one, seconds. */
-  defaultAccessTokenTtl: number;
   /** Days an audit event is kept (DynamoDB TTL); forever when absent. */
   auditRetentionDays?: number;
 }
