@@ -14,7 +14,8 @@ import { addIdpStages } from '../lib/idp-stage';
 
 const app = new App();
 const stages = addIdpStages(app);
-// An API protected by the dev IdP's tokens (docs/protect-your-api.md): serverless-idp-dev/example-consumer.
-addExampleConsumer(stages.dev);
+// An API protected by the dev IdP's tokens (docs/protect-your-api.md), only on request:
+// `-c idp:exampleConsumer=true` adds serverless-idp-dev/example-consumer to the dev stage.
+if (String(app.node.tryGetContext('idp:exampleConsumer')) === 'true') addExampleConsumer(stages.dev);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 app.synth();

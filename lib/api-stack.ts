@@ -78,7 +78,10 @@ export class ApiStack extends Stack {
       // With a custom domain and no CloudFront in front, the generated host would be a second issuer.
       disableExecuteApiEndpoint: domain !== undefined && !edge,
     });
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: config.logRetention });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -135,7 +138,8 @@ export class ApiStack extends Stack {
           : `https://${executeApiHost}`;
 
     // --- Functions ------------------------------------------------------------------------------------
-    const common = { logRetention: config.logRetention, metricsNamespace };
+    // Logs follow the stage's removal policy: kept with staging/prod data, removed with dev/test stacks.
+    const common = { logRetention: config.logRetention, logRemovalPolicy: config.removalPolicy, metricsNamespace };
     const ttl = String(config.defaultAccessTokenTtl.toSeconds());
     const token = new IdpFunction(this, 'TokenFunction', {
       ...common,
@@ -195,8 +199,10 @@ export class ApiStack extends Stack {
         IDP_ISSUER: this.issuer,
         IDP_AUDIENCE: adminAudience(this.issuer),
         IDP_ROUTE_SCOPES: JSON.stringify(ADMIN_ROUTE_SCOPES),
-        // A disabled client's tokens stop at the authorizer (client status, cached briefly).
+        // A disabled admin's tokens stop at once: the client status is read on every admin request
+        // (admin traffic is low), and authorizer results are not cached (below).
         IDP_TABLE_NAME: stateful.table.tableName,
+        IDP_CLIENT_STATUS_TTL_SECONDS: '0',
       },
     });
     this.functions = { token, discovery, admin, authorizer };
@@ -212,7 +218,8 @@ export class ApiStack extends Stack {
       // for every method, so without the method a cached allow for a GET (admin:read) would admit a
       // POST (admin:write).
       identitySource: ['$request.header.Authorization', '$context.httpMethod', '$context.routeKey'],
-      resultsCacheTtl: Duration.minutes(5),
+      // No result cache on the admin API: disabling an admin client must take effect at the next call.
+      resultsCacheTtl: Duration.seconds(0),
     });
     const publicRoutes = [
       ...this.api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.POST], integration: tokenIntegration }),
@@ -299,7 +306,10 @@ export class ApiStack extends Stack {
         resources: [stateful.bootstrapSecret.secretArn, stateful.pepperSecret.secretArn],
       }),
     );
-    const providerLogs = new logs.LogGroup(this, 'BootstrapProviderLogs', { retention: config.logRetention });
+    const providerLogs = new logs.LogGroup(this, 'BootstrapProviderLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
     const provider = new cr.Provider(this, 'BootstrapProvider', {
       onEventHandler: this.bootstrapFunction.fn,
       logGroup: providerLogs,
@@ -355,6 +365,20 @@ export class ApiStack extends Stack {
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
     };
+    // Metadata and JWKS: cached as the origin's Cache-Control says. The cache key holds no header, so
+    // CloudFront sends API Gateway its own Host (the managed UseOriginCacheControlHeaders policy keys on
+    // Host, which would forward the viewer's Host and make API Gateway answer 403).
+    const wellKnownCache = new cloudfront.CachePolicy(this, 'WellKnownCache', {
+      comment: 'serverless-idp metadata and JWKS: origin Cache-Control, no headers, cookies or query strings',
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.hours(1),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
     const domain = config.customDomain;
     return new cloudfront.Distribution(this, 'Edge', {
       comment: `serverless-idp ${config.stageName}`,
@@ -364,7 +388,7 @@ export class ApiStack extends Stack {
         '/.well-known/*': {
           origin,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-          cachePolicy: cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS,
+          cachePolicy: wellKnownCache,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         },
       },

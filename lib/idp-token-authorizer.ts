@@ -20,6 +20,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ATTR } from '../lambdas/adapters/dynamodb-table';
 import { parseRouteScopes } from '../lambdas/domain/bearer-authorization';
 import { IdpFunction, handlerEntry } from './function-defaults';
 
@@ -138,6 +139,22 @@ const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
+ * The one read an authorizer's client-status check needs: `GetItem` of the `status` attribute (and the
+ * keys) of items in the IdP table. The conditions keep everything else in the table — secret hashes,
+ * rules, metadata — out of the authorizer's reach, even if its code were made to ask for more.
+ */
+export function clientStatusReadStatement(tableArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['dynamodb:GetItem'],
+    resources: [tableArn],
+    conditions: {
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': [ATTR.pk, ATTR.sk, 'status'] },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
+    },
+  });
+}
+
+/**
  * The IdP's token authorizer for one API: a Node.js 22 arm64 function (the project's bundled
  * `authorizer-handler`, AWS SDK left to the runtime) with its own log group and a role that may write
  * to that log group, send X-Ray traces and — only with {@link IdpTokenAuthorizerProps.clientStatus} —
@@ -207,9 +224,7 @@ export class IdpTokenAuthorizer extends Construct {
     if (props.clientStatus !== undefined) {
       // Not table.grant(...): that would add kms:Decrypt for a customer-managed table key, and the
       // authorizer reads one projected attribute of one item.
-      this.handler.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.clientStatus.table.tableArn] }),
-      );
+      this.handler.role.addToPrincipalPolicy(clientStatusReadStatement(props.clientStatus.table.tableArn));
     }
 
     const authorizerName = props.authorizerName ?? id;

@@ -21,6 +21,7 @@ import type { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/dynamodb-table';
 import type { SigningAlgorithm, StageConfig } from './config';
 import { signingKeyAlias } from './config';
+import { clientStatusReadStatement } from './idp-token-authorizer';
 
 /** KMS key spec and signing algorithm of each JWS algorithm (RFC 7518 §3.3, §3.4). */
 export const KMS_SIGNING: Record<SigningAlgorithm, { keySpec: kms.KeySpec; signingAlgorithm: string }> = {
@@ -210,9 +211,7 @@ export class StatefulStack extends Stack {
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
     // authorizer: one GetItem of the client item (is the token's client still enabled?).
-    this.roles.authorizer.addToPolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }),
-    );
+    this.roles.authorizer.addToPolicy(clientStatusReadStatement(this.table.tableArn));
     // discovery: kms:GetPublicKey through the key policy only.
 
     this.acknowledgeFindings(config);

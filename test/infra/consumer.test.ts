@@ -240,7 +240,16 @@ describe('IdpTokenAuthorizer with the disabled-client check', () => {
     const [roleId] = only(json, 'AWS::IAM::Role', 'AuthFunctionRole');
     const [logGroupId] = only(json, 'AWS::Logs::LogGroup', 'AuthFunctionLogGroup');
     expect(statementsOfRole(json, roleId)).toEqual([
-      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [tableId, 'Arn'] } },
+      // The status attribute (and keys) only: never a secret hash or a rule.
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
+        },
+      },
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],

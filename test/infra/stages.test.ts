@@ -94,9 +94,10 @@ const EXPECTED: Record<
 
 let synth: SynthesizedApp;
 
+// Four stages with cdk-nag: allow for a busy 2-core machine.
 beforeAll(() => {
   synth = synthApp(CONTEXT);
-});
+}, 120_000);
 
 afterAll(() => synth?.cleanup());
 
@@ -236,7 +237,16 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       Resource: '*',
     };
     expect(statementsOfRole(roleId('AuthorizerFunctionRole'))).toEqual([
-      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+      // The status attribute (and keys) only: never a secret hash or a rule.
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
+        },
+      },
       xray,
     ]);
     expect(statementsOfRole(roleId('AdminFunctionRole'))).toEqual([
@@ -332,7 +342,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
     const stageLog = resourcesOfType(json, 'AWS::Logs::LogGroup');
     expect(Object.values(stageLog).every((g) => g.Properties!['RetentionInDays'] === expected.retentionDays)).toBe(
       true,
-    );
+    ); // Every log group follows the stage's removal policy: kept with staging/prod, removed with dev/test.
+    expect(new Set(Object.values(stageLog).map((g) => g.DeletionPolicy))).toEqual(new Set([expected.deletionPolicy]));
   });
 
   test('routes: token, discovery, JWKS public; admin proxy behind the Lambda authorizer', () => {
@@ -356,7 +367,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization', '$context.httpMethod', '$context.routeKey'],
-      AuthorizerResultTtlInSeconds: 300,
+      // No result cache on the admin API: a disabled admin is refused at the next call.
+      AuthorizerResultTtlInSeconds: 0,
       AuthorizerUri: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [authorizerFn, 'Arn'] }])],
       }),
@@ -576,6 +588,24 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
         OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
         ViewerProtocolPolicy: 'https-only',
+      }),
+    );
+    // Metadata and JWKS: cached, but keyed on no header, so API Gateway gets its own Host (a viewer
+    // Host forwarded to the execute-api origin is answered 403).
+    const [wellKnown] = (distribution['CacheBehaviors'] as Record<string, unknown>[]).filter(
+      (b) => b['PathPattern'] === '/.well-known/*',
+    );
+    expect(wellKnown).toEqual(expect.objectContaining({ ViewerProtocolPolicy: 'https-only' }));
+    expect(wellKnown).not.toHaveProperty('OriginRequestPolicyId');
+    const policyId = (wellKnown!['CachePolicyId'] as { Ref: string }).Ref;
+    const policy = synth.template(stage, 'api').toJSON()['Resources'][policyId] as {
+      Properties: { CachePolicyConfig: { ParametersInCacheKeyAndForwardedToOrigin: Record<string, unknown> } };
+    };
+    expect(policy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin).toEqual(
+      expect.objectContaining({
+        HeadersConfig: { HeaderBehavior: 'none' },
+        CookiesConfig: { CookieBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'none' },
       }),
     );
   });
