@@ -78,6 +78,7 @@ import {
   scopeDecision,
   tokenPolicy,
 } from '../domain/bearer-authorization';
+import { RESERVED_CLAIMS } from '../domain/access-token';
 import type { Logger } from '../domain/ports';
 
 export interface AuthorizerDeps {
@@ -93,6 +94,11 @@ export interface AuthorizerContext {
   clientId: string;
   jti: string;
   scope: string;
+  /**
+   * The token's other claims (static claims from the client's rule, e.g. `{"tier":"gold"}`) as a JSON
+   * object string: API Gateway context values must be strings, numbers or booleans.
+   */
+  claims: string;
   [key: string]: string;
 }
 
@@ -178,7 +184,12 @@ export async function authorizeRequest(deps: AuthorizerDeps, request: Authorizat
 
 /** The context handed to the integration for an allowed request. */
 export function authorizerContext(grant: BearerGrant): AuthorizerContext {
-  return { clientId: grant.clientId, jti: grant.jti, scope: grant.scope.join(' ') };
+  const claims: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(grant.claims)) {
+    // RFC 9068 §2.2 / RFC 7519 §4.1 claims are already in the context or are the verifier's business.
+    if (!RESERVED_CLAIMS.has(name)) claims[name] = value;
+  }
+  return { clientId: grant.clientId, jti: grant.jti, scope: grant.scope.join(' '), claims: JSON.stringify(claims) };
 }
 
 /**

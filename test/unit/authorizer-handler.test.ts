@@ -504,12 +504,32 @@ function authorizerEvent(method: string, authorization: string | undefined, rout
 }
 
 describe('HTTP API authorizer handler (simple responses)', () => {
+  it("passes the token's other claims (a rule's static claims) to the integration as a JSON string", async () => {
+    const { deps } = setup();
+    const token = await projectToken(rsa, {
+      audience: AUDIENCE,
+      clientId: 'c-10',
+      jti: 'j-10',
+      scopes: ['admin:read'],
+      claims: { tier: 'gold', region: { code: 'eu', quota: 3 } },
+    });
+    expect(await makeHandler(deps)(authorizerEvent('GET', `Bearer ${token}`))).toEqual({
+      isAuthorized: true,
+      context: {
+        clientId: 'c-10',
+        jti: 'j-10',
+        scope: 'admin:read',
+        claims: JSON.stringify({ tier: 'gold', region: { code: 'eu', quota: 3 } }),
+      },
+    });
+  });
+
   it('allows with context {clientId, jti, scope}', async () => {
     const { deps } = setup();
     const token = await projectToken(rsa, { audience: AUDIENCE, clientId: 'c-9', jti: 'j-9', scopes: ['admin:read'] });
     expect(await makeHandler(deps)(authorizerEvent('GET', `Bearer ${token}`))).toEqual({
       isAuthorized: true,
-      context: { clientId: 'c-9', jti: 'j-9', scope: 'admin:read' },
+      context: { clientId: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -695,7 +715,7 @@ describe('composition from the environment', () => {
       const read = await projectToken(rsa, { audience: AUDIENCE, scopes: ['admin:read'] });
       expect(await handler(authorizerEvent('GET', `Bearer ${read}`))).toEqual({
         isAuthorized: true,
-        context: { clientId: 'client-1', jti: expect.any(String), scope: 'admin:read' },
+        context: { clientId: 'client-1', jti: expect.any(String), scope: 'admin:read', claims: '{}' },
       });
       expect(await handler(authorizerEvent('DELETE', `Bearer ${read}`))).toEqual({ isAuthorized: false, context: {} });
       expect(JSON.parse(log.mock.calls[0]![0] as string)).toEqual({
@@ -765,7 +785,7 @@ describe('local guard (withBearerAuthorization): same decision, RFC 6750 answers
     expect(seen).toHaveLength(1);
     expect(seen[0]!.requestContext).toEqual({
       http: { method: 'GET' },
-      authorizer: { lambda: { clientId: 'admin-1', jti: 'j-local', scope: 'admin:read' } },
+      authorizer: { lambda: { clientId: 'admin-1', jti: 'j-local', scope: 'admin:read', claims: '{}' } },
     });
     expect(source.uris).toEqual([`${LOCAL}/.well-known/jwks.json`]);
   });
