@@ -486,11 +486,12 @@ describe('TokenClient against the local IdP', () => {
       const endpointError = await c.getToken({ audience: ORDERS }).catch((e: unknown) => e);
       expect(endpointError).toMatchObject({ error: 'invalid_client' });
 
-      // A network failure (a closed port) with its cause chain.
-      const closed = http.createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      // A network failure (the server drops every connection) with its cause chain. The server keeps
+      // its port while the client tries, so no other process can take it in between.
+      const dropping = http.createServer();
+      dropping.on('connection', (socket) => socket.destroy());
+      await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+      const port = (dropping.address() as AddressInfo).port;
       const offline = new TokenClient({
         tokenEndpoint: `http://127.0.0.1:${port}/oauth2/token`,
         clientId: 'offline',
@@ -499,6 +500,7 @@ describe('TokenClient against the local IdP', () => {
         sleep: async () => undefined,
       });
       const networkError = await offline.getToken({ audience: ORDERS }).catch((e: unknown) => e);
+      await new Promise<void>((resolve) => dropping.close(() => resolve()));
       expect(networkError).toBeInstanceOf(TokenNetworkError);
 
       // A server that echoes the secret back in its error description.

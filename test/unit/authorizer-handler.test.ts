@@ -611,7 +611,8 @@ describe('JWKS caching and the unknown-kid flood', () => {
       audience: AUDIENCE,
       jwks: { keys: [rsa.publicJwk] },
       fetchJwks: source.fetchJwks,
-      penaltySeconds: 0.05,
+      // Long enough that the second verify below lands inside it on a busy machine.
+      penaltySeconds: 1,
     });
     const rotated = await projectToken(ec, { audience: AUDIENCE });
     await expect(verifier.verify(rotated)).rejects.toThrow('the access token was signed with an unknown key');
@@ -619,7 +620,7 @@ describe('JWKS caching and the unknown-kid flood', () => {
     keys = [rsa.publicJwk, ec.publicJwk];
     await expect(verifier.verify(rotated)).rejects.toThrow('the access token was signed with an unknown key');
     expect(source.fetches).toBe(1); // still in the penalty box
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await expect(verifier.verify(rotated)).resolves.toHaveProperty('clientId', 'client-1');
     expect(source.fetches).toBe(2);
   });

@@ -727,9 +727,12 @@ describe('CachedClientStatusSource: TTL, negative caching, stale-while-error, si
     source.gate = new Promise<void>((resolve) => (open = resolve));
     const cache = new CachedClientStatusSource(source, { clock: manualClock() });
     let arrived = 0;
+    let allArrived!: () => void;
+    const everyoneWaiting = new Promise<void>((resolve) => (allArrived = resolve));
     const counting: ClientStatusSource = {
       status: (clientId) => {
         arrived += 1;
+        if (arrived === 200) allArrived();
         return cache.status(clientId);
       },
     };
@@ -740,8 +743,9 @@ describe('CachedClientStatusSource: TTL, negative caching, stale-while-error, si
       ...Array.from({ length: 100 }, () => handle(httpApiEvent('GET', one))),
       ...Array.from({ length: 100 }, () => handle(httpApiEvent('GET', two))),
     ];
-    // Every request verifies its token, then waits on the status lookup; release it once all are there.
-    for (let i = 0; i < 400 && arrived < 200; i++) await new Promise((r) => setTimeout(r, 5));
+    // Every request verifies its token, then waits on the status lookup; release it once all are there
+    // (no polling on wall-clock time: the 200th arrival resolves the wait).
+    await everyoneWaiting;
     expect(arrived).toBe(200);
     open();
     const results = await Promise.all(pending);
