@@ -61,7 +61,11 @@ export class EdgeWebAcl extends Construct {
                   fieldToMatch: { uriPath: {} },
                   positionalConstraint: 'STARTS_WITH',
                   searchString: TOKEN_PATH,
-                  textTransformations: [{ priority: 0, type: 'NONE' }],
+                  // Decoded and normalised first: `/oauth2/%74oken` or `/x/../oauth2/token` still count.
+                  textTransformations: [
+                    { priority: 0, type: 'URL_DECODE' },
+                    { priority: 1, type: 'NORMALIZE_PATH' },
+                  ],
                 },
               },
             },
