@@ -151,5 +151,25 @@ export class IdpAlarms extends Construct {
       failures('store', 'StoreFailures'),
       1,
     );
+    // A cold start that cannot compose (the pepper unreadable, configuration wrong) answers every
+    // request 503 until the next try: alarm on the first.
+    new logs.MetricFilter(this, 'TokenInitFailuresFilter', {
+      logGroup: props.tokenLogGroup,
+      metricNamespace: props.metricsNamespace,
+      metricName: 'TokenInitFailures',
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'token handler initialisation failed'),
+      metricValue: '1',
+    });
+    add(
+      'TokenInitFailures',
+      'The token function could not start (pepper from Secrets Manager, configuration)',
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName: 'TokenInitFailures',
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      1,
+    );
   }
 }

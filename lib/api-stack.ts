@@ -325,6 +325,30 @@ export class ApiStack extends Stack {
       },
     });
 
+    // --- Per-client views ----------------------------------------------------------------------------
+    // Metrics carry no client dimension (one metric per client would cost per client and month); the
+    // EMF records carry the client id, so per-client views are saved Logs Insights queries.
+    new logs.QueryDefinition(this, 'TokensPerClientQuery', {
+      queryDefinitionName: `serverless-idp/${stage}/tokens-per-client`,
+      logGroups: [token.logGroup],
+      queryString: new logs.QueryString({
+        filterStatements: ['ispresent(TokensIssued)'],
+        statsStatements: ['sum(TokensIssued) as issued, sum(TokensReused) as reused by clientId, audience'],
+        sort: 'issued desc',
+        limit: 100,
+      }),
+    });
+    new logs.QueryDefinition(this, 'DenialsPerClientQuery', {
+      queryDefinitionName: `serverless-idp/${stage}/token-denials-per-client`,
+      logGroups: [token.logGroup],
+      queryString: new logs.QueryString({
+        filterStatements: ['ispresent(TokensDenied)'],
+        statsStatements: ['sum(TokensDenied) as denied by clientId, error, reason'],
+        sort: 'denied desc',
+        limit: 100,
+      }),
+    });
+
     // --- Alarms -------------------------------------------------------------------------------------
     if (config.alarms.enabled) {
       this.alarms = new IdpAlarms(this, 'Alarms', {

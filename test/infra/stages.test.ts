@@ -398,6 +398,22 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
     });
   });
 
+  test('per-client views: saved Logs Insights queries over the token log group', () => {
+    const queries = Object.values(resourcesOfType(synth.json(stage, 'api'), 'AWS::Logs::QueryDefinition')).map(
+      (q) => q.Properties!['Name'],
+    );
+    expect(queries.sort()).toEqual([
+      `serverless-idp/${stage}/token-denials-per-client`,
+      `serverless-idp/${stage}/tokens-per-client`,
+    ]);
+    synth.template(stage, 'api').hasResourceProperties('AWS::Logs::QueryDefinition', {
+      Name: `serverless-idp/${stage}/tokens-per-client`,
+      QueryString: Match.stringLikeRegexp(
+        'stats sum\\(TokensIssued\\) as issued, sum\\(TokensReused\\) as reused by clientId',
+      ),
+    });
+  });
+
   test('alarms only where enabled', () => {
     const alarms = resourcesOfType(synth.json(stage, 'api'), 'AWS::CloudWatch::Alarm');
     if (!expected.alarms) {
@@ -422,6 +438,7 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'DynamoDbSystemErrors',
         'KmsSignErrors',
         'StoreErrors',
+        'TokenInitFailures',
       ]
         .map((n) => `serverless-idp-${stage}-${n}`)
         .sort(),
