@@ -453,7 +453,7 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
     const partition = keyAttrs.includes(ATTR.gsi1pk) ? ATTR.gsi1pk : ATTR.pk;
     const expected = (input.ExpressionAttributeValues ?? {})[partition === ATTR.gsi1pk ? ':gpk' : ':pk'];
     if (startKey !== undefined && startKey[partition] !== expected) throw new InvalidCursorError();
-    for (;;) {
+    for (let reads = 1; ; reads += 1) {
       const out = await this.call(() =>
         this.client.send(
           new QueryCommand({
@@ -475,6 +475,9 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
       }
       if (out.LastEvaluatedKey === undefined) return { items: items.map(map) };
       startKey = out.LastEvaluatedKey;
+      // A filter that matches little must not read a whole listing in one request: after a bounded
+      // number of reads, answer a short page with a cursor at the last item evaluated.
+      if (reads >= MAX_READS_PER_PAGE) return { items: items.map(map), cursor: encodeCursor(startKey, keyAttrs) };
     }
   }
 
@@ -544,6 +547,8 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
 }
 
 const MAX_TRANSACT_ITEMS = 100;
+/** Query pages one filtered listing page may read (each evaluates up to 50–100 items). */
+const MAX_READS_PER_PAGE = 10;
 const TABLE_KEY_ATTRS = [ATTR.pk, ATTR.sk] as const;
 const INDEX_KEY_ATTRS = [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk] as const;
 

@@ -241,6 +241,26 @@ describe('DynamoDbStore as the admin store', () => {
     }
   });
 
+  it('a search that matches little answers a short page with a cursor instead of reading everything at once', async () => {
+    const sparse = await startTestDynamo('sparse');
+    try {
+      await sparse.store.createClient(bundle('needle', 'The Needle'), audit('client.create', 'client', 'needle'));
+      for (let i = 0; i < 520; i += 1) {
+        await sparse.store.createClient(bundle(`hay-${i}`, `Hay ${i}`), audit('client.create', 'client', `hay-${i}`));
+      }
+      sparse.resetCalls();
+      const first = await sparse.store.listClients({ limit: 5, q: 'needle' });
+      expect(first.items).toEqual([]);
+      expect(first.cursor).toBeDefined();
+      expect(sparse.calls['QueryCommand']).toBe(10);
+      const rest = await sparse.store.listClients({ limit: 5, q: 'needle', cursor: first.cursor });
+      expect(rest.items.map((c) => c.clientId)).toEqual(['needle']);
+      expect(rest.cursor).toBeUndefined();
+    } finally {
+      await sparse.close();
+    }
+  }, 60_000);
+
   it('filters the audit trail by time window, actor, action and target, newest first', async () => {
     const all = await db.store.listAudit({ limit: 100 });
     const ats = all.items.map((e) => e.at);

@@ -181,7 +181,8 @@ export interface AdminStore {
 
   /**
    * Clients newest first (`createdAt` descending, then client id), filtered by `q` and `status`.
-   * Returns up to `limit` matching clients (the store keeps reading while a filter leaves a page short).
+   * Returns up to `limit` matching clients; the store keeps reading while a filter leaves a page short,
+   * up to a bound, so a page may come back short (even empty) with a cursor: follow it for more.
    */
   listClients(query: ClientQuery): Promise<Page<Client>>;
 
