@@ -129,7 +129,6 @@ describe('IdpTokenAuthorizer for an HTTP API', () => {
   test('environment: issuer, audience, route scopes JSON and the preloaded JWKS, nothing else', () => {
     const [, fn] = only(json, 'AWS::Lambda::Function', 'AuthFunction');
     expect(envOf(fn)).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'authorizer',
       POWERTOOLS_METRICS_NAMESPACE: 'serverless-idp/authorizer',
       IDP_ISSUER: 'https://idp.example.com',
