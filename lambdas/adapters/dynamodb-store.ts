@@ -319,6 +319,10 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
       query,
       TABLE_KEY_ATTRS,
       auditFromItem,
+      (startKey) => {
+        const sk = String(startKey[ATTR.sk]);
+        return (query.from === undefined || sk >= query.from) && (query.to === undefined || sk < query.to);
+      },
     );
   }
 
@@ -446,9 +450,12 @@ export class DynamoDbStore implements TokenStore, BootstrapStore, AdminStore, Se
     page: PageRequest,
     keyAttrs: readonly string[],
     map: (item: Item) => T,
+    /** Whether a cursor's key lies inside this query's key range (a cursor from other filters does not). */
+    inRange: (startKey: Record<string, unknown>) => boolean = () => true,
   ): Promise<Page<T>> {
     const items: Item[] = [];
     let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, keyAttrs);
+    if (startKey !== undefined && !inRange(startKey)) throw new InvalidCursorError();
     // A cursor from another listing (or made up) is refused here rather than sent to DynamoDB.
     const partition = keyAttrs.includes(ATTR.gsi1pk) ? ATTR.gsi1pk : ATTR.pk;
     const expected = (input.ExpressionAttributeValues ?? {})[partition === ATTR.gsi1pk ? ':gpk' : ':pk'];

@@ -272,6 +272,11 @@ describe('DynamoDbStore as the admin store', () => {
     expect(updates.items.every((e) => e.action === 'api.update')).toBe(true);
     expect(updates.items.length).toBe(2);
     expect((await db.store.listAudit({ limit: 100, actor: 'someone-else' })).items).toEqual([]);
+    // A cursor from a window is refused for another window it lies outside of, not sent to DynamoDB.
+    const paged = await db.store.listAudit({ limit: 1, from: middle.at });
+    await expect(db.store.listAudit({ limit: 1, to: middle.at, cursor: paged.cursor })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
   });
 
   it('touches a secret’s lastUsedAt at most once per interval', async () => {
