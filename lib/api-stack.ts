@@ -40,6 +40,29 @@ export const ROUTES = {
 /** Scopes the admin authorizer requires, all-of, by HTTP method of the route key (`*` = any other). */
 export const ADMIN_ROUTE_SCOPES = { GET: [ADMIN_READ], '*': [ADMIN_WRITE] };
 
+/**
+ * The HTTP API access-log line of every API this app builds (the IdP's and consumers'): no headers, no
+ * query string, no body — nothing that can carry a credential (client_secret_basic, bearer tokens).
+ */
+export function credentialFreeAccessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      responseLatency: '$context.responseLatency',
+      integrationLatency: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+      clientId: '$context.authorizer.clientId',
+    }),
+  );
+}
+
 /** Props of {@link ApiStack}. */
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
@@ -89,23 +112,7 @@ export class ApiStack extends Stack {
       throttle: config.defaultThrottle,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        // No headers, no query string, no body: nothing that can carry a credential.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-            clientId: '$context.authorizer.clientId',
-          }),
-        ),
+        format: credentialFreeAccessLogFormat(),
       },
     });
 
