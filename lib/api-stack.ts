@@ -17,6 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
@@ -26,6 +27,7 @@ import type { StageConfig } from './config';
 import { EdgeWebAcl, TOKEN_PATH } from './edge-protection';
 import { IdpFunction, handlerEntry } from './function-defaults';
 import type { StatefulStack } from './stateful-stack';
+import { ORIGIN_VERIFY_HEADER } from '../lambdas/handlers/origin-guard';
 
 /** Route keys of the HTTP API (DESIGN.md, HTTP contract). */
 export const ROUTES = {
@@ -134,9 +136,20 @@ export class ApiStack extends Stack {
         });
       }
     }
-    if (edge && webAclArn !== undefined) {
-      this.distribution = this.edgeDistribution(config, executeApiHost, webAclArn);
+    // With edge protection, CloudFront adds a secret header on its way to the API, and the functions
+    // refuse requests without it: the execute-api host (CloudFront's origin) cannot be used to go
+    // around the WAF's per-IP limits.
+    const originVerify = edge
+      ? new secretsmanager.Secret(this, 'OriginVerifySecret', {
+          description: `serverless-idp ${stage}: value of the ${ORIGIN_VERIFY_HEADER} header CloudFront sends to the API`,
+          generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+        })
+      : undefined;
+    if (edge && webAclArn !== undefined && originVerify !== undefined) {
+      this.distribution = this.edgeDistribution(config, executeApiHost, webAclArn, originVerify);
     }
+    const originVerifyEnv: Record<string, string> =
+      originVerify === undefined ? {} : { IDP_ORIGIN_VERIFY_SECRET_ARN: originVerify.secretArn };
     this.issuer =
       domain !== undefined
         ? `https://${domain.domainName}`
@@ -164,6 +177,7 @@ export class ApiStack extends Stack {
         IDP_SIGNING_ALG: config.signingAlgorithm,
         IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
         IDP_DEFAULT_ACCESS_TOKEN_TTL: ttl,
+        ...originVerifyEnv,
       },
     });
     const discovery = new IdpFunction(this, 'DiscoveryFunction', {
@@ -178,6 +192,7 @@ export class ApiStack extends Stack {
         IDP_SIGNING_KEY_ARN: stateful.signingKey.keyArn,
         IDP_SIGNING_ALG: config.signingAlgorithm,
         IDP_PUBLISHED_KEY_ARNS: stateful.signingKey.keyArn,
+        ...originVerifyEnv,
       },
     });
     const admin = new IdpFunction(this, 'AdminFunction', {
@@ -192,6 +207,7 @@ export class ApiStack extends Stack {
         IDP_TABLE_NAME: stateful.table.tableName,
         IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
         IDP_AUDIT_RETENTION_DAYS: String(config.auditTtlDays),
+        ...originVerifyEnv,
       },
     });
     const authorizer = new IdpFunction(this, 'AuthorizerFunction', {
@@ -213,6 +229,20 @@ export class ApiStack extends Stack {
       },
     });
     this.functions = { token, discovery, admin, authorizer };
+    if (originVerify !== undefined) {
+      // In this stack (the roles live in the stateful stack, which must not point back here).
+      new iam.Policy(this, 'OriginVerifyRead', {
+        roles: [stateful.roles.token, stateful.roles.discovery, stateful.roles.admin],
+        statements: [
+          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [originVerify.secretArn] }),
+        ],
+      });
+      Validations.of(originVerify).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The origin-verify value changes with a redeploy (a new secret replaces it); Secrets Manager rotation would break CloudFront until the distribution is updated.',
+      });
+    }
 
     // --- Routes ---------------------------------------------------------------------------------------
     const tokenIntegration = new HttpLambdaIntegration('TokenIntegration', token.target);
@@ -382,10 +412,17 @@ export class ApiStack extends Stack {
   }
 
   /** CloudFront in front of the API's execute-api host, with the web ACL attached. */
-  private edgeDistribution(config: StageConfig, executeApiHost: string, webAclArn: string): cloudfront.Distribution {
+  private edgeDistribution(
+    config: StageConfig,
+    executeApiHost: string,
+    webAclArn: string,
+    originVerify: secretsmanager.ISecret,
+  ): cloudfront.Distribution {
     const origin = new origins.HttpOrigin(executeApiHost, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      // A CloudFormation dynamic reference: the value is resolved at deploy time, never in the template.
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: originVerify.secretValue.unsafeUnwrap() },
     });
     // Nothing on the token/admin paths is cached; with caching off, AllViewerExceptHostHeader forwards
     // Authorization (client_secret_basic, bearer tokens) and API Gateway still sees its own Host.

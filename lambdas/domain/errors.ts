@@ -114,7 +114,7 @@ export class ServerError extends OAuthError {
 }
 
 /** Which dependency failed. */
-export type Dependency = 'store' | 'signer' | 'pepper';
+export type Dependency = 'store' | 'signer' | 'pepper' | 'secret';
 
 /**
  * Raised by adapters when a dependency call fails (throttled, 5xx, network, timeout). Adapters

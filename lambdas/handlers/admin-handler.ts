@@ -24,7 +24,7 @@ import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper
 import { systemClock } from '../adapters/system-clock';
 import type { HttpApiEvent, HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
-import { awsLogger, env, envInteger, requireIssuer } from './compose';
+import { awsLogger, env, envInteger, guardedByOrigin, requireIssuer } from './compose';
 
 /** An HTTP API v2 event with the Lambda authorizer's context (payload format 2.0). */
 export type AdminApiEvent = HttpApiEvent & {
@@ -70,11 +70,13 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
   };
 }
 
-export const handler = lazyHandler(composeAdminDeps, makeHandler, (err) => {
+const unavailable = (err: unknown) => {
   awsLogger().error('admin handler initialisation failed', { error: describeError(err) });
   return toResult(
     problemResponse(
       new ProblemError('service-unavailable', 'the admin API is starting; retry', { headers: { 'Retry-After': '1' } }),
     ),
   );
-});
+};
+
+export const handler = guardedByOrigin(lazyHandler(composeAdminDeps, makeHandler, unavailable), unavailable);

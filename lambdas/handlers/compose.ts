@@ -25,10 +25,12 @@ import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { KmsKeySource, KmsTokenSigner } from '../adapters/kms-token-signer';
 import { randomIds } from '../adapters/random-ids';
-import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
+import { loadPepperFromSecretsManager, readSecretString } from '../adapters/secrets-manager-pepper';
 import { systemClock } from '../adapters/system-clock';
 import { tokenMetricsObserver } from '../adapters/token-metrics';
+import type { HttpApiHandler, HttpApiResult } from './api-gateway';
 import type { DiscoveryDeps } from './discovery-handler';
+import { originGuard } from './origin-guard';
 
 /** Default access-token lifetime, seconds (DESIGN.md). */
 export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
@@ -144,4 +146,14 @@ export async function composeDiscoveryDeps(): Promise<DiscoveryDeps> {
     }),
     logger: awsLogger(),
   };
+}
+
+/**
+ * Behind CloudFront (`IDP_ORIGIN_VERIFY_SECRET_ARN` set by the stack): the handler answers only
+ * requests carrying CloudFront's origin-verify header. Without the variable, the handler as is.
+ */
+export function guardedByOrigin(inner: HttpApiHandler, onUnavailable: (err: unknown) => HttpApiResult): HttpApiHandler {
+  const secretArn = process.env['IDP_ORIGIN_VERIFY_SECRET_ARN'];
+  if (secretArn === undefined || secretArn === '') return inner;
+  return originGuard(inner, () => readSecretString(new SecretsManagerClient({}), secretArn), onUnavailable);
 }

@@ -11,7 +11,7 @@ import type { KeySource, Logger, SigningAlgorithm } from '../domain/ports';
 import { describeError } from '../domain/errors';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
-import { awsLogger, composeDiscoveryDeps } from './compose';
+import { awsLogger, composeDiscoveryDeps, guardedByOrigin } from './compose';
 
 export interface DiscoveryDeps {
   issuer: string;
@@ -62,7 +62,12 @@ async function jwks(deps: DiscoveryDeps): Promise<HttpResponse> {
   }
 }
 
-export const handler: HttpApiHandler = lazyHandler(composeDiscoveryDeps, makeHandler, (err) => {
+const unavailable = (err: unknown) => {
   awsLogger().error('discovery handler initialisation failed', { error: describeError(err) });
   return toResult(jsonResponse(503, { error: 'temporarily_unavailable' }, { 'Retry-After': '1' }));
-});
+};
+
+export const handler: HttpApiHandler = guardedByOrigin(
+  lazyHandler(composeDiscoveryDeps, makeHandler, unavailable),
+  unavailable,
+);

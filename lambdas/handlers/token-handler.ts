@@ -9,17 +9,19 @@ import { TokenEndpoint, oauthErrorResponse } from '../domain/token-endpoint';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
-import { awsLogger, awsMetrics, composeTokenDeps, readIssuer } from './compose';
+import { awsLogger, awsMetrics, composeTokenDeps, guardedByOrigin, readIssuer } from './compose';
 
 export function makeHandler(deps: TokenEndpointDeps): HttpApiHandler {
   const endpoint = new TokenEndpoint(deps);
   return async (event) => toResult(await endpoint.handle(toHttpRequest(event)));
 }
 
-const composed: HttpApiHandler = lazyHandler(composeTokenDeps, makeHandler, (err) => {
+const unavailable = (err: unknown) => {
   awsLogger().error('token handler initialisation failed', { error: describeError(err) });
   return toResult(oauthErrorResponse(new TemporarilyUnavailableError(), readIssuer()));
-});
+};
+
+const composed: HttpApiHandler = guardedByOrigin(lazyHandler(composeTokenDeps, makeHandler, unavailable), unavailable);
 
 /** The Lambda entry: one request, then this invocation's metrics flushed as one EMF record. */
 export const handler: HttpApiHandler = async (event) => {

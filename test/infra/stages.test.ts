@@ -556,6 +556,9 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
     if (!expected.edge) {
       expect(distributions).toEqual({});
       expect(resourcesOfType(api, 'AWS::WAFv2::WebACL')).toEqual({});
+      // No CloudFront, no origin check: the functions answer the execute-api host directly.
+      expect(resourcesOfType(api, 'AWS::SecretsManager::Secret')).toEqual({});
+      expect(JSON.stringify(api)).not.toContain('IDP_ORIGIN_VERIFY_SECRET_ARN');
       return;
     }
     expect(Object.keys(distributions)).toHaveLength(1);
@@ -610,6 +613,35 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         ViewerProtocolPolicy: 'https-only',
       }),
     );
+    // CloudFront proves itself to the API with a secret header (a deploy-time dynamic reference, never
+    // the value in the template), and the request-path functions read the expected value.
+    const [origin] = distribution['Origins'] as Record<string, unknown>[];
+    expect(origin!['OriginCustomHeaders']).toEqual([
+      {
+        HeaderName: 'x-origin-verify',
+        HeaderValue: expect.objectContaining({
+          'Fn::Join': ['', expect.arrayContaining(['{{resolve:secretsmanager:', ':SecretString:::}}'])],
+        }),
+      },
+    ]);
+    const json = synth.json(stage, 'api');
+    for (const prefix of ['TokenFunction', 'DiscoveryFunction', 'AdminFunction']) {
+      const fn = json.Resources[logicalId(json, 'AWS::Lambda::Function', prefix)]!;
+      expect(Object.keys((fn.Properties!['Environment'] as { Variables: object }).Variables)).toContain(
+        'IDP_ORIGIN_VERIFY_SECRET_ARN',
+      );
+    }
+    synth.template(stage, 'api').hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'secretsmanager:GetSecretValue',
+            Effect: 'Allow',
+            Resource: { Ref: logicalId(json, 'AWS::SecretsManager::Secret', 'OriginVerifySecret') },
+          },
+        ],
+      },
+    });
     // Metadata and JWKS: cached, but keyed on no header, so API Gateway gets its own Host (a viewer
     // Host forwarded to the execute-api origin is answered 403).
     const [wellKnown] = (distribution['CacheBehaviors'] as Record<string, unknown>[]).filter(
