@@ -39,9 +39,14 @@ export function authenticateClient(
     if (hasher.equal(presented, secret.hash) && matched === undefined) matched = secret;
   }
   if (matched === undefined) throw fail('invalid_secret');
-  if (matched.expiresAt !== undefined && Date.parse(matched.expiresAt) <= nowMs) throw fail('secret_expired');
+  if (secretExpired(matched, nowMs)) throw fail('secret_expired');
   // Each client is registered with one method, and it is enforced (RFC 7591 §2 token_endpoint_auth_method).
   if (bundle.client.tokenEndpointAuthMethod !== credentials.method) throw fail('auth_method_mismatch');
   if (bundle.client.status !== 'enabled') throw fail('client_disabled');
   return { client: bundle.client, secret: matched };
+}
+
+/** Whether a secret has passed its expiry at `nowMs` (an expired secret stops working at once). */
+export function secretExpired(secret: ClientSecret, nowMs: number): boolean {
+  return secret.expiresAt !== undefined && Date.parse(secret.expiresAt) <= nowMs;
 }

@@ -10,7 +10,7 @@
  * The response's `Data` carries the client id, never the secret.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ensureBootstrap } from '../domain/bootstrap';
 import type { BootstrapStore } from '../domain/bootstrap';
@@ -19,7 +19,7 @@ import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { randomIds } from '../adapters/random-ids';
-import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
+import { loadPepperFromSecretsManager, readSecretString } from '../adapters/secrets-manager-pepper';
 import { systemClock } from '../adapters/system-clock';
 import { awsLogger } from './compose';
 
@@ -117,11 +117,7 @@ export function composeBootstrapDeps(): BootstrapHandlerDeps {
   const secrets = new SecretsManagerClient({ maxAttempts: 3 });
   const doc = makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 }));
   return {
-    readSecretString: async (secretId) => {
-      const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-      if (out.SecretString === undefined) throw new Error(`secret ${secretId} has no SecretString`);
-      return out.SecretString;
-    },
+    readSecretString: (secretId) => readSecretString(secrets, secretId),
     loadPepper: (secretId) => loadPepperFromSecretsManager(secrets, secretId),
     storeFor: (tableName) => new DynamoDbStore({ client: doc, tableName }),
     clock: systemClock,

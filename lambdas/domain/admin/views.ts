@@ -3,6 +3,7 @@
  * hash; storage-only fields (the rule's `apiAccessTokenTtl` snapshot) are not shown.
  */
 import type { z } from 'zod';
+import { secretExpired } from '../client-authentication';
 import type { Api, Client, ClientSecret, JsonValue, Rule } from '../model';
 import type { AuditEvent } from './admin-store';
 import type { ApiSchema, AuditEventSchema, ClientSchema, RuleSchema, SecretSchema } from './schemas';
@@ -49,11 +50,6 @@ export function clientView(client: Client): ClientView {
     updatedAt: client.updatedAt,
     version: client.version,
   });
-}
-
-/** Whether a secret has passed its expiry at `nowMs`. */
-export function secretExpired(secret: ClientSecret, nowMs: number): boolean {
-  return secret.expiresAt !== undefined && Date.parse(secret.expiresAt) <= nowMs;
 }
 
 /** A secret as listed: never its value or hash. */
