@@ -1,6 +1,26 @@
 // One linter for the whole tree; `npm run lint` runs it with --max-warnings 0.
+// The layering (docs/architecture.md, "Layers") is enforced here, not by habit; test/lint/ shows that
+// each rule fires on a fixture that breaks it.
 import js from '@eslint/js';
+import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
+
+/** Every layer of the tree, as paths relative to the repository root. */
+const LAYERS = {
+  domain: './lambdas/domain',
+  adapters: './lambdas/adapters',
+  handlers: './lambdas/handlers',
+  local: './lambdas/local',
+  client: './lambdas/client',
+  lib: './lib',
+  bin: './bin',
+  bench: './bench',
+  test: './test',
+};
+
+/** `import/no-restricted-paths` zone: files in `target` may not import from `from` (but its `except`). */
+const forbid = (target, from, message, except) => ({ target: LAYERS[target], from, message, except });
+const layers = (...names) => names.map((name) => LAYERS[name]);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.idp/', 'dist/', 'coverage/', 'bench/results/'] },
@@ -20,7 +40,62 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
   },
   {
-    // The OAuth core is plain TypeScript: no AWS SDK, no environment (DESIGN.md, style rule 1).
+    // Which layer may import which (paths relative to the working directory: run from the repository
+    // root, as npm scripts do). Imports are resolved to files, so `../../adapters/x` from a nested
+    // domain folder is caught as surely as `../adapters/x`; packages resolve into node_modules.
+    files: ['lambdas/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+    plugins: { import: importPlugin },
+    settings: {
+      'import/resolver': { node: { extensions: ['.ts', '.js', '.mjs', '.json'] } },
+      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            forbid(
+              'domain',
+              '.',
+              'The domain (OAuth core) imports nothing outside lambdas/domain but its allow-listed packages.',
+              [LAYERS.domain, './node_modules'],
+            ),
+            forbid(
+              'adapters',
+              layers('handlers', 'local', 'client', 'lib', 'bin', 'bench', 'test'),
+              'Adapters implement domain ports; they never import handlers, the local runtime, the client or lib.',
+            ),
+            forbid(
+              'handlers',
+              layers('local', 'client', 'lib', 'bin', 'bench', 'test'),
+              'Handlers compose domain and adapters; they never import the local runtime, the client or lib.',
+            ),
+            forbid(
+              'local',
+              layers('client', 'lib', 'bin', 'bench', 'test'),
+              'The local runtime runs the handlers; it never imports the client or lib.',
+            ),
+            forbid(
+              'client',
+              '.',
+              'The token client and CLI ship on their own: they import nothing outside lambdas/client.',
+              [LAYERS.client, './node_modules'],
+            ),
+            forbid(
+              'lib',
+              layers('handlers', 'local', 'client', 'bench', 'test'),
+              'Infrastructure names handler entry files by path; it never imports handler, local or client code.',
+            ),
+          ],
+        },
+      ],
+      // A cycle makes module initialisation order matter and hides a missing seam.
+      'import/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    // The OAuth core is plain TypeScript: no AWS, no Lambda types, no Powertools, no environment.
     files: ['lambdas/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -28,12 +103,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@aws-sdk/*', 'aws-sdk', 'aws-cdk-lib', 'aws-cdk-lib/*'],
-              message: 'The domain has no AWS imports; use a port.',
-            },
-            {
-              group: ['../adapters/*', '../handlers/*', '../local/*'],
-              message: 'The domain depends on nothing outside itself.',
+              regex: '^(?!\\.|zod$)',
+              message: 'The domain imports only zod from packages (allow-list in eslint.config.mjs); use a port.',
             },
           ],
         },
@@ -41,6 +112,23 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'The domain reads no environment; pass config in.' },
+      ],
+    },
+  },
+  {
+    // The token client and CLI are dependency-free: Node.js built-ins only.
+    files: ['lambdas/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.|node:)',
+              message: 'The client is dependency-free: only node: built-ins and client/ files.',
+            },
+          ],
+        },
       ],
     },
   },
