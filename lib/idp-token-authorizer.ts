@@ -117,7 +117,7 @@ export interface IdpTokenAuthorizerProps {
   /**
    * The API type: `http` (HTTP API, payload 2.0 simple responses), `rest-token` or `rest-request`
    * (REST API, IAM policy answers). Prefer `rest-request` when route scopes differ between methods of a
-   * parameterised resource (see `tokenPolicyResources` in lambdas/domain/bearer-authorization.ts).
+   * parameterised resource (see `tokenPolicyResources` in lambdas/handlers/rest-authorizer-policy.ts).
    * @default 'http'
    */
   readonly kind?: IdpAuthorizerKind;

@@ -296,130 +296,47 @@ export function clientStatusDecision(grant: BearerGrant, status: ClientStatusAns
   return { deny: { status: 401, error: 'invalid_token', description: CLIENT_DISABLED_DESCRIPTION } };
 }
 
-// --- REST API (API Gateway v1) Lambda authorizers: IAM policies ------------------------------------
+// --- Which routes a token may call (for authorizers whose answer is cached per token) --------------
 
-/** `execute-api:Invoke` allowed or denied on some method ARNs (an API Gateway authorizer policy). */
-export interface InvokePolicyStatement {
-  Action: 'execute-api:Invoke';
-  Effect: 'Allow' | 'Deny';
-  Resource: string | string[];
-}
-
-/** The policy document of a REST API Lambda authorizer's answer. */
-export interface InvokePolicyDocument {
-  Version: '2012-10-17';
-  Statement: InvokePolicyStatement[];
-}
-
-/** The HTTP methods a REST API can route (API Gateway `ANY` expands to these). */
-export const REST_API_METHODS: readonly string[] = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
-
-/** A method ARN `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path>`, split. */
-export interface MethodArn {
-  /** Everything up to and including `<apiId>/<stage>/`. */
-  prefix: string;
+/** Whether a token's scopes satisfy one method's route entries. */
+export interface MethodGrant {
+  /** The HTTP method (upper case). */
   method: string;
-  /** The request path as it appears in the ARN, with its leading `/` (`/` for the root resource). */
-  path: string;
+  /** Whether the method-only entry (`<M>`, for HEAD `GET`, else `*`) exists and is satisfied. */
+  allowed: boolean;
+  /** Every resource entry that applies to the method (`<M> <resource>`, …), satisfied or not. */
+  resources: { resource: string; allowed: boolean }[];
 }
 
 /**
- * Splits an API Gateway method ARN (the `methodArn` of a REST authorizer event).
- * @throws Error when it is not one; the authorizer then fails closed (500)
+ * For each of `methods` and every method the map names, which of its route entries the token's scopes
+ * satisfy (all-of, as {@link requiredScopesFor} and {@link scopeDecision} decide per request). Methods
+ * in the order given, then those the map adds; resources in the map's order. An authorizer whose
+ * answer is cached for a token and reused for later requests (API Gateway's TOKEN authorizer) turns
+ * this into the routes it allows.
  */
-export function parseMethodArn(methodArn: string): MethodArn {
-  const match = /^(arn:[a-z-]+:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/]+\/)([A-Z]+)(\/[\s\S]*)?$/.exec(
-    methodArn,
-  );
-  if (match === null) throw new Error('the methodArn is not an execute-api method ARN');
-  return { prefix: match[1]!, method: match[2]!, path: match[3] ?? '/' };
-}
-
-/** A policy with one statement on exactly `methodArn` (never a wildcard). */
-export function methodPolicy(effect: 'Allow' | 'Deny', methodArn: string): InvokePolicyDocument {
-  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] };
-}
-
-/** The ARN path pattern of a resource template: each `{param}` / `{proxy+}` segment becomes `*`. */
-function resourcePattern(resource: string): string {
-  return resource.replace(/\{[^}]*\}/g, '*');
-}
-
-/** The methods and resource templates a route-scopes map names. */
-function routeKeys(routeScopes: RouteScopes): { methods: string[]; resources: string[] } {
-  const methods = new Set(REST_API_METHODS);
+export function routeGrants(
+  routeScopes: RouteScopes,
+  tokenScopes: readonly string[],
+  methods: readonly string[],
+): MethodGrant[] {
+  const held = new Set(tokenScopes);
+  const holds = (required: readonly string[] | undefined) =>
+    required !== undefined && required.every((s) => held.has(s));
+  const allMethods = new Set(methods);
   const resources = new Set<string>();
   for (const key of Object.keys(routeScopes)) {
     const space = key.indexOf(' ');
     const method = space < 0 ? key : key.slice(0, space);
-    if (method !== '*') methods.add(method);
+    if (method !== '*') allMethods.add(method);
     if (space >= 0) resources.add(key.slice(space + 1));
   }
-  return { methods: [...methods], resources: [...resources] };
-}
-
-/**
- * The method ARNs a token may invoke anywhere in the API, for a TOKEN authorizer: API Gateway caches
- * its answer keyed on the token alone and evaluates the cached policy against every later request's
- * method ARN, so the policy must cover exactly the routes the token's scopes allow, not just this one.
- *
- * For each method M (the REST methods plus any the map names) with an allowed method-only entry:
- * `Allow <prefix>M/*`, and `Deny <prefix>M<pattern>` for every resource entry of M the token lacks
- * scopes for (an explicit Deny overrides any Allow in IAM policy evaluation). For a method whose
- * method-only entry is refused or absent, only resource entries WITHOUT path parameters are allowed,
- * by their exact path: `{id}` becomes `*` in an ARN, and `*` also matches deeper paths
- * (`/orders/*` covers `/orders/1/refunds`), which could admit a route the token may not call.
- *
- * So the policy never allows more than {@link requiredScopesFor} would; it can refuse more (a 403 the
- * REQUEST authorizer would not give): a parameterised route the token may call under a method it
- * otherwise may not, and paths under a refused parameterised route that the map allows otherwise
- * (`GET /orders/mine` or `GET /orders/1/items` when `GET /orders/{id}` is refused). Use a REQUEST
- * authorizer for such maps.
- */
-export function tokenPolicyResources(
-  routeScopes: RouteScopes,
-  tokenScopes: readonly string[],
-  prefix: string,
-): { allow: string[]; deny: string[] } {
-  const held = new Set(tokenScopes);
-  const holds = (required: readonly string[] | undefined) =>
-    required !== undefined && required.every((s) => held.has(s));
-  const { methods, resources } = routeKeys(routeScopes);
-  const allow: string[] = [];
-  const deny: string[] = [];
-  for (const m of methods) {
-    const methodAllowed = holds(entryFor(routeScopes, m, ''));
-    if (methodAllowed) allow.push(`${prefix}${m}/*`);
-    for (const resource of resources) {
-      const required = entryFor(routeScopes, m, ` ${resource}`);
-      if (required === undefined) continue;
-      const pattern = `${prefix}${m}${resourcePattern(resource)}`;
-      if (holds(required)) {
-        if (!methodAllowed && !pattern.includes('*')) allow.push(pattern);
-      } else if (methodAllowed) {
-        deny.push(pattern);
-      }
-    }
-  }
-  return { allow, deny };
-}
-
-/**
- * The TOKEN authorizer's policy: Allow on every method ARN the token's scopes allow (see
- * {@link tokenPolicyResources}) plus the Denies that carve refused routes out of them; a token that
- * may call nothing gets `Deny` on exactly `methodArn` (API Gateway 403).
- */
-export function tokenPolicy(
-  routeScopes: RouteScopes,
-  tokenScopes: readonly string[],
-  methodArn: string,
-): { allowsAny: boolean; policyDocument: InvokePolicyDocument } {
-  const { allow, deny } = tokenPolicyResources(routeScopes, tokenScopes, parseMethodArn(methodArn).prefix);
-  if (allow.length === 0) return { allowsAny: false, policyDocument: methodPolicy('Deny', methodArn) };
-  const policyDocument: InvokePolicyDocument = {
-    Version: '2012-10-17',
-    Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: allow }],
-  };
-  if (deny.length > 0) policyDocument.Statement.push({ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: deny });
-  return { allowsAny: true, policyDocument };
+  return [...allMethods].map((method) => ({
+    method,
+    allowed: holds(entryFor(routeScopes, method, '')),
+    resources: [...resources].flatMap((resource) => {
+      const required = entryFor(routeScopes, method, ` ${resource}`);
+      return required === undefined ? [] : [{ resource, allowed: holds(required) }];
+    }),
+  }));
 }

@@ -21,7 +21,7 @@
  *   never into an allow (set the TTL to 0 where that matters);
  * - TOKEN (`type: 'TOKEN'`, cache keyed on the token alone): the required scopes of a route cannot be
  *   known from the token, so the policy lists every method ARN the token's scopes allow in the API
- *   stage (`tokenPolicy` in lambdas/domain/bearer-authorization.ts), and a cached policy never covers a
+ *   stage (`tokenPolicy` in ./rest-authorizer-policy.ts), and a cached policy never covers a
  *   route the token lacks scopes for.
  *
  * Anything else thrown (JWKS unreachable, client status unreadable, bad configuration) → 500: the
@@ -71,14 +71,13 @@ import type {
 import {
   InvalidAccessTokenError,
   clientStatusDecision,
-  methodPolicy,
   parseBearerAuthorization,
   parseRouteScopes,
   requiredScopesFor,
   scopeDecision,
-  tokenPolicy,
 } from '../domain/bearer-authorization';
 import { RESERVED_CLAIMS } from '../domain/access-token';
+import { methodPolicy, tokenPolicy } from './rest-authorizer-policy';
 import type { Logger } from '../domain/ports';
 
 export interface AuthorizerDeps {

@@ -24,23 +24,25 @@ import type {
   BearerGrant,
   ClientStatusAnswer,
   ClientStatusSource,
-  InvokePolicyDocument,
   RouteScopes,
 } from '../../lambdas/domain/bearer-authorization';
 import {
   ClientStatusUnavailableError,
   clientStatusDecision,
-  methodPolicy,
-  parseMethodArn,
   parseRouteScopes,
   requiredScopesFor,
-  tokenPolicy,
-  tokenPolicyResources,
 } from '../../lambdas/domain/bearer-authorization';
 import type { Logger } from '../../lambdas/domain/ports';
 import { silentLogger } from '../../lambdas/domain/ports';
 import type { HttpApiEvent } from '../../lambdas/handlers/api-gateway';
 import type { AuthorizerDeps, AuthorizerEvent } from '../../lambdas/handlers/authorizer-handler';
+import type { InvokePolicyDocument } from '../../lambdas/handlers/rest-authorizer-policy';
+import {
+  methodPolicy,
+  parseMethodArn,
+  tokenPolicy,
+  tokenPolicyResources,
+} from '../../lambdas/handlers/rest-authorizer-policy';
 import {
   authorizeRequest,
   composeAuthorizerDeps,
