@@ -69,10 +69,11 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
   const db = await startLocalDynamoDb({
     path: config.dataDir === undefined ? undefined : path.join(config.dataDir, 'dynamodb'),
   });
+  // The embedded store answers only this start's random credential (local-dynamodb.ts).
   const dynamo = new DynamoDBClient({
     endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: db.region,
+    credentials: db.credentials,
     maxAttempts: 3,
   });
 
