@@ -1,9 +1,15 @@
 /**
- * The embedded DynamoDB of the local runtime and the tests: dynalite, behind a small loopback front
- * that adds the one operation dynalite lacks and the store relies on, `TransactWriteItems`
- * (dynalite issue architect/dynalite#151). Everything else is passed through unchanged.
+ * The embedded DynamoDB of the local runtime and the tests: dynalite's storage and operations, run
+ * in-process behind a small loopback front that is the database's only way in. The front
  *
- * The front runs a transaction's writes one by one against dynalite, each with its own condition and
+ * - answers only requests signed (SigV4) with the credential generated at this start
+ *   ({@link LocalDynamoDb.credentials}); any other client, whatever its credentials, gets a 400 refusal
+ *   before the database sees the request (local-request-signature.ts). dynalite has no listener of
+ *   its own: the front calls its operations as functions, so there is no port to go around the check.
+ * - adds the one operation dynalite lacks and the store relies on, `TransactWriteItems`
+ *   (dynalite issue architect/dynalite#151). Every other operation is dynalite's, unchanged.
+ *
+ * The front runs a transaction's writes one by one, each with its own condition and
  * `ReturnValues: ALL_OLD`, and on the first failure puts the old images back in reverse order, so a
  * transaction lands completely or not at all. Writes (single and transactional) are serialised by one
  * queue; reads pass straight through (they may observe a transaction half-way, which only the local
@@ -11,13 +17,69 @@
  * `TransactionCanceledException` with one `CancellationReasons` entry per item
  * (DynamoDB API Reference, TransactWriteItems).
  */
-import { createServer, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomLocalCredentials, verifyRequestSignature } from './local-request-signature';
+import type { LocalCredentials } from './local-request-signature';
 
-// dynalite has no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+/** dynalite's operations (dynalite/index.js `validOperations`), each its own action and validation module. */
+const DYNALITE_OPERATIONS = [
+  'BatchGetItem',
+  'BatchWriteItem',
+  'CreateTable',
+  'DeleteItem',
+  'DeleteTable',
+  'DescribeTable',
+  'DescribeTimeToLive',
+  'GetItem',
+  'ListTables',
+  'PutItem',
+  'Query',
+  'Scan',
+  'TagResource',
+  'UntagResource',
+  'ListTagsOfResource',
+  'UpdateItem',
+  'UpdateTable',
+] as const;
+
+/** dynalite's store (dynalite/db `create`): opaque here but for closing. */
+interface DynaliteStore {
+  lifecycleManager: { gracefulClose(callback: (err: Error | null) => void): void };
+}
+/** An error dynalite means for the client: a status and a DynamoDB error body. */
+interface DynaliteError {
+  statusCode?: number;
+  body?: unknown;
+}
+type DynaliteCallback = (err: DynaliteError | null, data?: unknown) => void;
+interface DynaliteOperation {
+  action: (store: DynaliteStore, data: unknown, cb: DynaliteCallback) => void;
+  validation: { types: unknown; custom?: unknown };
+}
+interface DynaliteValidations {
+  checkTypes(data: unknown, types: unknown): unknown;
+  checkValidations(data: unknown, types: unknown, custom: unknown, store: DynaliteStore): void;
+}
+
+// dynalite has no type declarations; these are the modules its HTTP handler uses.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const dynaliteDb = require('dynalite/db') as { create(options: Record<string, unknown>): DynaliteStore };
+const dynaliteValidations = require('dynalite/validations') as DynaliteValidations;
+const OPERATIONS: ReadonlyMap<string, DynaliteOperation> = new Map(
+  DYNALITE_OPERATIONS.map((operation) => {
+    const name = operation.charAt(0).toLowerCase() + operation.slice(1);
+    return [
+      operation,
+      {
+        action: require(`dynalite/actions/${name}`) as DynaliteOperation['action'],
+        validation: require(`dynalite/validations/${name}`) as DynaliteOperation['validation'],
+      },
+    ];
+  }),
+);
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
@@ -29,10 +91,23 @@ const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
 ]);
 /** DynamoDB's limit of items per transaction. */
 const MAX_TRANSACT_ITEMS = 100;
+/** dynalite's request size limit. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/** The region clients sign for (any name works locally; the signature's scope must match it). */
+const LOCAL_REGION = 'local';
+
+export type { LocalCredentials } from './local-request-signature';
 
 export interface LocalDynamoDb {
   /** `http://127.0.0.1:<port>`, for the SDK's `endpoint`. */
   endpoint: string;
+  /** The region to sign for, for the SDK's `region`. */
+  region: string;
+  /**
+   * This start's credential, for the SDK's `credentials`: random, kept in memory only. The front
+   * refuses every request not signed with it.
+   */
+  credentials: LocalCredentials;
   /**
    * A counter that moves when a write starts and when it ends. A read that started at generation g
    * and finds the generation still g saw no concurrent or later write: what it read is current.
@@ -59,11 +134,10 @@ interface TransactItem {
   ConditionCheck?: { TableName: string; Key: AttributeMap } & Record<string, unknown>;
 }
 
-/** Starts dynalite and the transactional front on 127.0.0.1 (ephemeral ports). */
+/** Opens dynalite's store and starts the signed, transactional front on 127.0.0.1 (ephemeral port). */
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
-  const inner = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await listen(inner);
-  const innerPort = (inner.address() as AddressInfo).port;
+  const store = dynaliteDb.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const credentials = randomLocalCredentials();
   let writes: Promise<unknown> = Promise.resolve();
   let generation = 0;
   const serialised = <T>(run: () => Promise<T>): Promise<T> => {
@@ -80,38 +154,42 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     return next;
   };
 
-  const forward = (operation: string, body: string, headers: IncomingHttpHeaders): Promise<DynamoAnswer> =>
+  /** One dynalite operation, in-process: validated and run as dynalite's HTTP handler would. */
+  const forward = (operation: string, body: string): Promise<DynamoAnswer> =>
     new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: innerPort,
-          method: 'POST',
-          path: '/',
-          headers: {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': `${TARGET_PREFIX}${operation}`,
-            // dynalite checks that these are present (it does not verify signatures).
-            ...(headers.authorization === undefined ? {} : { authorization: headers.authorization }),
-            ...(headers['x-amz-date'] === undefined ? {} : { 'x-amz-date': headers['x-amz-date'] }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 500, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
+      const known = OPERATIONS.get(operation);
+      if (known === undefined) {
+        resolve(errorAnswer(400, 'com.amazon.coral.service#UnknownOperationException'));
+        return;
+      }
+      const answerError = (err: DynaliteError) =>
+        resolve({ status: err.statusCode ?? 500, body: JSON.stringify(err.body ?? {}) });
+      try {
+        let data: unknown;
+        try {
+          data = JSON.parse(body);
+        } catch {
+          resolve(errorAnswer(400, 'com.amazon.coral.service#SerializationException'));
+          return;
+        }
+        data = dynaliteValidations.checkTypes(data, known.validation.types);
+        dynaliteValidations.checkValidations(data, known.validation.types, known.validation.custom, store);
+        known.action(store, data, (err, result) => {
+          if (err === null || err === undefined) resolve({ status: 200, body: JSON.stringify(result ?? {}) });
+          else if (err.statusCode !== undefined) answerError(err);
+          else reject(err instanceof Error ? err : new Error(String(err)));
+        });
+      } catch (err) {
+        if ((err as DynaliteError).statusCode !== undefined) answerError(err as DynaliteError);
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
 
   const keySchemas = new Map<string, string[]>();
-  const keyOf = async (table: string, item: AttributeMap, headers: IncomingHttpHeaders): Promise<AttributeMap> => {
+  const keyOf = async (table: string, item: AttributeMap): Promise<AttributeMap> => {
     let names = keySchemas.get(table);
     if (names === undefined) {
-      const answer = await forward('DescribeTable', JSON.stringify({ TableName: table }), headers);
+      const answer = await forward('DescribeTable', JSON.stringify({ TableName: table }));
       if (answer.status !== 200) throw new DynamoFailure(answer);
       const described = JSON.parse(answer.body) as { Table: { KeySchema: { AttributeName: string }[] } };
       names = described.Table.KeySchema.map((k) => k.AttributeName);
@@ -122,7 +200,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     return key;
   };
 
-  const transactWrite = async (body: string, headers: IncomingHttpHeaders): Promise<DynamoAnswer> => {
+  const transactWrite = async (body: string): Promise<DynamoAnswer> => {
     let items: TransactItem[];
     try {
       items = (JSON.parse(body) as { TransactItems?: TransactItem[] }).TransactItems ?? [];
@@ -138,8 +216,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       const [kind, spec] = Object.entries(item)[0] ?? [];
       if (spec === undefined || Object.keys(item).length !== 1) return validationError('one operation per item');
       const { TableName: table, ...rest } = spec as { TableName: string } & Record<string, unknown>;
-      const key =
-        kind === 'Put' ? await keyOf(table, rest['Item'] as AttributeMap, headers) : (rest['Key'] as AttributeMap);
+      const key = kind === 'Put' ? await keyOf(table, rest['Item'] as AttributeMap) : (rest['Key'] as AttributeMap);
       const identity = `${table}|${JSON.stringify(key)}`;
       if (seen.has(identity)) {
         return validationError('Transaction request cannot include multiple operations on one item');
@@ -158,12 +235,12 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     const undo: { operation: string; request: Record<string, unknown> }[] = [];
     const rollBack = async () => {
       for (const step of undo.reverse()) {
-        const answer = await forward(step.operation, JSON.stringify(step.request), headers);
+        const answer = await forward(step.operation, JSON.stringify(step.request));
         if (answer.status !== 200) throw new DynamoFailure(answer);
       }
     };
     for (const [index, plan] of plans.entries()) {
-      const answer = await forward(plan.operation, JSON.stringify(plan.request), headers);
+      const answer = await forward(plan.operation, JSON.stringify(plan.request));
       if (answer.status !== 200) {
         await rollBack();
         if (answer.body.includes('ConditionalCheckFailedException')) {
@@ -190,7 +267,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       } else if (plan.operation !== 'DeleteItem') {
         const remove = { operation: 'DeleteItem', request: { TableName: plan.table, Key: plan.key } };
         if (isCheck) {
-          const removed = await forward(remove.operation, JSON.stringify(remove.request), headers);
+          const removed = await forward(remove.operation, JSON.stringify(remove.request));
           if (removed.status !== 200) throw new DynamoFailure(removed);
         } else undo.push(remove);
       }
@@ -198,42 +275,66 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     return { status: 200, body: '{}' };
   };
 
+  const send = (res: ServerResponse, answer: DynamoAnswer) => {
+    res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(answer.body);
+  };
   const front = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      if (size > MAX_REQUEST_BYTES) {
+        send(res, { status: 413, body: '' });
+        return;
+      }
+      const raw = Buffer.concat(chunks);
+      const refused = verifyRequestSignature(
+        { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw },
+        credentials,
+        LOCAL_REGION,
+      );
+      if (refused !== undefined) {
+        send(res, errorAnswer(refused.status, refused.type, refused.message));
+        return;
+      }
+      const body = raw.toString('utf8');
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-      const run = () =>
-        operation === 'TransactWriteItems' ? transactWrite(body, req.headers) : forward(operation, body, req.headers);
+      const run = () => (operation === 'TransactWriteItems' ? transactWrite(body) : forward(operation, body));
       (WRITE_OPERATIONS.has(operation) ? serialised(run) : run()).then(
-        (answer) => {
-          res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
-          res.end(answer.body);
-        },
-        (err: unknown) => {
-          const answer =
-            err instanceof DynamoFailure
-              ? err.answer
-              : { status: 500, body: JSON.stringify({ __type: 'InternalServerError', message: String(err) }) };
-          res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
-          res.end(answer.body);
-        },
+        (answer) => send(res, answer),
+        (err: unknown) =>
+          send(res, err instanceof DynamoFailure ? err.answer : errorAnswer(500, 'InternalServerError', String(err))),
       );
     });
   });
-  await listen(front);
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(0, '127.0.0.1', () => {
+      front.off('error', reject);
+      resolve();
+    });
+  });
 
   return {
     endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    region: LOCAL_REGION,
+    credentials,
     writeGeneration: () => generation,
     close: async () => {
       await new Promise<void>((resolve) => {
         front.close(() => resolve());
         front.closeAllConnections();
       });
-      await new Promise<void>((resolve) => inner.close(() => resolve()));
+      // dynalite's close waits for the operations under way, then closes LevelDB (releasing its lock).
+      await writes;
+      await new Promise<void>((resolve, reject) =>
+        store.lifecycleManager.gracefulClose((err) => (err === null ? resolve() : reject(err))),
+      );
     },
   };
 }
@@ -251,12 +352,6 @@ function validationError(message: string): DynamoAnswer {
   };
 }
 
-function listen(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+function errorAnswer(status: number, type: string, message?: string): DynamoAnswer {
+  return { status, body: JSON.stringify(message === undefined ? { __type: type } : { __type: type, message }) };
 }

@@ -3,7 +3,7 @@
  * memory), the table, a local pepper and signing key, the bootstrap admin client, and the HTTP server
  * calling the same handlers as Lambda. `stop()` closes everything it started.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handl
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
+import { preparePrivateDataDir } from './local-data-dir';
 import { startLocalDynamoDb } from './local-dynamodb';
 import { createLocalServer } from './local-server';
 import type { LocalRoutes } from './local-server';
@@ -64,15 +65,17 @@ export interface LocalIdpOptions {
 
 export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
   const { logger } = options;
-  if (config.dataDir !== undefined) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything in it is opened: 0700/0600 for what exists, a umask for what is created later.
+  if (config.dataDir !== undefined) await preparePrivateDataDir(config.dataDir, logger);
 
   const db = await startLocalDynamoDb({
     path: config.dataDir === undefined ? undefined : path.join(config.dataDir, 'dynamodb'),
   });
+  // The embedded store answers only this start's random credential (local-dynamodb.ts).
   const dynamo = new DynamoDBClient({
     endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: db.region,
+    credentials: db.credentials,
     maxAttempts: 3,
   });
 

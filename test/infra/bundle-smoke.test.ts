@@ -151,8 +151,9 @@ function invokeBundle(dir: string, env: Record<string, string>, events: unknown[
         env: {
           PATH: process.env['PATH'] ?? '',
           AWS_REGION: 'local',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
+          // The local DynamoDB's per-start credential (the KMS and Secrets Manager fakes take any).
+          AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
           AWS_EC2_METADATA_DISABLED: 'true',
           // SDK v3 service-specific endpoints.
           AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,

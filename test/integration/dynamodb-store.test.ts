@@ -187,7 +187,7 @@ describe('DynamoDbStore on dynalite', () => {
 
   it('translates an unreachable database into DependencyUnavailableError, never a raw SDK error', async () => {
     const gone = await startLocalDynamoDb();
-    const client = dynamoClient(gone.endpoint);
+    const client = dynamoClient(gone);
     await gone.close();
     const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(client), tableName: db.tableName });
     const err = await store.loadClientBundle('client-a').catch((e: unknown) => e);
@@ -217,7 +217,7 @@ describe('local DynamoDB persistence', () => {
 
   it('keeps what was written across a restart of the embedded database', async () => {
     const first = await startLocalDynamoDb({ path: dir });
-    const client1 = dynamoClient(first.endpoint);
+    const client1 = dynamoClient(first);
     await ensureTable(client1, 'persisted');
     await new DynamoDbStore({ client: makeDynamoDbDocumentClient(client1), tableName: 'persisted' }).createClient(
       bundle('kept'),
@@ -226,7 +226,7 @@ describe('local DynamoDB persistence', () => {
     await first.close();
 
     const second = await startLocalDynamoDb({ path: dir });
-    const client2 = dynamoClient(second.endpoint);
+    const client2 = dynamoClient(second);
     try {
       await ensureTable(client2, 'persisted');
       const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(client2), tableName: 'persisted' });

@@ -1,6 +1,6 @@
 /**
- * Embedded DynamoDB for tests: the local runtime's dynalite (with its transactional front) on an
- * ephemeral loopback port, a table created from the shared schema, and SDK clients that count the
+ * Embedded DynamoDB for tests: the local runtime's dynalite (with its signed, transactional front) on
+ * an ephemeral loopback port, a table created from the shared schema, and SDK clients that count the
  * requests they send (one SDK operation = one round trip: retries are off).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,9 +8,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, makeDynamoDbDocumentClient } from '../../lambdas/adapters/dynamodb-setup';
 import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store';
 import { startLocalDynamoDb } from '../../lambdas/local/local-dynamodb';
+import type { LocalDynamoDb } from '../../lambdas/local/local-dynamodb';
 
 export interface TestDynamo {
   endpoint: string;
+  /** The credential the front accepts (random per start), for clients in other processes. */
+  credentials: LocalDynamoDb['credentials'];
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   tableName: string;
@@ -23,18 +26,23 @@ export interface TestDynamo {
   close(): Promise<void>;
 }
 
-export function dynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+/**
+ * An SDK client (no retries) for a local DynamoDB, signing with its per-start credential; for a bare
+ * endpoint (nothing listening there, say), with dummy credentials.
+ */
+export function dynamoClient(
+  target: Pick<LocalDynamoDb, 'endpoint' | 'region' | 'credentials'> | string,
+): DynamoDBClient {
+  const { endpoint, region, credentials } =
+    typeof target === 'string'
+      ? { endpoint: target, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : target;
+  return new DynamoDBClient({ endpoint, region, credentials, maxAttempts: 1 });
 }
 
 export async function startTestDynamo(tableName = 'serverless-idp-test'): Promise<TestDynamo> {
   const db = await startLocalDynamoDb();
-  const client = dynamoClient(db.endpoint);
+  const client = dynamoClient(db);
   const calls: Record<string, number> = {};
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -48,6 +56,7 @@ export async function startTestDynamo(tableName = 'serverless-idp-test'): Promis
   const doc = makeDynamoDbDocumentClient(client);
   return {
     endpoint: db.endpoint,
+    credentials: db.credentials,
     client,
     doc,
     tableName,
