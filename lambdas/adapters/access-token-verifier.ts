@@ -8,6 +8,11 @@
  *   `crit`, and `exp`, `iat`, `jti`, `client_id`, `sub` present (with `sub === client_id` for
  *   client-credentials tokens), `iat` not in the future, lifetime within 30 days.
  *
+ * Before any of that, {@link assertCanonicalJws} accepts one encoding per token only: canonical
+ * base64url without padding in all three segments and, for ES256, a low-s signature. Every
+ * verification path (the Lambda authorizer's HTTP API and REST variants, the admin API's bearer check
+ * locally) goes through {@link AccessTokenVerifier.verify}, so this is the one place it is checked.
+ *
  * The JWKS is cached for the life of the verifier (a Lambda container): it is preloaded (`jwks`, from
  * `IDP_JWKS`) or fetched once from `<issuer>/.well-known/jwks.json` and fetched again only for a `kid` it
  * does not hold (key rotation). A flood of unknown `kid`s costs at most one fetch per
@@ -44,6 +49,7 @@ import type { Json } from 'aws-jwt-verify/safe-json-parse';
 import { MAX_ACCESS_TOKEN_TTL } from '../domain/access-token';
 import type { AccessTokenVerifierPort, BearerGrant } from '../domain/bearer-authorization';
 import { InvalidAccessTokenError, scopeTokens } from '../domain/bearer-authorization';
+import { isLowS } from './ecdsa-p256';
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat`, seconds. */
 export const DEFAULT_GRACE_SECONDS = 5;
@@ -138,6 +144,43 @@ export function accessTokenChecks(
   }
 }
 
+// RFC 7515 §2: Base64url Encoding is RFC 4648 §5 with all trailing '=' characters omitted.
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Whether `segment` is the one base64url encoding of its bytes: alphabet of RFC 4648 §5, no padding
+ * (RFC 7515 §2), and zero unused bits in the last character (RFC 4648 §3.5: encoders set the pad bits
+ * to zero, decoders MAY reject otherwise). Re-encoding the decoded bytes must give the segment back.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return BASE64URL_SEGMENT.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
+/**
+ * One token, one string: every other encoding of a valid token would miss API Gateway's authorizer
+ * cache and break anything keyed on the token. A token that is not three segments is left to the
+ * library (malformed either way).
+ * @throws InvalidAccessTokenError for padding, a non-canonical segment, or a high-s ES256 signature
+ */
+export function assertCanonicalJws(token: string): void {
+  const segments = token.split('.');
+  if (segments.length !== 3) return;
+  if (!segments.every(isCanonicalBase64url)) {
+    throw new InvalidAccessTokenError('the access token is not canonical base64url');
+  }
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(Buffer.from(segments[0]!, 'base64url').toString('utf8')) as { alg?: unknown } | null)?.alg;
+  } catch {
+    return; // the library answers a header that is not JSON
+  }
+  // RFC 7518 §3.4: (r, s) and (r, n − s) both verify; only s ≤ n/2 is accepted. Other lengths fail verification.
+  const signature = Buffer.from(segments[2]!, 'base64url');
+  if (alg === 'ES256' && signature.length === 64 && !isLowS(signature)) {
+    throw new InvalidAccessTokenError('the access token signature is not in low-s form');
+  }
+}
+
 /** Fixed descriptions for the library's rejections (its messages echo token content such as `kid`). */
 function describeRejection(err: JwtBaseError): string | undefined {
   if (err instanceof JwtExpiredError) return 'the access token expired';
@@ -229,6 +272,7 @@ export class AccessTokenVerifier implements AccessTokenVerifierPort {
    * @throws other errors only for a misconfigured verifier
    */
   async verify(token: string): Promise<BearerGrant> {
+    assertCanonicalJws(token);
     let payload: JwtPayload;
     try {
       payload = await this.verifier.verify(token);

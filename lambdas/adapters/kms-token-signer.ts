@@ -9,6 +9,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import type { KMSClient, KeySpec, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { dependencyUnavailable } from './aws-errors';
+import { toLowS } from './ecdsa-p256';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
 
 /** The KMS key spec and signing algorithm behind each JWS algorithm. */
@@ -166,8 +167,9 @@ export class KmsTokenSigner implements TokenSigner {
       throw signerUnavailable(err);
     }
     if (signature === undefined || signature.byteLength === 0) throw new Error('KMS Sign returned no signature');
-    // RFC 7518 §3.3: the RSASSA-PKCS1-v1_5 signature is the JWS signature as is; §3.4: ECDSA is R‖S.
-    return this.alg === 'ES256' ? ecdsaDerToRawP256(signature) : signature;
+    // RFC 7518 §3.3: the RSASSA-PKCS1-v1_5 signature is the JWS signature as is; §3.4: ECDSA is R‖S,
+    // in low-s form (KMS returns either s or n − s; the verifier accepts only s ≤ n/2).
+    return this.alg === 'ES256' ? toLowS(ecdsaDerToRawP256(signature)) : signature;
   }
 }
 

@@ -8,6 +8,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
+import { toLowS } from './ecdsa-p256';
 import { readOrCreateSecretFile } from './local-files';
 
 export function signingKeyFile(dataDir: string, alg: SigningAlgorithm): string {
@@ -71,13 +72,14 @@ export class LocalTokenSigner implements TokenSigner, KeySource {
   }
 
   /**
-   * RFC 7518 §3.3 (RS256) / §3.4 (ES256, raw R‖S of 64 bytes). Signs on libuv's thread pool (the
-   * callback form of `crypto.sign`), so RSA signing does not block the event loop.
+   * RFC 7518 §3.3 (RS256) / §3.4 (ES256, raw R‖S of 64 bytes, in low-s form: OpenSSL returns either s
+   * or n − s, and the verifier accepts only s ≤ n/2). Signs on libuv's thread pool (the callback form of
+   * `crypto.sign`), so RSA signing does not block the event loop.
    */
   sign(signingInput: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' }, (err, signature) =>
-        err === null ? resolve(signature) : reject(err),
+        err === null ? resolve(this.alg === 'ES256' ? toLowS(signature) : signature) : reject(err),
       );
     });
   }

@@ -6,7 +6,8 @@
  * composes AWS adapters once per cold start.
  *
  * Environment (set by the CDK stack): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_PEPPER_SECRET_ARN`,
- * optional `IDP_AUDIT_RETENTION_DAYS` (whole days; audit events kept forever without it).
+ * optional `IDP_AUDIT_RETENTION_DAYS` (whole days; audit events kept forever without it), optional
+ * `IDP_LASTING_SECRET_MARGIN_SECONDS` (the last-admin guard rail's margin, 86400 without it).
  * IAM: DynamoDB read/write on the table and its index, secretsmanager:GetSecretValue on the pepper.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,6 +15,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AdminApi } from '../domain/admin/admin-api';
 import type { AdminPrincipal } from '../domain/admin/admin-api';
 import type { AdminDeps } from '../domain/admin/context';
+import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import { ProblemError, problemResponse } from '../domain/admin/problem';
 import { describeError } from '../domain/errors';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
@@ -54,6 +56,7 @@ export function makeHandler(deps: AdminDeps): (event: AdminApiEvent) => ReturnTy
 export async function composeAdminDeps(): Promise<AdminDeps> {
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
   const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
+  const margin = envInteger('IDP_LASTING_SECRET_MARGIN_SECONDS', DEFAULT_LASTING_SECRET_MARGIN_SECONDS, 0, 31_536_000);
   return {
     store: new DynamoDbStore({
       client: makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 })),
@@ -66,6 +69,7 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
     config: {
       issuer: requireIssuer(),
       ...(retention === undefined ? {} : { auditRetentionDays: retention }),
+      ...(margin === undefined ? {} : { lastingSecretMarginSeconds: margin }),
     },
   };
 }

@@ -7,6 +7,7 @@
  * - `IDP_SIGNING_ALG` (`RS256` | `ES256`)
  * - `IDP_BOOTSTRAP_CLIENT_ID` / `IDP_BOOTSTRAP_CLIENT_SECRET`: fixed bootstrap admin credentials
  * - `IDP_DEFAULT_ACCESS_TOKEN_TTL` (3600)
+ * - `IDP_LASTING_SECRET_MARGIN_SECONDS` (86400): the last-admin guard rail's margin
  */
 import path from 'node:path';
 import type { SigningAlgorithm } from '../domain/ports';
@@ -22,6 +23,8 @@ export interface LocalConfig {
   bootstrapClientId?: string;
   bootstrapClientSecret?: string;
   defaultAccessTokenTtl: number;
+  /** The last-admin guard rail's margin; the admin API's default (24 h) when absent. */
+  lastingSecretMarginSeconds?: number;
 }
 
 /** Thrown for a bad setting; main prints it and exits 2. */
@@ -68,6 +71,16 @@ export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: 
       1,
       30 * 24 * 3600,
     ),
+    ...(env['IDP_LASTING_SECRET_MARGIN_SECONDS'] === undefined
+      ? {}
+      : {
+          lastingSecretMarginSeconds: integer(
+            env['IDP_LASTING_SECRET_MARGIN_SECONDS'],
+            'IDP_LASTING_SECRET_MARGIN_SECONDS',
+            0,
+            365 * 24 * 3600,
+          ),
+        }),
   };
 }
 

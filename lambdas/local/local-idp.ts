@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
+import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
@@ -136,7 +137,10 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         clock: systemClock,
         ids: randomIds,
         logger,
-        config: { issuer },
+        config: {
+          issuer,
+          lastingSecretMarginSeconds: config.lastingSecretMarginSeconds ?? DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
+        },
       });
       resolveRoutes({
         token: makeTokenHandler(tokenDeps),

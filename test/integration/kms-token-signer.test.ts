@@ -85,6 +85,7 @@ function derSignature(r: Buffer, s: Buffer): Buffer {
 }
 
 const pad32 = (value: bigint) => Buffer.from(value.toString(16).padStart(64, '0'), 'hex');
+const toBig = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
 
 describe('the KMS fake behaves like KMS where the adapter depends on it', () => {
   it('signs RSASSA_PKCS1_V1_5_SHA_256 RAW and DIGEST identically, and the signature verifies', async () => {
@@ -292,7 +293,12 @@ describe('KmsTokenSigner', () => {
         const der = kms.lastSignature ?? Buffer.alloc(0);
         derLengths.set(der.length, (derLengths.get(der.length) ?? 0) + 1);
         expect(signature).toHaveLength(64);
-        expect(Buffer.from(signature)).toEqual(Buffer.from(ecdsaDerToRawP256(der)));
+        // R as KMS gave it; S as KMS gave it or n − S (low-s, checked below).
+        const raw = Buffer.from(ecdsaDerToRawP256(der));
+        expect(Buffer.from(signature.subarray(0, 32))).toEqual(raw.subarray(0, 32));
+        expect([raw.subarray(32).toString('hex'), pad32(P256_N - toBig(raw.subarray(32))).toString('hex')]).toContain(
+          Buffer.from(signature.subarray(32)).toString('hex'),
+        );
         expect(nodeVerifies('ES256', publicKey, input, signature)).toBe(true);
       }
     });
@@ -301,6 +307,21 @@ describe('KmsTokenSigner', () => {
     // DER length moves between about 70 and 72 while the JWS signature never does.
     expect(derLengths.size).toBeGreaterThanOrEqual(2);
     for (const length of derLengths.keys()) expect(length).toBeLessThanOrEqual(72);
+  });
+
+  it('ES256 signatures are always low-s (s ≤ n/2) although KMS returns high s about half of the time', async () => {
+    const signer = new KmsTokenSigner({ client: kms.client, keyId: ecKeyId, alg: 'ES256' });
+    const publicKey = kms.publicKey(ecKeyId);
+    let highFromKms = 0;
+    for (let i = 0; i < 200; i += 1) {
+      const input = Buffer.from(`eyJhbGciOiJFUzI1NiJ9.${b64url(`low-s ${i}`)}`, 'ascii');
+      const signature = await signer.sign(input);
+      const fromKms = Buffer.from(ecdsaDerToRawP256(kms.lastSignature ?? Buffer.alloc(0)));
+      if (toBig(fromKms.subarray(32)) > P256_N / 2n) highFromKms += 1;
+      expect({ i, low: toBig(signature.subarray(32)) <= P256_N / 2n }).toEqual({ i, low: true });
+      expect(nodeVerifies('ES256', publicKey, input, signature)).toBe(true);
+    }
+    expect(highFromKms).toBeGreaterThan(0); // the normalisation was exercised
   });
 
   it.each(['RS256', 'ES256'] as const)('%s: a 10 000-byte signing input signs (DIGEST) and verifies', async (alg) => {

@@ -11,6 +11,7 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import type { BootstrapStore } from '../../lambdas/domain/bootstrap';
 import { ConflictError, DependencyUnavailableError } from '../../lambdas/domain/errors';
@@ -319,7 +320,7 @@ function runKeyPair(alg: SigningAlgorithm): KeyPair {
 
 /**
  * A {@link TokenSigner} on node:crypto: RS256 (RFC 7518 §3.3) or ES256 as raw R‖S, 64 bytes
- * (RFC 7518 §3.4, `dsaEncoding: 'ieee-p1363'`). Counts calls; can fail like the KMS adapter does.
+ * (RFC 7518 §3.4, `dsaEncoding: 'ieee-p1363'`) in low-s form like our signers. Counts calls; can fail like the KMS adapter does.
  */
 export class TestSigner implements TokenSigner {
   readonly kid: string;
@@ -371,7 +372,8 @@ export class TestSigner implements TokenSigner {
     this.signCalls += 1;
     const failure = this.planned.shift();
     if (failure !== undefined) throw failure();
-    return sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
+    const signature = sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
+    return this.alg === 'ES256' ? toLowS(signature) : signature;
   }
 }
 

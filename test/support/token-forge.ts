@@ -7,6 +7,7 @@ import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
+import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
 import { accessTokenClaims, signAccessToken } from '../../lambdas/domain/access-token';
 import type { AccessTokenInput } from '../../lambdas/domain/access-token';
 import type { JsonValue } from '../../lambdas/domain/model';
@@ -38,12 +39,18 @@ export async function generateTestKey(alg: SigningAlgorithm): Promise<TestKey> {
   };
 }
 
-/** The token endpoint's signer, in process: raw R‖S for ES256 (RFC 7518 §3.4). */
+/** A JWS signature by `key`: RS256, or ES256 as raw R‖S (RFC 7518 §3.4) in low-s form like our signers. */
+function jwsSignature(key: TestKey, input: Uint8Array): Uint8Array {
+  const signature = sign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  return key.alg === 'ES256' ? toLowS(signature) : signature;
+}
+
+/** The token endpoint's signer, in process: raw R‖S for ES256 (RFC 7518 §3.4), low-s. */
 export function testSigner(key: TestKey): TokenSigner {
   return {
     alg: key.alg,
     kid: key.kid,
-    sign: (input) => Promise.resolve(sign('sha256', input, { key: key.privateKey, dsaEncoding: 'ieee-p1363' })),
+    sign: (input) => Promise.resolve(jwsSignature(key, input)),
   };
 }
 
@@ -74,8 +81,7 @@ const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString
 /** Compact JWS with any header and payload, signed by `key` with its algorithm (header.alg untouched). */
 export function forgeSigned(key: TestKey, header: Record<string, unknown>, payload: Record<string, unknown>): string {
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${b64url(signature)}`;
+  return `${input}.${b64url(jwsSignature(key, Buffer.from(input)))}`;
 }
 
 /** Compact serialization with a given signature segment (possibly empty). */

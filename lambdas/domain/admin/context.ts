@@ -14,6 +14,11 @@ export interface AdminConfig {
   issuer: string;
   /** Days an audit event is kept (DynamoDB TTL); forever when absent. */
   auditRetentionDays?: number;
+  /**
+   * Seconds within which an expiring secret no longer counts as lasting for the last-admin guard
+   * rail (`guard-rails.ts`); `DEFAULT_LASTING_SECRET_MARGIN_SECONDS` (24 h) when absent.
+   */
+  lastingSecretMarginSeconds?: number;
 }
 
 /** Dependencies of the admin API, composed once per cold start. */

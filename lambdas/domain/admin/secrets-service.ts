@@ -16,6 +16,7 @@ import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { json, noContent } from './context';
 import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
+import { secretExpired } from '../client-authentication';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { SecretCreateSchema } from './schemas';
@@ -77,12 +78,13 @@ export async function revokeSecret(ctx: Ctx) {
   const bundle = await loadBundle(ctx, clientId);
   const secret = bundle.secrets.find((s) => s.secretId === secretId);
   if (secret === undefined) throw notFound(`client ${clientId} has no secret ${secretId}`);
+  const remaining = bundle.secrets.filter((s) => s !== secret);
   await guardLastAdminWriter(
     ctx.deps,
     bundle,
-    { ...bundle, secrets: bundle.secrets.filter((s) => s !== secret) },
+    { ...bundle, secrets: remaining },
     ctx.now,
-    'revoking its last active secret',
+    remaining.some((s) => !secretExpired(s, ctx.now)) ? 'revoking this secret' : 'revoking its last active secret',
   );
   const audit = auditEvent(
     ctx.audit(),
