@@ -44,4 +44,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The token client and the idp CLI ship on their own: nothing from the server's code.
+    files: ['lambdas/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/domain/*', '**/adapters/*', '**/handlers/*', '**/local/*', '../../lib/*', '../../../lib/*'],
+              message: 'lambdas/client imports nothing from the server; declare a small local equivalent.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
