@@ -116,8 +116,8 @@ export default tseslint.config(
     },
   },
   {
-    // The token client and CLI are dependency-free: Node.js built-ins only.
-    files: ['lambdas/client/**/*.ts'],
+    // The token client and the admin client are dependency-free: Node.js built-ins only.
+    files: ['lambdas/client/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -126,6 +126,23 @@ export default tseslint.config(
             {
               regex: '^(?!\\.|node:)',
               message: 'The client is dependency-free: only node: built-ins and client/ files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The idp CLI adds one package: aws-jwt-verify, for `idp verify`.
+    files: ['lambdas/client/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.|node:|aws-jwt-verify(/|$))',
+              message: 'The CLI imports only node: built-ins, aws-jwt-verify and client/ files.',
             },
           ],
         },

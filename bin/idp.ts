@@ -2,7 +2,7 @@
  * The `idp` command (package.json `bin`, through the `bin/idp.js` shim that registers tsx): runs
  * {@link runCli} with this process's arguments, environment and streams, and exits with its code.
  */
-import { runCli } from '../lambdas/client/cli';
+import { runCli } from '../lambdas/client/cli/main';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

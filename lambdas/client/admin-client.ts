@@ -1,9 +1,9 @@
 /**
- * A typed client of the admin API (`/admin/...`, DESIGN.md): JSON over HTTP with access tokens from
+ * A typed client of the admin API (`/admin/...`, docs/contract.md): JSON over HTTP with access tokens from
  * {@link TokenClient} for the audience `<issuer>/admin` — scope `admin:read` for reads, `admin:write`
  * for changes. Errors (RFC 9457 problem+json) are thrown as {@link AdminApiError}.
  */
-import type { ApiView, AuditEventView, ClientView, RuleView, SecretView } from '../domain/admin/views';
+import type { ApiView, AuditEventView, ClientView, RuleView, SecretView } from './admin-views';
 import type { TokenClient } from './token-client';
 
 export type { ApiView, AuditEventView, ClientView, RuleView, SecretView };

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../lambdas/client/cli';
+import { runCli } from '../../lambdas/client/cli/main';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { accessTokenVerifier, registerApi, registerClient, startTestIdp } from '../support/local-idp';
 import { forgeSigned, forgeUnsigned, generateTestKey, projectClaims, projectToken } from '../support/token-forge';

@@ -1,0 +1,74 @@
+/**
+ * The admin API's resources as they travel (docs/contract.md, "Admin API"): what `GET` answers and
+ * what the listings hold. Declared here, not imported from the server's schemas, so that the client
+ * ships on its own; the server may add fields, so read only what you need.
+ */
+
+/** A JSON value (RFC 8259). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [name: string]: JsonValue };
+
+/** A scope an API defines (RFC 6749 §3.3 scope-token). */
+export interface ScopeDefinitionView {
+  value: string;
+  description?: string;
+}
+
+/** An API (an audience): its identifier is the `aud` of its tokens. */
+export interface ApiView {
+  identifier: string;
+  name: string;
+  scopes: ScopeDefinitionView[];
+  accessTokenTtl?: number;
+  tokenReuse?: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** A registered client (never its secrets). */
+export interface ClientView {
+  clientId: string;
+  name: string;
+  description?: string;
+  status: 'enabled' | 'disabled';
+  grantTypes: string[];
+  /** RFC 7591 §2 `token_endpoint_auth_method`. */
+  tokenEndpointAuthMethod: string;
+  accessTokenTtl?: number;
+  external: boolean;
+  tokenReuse: boolean;
+  metadata: Record<string, JsonValue>;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** A client secret as listed: never its value or hash. */
+export interface SecretView {
+  id: string;
+  status: 'active' | 'expired';
+  createdAt: string;
+  expiresAt?: string;
+  /** Last successful token request, recorded at most once per interval. */
+  lastUsedAt?: string;
+}
+
+/** What lets a client obtain scopes on an API. */
+export interface RuleView {
+  audience: string;
+  scopes: string[];
+  claims?: Record<string, JsonValue>;
+  createdAt: string;
+}
+
+/** One admin change in the audit trail. */
+export interface AuditEventView {
+  id: string;
+  at: string;
+  actor: { clientId: string; jti: string };
+  /** e.g. `client.create`, `secret.revoke`, `rule.put`. */
+  action: string;
+  target: { type: string; id: string; clientId?: string };
+  /** Changed top-level fields; never a secret value or hash. */
+  diff: Record<string, { from?: JsonValue; to?: JsonValue }>;
+}
