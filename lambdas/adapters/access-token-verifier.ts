@@ -41,7 +41,7 @@ import type { Jwk } from 'aws-jwt-verify/jwk';
 import { assertIsJwks, SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
-import { MAX_ACCESS_TOKEN_TTL } from '../domain/access-token';
+import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import type { AccessTokenVerifierPort, BearerGrant } from '../domain/bearer-authorization';
 import { InvalidAccessTokenError, scopeTokens } from '../domain/bearer-authorization';
 

@@ -78,7 +78,7 @@ import {
   scopeDecision,
   tokenPolicy,
 } from '../domain/bearer-authorization';
-import { RESERVED_CLAIMS } from '../domain/access-token';
+import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
 import type { Logger } from '../domain/ports';
 
 export interface AuthorizerDeps {

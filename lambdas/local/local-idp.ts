@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
-import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
 import { describeError } from '../domain/errors';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';

@@ -12,7 +12,7 @@ import { ADMIN_WRITE, adminAudience } from '../bootstrap';
 import type { ClientBundle } from '../model';
 import type { AdminDeps } from './context';
 import { ProblemError } from './problem';
-import { secretExpired } from '../client-authentication';
+import { secretExpired } from '../client-auth/client-authentication';
 
 /** Whether a bundle is a working `admin:write` holder at `nowMs`. */
 export function isUsableAdminWriter(bundle: ClientBundle, audience: string, nowMs: number): boolean {
