@@ -41,6 +41,7 @@ import type { Jwk } from 'aws-jwt-verify/jwk';
 import { assertIsJwks, SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
+import { JWKS_PATH } from '../domain/endpoints/paths';
 import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import type { AccessTokenVerifierPort, BearerGrant } from '../domain/bearer-authorization';
 import { InvalidAccessTokenError, scopeTokens } from '../domain/bearer-authorization';
@@ -49,7 +50,7 @@ import { InvalidAccessTokenError, scopeTokens } from '../domain/bearer-authoriza
 export const DEFAULT_GRACE_SECONDS = 5;
 /** How long unknown `kid`s may not trigger another JWKS fetch, seconds. */
 export const DEFAULT_PENALTY_SECONDS = 10;
-/** Algorithms this IdP signs with (DESIGN.md: RS256 default, ES256 optional). */
+/** Algorithms this IdP signs with (docs/contract.md: RS256 default, ES256 optional). */
 export const ACCEPTED_ALGORITHMS: readonly string[] = ['RS256', 'ES256'];
 
 /** A JWK Set as JSON (RFC 7517 §5), e.g. `{keys: PublicJwk[]}`; validated before use. */
@@ -175,7 +176,7 @@ export class AccessTokenVerifier implements AccessTokenVerifierPort {
   constructor(options: AccessTokenVerifierOptions) {
     this.graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     this.subject = options.subject ?? 'client';
-    const jwksUri = options.jwksUri ?? `${options.issuer}/.well-known/jwks.json`;
+    const jwksUri = options.jwksUri ?? `${options.issuer}${JWKS_PATH}`;
     const penaltyBox = new SimplePenaltyBox({ waitSeconds: options.penaltySeconds ?? DEFAULT_PENALTY_SECONDS });
     const inner: Fetcher =
       options.fetchJwks === undefined

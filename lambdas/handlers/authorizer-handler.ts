@@ -42,7 +42,7 @@
  *   served while DynamoDB cannot be read, before failing closed
  *
  * This module deliberately does not import ./compose (Powertools, KMS, lib-dynamodb): the authorizer
- * bundle must stay small (DESIGN.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
+ * bundle must stay small (docs/contract.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
  * check, the low-level DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

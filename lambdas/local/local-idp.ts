@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
+import { TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
@@ -199,7 +200,7 @@ async function bootstrapAdmin(
   const created = result.createdClient || result.registeredSecret;
   if (file !== undefined && (created || (await readCredentials(file)) === undefined)) {
     const body = JSON.stringify(
-      { ...credentials, audience: adminAudience(issuer), tokenEndpoint: `${issuer}/oauth2/token` },
+      { ...credentials, audience: adminAudience(issuer), tokenEndpoint: `${issuer}${TOKEN_PATH}` },
       null,
       2,
     );
