@@ -79,6 +79,7 @@ import {
   tokenPolicy,
 } from '../domain/bearer-authorization';
 import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
+import { headerValue } from '../domain/http';
 import type { Logger } from '../domain/ports';
 
 export interface AuthorizerDeps {
@@ -126,12 +127,6 @@ export interface AuthorizationRequest {
   resource?: string;
   /** Header names in any case; repeated headers joined with commas, as API Gateway does. */
   headers: Readonly<Record<string, string | undefined>>;
-}
-
-function headerValue(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  if (Object.hasOwn(headers, name)) return headers[name];
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
 }
 
 /** A decision with the verified grant it was made on (absent when the token was refused). */
