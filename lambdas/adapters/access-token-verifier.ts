@@ -46,7 +46,8 @@ import type { Jwk } from 'aws-jwt-verify/jwk';
 import { assertIsJwks, SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
-import { MAX_ACCESS_TOKEN_TTL } from '../domain/access-token';
+import { JWKS_PATH } from '../domain/endpoints/paths';
+import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import type { AccessTokenVerifierPort, BearerGrant } from '../domain/bearer-authorization';
 import { InvalidAccessTokenError, scopeTokens } from '../domain/bearer-authorization';
 import { isLowS } from './ecdsa-p256';
@@ -55,7 +56,7 @@ import { isLowS } from './ecdsa-p256';
 export const DEFAULT_GRACE_SECONDS = 5;
 /** How long unknown `kid`s may not trigger another JWKS fetch, seconds. */
 export const DEFAULT_PENALTY_SECONDS = 10;
-/** Algorithms this IdP signs with (DESIGN.md: RS256 default, ES256 optional). */
+/** Algorithms this IdP signs with (docs/contract.md: RS256 default, ES256 optional). */
 export const ACCEPTED_ALGORITHMS: readonly string[] = ['RS256', 'ES256'];
 
 /** A JWK Set as JSON (RFC 7517 §5), e.g. `{keys: PublicJwk[]}`; validated before use. */
@@ -218,7 +219,7 @@ export class AccessTokenVerifier implements AccessTokenVerifierPort {
   constructor(options: AccessTokenVerifierOptions) {
     this.graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     this.subject = options.subject ?? 'client';
-    const jwksUri = options.jwksUri ?? `${options.issuer}/.well-known/jwks.json`;
+    const jwksUri = options.jwksUri ?? `${options.issuer}${JWKS_PATH}`;
     const penaltyBox = new SimplePenaltyBox({ waitSeconds: options.penaltySeconds ?? DEFAULT_PENALTY_SECONDS });
     const inner: Fetcher =
       options.fetchJwks === undefined

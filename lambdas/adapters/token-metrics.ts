@@ -7,7 +7,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { TokenOutcome } from '../domain/token-endpoint';
+import type { TokenOutcome } from '../domain/endpoints/token-endpoint';
 
 export const TOKENS_ISSUED = 'TokensIssued';
 export const TOKENS_DENIED = 'TokensDenied';

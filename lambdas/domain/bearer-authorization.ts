@@ -6,6 +6,7 @@
  * this module, so API Gateway and `npm start` decide the same way.
  */
 import { ADMIN_READ, ADMIN_WRITE } from './bootstrap';
+import { parseJsonObject } from './json';
 import type { ClientStatus } from './model';
 import { SCOPE_TOKEN, restrictToErrorChars } from './oauth-grammar';
 
@@ -72,7 +73,7 @@ export interface AccessTokenVerifierPort {
 export type RouteScopes = Readonly<Record<string, readonly string[]>>;
 
 /**
- * The admin API's route scopes (DESIGN.md): `admin:read` for reads, `admin:write` for every change.
+ * The admin API's route scopes (docs/contract.md, admin API): `admin:read` for reads, `admin:write` for every change.
  * The authorizer's `IDP_ROUTE_SCOPES` is `JSON.stringify(ADMIN_ROUTE_SCOPES)` for the admin API.
  */
 export const ADMIN_ROUTE_SCOPES: RouteScopes = Object.freeze({
@@ -190,17 +191,16 @@ export function scopeDecision(grant: BearerGrant, required: readonly string[] | 
  * @throws Error naming the problem; the authorizer then fails closed.
  */
 export function parseRouteScopes(json: string): RouteScopes {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error('route scopes must be JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error('route scopes must be a JSON object of method → scopes');
+  const parsed = parseJsonObject(json);
+  if (!parsed.ok) {
+    throw new Error(
+      parsed.problem === 'invalid_json'
+        ? 'route scopes must be JSON'
+        : 'route scopes must be a JSON object of method → scopes',
+    );
   }
   const result: Record<string, readonly string[]> = {};
-  for (const [key, scopes] of Object.entries(value)) {
+  for (const [key, scopes] of Object.entries(parsed.value)) {
     const space = key.indexOf(' ');
     const method = (space < 0 ? key : key.slice(0, space)).toUpperCase();
     const resource = space < 0 ? undefined : key.slice(space + 1);

@@ -27,6 +27,20 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
   Pragma: 'no-cache',
 };
 
+/**
+ * A header's value by name, in headers whose names may be in any case (RFC 9110 §5.1: field names are
+ * case-insensitive); `name` is lower-case. The exact lower-case key wins over any other spelling.
+ */
+export function headerValue(
+  headers: Readonly<Record<string, string | undefined>> | undefined,
+  name: string,
+): string | undefined {
+  if (headers === undefined) return undefined;
+  if (Object.hasOwn(headers, name)) return headers[name];
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
 /** JSON response helper. */
 export function jsonResponse(
   status: number,

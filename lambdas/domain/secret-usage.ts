@@ -8,7 +8,7 @@
 import type { SecretUsageStore } from './admin/admin-store';
 import { describeError } from './errors';
 import type { Logger } from './ports';
-import type { TokenOutcome } from './token-endpoint';
+import type { TokenOutcome } from './endpoints/token-endpoint';
 
 export const DEFAULT_SECRET_USAGE_INTERVAL_SECONDS = 300;
 
@@ -29,8 +29,10 @@ export class SecretUsageTracker {
    * throws and never delays the response; returns the pending write (or undefined) for tests.
    */
   readonly observe = (outcome: TokenOutcome): Promise<void> | undefined => {
-    if (outcome.outcome !== 'issued') return undefined;
-    const key = `${outcome.clientId}\n${outcome.secretId}`;
+    // A public client (`none`) used no secret.
+    if (outcome.outcome !== 'issued' || outcome.secretId === undefined) return undefined;
+    const { secretId } = outcome;
+    const key = `${outcome.clientId}\n${secretId}`;
     const nowMs = this.now();
     const last = this.lastRecorded.get(key);
     if (last !== undefined && nowMs - last < this.intervalSeconds * 1000) return undefined;
@@ -41,14 +43,14 @@ export class SecretUsageTracker {
       if (oldest !== undefined) this.lastRecorded.delete(oldest);
     }
     const at = new Date(nowMs).toISOString();
-    return this.store.touchSecret(outcome.clientId, outcome.secretId, at, this.intervalSeconds).then(
+    return this.store.touchSecret(outcome.clientId, secretId, at, this.intervalSeconds).then(
       () => undefined,
       (err: unknown) => {
         // Best effort: forget the attempt so the next token retries it.
         this.lastRecorded.delete(key);
         this.logger.warn('could not record secret use', {
           clientId: outcome.clientId,
-          secretId: outcome.secretId,
+          secretId,
           error: describeError(err),
         });
       },

@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpRequest, HttpResponse } from '../domain/http';
+import { memoiseUntilRejected } from './memoise';
 
 /** An HTTP API v2 event as far as our handlers read it. */
 export type HttpApiEvent = Pick<
@@ -49,14 +50,12 @@ export function lazyHandler<D>(
   make: (deps: D) => HttpApiHandler,
   onInitError: (err: unknown) => HttpApiResult,
 ): HttpApiHandler {
-  let ready: Promise<HttpApiHandler> | undefined;
+  const ready = memoiseUntilRejected(() => compose().then(make));
   return async (event) => {
-    ready ??= compose().then(make);
     let handle: HttpApiHandler;
     try {
-      handle = await ready;
+      handle = await ready();
     } catch (err) {
-      ready = undefined;
       return onInitError(err);
     }
     return handle(event);

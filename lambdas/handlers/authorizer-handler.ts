@@ -42,7 +42,7 @@
  *   served while DynamoDB cannot be read, before failing closed
  *
  * This module deliberately does not import ./compose (Powertools, KMS, lib-dynamodb): the authorizer
- * bundle must stay small (DESIGN.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
+ * bundle must stay small (docs/contract.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
  * check, the low-level DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -76,7 +76,8 @@ import {
   requiredScopesFor,
   scopeDecision,
 } from '../domain/bearer-authorization';
-import { RESERVED_CLAIMS } from '../domain/access-token';
+import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
+import { headerValue } from '../domain/http';
 import { methodPolicy, tokenPolicy } from './rest-authorizer-policy';
 import type { Logger } from '../domain/ports';
 
@@ -125,12 +126,6 @@ export interface AuthorizationRequest {
   resource?: string;
   /** Header names in any case; repeated headers joined with commas, as API Gateway does. */
   headers: Readonly<Record<string, string | undefined>>;
-}
-
-function headerValue(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  if (Object.hasOwn(headers, name)) return headers[name];
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
 }
 
 /** A decision with the verified grant it was made on (absent when the token was refused). */

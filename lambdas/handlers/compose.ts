@@ -16,10 +16,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MAX_ACCESS_TOKEN_TTL } from '../domain/access-token';
+import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
+import type { DiscoveryDeps } from '../domain/endpoints/discovery-endpoint';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
-import type { TokenEndpointDeps, TokenOutcome } from '../domain/token-endpoint';
+import type { TokenEndpointDeps, TokenOutcome } from '../domain/endpoints/token-endpoint';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
@@ -29,10 +30,9 @@ import { loadPepperFromSecretsManager, readSecretString } from '../adapters/secr
 import { systemClock } from '../adapters/system-clock';
 import { tokenMetricsObserver } from '../adapters/token-metrics';
 import type { HttpApiHandler, HttpApiResult } from './api-gateway';
-import type { DiscoveryDeps } from './discovery-handler';
 import { originGuard } from './origin-guard';
 
-/** Default access-token lifetime, seconds (DESIGN.md). */
+/** Default access-token lifetime, seconds (docs/contract.md, access tokens). */
 export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
 
 /** A required environment variable; composition fails (and the handler answers 503) without it. */

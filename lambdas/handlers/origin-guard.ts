@@ -5,7 +5,9 @@
  * (no `IDP_ORIGIN_VERIFY_SECRET_ARN`) run without the check.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { headerValue } from '../domain/http';
 import type { HttpApiHandler, HttpApiResult } from './api-gateway';
+import { memoiseUntilRejected } from './memoise';
 
 /** The header CloudFront sets (lower-case, as API Gateway v2 events carry headers). */
 export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
@@ -27,14 +29,12 @@ export function originGuard(
   loadExpected: () => Promise<string>,
   onUnavailable: (err: unknown) => HttpApiResult,
 ): HttpApiHandler {
-  let expected: Promise<Buffer> | undefined;
+  const expected = memoiseUntilRejected(() => loadExpected().then((value) => Buffer.from(value, 'utf8')));
   return async (event) => {
-    expected ??= loadExpected().then((value) => Buffer.from(value, 'utf8'));
     let want: Buffer;
     try {
-      want = await expected;
+      want = await expected();
     } catch (err) {
-      expected = undefined;
       return onUnavailable(err);
     }
     const presented = Buffer.from(headerValue(event.headers, ORIGIN_VERIFY_HEADER) ?? '', 'utf8');
@@ -42,9 +42,4 @@ export function originGuard(
     const ok = presented.length === want.length && timingSafeEqual(presented, want);
     return ok ? inner(event) : ORIGIN_REFUSED;
   };
-}
-
-function headerValue(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name) return value;
-  return undefined;
 }

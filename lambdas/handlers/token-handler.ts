@@ -5,8 +5,8 @@
  */
 import { TemporarilyUnavailableError } from '../domain/errors';
 import { describeError } from '../domain/errors';
-import { TokenEndpoint, oauthErrorResponse } from '../domain/token-endpoint';
-import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import { TokenEndpoint, oauthErrorResponse } from '../domain/endpoints/token-endpoint';
+import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
 import type { HttpApiHandler } from './api-gateway';
 import { lazyHandler, toHttpRequest, toResult } from './api-gateway';
 import { awsLogger, awsMetrics, composeTokenDeps, guardedByOrigin, readIssuer } from './compose';

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
 import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
+import { TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
-import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
 import { describeError } from '../domain/errors';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
@@ -206,7 +207,7 @@ async function bootstrapAdmin(
   const created = result.createdClient || result.registeredSecret;
   if (file !== undefined && (created || (await readCredentials(file)) === undefined)) {
     const body = JSON.stringify(
-      { ...credentials, audience: adminAudience(issuer), tokenEndpoint: `${issuer}/oauth2/token` },
+      { ...credentials, audience: adminAudience(issuer), tokenEndpoint: `${issuer}${TOKEN_PATH}` },
       null,
       2,
     );

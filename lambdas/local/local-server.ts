@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ADMIN_OPENAPI_PATH, TOKEN_PATH, WELL_KNOWN_PREFIX, isAdminPath } from '../domain/endpoints/paths';
 import type { HttpApiHandler, HttpApiResult } from '../handlers/api-gateway';
 
 /** API Gateway HTTP API's payload limit is 10 MB; locally 1 MiB is plenty and bounds memory. */
@@ -19,11 +20,9 @@ export interface LocalRoutes {
   adminOpenApi?: HttpApiHandler;
 }
 
-export const ADMIN_OPENAPI_PATH = '/admin/openapi.json';
-
 /** Picks the handler for a request the way the HTTP API's route table does. */
 export function route(routes: LocalRoutes, method: string, path: string): HttpApiHandler | HttpApiResult {
-  if (path === '/oauth2/token') {
+  if (path === TOKEN_PATH) {
     if (method === 'POST') return routes.token;
     return json(
       405,
@@ -35,9 +34,9 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
       },
     );
   }
-  if (path.startsWith('/.well-known/')) return routes.discovery;
+  if (path.startsWith(WELL_KNOWN_PREFIX)) return routes.discovery;
   if (path === ADMIN_OPENAPI_PATH && method === 'GET' && routes.adminOpenApi !== undefined) return routes.adminOpenApi;
-  if ((path === '/admin' || path.startsWith('/admin/')) && routes.admin !== undefined) return routes.admin;
+  if (isAdminPath(path) && routes.admin !== undefined) return routes.admin;
   return json(404, { error: 'not_found' });
 }
 

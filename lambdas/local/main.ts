@@ -3,6 +3,7 @@
  * kept in the data folder) and a ready `curl` for a token. Stops cleanly on SIGINT/SIGTERM.
  */
 import { adminAudience } from '../domain/bootstrap';
+import { OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { ConfigError, readLocalConfig } from './local-config';
 import { startLocalIdp } from './local-idp';
@@ -20,8 +21,8 @@ async function main(): Promise<void> {
   const lines = [
     `serverless-idp listening on ${idp.url}`,
     `  issuer      ${issuer}`,
-    `  discovery   ${issuer}/.well-known/oauth-authorization-server`,
-    `  token       ${issuer}/oauth2/token`,
+    `  discovery   ${issuer}${OAUTH_METADATA_PATH}`,
+    `  token       ${issuer}${TOKEN_PATH}`,
     `  data        ${config.dataDir ?? '(in memory: nothing is kept)'}`,
     `  signing     ${config.alg}`,
     '',
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     'Get an admin token:',
     `  curl -s -u ${shellQuote(bootstrap.clientId)}:${secretRef} \\`,
     `    -d grant_type=client_credentials -d audience=${shellQuote(adminAudience(issuer))} \\`,
-    `    ${issuer}/oauth2/token`,
+    `    ${issuer}${TOKEN_PATH}`,
     '',
   );
   process.stdout.write(lines.join('\n') + '\n');

@@ -1,7 +1,7 @@
 /**
- * DESIGN.md budgets, counted with the real adapters: a token request costs exactly one DynamoDB round
- * trip (a strongly consistent Query) and one KMS `Sign`; with token reuse, a repeated request costs
- * the Query and no `Sign`, and any change to what the token was derived from signs a new one.
+ * The budgets of docs/contract.md, counted with the real adapters: a token request costs exactly one
+ * DynamoDB round trip (a strongly consistent Query) and one KMS `Sign`; with token reuse, a repeated
+ * request costs the Query and no `Sign`, and any change to what the token was derived from signs a new one.
  * DynamoDB is dynalite (requests counted by SDK middleware, retries off); KMS is the protocol fake.
  */
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
@@ -11,8 +11,8 @@ import { randomIds } from '../../lambdas/adapters/random-ids';
 import type { HttpRequest } from '../../lambdas/domain/http';
 import type { ClientBundle } from '../../lambdas/domain/model';
 import { silentLogger } from '../../lambdas/domain/ports';
-import type { TokenOutcome } from '../../lambdas/domain/token-endpoint';
-import { TokenEndpoint } from '../../lambdas/domain/token-endpoint';
+import type { TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
+import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import { startTestDynamo } from '../support/dynalite';
 import type { TestDynamo } from '../support/dynalite';
 import { startKmsFake } from '../support/kms-fake';

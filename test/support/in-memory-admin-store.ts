@@ -11,7 +11,7 @@ import { randomIds } from '../../lambdas/adapters/random-ids';
 import { adminAudience, ensureBootstrap } from '../../lambdas/domain/bootstrap';
 import { ConflictError } from '../../lambdas/domain/errors';
 import type { Logger } from '../../lambdas/domain/ports';
-import { TokenEndpoint } from '../../lambdas/domain/token-endpoint';
+import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { AdminDeps } from '../../lambdas/domain/admin/context';
 import { makeHandler } from '../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';

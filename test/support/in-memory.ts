@@ -26,8 +26,8 @@ import type {
   TokenSigner,
   TokenStore,
 } from '../../lambdas/domain/ports';
-import { TokenEndpoint } from '../../lambdas/domain/token-endpoint';
-import type { TokenEndpointDeps, TokenOutcome } from '../../lambdas/domain/token-endpoint';
+import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
+import type { TokenEndpointDeps, TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { TokenReuseConfig } from '../../lambdas/domain/token-reuse';
 
 const copy = <T>(value: T): T => structuredClone(value);

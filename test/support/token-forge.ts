@@ -8,8 +8,8 @@ import type { KeyObject } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
 import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
-import { accessTokenClaims, signAccessToken } from '../../lambdas/domain/access-token';
-import type { AccessTokenInput } from '../../lambdas/domain/access-token';
+import { accessTokenClaims, signAccessToken } from '../../lambdas/domain/tokens/access-token';
+import type { AccessTokenInput } from '../../lambdas/domain/tokens/access-token';
 import type { JsonValue } from '../../lambdas/domain/model';
 import type { PublicJwk, SigningAlgorithm, TokenSigner } from '../../lambdas/domain/ports';
 

@@ -12,8 +12,8 @@ import {
   accessTokenClaims,
   accessTokenTtl,
   signAccessToken,
-} from '../../lambdas/domain/access-token';
-import type { AccessTokenInput } from '../../lambdas/domain/access-token';
+} from '../../lambdas/domain/tokens/access-token';
+import type { AccessTokenInput } from '../../lambdas/domain/tokens/access-token';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { JsonValue } from '../../lambdas/domain/model';
 import type { SigningAlgorithm } from '../../lambdas/domain/ports';

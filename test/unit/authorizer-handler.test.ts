@@ -25,7 +25,7 @@ import {
 import { bearerDenialResponse, withBearerAuthorization } from '../../lambdas/handlers/bearer-challenge';
 import type { HttpApiEvent, HttpApiHandler } from '../../lambdas/handlers/api-gateway';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
-import { signAccessToken } from '../../lambdas/domain/access-token';
+import { signAccessToken } from '../../lambdas/domain/tokens/access-token';
 import { ADMIN_ROUTE_SCOPES } from '../../lambdas/domain/bearer-authorization';
 import type { TestKey } from '../support/token-forge';
 import {

@@ -16,7 +16,7 @@ import { createPublicKey, sign, verify } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { AccessTokenVerifier } from '../../lambdas/adapters/access-token-verifier';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
-import { signAccessToken } from '../../lambdas/domain/access-token';
+import { signAccessToken } from '../../lambdas/domain/tokens/access-token';
 import { InvalidAccessTokenError, parseRouteScopes } from '../../lambdas/domain/bearer-authorization';
 import type { Logger } from '../../lambdas/domain/ports';
 import type { HttpApiEvent } from '../../lambdas/handlers/api-gateway';

@@ -4,7 +4,7 @@
  */
 import type { SecretUsageStore } from '../../lambdas/domain/admin/admin-store';
 import { SecretUsageTracker } from '../../lambdas/domain/secret-usage';
-import type { TokenOutcome } from '../../lambdas/domain/token-endpoint';
+import type { TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
 
 const issued = (clientId: string, secretId: string): TokenOutcome => ({
   outcome: 'issued',

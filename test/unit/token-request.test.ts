@@ -12,8 +12,8 @@ import {
   InvalidTargetError,
   OAuthError,
 } from '../../lambdas/domain/errors';
-import { MAX_TOKEN_REQUEST_BYTES, parseTokenRequest } from '../../lambdas/domain/token-request';
-import type { TokenRequest } from '../../lambdas/domain/token-request';
+import { MAX_TOKEN_REQUEST_BYTES, parseTokenRequest } from '../../lambdas/domain/endpoints/token-request';
+import type { TokenRequest } from '../../lambdas/domain/endpoints/token-request';
 import { JSON_TYPE, basicAuth, rawBasicAuth, tokenRequest } from '../support/in-memory';
 import type { TokenRequestInit } from '../support/in-memory';
 

@@ -1,6 +1,6 @@
 /**
- * The admin API (DESIGN.md, Admin API): routes `/admin/...` requests to their operations after the
- * checks every request goes through, in this order:
+ * The admin API (docs/contract.md, admin API): routes `/admin/...` requests to their operations after
+ * the checks every request goes through, in this order:
  * 1. a principal (from the authorizer) unless the route is public → else 401;
  * 2. path → 404 problem; method → 405 with `Allow`;
  * 3. the route's scope (defence in depth behind the authorizer) → 403 `insufficient_scope`;
@@ -9,6 +9,7 @@
  * Every response carries `Cache-Control: no-store`; errors are RFC 9457 problem+json (problem.ts).
  * Nothing about a request body is logged.
  */
+import { ADMIN_OPENAPI_PATH } from '../endpoints/paths';
 import { ConflictError, DependencyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { mediaType } from '../http';
@@ -140,7 +141,7 @@ export class AdminApi {
     const ifMatch = route.ifMatch === true ? parseIfMatch(req.headers['if-match']) : undefined;
     const body = this.readBody(req, route);
 
-    if (route.path === '/admin/openapi.json') {
+    if (route.path === ADMIN_OPENAPI_PATH) {
       this.openApi ??= JSON.stringify(openApiDocument(this.deps.config.issuer));
       return {
         status: 200,

@@ -3,6 +3,7 @@
  * token request; every change is versioned (If-Match / `version`) and audited.
  */
 import type { z } from 'zod';
+import { TOKEN_PATH } from '../endpoints/paths';
 import { ConflictError } from '../errors';
 import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
 import { auditEvent, diffViews } from './audit';
@@ -37,7 +38,7 @@ export function tokenCurl(issuer: string, client: Client, secret: string): strin
       ? `-u '${client.clientId}:${secret}'`
       : `-d 'client_id=${client.clientId}' -d 'client_secret=${secret}'`;
   return (
-    `curl -sS -X POST '${issuer}/oauth2/token' ${auth} ` +
+    `curl -sS -X POST '${issuer}${TOKEN_PATH}' ${auth} ` +
     `-d 'grant_type=client_credentials' --data-urlencode 'audience=YOUR_API_IDENTIFIER'`
   );
 }

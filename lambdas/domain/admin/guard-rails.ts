@@ -19,7 +19,7 @@ import { ADMIN_WRITE, adminAudience } from '../bootstrap';
 import type { ClientBundle } from '../model';
 import type { AdminDeps } from './context';
 import { ProblemError } from './problem';
-import { secretExpired } from '../client-authentication';
+import { secretExpired } from '../client-auth/client-authentication';
 
 /** Default margin: a secret expiring within 24 h does not keep the admin API reachable. */
 export const DEFAULT_LASTING_SECRET_MARGIN_SECONDS = 86_400;

@@ -4,6 +4,7 @@
  * OpenAPI 3.1 schemas are JSON Schema 2020-12, which is zod's default target.
  */
 import { z } from 'zod';
+import { ADMIN_OPENAPI_PATH } from '../endpoints/paths';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from './problem';
 import type { ProblemSlug } from './problem';
 import { PATH_PARAMS, ROUTES } from './routes';
@@ -123,7 +124,7 @@ function operation(route: AnyRoute): Json {
       response['headers'] = Object.fromEntries(spec.headers.map((h) => [h, HEADER_DOCS[h]]));
     }
     if (spec.schema !== undefined) response['content'] = { 'application/json': { schema: ref(spec.schema) } };
-    else if (route.path === '/admin/openapi.json') {
+    else if (route.path === ADMIN_OPENAPI_PATH) {
       response['content'] = { 'application/json': { schema: { type: 'object' } } };
     }
     responses[status] = response;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ADMIN_READ, ADMIN_WRITE } from '../bootstrap';
+import { ADMIN_OPENAPI_PATH } from '../endpoints/paths';
 import type { HttpResponse } from '../http';
 import { createApi, deleteApi, getApi, listApis, updateApi } from './apis-service';
 import { createClient, deleteClient, getClient, listClients, updateClient } from './clients-service';
@@ -108,7 +109,7 @@ const created = ['Location', 'ETag'] as ('Location' | 'ETag')[];
 export const ROUTES: readonly AnyRoute[] = [
   route({
     method: 'GET',
-    path: '/admin/openapi.json',
+    path: ADMIN_OPENAPI_PATH,
     operationId: 'getOpenApi',
     summary: 'This OpenAPI 3.1 document',
     tag: 'meta',

@@ -5,7 +5,7 @@
  * are rejected, never mass-assigned.
  */
 import { z } from 'zod';
-import { MAX_ACCESS_TOKEN_TTL, RESERVED_CLAIMS } from '../access-token';
+import { MAX_ACCESS_TOKEN_TTL, RESERVED_CLAIMS } from '../tokens/access-token';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../model';
 import type { GrantType, TokenEndpointAuthMethod } from '../model';
 import { SCOPE_TOKEN } from '../oauth-grammar';

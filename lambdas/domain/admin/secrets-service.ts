@@ -16,7 +16,7 @@ import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { json, noContent } from './context';
 import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
-import { secretExpired } from '../client-authentication';
+import { secretExpired } from '../client-auth/client-authentication';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { SecretCreateSchema } from './schemas';

@@ -3,7 +3,7 @@
  * hash; storage-only fields (the rule's `apiAccessTokenTtl` snapshot) are not shown.
  */
 import type { z } from 'zod';
-import { secretExpired } from '../client-authentication';
+import { secretExpired } from '../client-auth/client-authentication';
 import type { Api, Client, ClientSecret, JsonValue, Rule } from '../model';
 import type { AuditEvent } from './admin-store';
 import type { ApiSchema, AuditEventSchema, ClientSchema, RuleSchema, SecretSchema } from './schemas';

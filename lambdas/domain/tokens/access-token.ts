@@ -2,8 +2,9 @@
  * RFC 9068 JWT access tokens: header `{alg, typ: "at+jwt", kid}`, claims `iss, sub, aud, client_id,
  * scope, iat, nbf, exp, jti` plus static claims that never override a registered one.
  */
-import type { JsonValue } from './model';
-import type { TokenSigner } from './ports';
+import type { JsonValue } from '../model';
+import type { TokenSigner } from '../ports';
+import { signJwt } from './jwt';
 
 /** Claims a rule can never set (RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4, RFC 7800). */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
@@ -30,6 +31,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
 /** Longest lifetime any access token may have: 30 days. */
 export const MAX_ACCESS_TOKEN_TTL = 30 * 24 * 3600;
 
+/** What an access token is issued for: issuer, client, audience, scopes, static claims, times. */
 export interface AccessTokenInput {
   issuer: string;
   clientId: string;
@@ -68,12 +70,10 @@ export function accessTokenTtl(clientTtl: number | undefined, apiTtl: number | u
   return Math.min(ttl, MAX_ACCESS_TOKEN_TTL);
 }
 
-const b64url = (data: Uint8Array | string) => Buffer.from(data).toString('base64url');
+/** The JOSE `typ` of RFC 9068 access tokens (RFC 9068 §2.1). */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
 
-/** Signs claims as a compact JWS (RFC 7515 §7.1) with `typ: at+jwt` (RFC 9068 §2.1). */
+/** Signs access-token claims as a compact JWS with `typ: at+jwt` (RFC 9068 §2.1). */
 export async function signAccessToken(claims: Record<string, JsonValue>, signer: TokenSigner): Promise<string> {
-  const header = { alg: signer.alg, typ: 'at+jwt', kid: signer.kid };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const signature = await signer.sign(Buffer.from(signingInput, 'ascii'));
-  return `${signingInput}.${b64url(signature)}`;
+  return signJwt({ typ: ACCESS_TOKEN_TYP, claims }, signer);
 }

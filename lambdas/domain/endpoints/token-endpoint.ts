@@ -1,11 +1,10 @@
 /**
- * The token endpoint (RFC 6749 §3.2): parses the request, authenticates the client with one store
- * read, runs the grant and writes the RFC 6749 §5.1 / §5.2 response. Every response carries
- * `Cache-Control: no-store` and `Pragma: no-cache`.
+ * The token endpoint (RFC 6749 §3.2): parses the request, picks the grant registered for its
+ * `grant_type`, authenticates the client with one store read, runs the grant and writes the RFC 6749
+ * §5.1 / §5.2 response. Every response carries `Cache-Control: no-store` and `Pragma: no-cache`.
  */
-import { authenticateClient } from './client-authentication';
-import { ClientCredentialsGrant } from './client-credentials-grant';
-import type { ClientCredentialsGrantDeps, TokenResponseBody } from './client-credentials-grant';
+import { authenticateClient, requireAcceptedMethod } from '../client-auth/client-authentication';
+import { MAX_CLIENT_ID_LENGTH } from '../client-auth/credentials-reader';
 import {
   DependencyUnavailableError,
   describeError,
@@ -13,20 +12,32 @@ import {
   OAuthError,
   ServerError,
   TemporarilyUnavailableError,
+  UnauthorizedClientError,
   UnsupportedGrantTypeError,
-} from './errors';
-import type { HttpRequest, HttpResponse } from './http';
-import { NO_STORE_HEADERS } from './http';
-import type { Logger, SecretHasher } from './ports';
-import { restrictToErrorChars } from './oauth-grammar';
-import { MAX_CLIENT_ID_LENGTH, parseTokenRequest } from './token-request';
+} from '../errors';
+import type { GrantDeps } from '../grants/grant';
+import { GrantRegistry } from '../grants/registry';
+import type { HttpRequest, HttpResponse } from '../http';
+import { NO_STORE_HEADERS } from '../http';
+import type { Logger, SecretHasher } from '../ports';
+import { restrictToErrorChars } from '../oauth-grammar';
+import type { TokenResponseBody } from '../tokens/token-response';
+import { parseTokenRequest, presentedClient } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
 export type TokenOutcome =
-  | { outcome: 'issued'; clientId: string; audience: string; secretId: string; reused: boolean }
+  | {
+      outcome: 'issued';
+      clientId: string;
+      audience: string;
+      /** The secret the client authenticated with; absent for a public client (`none`). */
+      secretId?: string;
+      reused: boolean;
+    }
   | { outcome: 'denied'; error: string; reason?: string; clientId?: string };
 
-export interface TokenEndpointDeps extends ClientCredentialsGrantDeps {
+/** What the token endpoint is built with: the grants' dependencies, the secret hasher, logs and observers. */
+export interface TokenEndpointDeps extends GrantDeps {
   hasher: SecretHasher;
   logger: Logger;
   /** Called once per request with its outcome (metrics, secret last-use tracking); a promise it returns is awaited. */
@@ -36,47 +47,53 @@ export interface TokenEndpointDeps extends ClientCredentialsGrantDeps {
 /** RFC 6749 §5.1: JSON with UTF-8. */
 const JSON_UTF8 = 'application/json;charset=UTF-8';
 
+/** The token endpoint; one instance per cold start (its grants hold per-instance caches). */
 export class TokenEndpoint {
-  private readonly grant: ClientCredentialsGrant;
+  private readonly grants: GrantRegistry;
 
   constructor(private readonly deps: TokenEndpointDeps) {
-    this.grant = new ClientCredentialsGrant(deps);
+    this.grants = new GrantRegistry(deps);
   }
 
+  /** Answers one token request; never throws (every failure is an RFC 6749 §5.2 response). */
   async handle(req: HttpRequest): Promise<HttpResponse> {
     let clientId: string | undefined;
     try {
       const request = parseTokenRequest(req);
-      if (request.grantType !== ClientCredentialsGrant.grantType) {
+      const grant = this.grants.find(request.grantType);
+      if (grant === undefined) {
         throw new UnsupportedGrantTypeError(`grant type ${request.grantType} is not supported`);
       }
-      if (request.credentials === undefined) {
-        throw new InvalidClientError(
-          'no_credentials',
-          request.usedAuthorizationHeader,
-          'client authentication is required',
-        );
-      }
-      const presentedId = request.credentials.clientId;
+      const params = grant.read(request);
+      const presented = requireAcceptedMethod(
+        presentedClient(request),
+        grant.authMethods,
+        request.usedAuthorizationHeader,
+      );
+      const presentedId = presented.clientId;
       // An over-long id names no client: answered like an unknown one (the secret is still hashed),
       // never sent to the store, never echoed into logs or metrics.
       const lookup = presentedId.length <= MAX_CLIENT_ID_LENGTH;
       clientId = lookup ? presentedId : undefined;
       const bundle = lookup ? await this.deps.store.loadClientBundle(presentedId) : undefined;
       const authenticated = authenticateClient(
-        request.credentials,
+        presented,
         bundle,
         this.deps.hasher,
         this.deps.clock.now(),
         request.usedAuthorizationHeader,
       );
+      // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
+      if (!authenticated.client.grantTypes.includes(grant.grantType)) {
+        throw new UnauthorizedClientError(`client is not authorized to use the ${grant.grantType} grant`);
+      }
       // authenticateClient throws for a missing bundle, so it is defined here.
-      const issued = await this.grant.issue(request, authenticated, bundle!);
+      const issued = await grant.issue({ request, params, client: authenticated, bundle: bundle! });
       await this.notify({
         outcome: 'issued',
         clientId: authenticated.client.clientId,
         audience: issued.audience,
-        secretId: authenticated.secret.secretId,
+        secretId: authenticated.secret?.secretId,
         reused: issued.reused,
       });
       return tokenResponse(issued.body);

@@ -1,28 +1,27 @@
 /**
- * Parsing of token endpoint requests (RFC 6749 §3.2, §2.3, §4.4.2; RFC 8707 §2). Strict by design:
- * every malformed input is answered with the matching RFC 6749 §5.2 error before any I/O happens.
+ * Parsing of token endpoint requests (RFC 6749 §3.2, §3.3; RFC 8707 §2): the body (form or JSON),
+ * `grant_type`, `scope`, `audience`/`resource`, and the client's credentials through the shared
+ * reader (client-auth/credentials-reader.ts, RFC 6749 §2.3). Strict by design: every malformed input
+ * is answered with the matching RFC 6749 §5.2 error before any I/O happens.
  */
-import { InvalidClientError, InvalidRequestError, InvalidScopeError, InvalidTargetError } from './errors';
-import type { HttpRequest } from './http';
-import { mediaType } from './http';
-import type { TokenEndpointAuthMethod } from './model';
-import { SCOPE_TOKEN } from './oauth-grammar';
+import { readClientCredentials } from '../client-auth/credentials-reader';
+import type { ClientCredentials, PresentedClient, PublicClientId } from '../client-auth/credentials-reader';
+import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../errors';
+import type { HttpRequest } from '../http';
+import { mediaType } from '../http';
+import { parseJsonObject } from '../json';
+import { SCOPE_TOKEN } from '../oauth-grammar';
 
 /** Largest accepted request body, bytes. */
 export const MAX_TOKEN_REQUEST_BYTES = 8192;
 
-/** Credentials presented by the client (RFC 6749 §2.3.1). */
-export interface ClientCredentials {
-  method: TokenEndpointAuthMethod;
-  clientId: string;
-  clientSecret: string;
-}
-
 /** A syntactically valid token request. */
 export interface TokenRequest {
   grantType: string;
-  /** Absent when the client sent no credentials at all. */
+  /** The secret the client authenticated with (Basic or body); absent when it sent none. */
   credentials?: ClientCredentials;
+  /** A `client_id` sent alone (method `none`, RFC 6749 §3.2.1); absent whenever credentials are. */
+  publicClient?: PublicClientId;
   /** True when an Authorization header was sent (the 401 then carries WWW-Authenticate). */
   usedAuthorizationHeader: boolean;
   /** Requested scope tokens in request order, de-duplicated; undefined when `scope` was omitted. */
@@ -35,14 +34,13 @@ export interface TokenRequest {
 
 /** Longest API identifier the admin API registers (and DynamoDB's key limit is far above it). */
 export const MAX_API_IDENTIFIER_LENGTH = 256;
-/** Longest client id looked up: longer ones name no client (and would exceed DynamoDB's key size). */
-export const MAX_CLIENT_ID_LENGTH = 256;
-// RFC 6749 Appendix A.1/A.2: client_id and client_secret are *VSCHAR (%x20-7E).
-const VSCHARS = /^[\x20-\x7E]*$/;
-// RFC 7617 §2 / RFC 7235 token68, restricted to base64 as Basic uses it.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What the request presents to identify its client: its credentials, else a public client's id. */
+export function presentedClient(request: TokenRequest): PresentedClient | undefined {
+  return request.credentials ?? request.publicClient;
+}
 
 /**
  * Parses and validates a token endpoint HTTP request.
@@ -58,14 +56,15 @@ export function parseTokenRequest(req: HttpRequest): TokenRequest {
   }
   const params = parseBody(req);
   const usedAuthorizationHeader = req.headers['authorization'] !== undefined;
-  const credentials = readCredentials(req.headers['authorization'], params);
+  const presented = readClientCredentials(req.headers['authorization'], params);
 
   const grantType = params.get('grant_type');
   if (grantType === undefined) throw new InvalidRequestError('missing required parameter: grant_type');
 
   return {
     grantType,
-    credentials,
+    credentials: presented?.method === 'none' ? undefined : presented,
+    publicClient: presented?.method === 'none' ? presented : undefined,
     usedAuthorizationHeader,
     scopes: parseScope(params.get('scope')),
     audience: readAudience(params),
@@ -104,17 +103,14 @@ function parseForm(text: string): Map<string, string> {
 
 /** The JSON body Auth0-style clients send: one flat object whose values are strings. */
 function parseJson(text: string): Map<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InvalidRequestError('request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidRequestError('request body must be a JSON object');
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) {
+    throw new InvalidRequestError(
+      parsed.problem === 'invalid_json' ? 'request body is not valid JSON' : 'request body must be a JSON object',
+    );
   }
   const params = new Map<string, string>();
-  for (const [name, value] of Object.entries(parsed)) {
+  for (const [name, value] of Object.entries(parsed.value)) {
     if (typeof value !== 'string') throw new InvalidRequestError(`parameter ${name} must be a string`);
     params.set(name, value);
   }
@@ -141,80 +137,6 @@ function repeated(name: string): Error {
   if (name === 'resource') return new InvalidTargetError('only one resource may be requested per token');
   // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
   return new InvalidRequestError(`parameter ${name} is repeated`);
-}
-
-/** RFC 6749 §2.3: exactly one client authentication method per request. */
-function readCredentials(
-  authorization: string | undefined,
-  params: Map<string, string>,
-): ClientCredentials | undefined {
-  const bodyId = params.get('client_id');
-  const bodySecret = params.get('client_secret');
-  for (const [name, value] of [
-    ['client_id', bodyId],
-    ['client_secret', bodySecret],
-  ] as const) {
-    if (value !== undefined && !VSCHARS.test(value)) {
-      throw new InvalidRequestError(`parameter ${name} has characters outside %x20-7E`);
-    }
-  }
-
-  if (authorization !== undefined) {
-    const basic = parseBasic(authorization);
-    if (bodySecret !== undefined) {
-      throw new InvalidRequestError('more than one client authentication method used');
-    }
-    if (bodyId !== undefined && bodyId !== basic.clientId) {
-      throw new InvalidRequestError('client_id in the body does not match the Authorization header');
-    }
-    return { method: 'client_secret_basic', ...basic };
-  }
-  if (bodySecret !== undefined) {
-    if (bodyId === undefined) throw new InvalidRequestError('missing required parameter: client_id');
-    return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret };
-  }
-  return undefined;
-}
-
-/**
- * RFC 7617 Basic credentials whose user-id and password are the client id and secret encoded with
- * application/x-www-form-urlencoded (RFC 6749 §2.3.1).
- */
-function parseBasic(header: string): { clientId: string; clientSecret: string } {
-  const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/.exec(header.trim());
-  if (match === null) throw new InvalidRequestError('malformed Authorization header');
-  if (match[1]!.toLowerCase() !== 'basic') {
-    throw new InvalidClientError('unsupported_auth_scheme', true, 'unsupported client authentication scheme');
-  }
-  const token = (match[2] ?? '').trim();
-  if (token === '' || !BASE64.test(token)) throw malformedBasic();
-  let decoded: string;
-  try {
-    decoded = utf8.decode(Buffer.from(token, 'base64'));
-  } catch {
-    throw malformedBasic();
-  }
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw malformedBasic();
-  const clientId = formDecode(decoded.slice(0, colon));
-  const clientSecret = formDecode(decoded.slice(colon + 1));
-  if (clientId === '' || clientSecret === '' || !VSCHARS.test(clientId) || !VSCHARS.test(clientSecret)) {
-    throw malformedBasic();
-  }
-  return { clientId, clientSecret };
-}
-
-function malformedBasic(): InvalidRequestError {
-  return new InvalidRequestError('malformed Basic credentials');
-}
-
-/** application/x-www-form-urlencoded decoding of one value (WHATWG URL §5.1): `+` is a space. */
-function formDecode(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    throw malformedBasic();
-  }
 }
 
 /** RFC 6749 §3.3: scope = scope-token *( SP scope-token ). */

@@ -1,0 +1,87 @@
+/**
+ * The discovery endpoint: RFC 8414 authorization server metadata at
+ * `/.well-known/oauth-authorization-server` and (the same document, OpenID Connect Discovery 1.0 §4)
+ * `/.well-known/openid-configuration`, and the RFC 7517 §5 JWK Set at `/.well-known/jwks.json`.
+ * Public keys come from a {@link KeySource} that caches them per cold start; they are never fetched
+ * per request. The Lambda handler and the local server both answer through this endpoint.
+ */
+import { DependencyUnavailableError, describeError } from '../errors';
+import { SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from '../grants/registry';
+import type { HttpRequest, HttpResponse } from '../http';
+import { jsonResponse } from '../http';
+import type { KeySource, Logger, SigningAlgorithm } from '../ports';
+import { JWKS_PATH, METADATA_PATHS, TOKEN_PATH } from './paths';
+
+/** What the metadata document is built from. */
+export interface MetadataConfig {
+  issuer: string;
+  signingAlgorithms: SigningAlgorithm[];
+}
+
+/** What the discovery endpoint is built with. */
+export interface DiscoveryDeps extends MetadataConfig {
+  keySource: KeySource;
+  logger: Logger;
+}
+
+/** Metadata changes only with a deployment; keys are cached for less than a rotation's overlap. */
+const METADATA_CACHE = 'public, max-age=3600';
+const JWKS_CACHE = 'public, max-age=300';
+
+/** RFC 8414 §2 metadata for this server; the grants and methods are the registered ones. */
+export function authorizationServerMetadata(config: MetadataConfig): Record<string, unknown> {
+  const { issuer } = config;
+  return {
+    issuer,
+    token_endpoint: `${issuer}${TOKEN_PATH}`,
+    jwks_uri: `${issuer}${JWKS_PATH}`,
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    // RFC 8414 §2: REQUIRED; no authorization endpoint yet, so no response type is supported.
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
+    // RFC 9068 access tokens are signed with these (informative, mirrors the JWKS).
+    access_token_signing_alg_values_supported: config.signingAlgorithms,
+  };
+}
+
+/** The discovery endpoint; the metadata document is serialized once, at construction. */
+export class DiscoveryEndpoint {
+  private readonly metadata: string;
+
+  constructor(private readonly deps: DiscoveryDeps) {
+    this.metadata = JSON.stringify(authorizationServerMetadata(deps));
+  }
+
+  /** Answers one discovery request; never throws. */
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    // RFC 9110 §15.5.6: 405 names the methods the resource supports.
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return jsonResponse(405, { error: 'method_not_allowed' }, { Allow: 'GET, HEAD' });
+    }
+    if (METADATA_PATHS.includes(req.path)) {
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'application/json', 'Cache-Control': METADATA_CACHE },
+        body: this.metadata,
+      };
+    }
+    if (req.path === JWKS_PATH) return this.jwks();
+    return jsonResponse(404, { error: 'not_found' });
+  }
+
+  private async jwks(): Promise<HttpResponse> {
+    try {
+      const keys = await this.deps.keySource.publicJwks();
+      // RFC 7517 §5: a JWK Set.
+      return jsonResponse(200, { keys }, { 'Cache-Control': JWKS_CACHE }, 'application/jwk-set+json');
+    } catch (err) {
+      const unavailable = err instanceof DependencyUnavailableError;
+      this.deps.logger.error('JWKS unavailable', { error: describeError(err) });
+      return jsonResponse(
+        unavailable ? 503 : 500,
+        { error: unavailable ? 'temporarily_unavailable' : 'server_error' },
+        unavailable ? { 'Retry-After': '1', 'Cache-Control': 'no-store' } : { 'Cache-Control': 'no-store' },
+      );
+    }
+  }
+}
