@@ -21,22 +21,35 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import {
+  ADMIN_OPENAPI_PATH,
+  ADMIN_PREFIX,
+  DISCOVERY_PATHS,
+  JWKS_PATH,
+  OAUTH_METADATA_PATH,
+  OPENID_CONFIGURATION_PATH,
+  TOKEN_PATH,
+  WELL_KNOWN_PREFIX,
+} from '../lambdas/domain/endpoints/paths';
 import { ADMIN_READ, ADMIN_WRITE, adminAudience } from '../lambdas/domain/bootstrap';
 import { IdpAlarms } from './alarms';
 import type { StageConfig } from './config';
-import { EdgeWebAcl, TOKEN_PATH } from './edge-protection';
+import { EdgeWebAcl } from './edge-protection';
 import { IdpFunction, handlerEntry } from './function-defaults';
 import type { StatefulStack } from './stateful-stack';
 import { ORIGIN_VERIFY_HEADER } from '../lambdas/handlers/origin-guard';
 
-/** Route keys of the HTTP API (DESIGN.md, HTTP contract). */
+/** The HTTP API's route template of everything under the admin prefix (the admin function routes it). */
+export const ADMIN_PROXY_PATH = `${ADMIN_PREFIX}/{proxy+}`;
+
+/** Route keys of the HTTP API (docs/contract.md, HTTP contract); the paths are the domain's. */
 export const ROUTES = {
   token: `POST ${TOKEN_PATH}`,
-  metadata: 'GET /.well-known/oauth-authorization-server',
-  openidConfiguration: 'GET /.well-known/openid-configuration',
-  jwks: 'GET /.well-known/jwks.json',
-  admin: 'ANY /admin/{proxy+}',
-  adminOpenApi: 'GET /admin/openapi.json',
+  metadata: `GET ${OAUTH_METADATA_PATH}`,
+  openidConfiguration: `GET ${OPENID_CONFIGURATION_PATH}`,
+  jwks: `GET ${JWKS_PATH}`,
+  admin: `ANY ${ADMIN_PROXY_PATH}`,
+  adminOpenApi: `GET ${ADMIN_OPENAPI_PATH}`,
 } as const;
 
 /** Scopes the admin authorizer requires, all-of, by HTTP method of the route key (`*` = any other). */
@@ -164,7 +177,7 @@ export class ApiStack extends Stack {
     const token = new IdpFunction(this, 'TokenFunction', {
       ...common,
       entry: handlerEntry('token-handler.ts'),
-      description: `serverless-idp ${stage}: POST /oauth2/token`,
+      description: `serverless-idp ${stage}: POST ${TOKEN_PATH}`,
       serviceName: 'token',
       role: stateful.roles.token,
       memorySize: config.memorySize,
@@ -260,21 +273,17 @@ export class ApiStack extends Stack {
     });
     const publicRoutes = [
       ...this.api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.POST], integration: tokenIntegration }),
-      ...[
-        '/.well-known/oauth-authorization-server',
-        '/.well-known/openid-configuration',
-        '/.well-known/jwks.json',
-      ].flatMap((path) =>
+      ...DISCOVERY_PATHS.flatMap((path) =>
         this.api.addRoutes({ path, methods: [apigwv2.HttpMethod.GET], integration: discoveryIntegration }),
       ),
       ...this.api.addRoutes({
-        path: '/admin/openapi.json',
+        path: ADMIN_OPENAPI_PATH,
         methods: [apigwv2.HttpMethod.GET],
         integration: adminIntegration,
       }),
     ];
     const adminRoutes = this.api.addRoutes({
-      path: '/admin/{proxy+}',
+      path: ADMIN_PROXY_PATH,
       methods: [apigwv2.HttpMethod.ANY],
       integration: adminIntegration,
       authorizer: adminAuthorizer,
@@ -453,7 +462,7 @@ export class ApiStack extends Stack {
       defaultBehavior: dynamic,
       additionalBehaviors: {
         // Metadata and JWKS are public and carry Cache-Control max-age: let the edge serve them.
-        '/.well-known/*': {
+        [`${WELL_KNOWN_PREFIX}*`]: {
           origin,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
           cachePolicy: wellKnownCache,
