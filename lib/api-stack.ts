@@ -28,16 +28,17 @@ import {
   JWKS_PATH,
   OAUTH_METADATA_PATH,
   OPENID_CONFIGURATION_PATH,
+  ORIGIN_VERIFY_HEADER,
   TOKEN_PATH,
   WELL_KNOWN_PREFIX,
 } from '../lambdas/domain/endpoints/paths';
-import { ADMIN_READ, ADMIN_WRITE, adminAudience } from '../lambdas/domain/bootstrap';
+import { ADMIN_ROUTE_SCOPES } from '../lambdas/domain/bearer-authorization';
+import { adminAudience } from '../lambdas/domain/bootstrap';
 import { IdpAlarms } from './alarms';
 import type { StageConfig } from './config';
 import { EdgeWebAcl } from './edge-protection';
 import { IdpFunction, handlerEntry } from './function-defaults';
 import type { StatefulStack } from './stateful-stack';
-import { ORIGIN_VERIFY_HEADER } from '../lambdas/handlers/origin-guard';
 
 /** The HTTP API's route template of everything under the admin prefix (the admin function routes it). */
 export const ADMIN_PROXY_PATH = `${ADMIN_PREFIX}/{proxy+}`;
@@ -51,9 +52,6 @@ export const ROUTES = {
   admin: `ANY ${ADMIN_PROXY_PATH}`,
   adminOpenApi: `GET ${ADMIN_OPENAPI_PATH}`,
 } as const;
-
-/** Scopes the admin authorizer requires, all-of, by HTTP method of the route key (`*` = any other). */
-export const ADMIN_ROUTE_SCOPES = { GET: [ADMIN_READ], '*': [ADMIN_WRITE] };
 
 /**
  * The HTTP API access-log line of every API this app builds (the IdP's and consumers'): no headers, no
