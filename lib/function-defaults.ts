@@ -24,6 +24,9 @@ export function handlerEntry(file: string): string {
 
 /** The Lambda runtime of every IdP function. */
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+/** The reason of the cdk-nag `AwsSolutions-L1` (latest runtime) acknowledgement on every IdP function. */
+export const NODE_RUNTIME_PIN_REASON =
+  'Pinned to Node.js 22 (DESIGN.md): the bundles target node22 and the runtime is upgraded deliberately together with the esbuild target.';
 /** The Lambda architecture of every IdP function. */
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
 
