@@ -182,7 +182,8 @@ export class ExampleConsumerStack extends Stack {
 
     Validations.of(this.backend).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Pinned to Node.js 22 like every function of this app (DESIGN.md); the runtime is upgraded deliberately.',
+      reason:
+        'Pinned to Node.js 22 like every function of this app (docs/deploy.md, cdk-nag); the runtime is upgraded deliberately.',
     });
   }
 }
