@@ -44,4 +44,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The CDK app reads the domain's public names (paths, scopes), never a handler's internals; a
+    // function's entry file is a path string (lib/function-defaults.ts, handlerEntry).
+    files: ['lib/**/*.ts', 'bin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/lambdas/handlers/*', '**/lambdas/local/*'],
+              message: 'lib/ imports no handler internals: move the shared name to lambdas/domain/ or lib/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
