@@ -12,6 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
 import type { StageConfig } from './config';
 
 /** The table operations the IdP uses (an alarm's math expression holds at most 10 metrics). */
@@ -84,8 +85,8 @@ export class IdpAlarms extends Construct {
     );
     add(
       'TokenLatencyP99',
-      'p99 latency of POST /oauth2/token above 1 s',
-      api('Latency', 'p99', { Method: 'POST', Resource: '/oauth2/token' }),
+      `p99 latency of POST ${TOKEN_PATH} above 1 s`,
+      api('Latency', 'p99', { Method: 'POST', Resource: TOKEN_PATH }),
       1000,
       3,
     );

@@ -1,5 +1,5 @@
 /**
- * Typed per-environment configuration (DESIGN.md, Infrastructure): one {@link StageConfig} per stage
+ * Typed per-environment configuration (docs/deploy.md, Stage differences): one {@link StageConfig} per stage
  * (dev, test, staging, prod). Defaults live in {@link STAGE_DEFAULTS}; what differs between accounts
  * (account, region, custom domain, alarm topic) comes from CDK context (`-c key=value` or cdk.json)
  * or the CDK CLI's `CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`, never from a console.

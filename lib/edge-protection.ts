@@ -13,10 +13,8 @@ import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
 import type { EdgeProtectionConfig, StageName } from './config';
-
-/** The token endpoint's path (DESIGN.md, HTTP contract). */
-export const TOKEN_PATH = '/oauth2/token';
 
 /** Props of {@link EdgeWebAcl}. */
 export interface EdgeWebAclProps {

@@ -12,7 +12,7 @@
  */
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import { credentialFreeAccessLogFormat } from './api-stack';
+import { credentialFreeAccessLogFormat } from './http-api';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -182,7 +182,8 @@ export class ExampleConsumerStack extends Stack {
 
     Validations.of(this.backend).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Pinned to Node.js 22 like every function of this app (DESIGN.md); the runtime is upgraded deliberately.',
+      reason:
+        'Pinned to Node.js 22 like every function of this app (docs/deploy.md, cdk-nag); the runtime is upgraded deliberately.',
     });
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The one place that decides how every Lambda function of the IdP is built and run (DESIGN.md, style
- * 6): Node.js 22 on arm64 (Graviton: ~20% cheaper per GB-s than x86), esbuild ESM bundles, minified,
+ * The one place that decides how every Lambda function of the IdP is built and run (docs/deploy.md,
+ * Architecture): Node.js 22 on arm64 (Graviton: ~20% cheaper per GB-s than x86), esbuild ESM bundles, minified,
  * with source maps, an explicit log group with the stage's retention, X-Ray tracing and Powertools
  * environment. The bundle settings are exported so the bundle smoke test builds byte-for-byte the
  * same artefact (test/infra/bundle-smoke.test.ts).
@@ -24,6 +24,9 @@ export function handlerEntry(file: string): string {
 
 /** The Lambda runtime of every IdP function. */
 export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+/** The reason of the cdk-nag `AwsSolutions-L1` (latest runtime) acknowledgement on every IdP function. */
+export const NODE_RUNTIME_PIN_REASON =
+  'Pinned to Node.js 22 (docs/deploy.md, cdk-nag): the bundles target node22 and the runtime is upgraded deliberately together with the esbuild target.';
 /** The Lambda architecture of every IdP function. */
 export const ARCHITECTURE = lambda.Architecture.ARM_64;
 

@@ -1,6 +1,6 @@
 /**
- * The reusable authorizer for APIs that accept this IdP's access tokens (DESIGN.md: "a CDK construct
- * they can also embed in their own apps"): {@link IdpTokenAuthorizer} deploys the project's own
+ * The reusable authorizer for APIs that accept this IdP's access tokens, a CDK construct API owners
+ * can embed in their own apps (docs/protect-your-api.md): {@link IdpTokenAuthorizer} deploys the project's own
  * authorizer Lambda (lambdas/handlers/authorizer-handler.ts: RFC 9068 / RFC 8725 checks, all-of route
  * scopes, optional disabled-client check) and wires it as an HTTP API simple-response authorizer or a
  * REST API TOKEN / REQUEST authorizer, with result-cache keys that cannot carry an allow from one
@@ -255,7 +255,7 @@ export class IdpTokenAuthorizer extends Construct {
     Validations.of(this.handler.fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Pinned to Node.js 22 (DESIGN.md): the bundle targets node22 and the runtime is upgraded deliberately together with the esbuild target.',
+        'Pinned to Node.js 22 (docs/deploy.md, cdk-nag): the bundle targets node22 and the runtime is upgraded deliberately together with the esbuild target.',
     });
     Validations.of(this.handler.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,7 +1,7 @@
 /**
  * Stateful resources of one stage, in their own stack so the API stack can be replaced freely
- * (DESIGN.md, style 6): the DynamoDB table, the KMS signing key, the pepper and bootstrap secrets,
- * and the execution roles of the request-path functions.
+ * (docs/deploy.md, Architecture): the DynamoDB table, the KMS signing key, the pepper and bootstrap
+ * secrets, and the execution roles of the request-path functions.
  *
  * Why the roles live here: the key policy names the token and discovery roles as principals. With
  * the roles in the API stack, the stateful stack would import their ARNs while the API stack imports
@@ -170,7 +170,7 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
 
-    // --- Data-plane permissions (least privilege, DESIGN.md shared decisions) ---------------------
+    // --- Data-plane permissions (least privilege; docs/deploy.md lists them per role) -------------
     // token: one Query per request, GetItem on the error path (API exists?), the pepper…
     this.roles.token.addToPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [this.table.tableArn] }),

@@ -1,7 +1,8 @@
 /**
  * Every HTTP path this IdP serves, named once. The domain's endpoints, the local server's router,
  * the CDK routes, the WAF rules and the alarms all read them from here (docs/contract.md, "HTTP
- * contract"). Paths are relative to the issuer.
+ * contract"). Paths are relative to the issuer. Also the one header of the CloudFront-to-API hop
+ * ({@link ORIGIN_VERIFY_HEADER}), which the CDK edge and the functions' origin check share.
  */
 
 /** RFC 6749 §3.2 token endpoint. */
@@ -28,3 +29,10 @@ export const ADMIN_OPENAPI_PATH = '/admin/openapi.json';
 export function isAdminPath(path: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 }
+
+/**
+ * The header CloudFront adds on its way to the API on stages behind CloudFront + WAF, carrying a
+ * secret value; the token, discovery and admin functions refuse a request without it. Lower-case, as
+ * API Gateway v2 events carry headers.
+ */
+export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';

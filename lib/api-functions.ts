@@ -1,0 +1,143 @@
+/**
+ * The four request-path functions of one stage — token, discovery (metadata + JWKS), admin and the
+ * admin API's bearer-token authorizer — with their environment, on the execution roles the stateful
+ * stack owns, and, behind CloudFront, the permission to read the origin-verify secret.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ADMIN_ROUTE_SCOPES } from '../lambdas/domain/bearer-authorization';
+import { adminAudience } from '../lambdas/domain/bootstrap';
+import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import type { StageConfig } from './config';
+import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
+import type { StatefulStack } from './stateful-stack';
+
+/** The request-path functions of a stage. */
+export interface ApiFunctions {
+  /** `POST /oauth2/token`. */
+  readonly token: IdpFunction;
+  /** Both metadata documents and the JWKS. */
+  readonly discovery: IdpFunction;
+  /** The admin API and its OpenAPI document. */
+  readonly admin: IdpFunction;
+  /** The admin API's Lambda authorizer (bearer access tokens, all-of route scopes). */
+  readonly authorizer: IdpFunction;
+}
+
+/** Props of {@link addApiFunctions}. */
+export interface ApiFunctionsProps {
+  /** The stage: names, memory, concurrency, signing algorithm, token TTL, log retention. */
+  readonly config: StageConfig;
+  /** Where the table, signing key, pepper and the functions' execution roles live. */
+  readonly stateful: StatefulStack;
+  /** `https://<host>`, no path and no trailing slash. */
+  readonly issuer: string;
+  /** Custom metrics namespace of the stage (`POWERTOOLS_METRICS_NAMESPACE`). */
+  readonly metricsNamespace: string;
+  /**
+   * The secret CloudFront sends as the origin-verify header. When given, the token, discovery and
+   * admin functions require it and may read it.
+   * @default - no CloudFront in front: the functions run without the origin check
+   */
+  readonly originVerify?: secretsmanager.ISecret;
+}
+
+/**
+ * Adds the four functions to `scope` (`TokenFunction`, `DiscoveryFunction`, `AdminFunction`,
+ * `AuthorizerFunction`) and, with {@link ApiFunctionsProps.originVerify}, the `OriginVerifyRead` policy.
+ */
+export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): ApiFunctions {
+  const { config, stateful, issuer, originVerify } = props;
+  const stage = config.stageName;
+  // Logs follow the stage's removal policy: kept with staging/prod data, removed with dev/test stacks.
+  const common = {
+    logRetention: config.logRetention,
+    logRemovalPolicy: config.removalPolicy,
+    metricsNamespace: props.metricsNamespace,
+  };
+  const originVerifyEnv: Record<string, string> =
+    originVerify === undefined ? {} : { IDP_ORIGIN_VERIFY_SECRET_ARN: originVerify.secretArn };
+  const token = new IdpFunction(scope, 'TokenFunction', {
+    ...common,
+    entry: handlerEntry('token-handler.ts'),
+    description: `serverless-idp ${stage}: POST ${TOKEN_PATH}`,
+    serviceName: 'token',
+    role: stateful.roles.token,
+    memorySize: config.memorySize,
+    reservedConcurrentExecutions: config.tokenReservedConcurrency,
+    provisionedConcurrentExecutions: config.tokenProvisionedConcurrency,
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_TABLE_NAME: stateful.table.tableName,
+      IDP_SIGNING_KEY_ARN: stateful.signingKey.keyArn,
+      IDP_SIGNING_ALG: config.signingAlgorithm,
+      IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
+      IDP_DEFAULT_ACCESS_TOKEN_TTL: String(config.defaultAccessTokenTtl.toSeconds()),
+      ...originVerifyEnv,
+    },
+  });
+  const discovery = new IdpFunction(scope, 'DiscoveryFunction', {
+    ...common,
+    entry: handlerEntry('discovery-handler.ts'),
+    description: `serverless-idp ${stage}: metadata and JWKS`,
+    serviceName: 'discovery',
+    role: stateful.roles.discovery,
+    memorySize: config.memorySize,
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_SIGNING_KEY_ARN: stateful.signingKey.keyArn,
+      IDP_SIGNING_ALG: config.signingAlgorithm,
+      IDP_PUBLISHED_KEY_ARNS: stateful.signingKey.keyArn,
+      ...originVerifyEnv,
+    },
+  });
+  const admin = new IdpFunction(scope, 'AdminFunction', {
+    ...common,
+    entry: handlerEntry('admin-handler.ts'),
+    description: `serverless-idp ${stage}: admin API`,
+    serviceName: 'admin',
+    role: stateful.roles.admin,
+    memorySize: config.memorySize,
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_TABLE_NAME: stateful.table.tableName,
+      IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
+      IDP_AUDIT_RETENTION_DAYS: String(config.auditTtlDays),
+      ...originVerifyEnv,
+    },
+  });
+  const authorizer = new IdpFunction(scope, 'AuthorizerFunction', {
+    ...common,
+    entry: handlerEntry('authorizer-handler.ts'),
+    description: `serverless-idp ${stage}: admin API bearer-token authorizer`,
+    serviceName: 'authorizer',
+    role: stateful.roles.authorizer,
+    memorySize: 256,
+    timeout: Duration.seconds(5),
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_AUDIENCE: adminAudience(issuer),
+      IDP_ROUTE_SCOPES: JSON.stringify(ADMIN_ROUTE_SCOPES),
+      // A disabled admin's tokens stop at once: the client status is read on every admin request
+      // (admin traffic is low), and authorizer results are not cached (lib/api-routes.ts).
+      IDP_TABLE_NAME: stateful.table.tableName,
+      IDP_CLIENT_STATUS_TTL_SECONDS: '0',
+    },
+  });
+  if (originVerify !== undefined) {
+    // In this scope's stack (the roles live in the stateful stack, which must not point back here).
+    new iam.Policy(scope, 'OriginVerifyRead', {
+      roles: [stateful.roles.token, stateful.roles.discovery, stateful.roles.admin],
+      statements: [
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [originVerify.secretArn] }),
+      ],
+    });
+  }
+  const functions = { token, discovery, admin, authorizer };
+  for (const f of Object.values(functions)) {
+    Validations.of(f.fn).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_RUNTIME_PIN_REASON });
+  }
+  return functions;
+}

@@ -1,0 +1,108 @@
+/**
+ * The routes of the IdP's HTTP API (docs/contract.md, HTTP contract): the token endpoint, metadata and
+ * JWKS, the admin OpenAPI document, and the admin API behind the bearer-token authorizer, plus the
+ * token route's own throttling. The paths are the domain's (lambdas/domain/endpoints/paths.ts).
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  ADMIN_OPENAPI_PATH,
+  ADMIN_PREFIX,
+  DISCOVERY_PATHS,
+  JWKS_PATH,
+  OAUTH_METADATA_PATH,
+  OPENID_CONFIGURATION_PATH,
+  TOKEN_PATH,
+} from '../lambdas/domain/endpoints/paths';
+import type { ApiFunctions } from './api-functions';
+import type { ThrottleConfig } from './config';
+
+/** The HTTP API's route template of everything under the admin prefix (the admin function routes it). */
+export const ADMIN_PROXY_PATH = `${ADMIN_PREFIX}/{proxy+}`;
+
+/** Route keys of the HTTP API (docs/contract.md, HTTP contract); the paths are the domain's. */
+export const ROUTES = {
+  token: `POST ${TOKEN_PATH}`,
+  metadata: `GET ${OAUTH_METADATA_PATH}`,
+  openidConfiguration: `GET ${OPENID_CONFIGURATION_PATH}`,
+  jwks: `GET ${JWKS_PATH}`,
+  admin: `ANY ${ADMIN_PROXY_PATH}`,
+  adminOpenApi: `GET ${ADMIN_OPENAPI_PATH}`,
+} as const;
+
+/** Props of {@link addIdpRoutes}. */
+export interface IdpRoutesProps {
+  /** The API the routes are added to. */
+  readonly api: apigwv2.HttpApi;
+  /** The API's `$default` stage: it gets the token route's settings and waits for every route. */
+  readonly stage: apigwv2.HttpStage;
+  /** The functions behind the routes (each integrated through its `target`). */
+  readonly functions: ApiFunctions;
+  /** Throttling of {@link ROUTES}.token, a route setting of the stage. */
+  readonly tokenThrottle: ThrottleConfig;
+}
+
+/** The routes, by who may call them. */
+export interface IdpRoutes {
+  /** Routes without an API Gateway authorizer: the token endpoint, metadata, JWKS, the OpenAPI document. */
+  readonly publicRoutes: apigwv2.HttpRoute[];
+  /** The admin API's routes, behind the bearer-token authorizer. */
+  readonly adminRoutes: apigwv2.HttpRoute[];
+}
+
+/** Adds the IdP's routes to the API (they live under the API construct, as `addRoutes` places them). */
+export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
+  const { api, stage, functions } = props;
+  const tokenIntegration = new HttpLambdaIntegration('TokenIntegration', functions.token.target);
+  const discoveryIntegration = new HttpLambdaIntegration('DiscoveryIntegration', functions.discovery.target);
+  const adminIntegration = new HttpLambdaIntegration('AdminIntegration', functions.admin.target);
+  const adminAuthorizer = new HttpLambdaAuthorizer('AdminAuthorizer', functions.authorizer.target, {
+    authorizerName: 'admin-bearer',
+    responseTypes: [HttpLambdaResponseType.SIMPLE],
+    // Method and route are part of the cache key: the route key of `ANY /admin/{proxy+}` is the same
+    // for every method, so without the method a cached allow for a GET (admin:read) would admit a
+    // POST (admin:write).
+    identitySource: ['$request.header.Authorization', '$context.httpMethod', '$context.routeKey'],
+    // No result cache on the admin API: disabling an admin client must take effect at the next call.
+    resultsCacheTtl: Duration.seconds(0),
+  });
+  const publicRoutes = [
+    ...api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.POST], integration: tokenIntegration }),
+    ...DISCOVERY_PATHS.flatMap((path) =>
+      api.addRoutes({ path, methods: [apigwv2.HttpMethod.GET], integration: discoveryIntegration }),
+    ),
+    ...api.addRoutes({
+      path: ADMIN_OPENAPI_PATH,
+      methods: [apigwv2.HttpMethod.GET],
+      integration: adminIntegration,
+    }),
+  ];
+  const adminRoutes = api.addRoutes({
+    path: ADMIN_PROXY_PATH,
+    methods: [apigwv2.HttpMethod.ANY],
+    integration: adminIntegration,
+    authorizer: adminAuthorizer,
+  });
+
+  // Route-level throttling and detailed metrics for the token endpoint.
+  const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
+  cfnStage.routeSettings = {
+    [ROUTES.token]: {
+      ThrottlingRateLimit: props.tokenThrottle.rateLimit,
+      ThrottlingBurstLimit: props.tokenThrottle.burstLimit,
+      DetailedMetricsEnabled: true,
+    },
+  };
+  for (const route of [...publicRoutes, ...adminRoutes]) stage.node.addDependency(route);
+
+  for (const route of publicRoutes) {
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Public by protocol: the token endpoint authenticates clients itself (RFC 6749 §2.3), metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), and the admin OpenAPI description holds no data.',
+    });
+  }
+  return { publicRoutes, adminRoutes };
+}
