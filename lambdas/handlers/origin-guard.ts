@@ -8,9 +8,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { headerValue } from '../domain/http';
 import type { HttpApiHandler, HttpApiResult } from './api-gateway';
 import { memoiseUntilRejected } from './memoise';
+import { ORIGIN_VERIFY_HEADER } from '../domain/endpoints/paths';
 
 /** The header CloudFront sets (lower-case, as API Gateway v2 events carry headers). */
-export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+export { ORIGIN_VERIFY_HEADER };
 
 /** The answer to a request that did not come through CloudFront: API Gateway's own 403 shape. */
 export const ORIGIN_REFUSED: HttpApiResult = {
