@@ -6,7 +6,7 @@ import { accessTokenClaims, accessTokenTtl, signAccessToken } from './access-tok
 import type { AuthenticatedClient } from './client-authentication';
 import { InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from './errors';
 import type { ClientBundle, Rule } from './model';
-import type { Clock, IdGenerator, TokenSigner, TokenStore } from './ports';
+import type { Clock, IdGenerator, TokenPathReads, TokenSigner } from './ports';
 import { NoRuleForAudience, resolveGrant } from './scope-resolution';
 import type { ResolvedGrant } from './scope-resolution';
 import type { TokenRequest } from './token-request';
@@ -43,7 +43,7 @@ export interface IssuedToken {
 }
 
 export interface ClientCredentialsGrantDeps {
-  store: TokenStore;
+  store: TokenPathReads;
   signer: TokenSigner;
   clock: Clock;
   ids: IdGenerator;

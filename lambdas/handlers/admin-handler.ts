@@ -16,7 +16,7 @@ import type { AdminPrincipal } from '../domain/admin/admin-api';
 import type { AdminDeps } from '../domain/admin/context';
 import { ProblemError, problemResponse } from '../domain/admin/problem';
 import { describeError } from '../domain/errors';
-import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { randomIds } from '../adapters/random-ids';
@@ -55,7 +55,7 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
   const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
   return {
-    store: new DynamoDbStore({
+    ...makeDynamoDbRepositories({
       client: makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 })),
       tableName: env('IDP_TABLE_NAME'),
     }),

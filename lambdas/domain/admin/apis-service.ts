@@ -22,7 +22,7 @@ export function apiLocation(identifier: string): string {
 }
 
 async function loadApi(ctx: Ctx, identifier: string): Promise<Api> {
-  const api = await ctx.deps.store.getApi(identifier);
+  const api = await ctx.deps.apis.getApi(identifier);
   if (api === undefined) throw notFound(`no API with identifier ${identifier}`);
   return api;
 }
@@ -43,7 +43,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
   const view = apiView(api);
   const audit = auditEvent(ctx.audit(), 'api.create', 'api', api.identifier, diffViews(undefined, view));
   try {
-    await ctx.deps.store.createApi(api, audit);
+    await ctx.deps.apis.createApi(api, audit);
   } catch (err) {
     if (err instanceof ConflictError) {
       throw new ProblemError('already-exists', `an API with identifier ${api.identifier} exists`);
@@ -54,7 +54,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
 }
 
 export async function listApis(ctx: Ctx<unknown, z.output<typeof PageQuerySchema>>) {
-  const page = await ctx.deps.store.listApis({ limit: ctx.query.limit ?? DEFAULT_PAGE_SIZE, cursor: ctx.query.cursor });
+  const page = await ctx.deps.apis.listApis({ limit: ctx.query.limit ?? DEFAULT_PAGE_SIZE, cursor: ctx.query.cursor });
   return json(200, {
     items: page.items.map(apiView),
     ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
@@ -78,7 +78,7 @@ async function checkRemovedScopes(ctx: Ctx, api: Api, removed: string[]): Promis
       );
     }
   }
-  const rules = await ctx.deps.store.listRulesForAudience(api.identifier);
+  const rules = await ctx.deps.clients.listRulesForAudience(api.identifier);
   for (const scope of removed) {
     const holders = rules.filter((r) => r.rule.scopes.includes(scope)).map((r) => r.clientId);
     if (holders.length > 0) {
@@ -112,7 +112,7 @@ export async function updateApi(ctx: Ctx<z.output<typeof ApiUpdateSchema>>) {
   next.updatedAt = iso(ctx.now);
   const audit = auditEvent(ctx.audit(), 'api.update', 'api', current.identifier, diff);
   try {
-    await ctx.deps.store.updateApi(next, current.version, audit);
+    await ctx.deps.apis.updateApi(next, current.version, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw concurrentChange(ctx);
     throw err;
@@ -126,7 +126,7 @@ export async function deleteApi(ctx: Ctx) {
   if (current.identifier === adminAudience(ctx.deps.config.issuer)) {
     throw new ProblemError('in-use', 'the admin API is built in and cannot be deleted');
   }
-  const rules = await ctx.deps.store.listRulesForAudience(current.identifier);
+  const rules = await ctx.deps.clients.listRulesForAudience(current.identifier);
   if (rules.length > 0) {
     throw new ProblemError(
       'in-use',
@@ -144,7 +144,7 @@ export async function deleteApi(ctx: Ctx) {
     diffViews(apiView(current), undefined),
   );
   try {
-    await ctx.deps.store.deleteApi(current.identifier, current.version, audit);
+    await ctx.deps.apis.deleteApi(current.identifier, current.version, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw concurrentChange(ctx);
     throw err;

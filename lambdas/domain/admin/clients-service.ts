@@ -22,7 +22,7 @@ export function clientLocation(clientId: string): string {
 
 /** The client's bundle, or 404. */
 export async function loadBundle(ctx: Ctx, clientId: string): Promise<ClientBundle> {
-  const bundle = await ctx.deps.store.loadClientBundle(clientId);
+  const bundle = await ctx.deps.clients.loadClientBundle(clientId);
   if (bundle === undefined) throw notFound(`no client with id ${clientId}`);
   return bundle;
 }
@@ -84,7 +84,7 @@ export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>
   const diff = diffViews(undefined, { ...view, secrets: [secretAuditView(secret)] });
   const audit = auditEvent(ctx.audit(), 'client.create', 'client', client.clientId, diff);
   try {
-    await ctx.deps.store.createClient({ client, secrets: [secret], rules: [] }, audit);
+    await ctx.deps.clients.createClient({ client, secrets: [secret], rules: [] }, audit);
   } catch (err) {
     if (err instanceof ConflictError)
       throw new ProblemError('already-exists', 'the generated client id is taken; retry');
@@ -103,7 +103,7 @@ export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>
 
 export async function listClients(ctx: Ctx<unknown, z.output<typeof ClientListQuerySchema>>) {
   const { query } = ctx;
-  const page = await ctx.deps.store.listClients({
+  const page = await ctx.deps.clients.listClients({
     limit: query.limit ?? DEFAULT_PAGE_SIZE,
     cursor: query.cursor,
     q: query.q,
@@ -146,7 +146,7 @@ export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>
   next.updatedAt = iso(ctx.now);
   const audit = auditEvent(ctx.audit(), 'client.update', 'client', current.clientId, diff);
   try {
-    await ctx.deps.store.updateClient(next, current.version, audit);
+    await ctx.deps.clients.updateClient(next, current.version, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw concurrentChange(ctx);
     throw err;
@@ -169,7 +169,7 @@ export async function deleteClient(ctx: Ctx) {
   );
   const audit = auditEvent(ctx.audit(), 'client.delete', 'client', current.clientId, diff);
   try {
-    await ctx.deps.store.deleteClient(current.clientId, current.version, audit);
+    await ctx.deps.clients.deleteClient(current.clientId, current.version, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw concurrentChange(ctx);
     throw err;

@@ -38,10 +38,10 @@ export async function guardLastAdminWriter(
   const audience = adminAudience(deps.config.issuer);
   if (!isUsableAdminWriter(before, audience, nowMs)) return;
   if (after !== undefined && isUsableAdminWriter(after, audience, nowMs)) return;
-  const holders = await deps.store.listRulesForAudience(audience);
+  const holders = await deps.clients.listRulesForAudience(audience);
   for (const { clientId, rule } of holders) {
     if (clientId === before.client.clientId || !rule.scopes.includes(ADMIN_WRITE)) continue;
-    const other = await deps.store.loadClientBundle(clientId);
+    const other = await deps.clients.loadClientBundle(clientId);
     if (other !== undefined && isUsableAdminWriter(other, audience, nowMs)) return;
   }
   throw new ProblemError(

@@ -49,7 +49,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   const { body } = ctx;
   const clientId = ctx.params['clientId']!;
   const bundle = await loadBundle(ctx, clientId);
-  const api = await ctx.deps.store.getApi(body.audience);
+  const api = await ctx.deps.apis.getApi(body.audience);
   if (api === undefined) {
     throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
   }
@@ -83,7 +83,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, rules: [...others, rule] }, ctx.now, 'narrowing this rule');
   const audit = auditEvent(ctx.audit(), 'rule.put', 'rule', rule.audience, diff, clientId);
   try {
-    await ctx.deps.store.putRule(clientId, rule, api.version, audit);
+    await ctx.deps.clients.putRule(clientId, rule, api.version, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw concurrentChange(ctx);
     throw err;
@@ -111,7 +111,7 @@ export async function deleteRule(ctx: Ctx) {
     diffViews(ruleView(rule), undefined),
     clientId,
   );
-  const deleted = await ctx.deps.store.deleteRule(clientId, audience, audit);
+  const deleted = await ctx.deps.clients.deleteRule(clientId, audience, audit);
   if (!deleted) throw notFound(`client ${clientId} has no rule for ${audience}`);
   return noContent();
 }

@@ -4,8 +4,8 @@
  * never a value or hash. Revoking deletes the secret, so it stops working at the next token request
  * (the token endpoint reads strongly consistent).
  *
- * lastUsedAt: the token path does not write per token. The store offers
- * `SecretUsageStore.touchSecret(clientId, secretId, at, minIntervalSeconds)`, a conditional update
+ * lastUsedAt: the token path does not write per token. The client repository offers
+ * `ClientRepository.touchSecret(clientId, secretId, at, minIntervalSeconds)`, a conditional update
  * that writes only when the stored `lastUsedAt` is older than the interval; the token endpoint's
  * `observe` hook (lambdas/domain/secret-usage.ts) calls it off the response path for issued tokens,
  * so a busy secret costs at most one write per interval (5 minutes), and the listing shows it.
@@ -59,7 +59,7 @@ export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
     clientId,
   );
   try {
-    await ctx.deps.store.putSecret(clientId, secret, audit);
+    await ctx.deps.clients.putSecret(clientId, secret, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw notFound(`no client with id ${clientId}`);
     throw err;
@@ -92,7 +92,7 @@ export async function revokeSecret(ctx: Ctx) {
     diffViews(secretAuditView(secret), undefined),
     clientId,
   );
-  const deleted = await ctx.deps.store.deleteSecret(clientId, secretId, audit);
+  const deleted = await ctx.deps.clients.deleteSecret(clientId, secretId, audit);
   if (!deleted) throw notFound(`client ${clientId} has no secret ${secretId}`);
   return noContent();
 }
