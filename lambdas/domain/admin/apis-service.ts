@@ -8,7 +8,8 @@ import { ConflictError } from '../errors';
 import type { Api } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { checkVersion, concurrentChange, etag, iso, json, noContent } from './context';
+import { checkVersion, etag, iso, json, noContent } from './context';
+import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
 import { ProblemError, notFound } from './problem';
 import type { ApiCreateSchema, ApiUpdateSchema, PageQuerySchema } from './schemas';
 import { DEFAULT_PAGE_SIZE } from './schemas';
@@ -99,25 +100,22 @@ export async function updateApi(ctx: Ctx<z.output<typeof ApiUpdateSchema>>) {
   if (body.accessTokenTtl === null) delete next.accessTokenTtl;
   else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) next.tokenReuse = body.tokenReuse;
-  const diff = diffViews(apiView(current), apiView(next));
-  if (Object.keys(diff).length === 0) return json(200, apiView(current), { ETag: etag(current.version) });
-
   const kept = new Set(next.scopes.map((s) => s.value));
-  await checkRemovedScopes(
-    ctx,
+  return updateVersioned(ctx, {
     current,
-    current.scopes.map((s) => s.value).filter((s) => !kept.has(s)),
-  );
-  next.version = current.version + 1;
-  next.updatedAt = iso(ctx.now);
-  const audit = auditEvent(ctx.audit(), 'api.update', 'api', current.identifier, diff);
-  try {
-    await ctx.deps.apis.updateApi(next, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
-  return json(200, apiView(next), { ETag: etag(next.version) });
+    next,
+    view: apiView,
+    action: 'api.update',
+    targetType: 'api',
+    targetId: current.identifier,
+    check: () =>
+      checkRemovedScopes(
+        ctx,
+        current,
+        current.scopes.map((s) => s.value).filter((s) => !kept.has(s)),
+      ),
+    write: (api, expectedVersion, audit) => ctx.deps.apis.updateApi(api, expectedVersion, audit),
+  });
 }
 
 export async function deleteApi(ctx: Ctx) {
@@ -143,11 +141,6 @@ export async function deleteApi(ctx: Ctx) {
     current.identifier,
     diffViews(apiView(current), undefined),
   );
-  try {
-    await ctx.deps.apis.deleteApi(current.identifier, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
+  await writeOrConcurrentChange(ctx, () => ctx.deps.apis.deleteApi(current.identifier, current.version, audit));
   return noContent();
 }

@@ -7,7 +7,8 @@ import { ConflictError } from '../errors';
 import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { checkVersion, concurrentChange, etag, iso, json, noContent } from './context';
+import { checkVersion, etag, iso, json, noContent } from './context';
+import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound } from './problem';
 import type { ClientCreateSchema, ClientListQuerySchema, ClientUpdateSchema } from './schemas';
@@ -139,19 +140,16 @@ export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>
   if (body.metadata === null) next.metadata = {};
   else if (body.metadata !== undefined) next.metadata = body.metadata;
 
-  const diff = diffViews(clientView(current), clientView(next));
-  if (Object.keys(diff).length === 0) return json(200, clientView(current), { ETag: etag(current.version) });
-  await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, client: next }, ctx.now, 'disabling it');
-  next.version = current.version + 1;
-  next.updatedAt = iso(ctx.now);
-  const audit = auditEvent(ctx.audit(), 'client.update', 'client', current.clientId, diff);
-  try {
-    await ctx.deps.clients.updateClient(next, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
-  return json(200, clientView(next), { ETag: etag(next.version) });
+  return updateVersioned(ctx, {
+    current,
+    next,
+    view: clientView,
+    action: 'client.update',
+    targetType: 'client',
+    targetId: current.clientId,
+    check: () => guardLastAdminWriter(ctx.deps, bundle, { ...bundle, client: next }, ctx.now, 'disabling it'),
+    write: (client, expectedVersion, audit) => ctx.deps.clients.updateClient(client, expectedVersion, audit),
+  });
 }
 
 export async function deleteClient(ctx: Ctx) {
@@ -168,11 +166,6 @@ export async function deleteClient(ctx: Ctx) {
     undefined,
   );
   const audit = auditEvent(ctx.audit(), 'client.delete', 'client', current.clientId, diff);
-  try {
-    await ctx.deps.clients.deleteClient(current.clientId, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
+  await writeOrConcurrentChange(ctx, () => ctx.deps.clients.deleteClient(current.clientId, current.version, audit));
   return noContent();
 }

@@ -14,9 +14,9 @@ import type { z } from 'zod';
 import { ConflictError } from '../errors';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { json, noContent } from './context';
+import { json } from './context';
+import { deleteClientPart } from './audited-writes';
 import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
-import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { SecretCreateSchema } from './schemas';
 import { secretView } from './views';
@@ -76,23 +76,17 @@ export async function revokeSecret(ctx: Ctx) {
   const secretId = ctx.params['secretId']!;
   const bundle = await loadBundle(ctx, clientId);
   const secret = bundle.secrets.find((s) => s.secretId === secretId);
-  if (secret === undefined) throw notFound(`client ${clientId} has no secret ${secretId}`);
-  await guardLastAdminWriter(
-    ctx.deps,
+  const missing = `client ${clientId} has no secret ${secretId}`;
+  if (secret === undefined) throw notFound(missing);
+  return deleteClientPart(ctx, {
     bundle,
-    { ...bundle, secrets: bundle.secrets.filter((s) => s !== secret) },
-    ctx.now,
-    'revoking its last active secret',
-  );
-  const audit = auditEvent(
-    ctx.audit(),
-    'secret.revoke',
-    'secret',
-    secretId,
-    diffViews(secretAuditView(secret), undefined),
-    clientId,
-  );
-  const deleted = await ctx.deps.clients.deleteSecret(clientId, secretId, audit);
-  if (!deleted) throw notFound(`client ${clientId} has no secret ${secretId}`);
-  return noContent();
+    after: { ...bundle, secrets: bundle.secrets.filter((s) => s !== secret) },
+    change: 'revoking its last active secret',
+    action: 'secret.revoke',
+    targetType: 'secret',
+    targetId: secretId,
+    view: secretAuditView(secret),
+    remove: (audit) => ctx.deps.clients.deleteSecret(clientId, secretId, audit),
+    missing,
+  });
 }
