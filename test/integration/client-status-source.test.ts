@@ -1,6 +1,6 @@
 /**
  * DynamoDbClientStatusSource against dynalite: the status the admin API writes (through the real
- * DynamoDbStore) is what the authorizer reads, one GetItem per client per TTL (counted on the SDK
+ * DynamoDbClientRepository) is what the authorizer reads, one GetItem per client per TTL (counted on the SDK
  * client), disabled and deleted clients seen once the TTL has passed, and a DynamoDB that cannot be
  * reached is served from the stale window, then refused. The clock is injected; no timers are awaited.
  */

@@ -68,7 +68,7 @@ describe('secrets', () => {
       body: { expiresAt: expiresAt.replace('Z', '+00:00') },
     });
     expect(second.body.expiresAt).toBe(expiresAt);
-    // The token path records use at most once per interval (SecretUsageStore.touchSecret).
+    // The token path records use at most once per interval (ClientRepository.touchSecret).
     const usedAt = new Date(h.now()).toISOString();
     expect(await h.clients.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(true);
     expect(await h.clients.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(false);
