@@ -55,15 +55,15 @@ export function tokenRequestEvent(credentials: ClientCredentialsFixture): HttpAp
 }
 
 /**
- * Registers the bench API and a client straight in the store (what the admin API does over HTTP),
+ * Registers the bench API and a client straight in the repositories (what the admin API does over HTTP),
  * with the rule's snapshot of the API's TTL as the admin API keeps it.
  */
 export async function seedBenchClient(
-  idp: Pick<LocalIdp, 'store' | 'tokenDeps'>,
+  idp: Pick<LocalIdp, 'repositories' | 'tokenDeps'>,
   options: { tokenReuse?: boolean; createApi?: boolean } = {},
 ): Promise<ClientCredentialsFixture> {
   if (options.createApi ?? true) {
-    await seedApi(idp.store, {
+    await seedApi(idp.repositories, {
       identifier: RESOURCE,
       name: 'Orders (bench)',
       scopes: [...SCOPES],
@@ -71,7 +71,7 @@ export async function seedBenchClient(
     });
   }
   return seedClient(
-    { store: idp.store, hasher: idp.tokenDeps.hasher, ids: randomIds },
+    { ...idp.repositories, hasher: idp.tokenDeps.hasher, ids: randomIds },
     {
       name: 'bench client',
       rules: [{ audience: RESOURCE, scopes: [...SCOPES] }],

@@ -17,8 +17,8 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { AccessTokenVerifier } from '../lambdas/adapters/access-token-verifier';
 import type { ClientBundle } from '../lambdas/domain/model';
-import type { SigningAlgorithm, TokenSigner, TokenStore } from '../lambdas/domain/ports';
-import { silentLogger } from '../lambdas/domain/ports';
+import type { SigningAlgorithm, TokenPathReads, TokenSigner } from '../lambdas/domain/ports';
+import { silentLogger, tokenPathReads } from '../lambdas/domain/ports';
 import type { TokenEndpointDeps } from '../lambdas/domain/endpoints/token-endpoint';
 import { parseTokenRequest } from '../lambdas/domain/endpoints/token-request';
 import { toHttpRequest } from '../lambdas/handlers/api-gateway';
@@ -97,7 +97,7 @@ function nullSigner(inner: TokenSigner): TokenSigner {
   return { alg: inner.alg, kid: inner.kid, sign: () => Promise.resolve(signature) };
 }
 
-function memoryStore(bundle: ClientBundle): TokenStore {
+function memoryStore(bundle: ClientBundle): TokenPathReads {
   return { loadClientBundle: () => Promise.resolve(bundle), apiExists: () => Promise.resolve(true) };
 }
 
@@ -244,14 +244,18 @@ async function benchAlg(alg: SigningAlgorithm, settings: HandlerSettings): Promi
     const credentials = await seedBenchClient(idp);
     const reuseCredentials = await seedBenchClient(idp, { tokenReuse: true, createApi: false });
     const deps = idp.tokenDeps;
-    const bundle = await idp.store.loadClientBundle(credentials.clientId);
+    const bundle = await idp.repositories.clients.loadClientBundle(credentials.clientId);
     if (bundle === undefined) throw new Error('the bench client was not stored');
 
     const inMemory = { ...deps, store: memoryStore(bundle) };
     const rows = await measureVariants(
       alg,
       [
-        prepare('full', { ...deps, store: idp.store }, credentials),
+        prepare(
+          'full',
+          { ...deps, store: tokenPathReads(idp.repositories.clients, idp.repositories.apis) },
+          credentials,
+        ),
         prepare('memory-store', inMemory, credentials),
         prepare('memory-store+null-signer', { ...inMemory, signer: nullSigner(deps.signer) }, credentials),
         prepare('token-reuse', deps, reuseCredentials),
@@ -275,7 +279,7 @@ async function benchAlg(alg: SigningAlgorithm, settings: HandlerSettings): Promi
       warmupMs: settings.warmupMs,
       ok: () => true,
     });
-    const load = await concurrentLoop(() => idp.store.loadClientBundle(credentials.clientId), {
+    const load = await concurrentLoop(() => idp.repositories.clients.loadClientBundle(credentials.clientId), {
       concurrency: settings.concurrency,
       durationMs: settings.stepMs,
       warmupMs: settings.warmupMs,

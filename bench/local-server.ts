@@ -9,7 +9,7 @@
  * Production-like: `NODE_ENV=production`, logs are JSON lines on stderr, warnings and errors only.
  */
 import type { ClientBundle } from '../lambdas/domain/model';
-import type { Logger, TokenSigner, TokenStore } from '../lambdas/domain/ports';
+import type { Logger, TokenPathReads, TokenSigner } from '../lambdas/domain/ports';
 import { startLocalIdp } from '../lambdas/local/local-idp';
 import type { ChildMessage, ParentMessage } from './child-protocol';
 import { TOKEN_TTL, seedBenchClient } from './fixtures';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
           },
         };
         const bundles = new Map<string, Promise<ClientBundle | undefined>>();
-        const store: TokenStore = {
+        const store: TokenPathReads = {
           loadClientBundle: (clientId) => {
             let bundle = bundles.get(clientId);
             if (bundle === undefined) {

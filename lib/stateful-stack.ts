@@ -175,7 +175,7 @@ export class StatefulStack extends Stack {
     this.roles.token.addToPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [this.table.tableArn] }),
     );
-    // …and records a secret's last use (DynamoDbStore.touchSecret): an UpdateItem that may write
+    // …and records a secret's last use (DynamoDbClientRepository.touchSecret): an UpdateItem that may write
     // `lastUsedAt` and nothing else (IAM fine-grained access on attribute names).
     this.roles.token.addToPolicy(
       new iam.PolicyStatement({

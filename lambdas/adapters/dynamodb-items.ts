@@ -3,8 +3,8 @@
  * (dynamodb-table.ts). Key and index attributes are added here and stripped on the way back, so no
  * storage detail leaks into the core and no caller can mass-assign one.
  */
-import type { AuditEvent } from '../domain/admin/admin-store';
-import type { Api, Client, ClientSecret, Rule } from '../domain/model';
+import type { AuditEvent } from '../domain/admin/audit';
+import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../domain/model';
 import { ATTR, keys } from './dynamodb-table';
 import type { ItemType } from './dynamodb-table';
 
@@ -19,6 +19,20 @@ function strip(item: Item): Item {
   for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRS.has(name)) out[name] = value;
   return out;
 }
+
+/** Primary keys (`{pk, sk}`) of the items, for Get, Delete, Update and ConditionCheck. */
+export const itemKeys = {
+  client: (clientId: string): Item => ({ [ATTR.pk]: keys.clientPk(clientId), [ATTR.sk]: keys.clientSk }),
+  secret: (clientId: string, secretId: string): Item => ({
+    [ATTR.pk]: keys.clientPk(clientId),
+    [ATTR.sk]: keys.secretSk(secretId),
+  }),
+  rule: (clientId: string, audience: string): Item => ({
+    [ATTR.pk]: keys.clientPk(clientId),
+    [ATTR.sk]: keys.ruleSk(audience),
+  }),
+  api: (identifier: string): Item => ({ [ATTR.pk]: keys.apiPk(identifier), [ATTR.sk]: keys.apiSk }),
+} as const;
 
 export function itemType(item: Item): ItemType | undefined {
   return item[ATTR.type] as ItemType | undefined;
@@ -100,4 +114,37 @@ export function auditItem(event: AuditEvent): Item {
 
 export function auditFromItem(item: Item): AuditEvent {
   return strip(item) as unknown as AuditEvent;
+}
+
+/** Assembles the bundle from a client's item collection; `undefined` without the client item. */
+export function bundleFromItems(items: Item[]): ClientBundle | undefined {
+  let client: Client | undefined;
+  const secrets: ClientSecret[] = [];
+  const rules: Rule[] = [];
+  for (const item of items) {
+    switch (itemType(item)) {
+      case 'client':
+        client = clientFromItem(item);
+        break;
+      case 'secret':
+        secrets.push(secretFromItem(item));
+        break;
+      case 'rule':
+        rules.push(ruleFromItem(item));
+        break;
+      default:
+        break;
+    }
+  }
+  return client === undefined ? undefined : { client, secrets, rules };
+}
+
+/** The items that create a client's item collection. */
+export function bundleItems(bundle: ClientBundle): Item[] {
+  const { client, secrets, rules } = bundle;
+  return [
+    clientItem(client),
+    ...secrets.map((secret) => secretItem(client.clientId, secret)),
+    ...rules.map((rule) => ruleItem(client.clientId, rule)),
+  ];
 }

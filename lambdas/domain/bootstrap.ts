@@ -1,11 +1,11 @@
 /**
- * Bootstrap (DESIGN.md, Admin API): the built-in admin API `<issuer>/admin` with scopes `admin:read`
+ * Bootstrap (docs/contract.md, Admin API): the built-in admin API `<issuer>/admin` with scopes `admin:read`
  * and `admin:write`, and a bootstrap admin client holding a rule for both. Idempotent: run at every
  * local start and by the deploy-time custom resource on AWS.
  */
 import { ConflictError } from './errors';
-import type { Api, ClientBundle, ClientSecret, Rule } from './model';
-import type { Clock, RegistrationIds, SecretHasher } from './ports';
+import type { Api, ClientSecret, Rule } from './model';
+import type { ApiRepository, ClientRepository, Clock, RegistrationIds, SecretHasher } from './ports';
 
 export const ADMIN_READ = 'admin:read';
 export const ADMIN_WRITE = 'admin:write';
@@ -21,15 +21,19 @@ export function adminAudience(issuer: string): string {
   return `${issuer}/admin`;
 }
 
-/** What bootstrap needs from the store. */
-export interface BootstrapStore {
-  apiExists(identifier: string): Promise<boolean>;
-  createApi(api: Api): Promise<void>;
-  loadClientBundle(clientId: string): Promise<ClientBundle | undefined>;
-  createClient(bundle: ClientBundle): Promise<void>;
-  putSecret(clientId: string, secret: ClientSecret): Promise<void>;
-  /** Revokes a secret; false when it does not exist. */
-  deleteSecret(clientId: string, secretId: string): Promise<boolean>;
+/** What bootstrap needs of the API repository; it writes without audit events (no acting admin). */
+export type BootstrapApis = Pick<ApiRepository, 'apiExists' | 'createApi'>;
+
+/** What bootstrap needs of the client repository; it writes without audit events (no acting admin). */
+export type BootstrapClients = Pick<
+  ClientRepository,
+  'loadClientBundle' | 'createClient' | 'putSecret' | 'deleteSecret'
+>;
+
+/** The repositories bootstrap writes to. */
+export interface BootstrapRepositories {
+  apis: BootstrapApis;
+  clients: BootstrapClients;
 }
 
 /**
@@ -53,22 +57,21 @@ export interface BootstrapResult {
   registeredSecret: boolean;
 }
 
-export interface BootstrapDeps {
-  store: BootstrapStore;
+export interface BootstrapDeps extends BootstrapRepositories {
   hasher: SecretHasher;
   clock: Clock;
   ids: RegistrationIds;
 }
 
 export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput): Promise<BootstrapResult> {
-  const { store, hasher, clock, ids } = deps;
+  const { apis, clients, hasher, clock, ids } = deps;
   const now = new Date(clock.now()).toISOString();
   const audience = adminAudience(input.issuer);
 
   let createdApi = false;
-  if (!(await store.apiExists(audience))) {
+  if (!(await apis.apiExists(audience))) {
     createdApi = await ignoreConflict(
-      store.createApi({
+      apis.createApi({
         identifier: audience,
         name: 'Admin API',
         scopes: ADMIN_SCOPES,
@@ -84,11 +87,11 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
     hash: hasher.hash(input.clientSecret),
     createdAt: now,
   };
-  const existing = await store.loadClientBundle(input.clientId);
+  const existing = await clients.loadClientBundle(input.clientId);
   if (existing === undefined) {
     const rule: Rule = { audience, scopes: [ADMIN_READ, ADMIN_WRITE], createdAt: now };
     const createdClient = await ignoreConflict(
-      store.createClient({
+      clients.createClient({
         client: {
           clientId: input.clientId,
           name: 'Bootstrap admin',
@@ -109,10 +112,10 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
   if (existing.secrets.some((s) => hasher.equal(s.hash, secret.hash))) {
     return { createdApi, createdClient: false, registeredSecret: false };
   }
-  await store.putSecret(input.clientId, secret);
+  await clients.putSecret(input.clientId, secret);
   // The previous bootstrap secret is replaced, not kept: rotating the source cuts a leaked value off.
   for (const old of existing.secrets) {
-    if (old.secretId.startsWith(BOOTSTRAP_SECRET_ID_PREFIX)) await store.deleteSecret(input.clientId, old.secretId);
+    if (old.secretId.startsWith(BOOTSTRAP_SECRET_ID_PREFIX)) await clients.deleteSecret(input.clientId, old.secretId);
   }
   return { createdApi, createdClient: false, registeredSecret: true };
 }

@@ -1,22 +1,25 @@
 /**
  * `lastUsedAt` of client secrets, kept cheaply: the token path never pays a write per token. Each
  * function instance remembers when it last recorded a secret's use and writes again only after
- * `intervalSeconds`; the store's conditional write (`lastUsedAt < at - interval`) stops other
+ * `intervalSeconds`; the client repository's conditional write (`lastUsedAt < at - interval`) stops other
  * instances from repeating it. So `lastUsedAt` is accurate to the interval (5 minutes by default) and
  * costs at most one write per secret per interval per instance, off the response path.
  */
-import type { SecretUsageStore } from './admin/admin-store';
 import { describeError } from './errors';
-import type { Logger } from './ports';
+import type { ClientRepository, Logger } from './ports';
 import type { TokenOutcome } from './endpoints/token-endpoint';
 
 export const DEFAULT_SECRET_USAGE_INTERVAL_SECONDS = 300;
 
+/** What the tracker needs of the client repository. */
+export type SecretUsageRecorder = Pick<ClientRepository, 'touchSecret'>;
+
+/** Records the use of the secrets behind issued tokens, at most once per secret per interval. */
 export class SecretUsageTracker {
   private readonly lastRecorded = new Map<string, number>();
 
   constructor(
-    private readonly store: SecretUsageStore,
+    private readonly clients: SecretUsageRecorder,
     private readonly logger: Logger,
     private readonly now: () => number,
     private readonly intervalSeconds = DEFAULT_SECRET_USAGE_INTERVAL_SECONDS,
@@ -43,7 +46,7 @@ export class SecretUsageTracker {
       if (oldest !== undefined) this.lastRecorded.delete(oldest);
     }
     const at = new Date(nowMs).toISOString();
-    return this.store.touchSecret(outcome.clientId, secretId, at, this.intervalSeconds).then(
+    return this.clients.touchSecret(outcome.clientId, secretId, at, this.intervalSeconds).then(
       () => undefined,
       (err: unknown) => {
         // Best effort: forget the attempt so the next token retries it.

@@ -18,7 +18,7 @@ import type { AdminDeps } from '../domain/admin/context';
 import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import { ProblemError, problemResponse } from '../domain/admin/problem';
 import { describeError } from '../domain/errors';
-import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { randomIds } from '../adapters/random-ids';
@@ -58,7 +58,7 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
   const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
   const margin = envInteger('IDP_LASTING_SECRET_MARGIN_SECONDS', DEFAULT_LASTING_SECRET_MARGIN_SECONDS, 0, 31_536_000);
   return {
-    store: new DynamoDbStore({
+    ...makeDynamoDbRepositories({
       client: makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 })),
       tableName: env('IDP_TABLE_NAME'),
     }),

@@ -1,5 +1,5 @@
 /**
- * Deploy-time bootstrap (DESIGN.md, Admin API): the `onEvent` handler of a CloudFormation custom
+ * Deploy-time bootstrap (docs/contract.md, Admin API): the `onEvent` handler of a CloudFormation custom
  * resource (aws-cdk-lib `custom_resources.Provider`, lib/api-stack.ts). On Create and Update it reads
  * the bootstrap admin credentials `{clientId, clientSecret}` and the pepper from Secrets Manager and
  * runs the idempotent {@link ensureBootstrap}: the built-in admin API `<issuer>/admin` and the
@@ -13,9 +13,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ensureBootstrap } from '../domain/bootstrap';
-import type { BootstrapStore } from '../domain/bootstrap';
+import type { BootstrapRepositories } from '../domain/bootstrap';
 import type { Clock, Logger, RegistrationIds } from '../domain/ports';
-import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { randomIds } from '../adapters/random-ids';
@@ -37,8 +37,8 @@ export interface BootstrapHandlerDeps {
   readSecretString(secretId: string): Promise<string>;
   /** The pepper bytes (lambdas/adapters/secrets-manager-pepper.ts on AWS). */
   loadPepper(secretId: string): Promise<Uint8Array>;
-  /** The store over the named table. */
-  storeFor(tableName: string): BootstrapStore;
+  /** The repositories over the named table. */
+  repositoriesFor(tableName: string): BootstrapRepositories;
   clock: Clock;
   ids: RegistrationIds;
   logger: Logger;
@@ -94,7 +94,12 @@ export function makeHandler(deps: BootstrapHandlerDeps) {
     const credentials = parseBootstrapCredentials(await deps.readSecretString(props.bootstrapSecretArn));
     const pepper = await deps.loadPepper(props.pepperSecretArn);
     const result = await ensureBootstrap(
-      { store: deps.storeFor(props.tableName), hasher: new HmacSecretHasher(pepper), clock: deps.clock, ids: deps.ids },
+      {
+        ...deps.repositoriesFor(props.tableName),
+        hasher: new HmacSecretHasher(pepper),
+        clock: deps.clock,
+        ids: deps.ids,
+      },
       { issuer: props.issuer, ...credentials },
     );
     deps.logger.info('bootstrap done', { requestType: event.RequestType, clientId: credentials.clientId, ...result });
@@ -119,7 +124,7 @@ export function composeBootstrapDeps(): BootstrapHandlerDeps {
   return {
     readSecretString: (secretId) => readSecretString(secrets, secretId),
     loadPepper: (secretId) => loadPepperFromSecretsManager(secrets, secretId),
-    storeFor: (tableName) => new DynamoDbStore({ client: doc, tableName }),
+    repositoriesFor: (tableName) => makeDynamoDbRepositories({ client: doc, tableName }),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),

@@ -18,10 +18,11 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import type { DiscoveryDeps } from '../domain/endpoints/discovery-endpoint';
+import { tokenPathReads } from '../domain/ports';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps, TokenOutcome } from '../domain/endpoints/token-endpoint';
-import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { KmsKeySource, KmsTokenSigner } from '../adapters/kms-token-signer';
@@ -105,16 +106,19 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const kms = new KMSClient({ maxAttempts: 3 });
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
-  const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: env('IDP_TABLE_NAME') });
+  const { clients, apis } = makeDynamoDbRepositories({
+    client: makeDynamoDbDocumentClient(dynamo),
+    tableName: env('IDP_TABLE_NAME'),
+  });
   return {
-    store,
+    store: tokenPathReads(clients, apis),
     signer: new KmsTokenSigner({ client: kms, keyId: env('IDP_SIGNING_KEY_ARN'), alg: readAlg() }),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),
     observe: observeAll(
-      new SecretUsageTracker(store, awsLogger(), Date.now).observe,
+      new SecretUsageTracker(clients, awsLogger(), Date.now).observe,
       tokenMetricsObserver(awsMetrics()),
     ),
     config: {

@@ -1,5 +1,5 @@
 /**
- * The local runtime's read cache of client bundles, in front of the DynamoDB store on dynalite. The
+ * The local runtime's read cache of client bundles, in front of the DynamoDB repositories on dynalite. The
  * local runtime is its embedded database's only writer, and the database's front counts writes
  * ({@link LocalDynamoDb.writeGeneration}), so a cached bundle is served only while no write has
  * started since it was read: reads stay exactly as current as DynamoDB's strongly consistent Query (a
@@ -7,18 +7,18 @@
  * token. On AWS there is no such cache: many function instances write and read the table.
  */
 import type { ClientBundle } from '../domain/model';
-import type { TokenStore } from '../domain/ports';
+import type { TokenPathReads } from '../domain/ports';
 
 interface Entry {
   generation: number;
   bundle: ClientBundle | undefined;
 }
 
-export class LocalBundleCache implements TokenStore {
+export class LocalBundleCache implements TokenPathReads {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly store: TokenStore,
+    private readonly store: TokenPathReads,
     private readonly writeGeneration: () => number,
     /** Client bundles kept; the least recently read are dropped first. */
     private readonly maxEntries = 10_000,

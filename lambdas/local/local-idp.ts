@@ -11,11 +11,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
 import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import { TOKEN_PATH } from '../domain/endpoints/paths';
+import { tokenPathReads } from '../domain/ports';
 import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
 import { describeError } from '../domain/errors';
-import { DynamoDbStore } from '../adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
+import type { DynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
@@ -55,7 +57,8 @@ export interface LocalIdp {
   bootstrap: BootstrapCredentials;
   /** The composed token endpoint dependencies (tests read counters through them). */
   tokenDeps: TokenEndpointDeps;
-  store: DynamoDbStore;
+  /** The repositories over the embedded table (tests and the benchmark seed and read through them). */
+  repositories: DynamoDbRepositories;
   stop(): Promise<void>;
 }
 
@@ -108,20 +111,30 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
 
     try {
       await ensureTable(dynamo, LOCAL_TABLE_NAME);
-      const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(dynamo), tableName: LOCAL_TABLE_NAME });
+      const repositories = makeDynamoDbRepositories({
+        client: makeDynamoDbDocumentClient(dynamo),
+        tableName: LOCAL_TABLE_NAME,
+      });
+      const { clients, apis } = repositories;
       const hasher = new HmacSecretHasher(await loadOrCreateLocalPepper(config.dataDir));
       const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
 
-      const bootstrap = await bootstrapAdmin(config, issuer, { store, hasher, clock: systemClock, ids: randomIds });
+      const bootstrap = await bootstrapAdmin(config, issuer, {
+        clients,
+        apis,
+        hasher,
+        clock: systemClock,
+        ids: randomIds,
+      });
 
       const baseDeps: TokenEndpointDeps = {
-        store: new LocalBundleCache(store, db.writeGeneration),
+        store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
         signer,
         hasher,
         clock: systemClock,
         ids: randomIds,
         logger,
-        observe: new SecretUsageTracker(store, logger, Date.now).observe,
+        observe: new SecretUsageTracker(clients, logger, Date.now).observe,
         config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
       };
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
@@ -133,7 +146,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         fetchJwks: async () => ({ keys: await signer.publicJwks() }),
       });
       const admin = makeAdminHandler({
-        store,
+        ...repositories,
         hasher,
         clock: systemClock,
         ids: randomIds,
@@ -164,7 +177,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         // Public on AWS too: its own route without the authorizer.
         adminOpenApi: admin,
       });
-      return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, store, stop: stopAll };
+      return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, repositories, stop: stopAll };
     } catch (err) {
       rejectRoutes(err);
       throw err;

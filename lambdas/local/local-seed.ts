@@ -1,16 +1,15 @@
 /**
- * Seeding straight into the store, for tests, the benchmark and demos: what the admin API does over
+ * Seeding straight into the repositories, for tests, the benchmark and demos: what the admin API does over
  * HTTP, minus the HTTP and the audit trail. Rules carry their API's TTL and reuse snapshots exactly
  * as the admin API keeps them, so seeded clients behave like registered ones.
  */
-import type { Api, ClientBundle, JsonValue, Rule, TokenEndpointAuthMethod } from '../domain/model';
-import type { RegistrationIds, SecretHasher } from '../domain/ports';
+import type { Api, JsonValue, Rule, TokenEndpointAuthMethod } from '../domain/model';
+import type { ApiRepository, ClientRepository, RegistrationIds, SecretHasher } from '../domain/ports';
 
-/** What seeding needs from the store (DynamoDbStore implements it). */
-export interface SeedStore {
-  createApi(api: Api): Promise<void>;
-  getApi(identifier: string): Promise<Api | undefined>;
-  createClient(bundle: ClientBundle): Promise<void>;
+/** What seeding needs of the repositories (the DynamoDB ones implement it); it writes no audit events. */
+export interface SeedRepositories {
+  apis: Pick<ApiRepository, 'createApi' | 'getApi'>;
+  clients: Pick<ClientRepository, 'createClient'>;
 }
 
 export interface SeedApiInput {
@@ -21,7 +20,7 @@ export interface SeedApiInput {
   tokenReuse?: boolean;
 }
 
-export async function seedApi(store: SeedStore, input: SeedApiInput): Promise<Api> {
+export async function seedApi(repositories: Pick<SeedRepositories, 'apis'>, input: SeedApiInput): Promise<Api> {
   const now = new Date().toISOString();
   const api: Api = {
     identifier: input.identifier,
@@ -33,7 +32,7 @@ export async function seedApi(store: SeedStore, input: SeedApiInput): Promise<Ap
     updatedAt: now,
     version: 1,
   };
-  await store.createApi(api);
+  await repositories.apis.createApi(api);
   return api;
 }
 
@@ -49,14 +48,14 @@ export interface SeedClientInput {
 
 /** Registers a client with one secret and its rules; returns its credentials (the secret in the clear, once). */
 export async function seedClient(
-  deps: { store: SeedStore; hasher: SecretHasher; ids: RegistrationIds },
+  deps: SeedRepositories & { hasher: SecretHasher; ids: RegistrationIds },
   input: SeedClientInput,
 ): Promise<{ clientId: string; clientSecret: string }> {
-  const { store, hasher, ids } = deps;
+  const { apis, clients, hasher, ids } = deps;
   const now = new Date().toISOString();
   const rules: Rule[] = [];
   for (const rule of input.rules) {
-    const api = await store.getApi(rule.audience);
+    const api = await apis.getApi(rule.audience);
     rules.push({
       ...rule,
       ...(api?.accessTokenTtl === undefined ? {} : { apiAccessTokenTtl: api.accessTokenTtl }),
@@ -66,7 +65,7 @@ export async function seedClient(
   }
   const clientId = input.clientId ?? ids.clientId();
   const clientSecret = input.clientSecret ?? ids.clientSecret();
-  await store.createClient({
+  await clients.createClient({
     client: {
       clientId,
       name: input.name ?? `client ${clientId}`,

@@ -221,7 +221,7 @@ describe('admin API end to end', () => {
     // Delete: gone, with its secrets and rules.
     expect((await admin('DELETE', `/admin/clients/${clientId}`)).status).toBe(204);
     expect((await admin('GET', `/admin/clients/${clientId}`)).status).toBe(404);
-    expect(await idp.store.loadClientBundle(clientId)).toBeUndefined();
+    expect(await idp.repositories.clients.loadClientBundle(clientId)).toBeUndefined();
 
     // Every change is in the audit trail, attributed to the bootstrap admin.
     const audit = await admin('GET', `/admin/audit?targetId=${encodeURIComponent(clientId)}&limit=100`);

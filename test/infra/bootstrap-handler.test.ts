@@ -39,9 +39,9 @@ function deps(): BootstrapHandlerDeps {
       if (id !== PEPPER_ARN) throw new Error(`no secret ${id}`);
       return pepper;
     },
-    storeFor: (tableName) => {
+    repositoriesFor: (tableName) => {
       expect(tableName).toBe(dynamo.tableName);
-      return dynamo.store;
+      return dynamo;
     },
     clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
     ids: randomIds,
@@ -103,8 +103,8 @@ describe('bootstrap custom resource', () => {
       PhysicalResourceId: `serverless-idp-bootstrap-${clientId}`,
       Data: { ClientId: clientId, CreatedApi: 'true', CreatedClient: 'true', RegisteredSecret: 'true' },
     });
-    expect(await dynamo.store.apiExists(`${ISSUER}/admin`)).toBe(true);
-    const bundle = await dynamo.store.loadClientBundle(clientId);
+    expect(await dynamo.apis.apiExists(`${ISSUER}/admin`)).toBe(true);
+    const bundle = await dynamo.clients.loadClientBundle(clientId);
     expect(bundle?.client).toMatchObject({
       clientId,
       status: 'enabled',
@@ -126,7 +126,7 @@ describe('bootstrap custom resource', () => {
       CreatedClient: 'false',
       RegisteredSecret: 'false',
     });
-    expect((await dynamo.store.loadClientBundle(clientId))?.secrets).toHaveLength(1);
+    expect((await dynamo.clients.loadClientBundle(clientId))?.secrets).toHaveLength(1);
   });
 
   test('Update after the secret value changed registers the new secret and revokes the old one', async () => {
@@ -135,7 +135,7 @@ describe('bootstrap custom resource', () => {
     const response = await makeHandler(deps())(event('Update'));
     expect(response.Data?.['RegisteredSecret']).toBe('true');
     const hasher = new HmacSecretHasher(pepper);
-    const hashes = (await dynamo.store.loadClientBundle(clientId))!.secrets.map((s) => s.hash);
+    const hashes = (await dynamo.clients.loadClientBundle(clientId))!.secrets.map((s) => s.hash);
     expect(hashes.some((h) => hasher.equal(h, hasher.hash(secondSecret)))).toBe(true);
     // Rotating the Secrets Manager value cuts the previous (possibly leaked) value off.
     expect(hashes.some((h) => hasher.equal(h, hasher.hash(firstSecret)))).toBe(false);
@@ -150,7 +150,7 @@ describe('bootstrap custom resource', () => {
     })(event('Delete'));
     expect(response).toEqual({ PhysicalResourceId: 'serverless-idp-bootstrap-admin-1' });
     expect(dynamo.calls).toEqual({});
-    expect(await dynamo.store.loadClientBundle(clientId)).toBeDefined();
+    expect(await dynamo.clients.loadClientBundle(clientId)).toBeDefined();
   });
 
   test('a malformed or weak bootstrap secret fails the deployment without echoing the value', async () => {

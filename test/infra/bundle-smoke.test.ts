@@ -187,7 +187,8 @@ beforeAll(async () => {
   pepperArn = secrets.put('serverless-idp-dev-pepper', pepper);
   await ensureBootstrap(
     {
-      store: dynamo.store,
+      clients: dynamo.clients,
+      apis: dynamo.apis,
       hasher: new HmacSecretHasher(Buffer.from(pepper, 'utf8')),
       clock: systemClock,
       ids: randomIds,

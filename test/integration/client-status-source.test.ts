@@ -1,6 +1,6 @@
 /**
  * DynamoDbClientStatusSource against dynalite: the status the admin API writes (through the real
- * DynamoDbStore) is what the authorizer reads, one GetItem per client per TTL (counted on the SDK
+ * DynamoDbClientRepository) is what the authorizer reads, one GetItem per client per TTL (counted on the SDK
  * client), disabled and deleted clients seen once the TTL has passed, and a DynamoDB that cannot be
  * reached is served from the stale window, then refused. The clock is injected; no timers are awaited.
  */
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbClientStatusSource, clientStatusRequest } from '../../lambdas/adapters/client-status-source';
-import type { AuditEvent } from '../../lambdas/domain/admin/admin-store';
+import type { AuditEvent } from '../../lambdas/domain/admin/audit';
 import { ClientStatusUnavailableError } from '../../lambdas/domain/bearer-authorization';
 import type { Client, ClientBundle } from '../../lambdas/domain/model';
 import { silentLogger } from '../../lambdas/domain/ports';
@@ -81,7 +81,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
     new DynamoDbClientStatusSource({ client, tableName: db.tableName, ttlSeconds, clock, logger: silentLogger });
 
   it('reads the status the store wrote with one GetItem projected to status', async () => {
-    await db.store.createClient(bundle('cs-projection'));
+    await db.clients.createClient(bundle('cs-projection'));
     db.resetCalls();
     const out = await db.client.send(clientStatusRequest(db.tableName, 'cs-projection'));
     expect(out.Item).toEqual({ status: { S: 'enabled' } });
@@ -90,7 +90,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
 
   it('enabled, then disabled through store.updateClient: seen once the TTL has passed, one GetItem per TTL', async () => {
     const created = bundle('cs-partner');
-    await db.store.createClient(created);
+    await db.clients.createClient(created);
     db.resetCalls();
     const clock = manualClock();
     const statuses = source(clock);
@@ -100,7 +100,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
     expect(db.calls).toEqual({ GetItemCommand: 1 });
 
     const disabled: Client = { ...created.client, status: 'disabled', updatedAt: AT, version: 2 };
-    await db.store.updateClient(disabled, 1, audit('client.update', 'cs-partner'));
+    await db.clients.updateClient(disabled, 1, audit('client.update', 'cs-partner'));
     db.resetCalls();
 
     clock.advance(59_000);
@@ -114,7 +114,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
 
   it('a client that never existed, and one deleted through the store, are missing', async () => {
     const created = bundle('cs-deleted');
-    await db.store.createClient(created);
+    await db.clients.createClient(created);
     db.resetCalls();
     const clock = manualClock();
     const statuses = source(clock, 30);
@@ -123,7 +123,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
     expect(await statuses.status('cs-deleted')).toBe('enabled');
     expect(db.calls).toEqual({ GetItemCommand: 2 });
 
-    await db.store.deleteClient('cs-deleted', 1, audit('client.delete', 'cs-deleted'));
+    await db.clients.deleteClient('cs-deleted', 1, audit('client.delete', 'cs-deleted'));
     clock.advance(30_000);
     expect(await statuses.status('cs-deleted')).toBe('missing');
   });
@@ -145,7 +145,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
   });
 
   it('100 concurrent lookups for one client send one GetItem', async () => {
-    await db.store.createClient(bundle('cs-burst'));
+    await db.clients.createClient(bundle('cs-burst'));
     db.resetCalls();
     const statuses = source(manualClock());
     const answers = await Promise.all(Array.from({ length: 100 }, () => statuses.status('cs-burst')));
@@ -154,7 +154,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
   });
 
   it('DynamoDB unreachable: the last enabled is served for the stale window, then it fails closed', async () => {
-    await db.store.createClient(bundle('cs-outage'));
+    await db.clients.createClient(bundle('cs-outage'));
     const unreachable = dynamoClient(`http://127.0.0.1:${await closedPort()}`);
     try {
       let down = false;
@@ -189,7 +189,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
   it('wired into the authorizer by IDP_TABLE_NAME: a disabled partner is refused (TTL 0: at once)', async () => {
     const key = await generateTestKey('RS256');
     const created = bundle('cs-wired');
-    await db.store.createClient(created);
+    await db.clients.createClient(created);
     const issuer = 'https://idp.example.test';
     const deps = composeAuthorizerDeps(
       {
@@ -212,7 +212,7 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
     expect(await authorizeRequest(deps, request)).toHaveProperty('allow.clientId', 'cs-wired');
     expect(db.calls).toEqual({ GetItemCommand: 1 });
 
-    await db.store.updateClient(
+    await db.clients.updateClient(
       { ...created.client, status: 'disabled', version: 2 },
       1,
       audit('client.update', 'cs-wired'),

@@ -29,8 +29,8 @@ describe('LocalBundleCache', () => {
   let cache: LocalBundleCache;
   beforeAll(async () => {
     db = await startTestDynamo();
-    cache = new LocalBundleCache(db.store, db.writeGeneration);
-    await db.store.createClient(bundle);
+    cache = new LocalBundleCache(db.tokenReads, db.writeGeneration);
+    await db.clients.createClient(bundle);
   });
   afterAll(async () => {
     await db.close();
@@ -47,7 +47,7 @@ describe('LocalBundleCache', () => {
 
   it('reads again after any write, so a disabled client is seen at once', async () => {
     await cache.loadClientBundle('cached');
-    await db.store.updateClient({ ...bundle.client, status: 'disabled', version: 2 }, 1, {
+    await db.clients.updateClient({ ...bundle.client, status: 'disabled', version: 2 }, 1, {
       eventId: 'e1',
       at: T0,
       actor: 'a',

@@ -109,7 +109,7 @@ describe('the local DynamoDB front', () => {
           expect((answer as { Items?: unknown }).Items).toBeUndefined();
         }
       }
-      expect((await idp.store.loadClientBundle(seeded.clientId))?.client.clientId).toBe('seeded');
+      expect((await idp.repositories.clients.loadClientBundle(seeded.clientId))?.client.clientId).toBe('seeded');
     } finally {
       await idp.stop();
     }

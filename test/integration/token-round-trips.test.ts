@@ -45,7 +45,7 @@ describe('per-request cost with the real adapters', () => {
 
   const endpoint = (signingKey = keyArn) =>
     new TokenEndpoint({
-      store: db.store,
+      store: db.tokenReads,
       signer: new KmsTokenSigner({ client: kms.client, keyId: signingKey, alg: 'RS256' }),
       hasher,
       clock: { now: () => now },
@@ -71,14 +71,14 @@ describe('per-request cost with the real adapters', () => {
       secrets: [{ secretId: `sec_${clientId}`, hash: hasher.hash(secret), createdAt: T0 }],
       rules: [{ audience: ORDERS, scopes: ['orders:read', 'orders:write'], createdAt: T0 }],
     };
-    await db.store.createClient(bundle);
+    await db.clients.createClient(bundle);
     return bundle;
   }
 
   beforeAll(async () => {
     [db, kms] = await Promise.all([startTestDynamo(), startKmsFake()]);
     keyArn = kms.arnOf(kms.createKey('RSA_2048'));
-    await db.store.createApi({
+    await db.apis.createApi({
       identifier: ORDERS,
       name: 'Orders',
       scopes: [{ value: 'orders:read' }, { value: 'orders:write' }],
@@ -179,13 +179,13 @@ describe('per-request cost with the real adapters', () => {
     expect(await tokenOf()).toBe(t1);
 
     // A second secret is added (rotation): the bundle changed, so a new token.
-    await db.store.putSecret('reuser', { secretId: 'sec_rotated', hash: hasher.hash('rotated'), createdAt: T0 });
+    await db.clients.putSecret('reuser', { secretId: 'sec_rotated', hash: hasher.hash('rotated'), createdAt: T0 });
     const t2 = await tokenOf();
     expect(t2).not.toBe(t1);
     expect(await tokenOf()).toBe(t2);
 
     // The rule now grants fewer scopes: the new token carries them.
-    await db.store.putRule('reuser', { audience: ORDERS, scopes: ['orders:read'], createdAt: T0 }, 1, {
+    await db.clients.putRule('reuser', { audience: ORDERS, scopes: ['orders:read'], createdAt: T0 }, 1, {
       eventId: 'e1',
       at: T0,
       actor: 'admin',
@@ -207,8 +207,8 @@ describe('per-request cost with the real adapters', () => {
     expect(decodeProtectedHeader(viaRotated!).kid).toBe(otherKey.split('/').pop());
 
     // Disabled: refused at once, even though a valid token is cached.
-    const bundle = (await db.store.loadClientBundle('reuser'))!;
-    await db.store.updateClient({ ...bundle.client, status: 'disabled', version: 2 }, 1, {
+    const bundle = (await db.clients.loadClientBundle('reuser'))!;
+    await db.clients.updateClient({ ...bundle.client, status: 'disabled', version: 2 }, 1, {
       eventId: 'e2',
       at: T0,
       actor: 'admin',

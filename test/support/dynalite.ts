@@ -6,18 +6,22 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, makeDynamoDbDocumentClient } from '../../lambdas/adapters/dynamodb-setup';
-import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store';
+import { makeDynamoDbRepositories } from '../../lambdas/adapters/dynamodb-repositories';
+import type { DynamoDbRepositories } from '../../lambdas/adapters/dynamodb-repositories';
+import { tokenPathReads } from '../../lambdas/domain/ports';
+import type { TokenPathReads } from '../../lambdas/domain/ports';
 import { startLocalDynamoDb } from '../../lambdas/local/local-dynamodb';
 import type { LocalDynamoDb } from '../../lambdas/local/local-dynamodb';
 
-export interface TestDynamo {
+export interface TestDynamo extends DynamoDbRepositories {
   endpoint: string;
   /** The credential the front accepts (random per start), for clients in other processes. */
   credentials: LocalDynamoDb['credentials'];
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   tableName: string;
-  store: DynamoDbStore;
+  /** The token path's reads over {@link clients} and {@link apis}. */
+  tokenReads: TokenPathReads;
   /** Operations sent by `client` (and `doc`, which wraps it), by name, e.g. `{ QueryCommand: 1 }`. */
   calls: Record<string, number>;
   resetCalls(): void;
@@ -54,13 +58,15 @@ export async function startTestDynamo(tableName = 'serverless-idp-test'): Promis
   );
   await ensureTable(client, tableName);
   const doc = makeDynamoDbDocumentClient(client);
+  const repositories = makeDynamoDbRepositories({ client: doc, tableName });
   return {
+    ...repositories,
+    tokenReads: tokenPathReads(repositories.clients, repositories.apis),
     endpoint: db.endpoint,
     credentials: db.credentials,
     client,
     doc,
     tableName,
-    store: new DynamoDbStore({ client: doc, tableName }),
     calls,
     writeGeneration: db.writeGeneration,
     resetCalls: () => {

@@ -1,8 +1,7 @@
 /**
  * In-memory fakes of the OAuth core's ports for unit tests, and a ready token endpoint over them:
- * - {@link InMemoryStore}: TokenStore + BootstrapStore, copies in and out, counts calls, conflicts like
- *   the DynamoDB adapter's conditional writes, and can fail its next N calls as the adapter would
- *   (a {@link DependencyUnavailableError}, throttled or not) or throw anything else;
+ * - {@link InMemoryClients} and {@link InMemoryApis} over an {@link InMemoryTokenTable}
+ *   (in-memory-repositories.ts, re-exported here);
  * - {@link FakeClock}, {@link SequentialIds} (deterministic), {@link CapturingLogger};
  * - {@link TestSigner}: node:crypto with a key generated per run (RS256 or ES256, raw R‖S), counting
  *   and failing on demand;
@@ -13,10 +12,9 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } f
 import type { KeyObject } from 'node:crypto';
 import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
-import type { BootstrapStore } from '../../lambdas/domain/bootstrap';
-import { ConflictError, DependencyUnavailableError } from '../../lambdas/domain/errors';
+import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { HttpRequest, HttpResponse } from '../../lambdas/domain/http';
-import type { Api, Client, ClientBundle, ClientSecret, JsonValue, Rule } from '../../lambdas/domain/model';
+import type { Api, Client, ClientSecret, JsonValue, Rule } from '../../lambdas/domain/model';
 import type {
   Clock,
   Logger,
@@ -24,175 +22,16 @@ import type {
   RegistrationIds,
   SigningAlgorithm,
   TokenSigner,
-  TokenStore,
 } from '../../lambdas/domain/ports';
+import { tokenPathReads } from '../../lambdas/domain/ports';
 import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { TokenEndpointDeps, TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { TokenReuseConfig } from '../../lambdas/domain/token-reuse';
+import { InMemoryApis, InMemoryClients, InMemoryTokenTable, sdkCause } from './in-memory-repositories';
+import type { FailureOptions } from './in-memory-repositories';
 
-const copy = <T>(value: T): T => structuredClone(value);
-
-// ---------------------------------------------------------------------------------------------------
-// Store
-// ---------------------------------------------------------------------------------------------------
-
-/** Methods of the in-memory store (TokenStore ∪ BootstrapStore). */
-export type StoreMethod =
-  'loadClientBundle' | 'apiExists' | 'createApi' | 'createClient' | 'putSecret' | 'deleteSecret';
-
-export const STORE_METHODS: readonly StoreMethod[] = [
-  'loadClientBundle',
-  'apiExists',
-  'createApi',
-  'createClient',
-  'putSecret',
-  'deleteSecret',
-];
-
-interface PlannedFailure {
-  methods: readonly StoreMethod[];
-  error: () => unknown;
-}
-
-/** Options of {@link InMemoryStore.failNext}. */
-export interface FailureOptions<M extends string> {
-  /** A throttle (DynamoDB `ProvisionedThroughputExceededException`, KMS `ThrottlingException`). */
-  throttled?: boolean;
-  /** Only calls of these methods fail (and count down); all methods when absent. */
-  only?: readonly M[];
-}
-
-/** The SDK error an adapter would have translated, as the `cause` of the dependency error. */
-function sdkCause(name: string, message: string): Error {
-  const err = new Error(message);
-  err.name = name;
-  return err;
-}
-
-/**
- * TokenStore and BootstrapStore in memory, with the same semantics as the DynamoDB adapter: one
- * strongly consistent read of a client's item collection, creation conditional on absence
- * ({@link ConflictError}), values copied in and out.
- */
-export class InMemoryStore implements TokenStore, BootstrapStore {
-  readonly apis = new Map<string, Api>();
-  readonly bundles = new Map<string, ClientBundle>();
-  /** Calls per method (failed calls included: a round trip was attempted). */
-  readonly calls: Record<StoreMethod, number> = {
-    loadClientBundle: 0,
-    apiExists: 0,
-    createApi: 0,
-    createClient: 0,
-    putSecret: 0,
-    deleteSecret: 0,
-  };
-  private readonly planned: PlannedFailure[] = [];
-
-  /**
-   * The next `count` calls (of `options.only`, or of any method) fail as the adapter reports a
-   * throttled or failing DynamoDB: a {@link DependencyUnavailableError} for `store`.
-   */
-  failNext(count: number, options: FailureOptions<StoreMethod> = {}): void {
-    const throttled = options.throttled ?? false;
-    const error = () =>
-      new DependencyUnavailableError(
-        'store',
-        throttled
-          ? sdkCause(
-              'ProvisionedThroughputExceededException',
-              'The level of configured provisioned throughput was exceeded',
-            )
-          : sdkCause('InternalServerError', 'Internal server error'),
-        throttled,
-      );
-    for (let i = 0; i < count; i += 1) this.planned.push({ methods: options.only ?? STORE_METHODS, error });
-  }
-
-  /** The next call (of `only`, or of any method) throws `error` as is: an unexpected failure. */
-  throwNext(error: unknown, only: readonly StoreMethod[] = STORE_METHODS): void {
-    this.planned.push({ methods: only, error: () => error });
-  }
-
-  /** Calls over all methods. */
-  totalCalls(): number {
-    return STORE_METHODS.reduce((sum, m) => sum + this.calls[m], 0);
-  }
-
-  resetCalls(): void {
-    for (const m of STORE_METHODS) this.calls[m] = 0;
-  }
-
-  private enter(method: StoreMethod): void {
-    this.calls[method] += 1;
-    const index = this.planned.findIndex((p) => p.methods.includes(method));
-    if (index >= 0) {
-      const [failure] = this.planned.splice(index, 1);
-      throw failure!.error();
-    }
-  }
-
-  // ---- TokenStore ----
-
-  async loadClientBundle(clientId: string): Promise<ClientBundle | undefined> {
-    this.enter('loadClientBundle');
-    const bundle = this.bundles.get(clientId);
-    return bundle === undefined ? undefined : copy(bundle);
-  }
-
-  async apiExists(identifier: string): Promise<boolean> {
-    this.enter('apiExists');
-    return this.apis.has(identifier);
-  }
-
-  // ---- BootstrapStore ----
-
-  async createApi(api: Api): Promise<void> {
-    this.enter('createApi');
-    if (this.apis.has(api.identifier)) throw new ConflictError(`API ${api.identifier} exists`);
-    this.apis.set(api.identifier, copy(api));
-  }
-
-  async createClient(bundle: ClientBundle): Promise<void> {
-    this.enter('createClient');
-    if (this.bundles.has(bundle.client.clientId)) throw new ConflictError(`client ${bundle.client.clientId} exists`);
-    this.bundles.set(bundle.client.clientId, copy(bundle));
-  }
-
-  async putSecret(clientId: string, secret: ClientSecret): Promise<void> {
-    this.enter('putSecret');
-    const bundle = this.bundles.get(clientId);
-    if (bundle === undefined) throw new ConflictError(`client ${clientId} does not exist`);
-    if (bundle.secrets.some((s) => s.secretId === secret.secretId)) {
-      throw new ConflictError(`secret ${secret.secretId} exists`);
-    }
-    bundle.secrets.push(copy(secret));
-  }
-
-  async deleteSecret(clientId: string, secretId: string): Promise<boolean> {
-    this.enter('deleteSecret');
-    const bundle = this.bundles.get(clientId);
-    const before = bundle?.secrets.length ?? 0;
-    if (bundle !== undefined) bundle.secrets = bundle.secrets.filter((s) => s.secretId !== secretId);
-    return (bundle?.secrets.length ?? 0) < before;
-  }
-
-  // ---- seeding (no call counted, no failure injected) ----
-
-  seedApi(api: Api): void {
-    this.apis.set(api.identifier, copy(api));
-  }
-
-  seedClient(bundle: ClientBundle): void {
-    this.bundles.set(bundle.client.clientId, copy(bundle));
-  }
-
-  /** Changes a stored client in place (e.g. disable it between two requests). */
-  updateClient(clientId: string, change: (bundle: ClientBundle) => void): void {
-    const bundle = this.bundles.get(clientId);
-    if (bundle === undefined) throw new Error(`no client ${clientId}`);
-    change(bundle);
-  }
-}
+export { InMemoryApis, InMemoryClients, InMemoryTokenTable, STORE_METHODS } from './in-memory-repositories';
+export type { FailureOptions, StoreMethod } from './in-memory-repositories';
 
 // ---------------------------------------------------------------------------------------------------
 // Clock, ids, logger
@@ -477,7 +316,7 @@ export interface Fixtures {
 export const POST_CLIENT_TTL = 600;
 
 /** Seeds the fixture APIs and clients into `store`; returns the credentials. */
-export function seedFixtures(store: InMemoryStore, hasher: HmacSecretHasher): Fixtures {
+export function seedFixtures(store: InMemoryTokenTable, hasher: HmacSecretHasher): Fixtures {
   const orders = makeApi(ORDERS_API, ORDERS_SCOPES, { accessTokenTtl: ORDERS_TTL });
   const inventory = makeApi(INVENTORY_API, INVENTORY_SCOPES);
   store.seedApi(orders);
@@ -560,7 +399,10 @@ export interface TokenEndpointOptions {
 export interface TokenHarness {
   endpoint: TokenEndpoint;
   deps: TokenEndpointDeps;
-  store: InMemoryStore;
+  /** The state behind {@link clients} and {@link apis}: call counts, planned failures, seeding. */
+  store: InMemoryTokenTable;
+  clients: InMemoryClients;
+  apis: InMemoryApis;
   signer: TestSigner;
   clock: FakeClock;
   ids: SequentialIds;
@@ -578,7 +420,9 @@ export interface TokenHarness {
 
 /** A token endpoint over in-memory fakes with the fixture APIs and clients (see {@link seedFixtures}). */
 export async function buildTokenEndpoint(options: TokenEndpointOptions = {}): Promise<TokenHarness> {
-  const store = new InMemoryStore();
+  const store = new InMemoryTokenTable();
+  const clients = new InMemoryClients(store);
+  const apis = new InMemoryApis(store);
   const hasher = new HmacSecretHasher(randomBytes(32));
   const signer = new TestSigner(options.alg ?? 'RS256');
   const clock = fakeClock();
@@ -588,7 +432,7 @@ export async function buildTokenEndpoint(options: TokenEndpointOptions = {}): Pr
   const issuer = options.issuer ?? ISSUER;
   const fixtures = options.seed === false ? ({} as Fixtures) : seedFixtures(store, hasher);
   const deps: TokenEndpointDeps = {
-    store,
+    store: tokenPathReads(clients, apis),
     signer,
     clock,
     ids,
@@ -607,6 +451,8 @@ export async function buildTokenEndpoint(options: TokenEndpointOptions = {}): Pr
     endpoint,
     deps,
     store,
+    clients,
+    apis,
     signer,
     clock,
     ids,

@@ -1,6 +1,6 @@
 /**
  * Test helpers around the local runtime: an in-memory IdP on an ephemeral loopback port, a client
- * registered straight in its store, and an aws-jwt-verify verifier fed with the served JWKS.
+ * registered straight in its repositories, and an aws-jwt-verify verifier fed with the served JWKS.
  */
 import { JwtVerifier } from 'aws-jwt-verify';
 import type { Api } from '../../lambdas/domain/model';
@@ -22,14 +22,14 @@ export async function startTestIdp(
   );
 }
 
-/** Registers an API directly in the store (the admin API does this over HTTP). */
+/** Registers an API directly in the repository (the admin API does this over HTTP). */
 export function registerApi(
   idp: LocalIdp,
   identifier: string,
   scopes: string[],
   accessTokenTtl?: number,
 ): Promise<Api> {
-  return seedApi(idp.store, { identifier, scopes, accessTokenTtl });
+  return seedApi(idp.repositories, { identifier, scopes, accessTokenTtl });
 }
 
 /** Registers a client with one secret and the given rules; returns its credentials. */
@@ -38,7 +38,7 @@ export function registerClient(
   options: Omit<SeedClientInput, 'name'>,
 ): Promise<{ clientId: string; clientSecret: string }> {
   return seedClient(
-    { store: idp.store, hasher: idp.tokenDeps.hasher, ids: randomIds },
+    { ...idp.repositories, hasher: idp.tokenDeps.hasher, ids: randomIds },
     {
       name: `test client ${options.clientId ?? ''}`.trim(),
       ...options,

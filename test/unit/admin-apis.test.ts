@@ -4,8 +4,8 @@
  * rule snapshots kept in step, and the audit events with their diffs.
  */
 import { ConflictError } from '../../lambdas/domain/errors';
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness } from '../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const ORDERS = 'https://api.example.com/orders';
@@ -48,7 +48,7 @@ describe('POST /admin/apis', () => {
       updatedAt: at,
       version: 1,
     });
-    expect(h.store.apis.get(ORDERS)?.version).toBe(1);
+    expect(h.table.apis.get(ORDERS)?.version).toBe(1);
   });
 
   it('names every bad field with a JSON pointer, server-owned and unknown fields included', async () => {
@@ -221,13 +221,13 @@ describe('PATCH /admin/apis/{identifier}', () => {
     expect(res.headers['ETag']).toBe('"2"');
     expect(res.body).toMatchObject({ name: 'Orders v2', accessTokenTtl: 120, tokenReuse: true, version: 2 });
     expect(res.body.updatedAt).toBe(new Date(h.now()).toISOString());
-    const rule = h.store.clients.get(clientId)!.rules.get(ORDERS)!;
+    const rule = h.table.clients.get(clientId)!.rules.get(ORDERS)!;
     expect(rule.apiAccessTokenTtl).toBe(120);
     expect(rule.apiTokenReuse).toBe(true);
 
     const cleared = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { accessTokenTtl: null } });
     expect(cleared.body.accessTokenTtl).toBeUndefined();
-    expect(h.store.clients.get(clientId)!.rules.get(ORDERS)!.apiAccessTokenTtl).toBeUndefined();
+    expect(h.table.clients.get(clientId)!.rules.get(ORDERS)!.apiAccessTokenTtl).toBeUndefined();
 
     // The token endpoint sees the new lifetime at once: min(client, API) with the API's back to default.
     const token = await h.token(clientId, client.body.secret.value, { audience: ORDERS });
@@ -278,32 +278,32 @@ describe('PATCH /admin/apis/{identifier}', () => {
     });
     expect(star.status).toBe(200);
     expect(star.body.version).toBe(3);
-    expect(h.store.apis.get(ORDERS)!.name).toBe('C');
+    expect(h.table.apis.get(ORDERS)!.name).toBe('C');
   });
 
   it('a write that loses the race after the checks is 409 (412 with If-Match), and nothing is written', async () => {
     await createOrders();
-    h.store.failNext('updateApi', new ConflictError('version moved on'));
+    h.table.failNext('updateApi', new ConflictError('version moved on'));
     const raced = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { name: 'X' } });
     expect(raced.status).toBe(409);
     expect(raced.body.detail).toBe('the resource was changed concurrently; read it again and retry');
-    h.store.failNext('updateApi', new ConflictError('version moved on'));
+    h.table.failNext('updateApi', new ConflictError('version moved on'));
     const racedIfMatch = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, {
       body: { name: 'X' },
       headers: { 'if-match': '*' },
     });
     expect(racedIfMatch.status).toBe(412);
-    expect(h.store.apis.get(ORDERS)!.name).toBe('Orders');
-    expect([...h.store.audit.values()].filter((e) => e.action === 'api.update')).toEqual([]);
+    expect(h.table.apis.get(ORDERS)!.name).toBe('Orders');
+    expect([...h.table.audit.values()].filter((e) => e.action === 'api.update')).toEqual([]);
   });
 
   it('an unchanged PATCH writes nothing and records no audit event', async () => {
     await createOrders();
-    const before = h.store.audit.size;
+    const before = h.table.audit.size;
     const res = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { name: 'Orders' } });
     expect(res.status).toBe(200);
     expect(res.body.version).toBe(1);
-    expect(h.store.audit.size).toBe(before);
+    expect(h.table.audit.size).toBe(before);
   });
 
   it('refuses to remove a scope that a rule grants, and the admin API built-in scopes', async () => {
@@ -335,7 +335,7 @@ describe('DELETE /admin/apis/{identifier}', () => {
     await createOrders();
     const res = await h.call('DELETE', `/admin/apis/${enc(ORDERS)}`, { headers: { 'if-match': '"1"' } });
     expect(res).toEqual({ status: 204, headers: { 'Cache-Control': 'no-store' }, text: '', body: undefined });
-    expect(h.store.apis.has(ORDERS)).toBe(false);
+    expect(h.table.apis.has(ORDERS)).toBe(false);
     expect((await h.call('DELETE', `/admin/apis/${enc(ORDERS)}`)).status).toBe(404);
   });
 
@@ -354,7 +354,7 @@ describe('DELETE /admin/apis/{identifier}', () => {
     const admin = await h.call('DELETE', `/admin/apis/${enc(h.adminAudience)}`);
     expect(admin.status).toBe(409);
     expect(admin.body.detail).toBe('the admin API is built in and cannot be deleted');
-    expect(h.store.apis.has(ORDERS)).toBe(true);
+    expect(h.table.apis.has(ORDERS)).toBe(true);
   });
 });
 

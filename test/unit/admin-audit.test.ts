@@ -5,8 +5,8 @@
  * the audit trail or the captured logs.
  */
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness } from '../support/in-memory-admin-repositories';
 
 const ORDERS = 'https://api.example.com/orders';
 const enc = encodeURIComponent;
@@ -94,7 +94,7 @@ describe('audit events', () => {
       to: [{ id: created.body.secret.id, createdAt: new Date(t0 + 1000).toISOString() }],
     });
     // Retention: the stored event expires 90 days after it was written.
-    const stored = [...h.store.audit.values()].find((e) => e.action === 'api.create')!;
+    const stored = [...h.table.audit.values()].find((e) => e.action === 'api.create')!;
     expect(stored.expiresAt).toBe(Math.floor(t0 / 1000) + 90 * 86400);
   });
 
@@ -152,16 +152,16 @@ describe('audit events', () => {
   });
 
   it('a change and its audit event land together or not at all', async () => {
-    h.store.failNext('createClient', new DependencyUnavailableError('store', new Error('down')));
-    const before = h.store.audit.size;
+    h.table.failNext('createClient', new DependencyUnavailableError('store', new Error('down')));
+    const before = h.table.audit.size;
     const res = await h.call('POST', '/admin/clients', { body: clientBody });
     expect(res.status).toBe(503);
-    expect(h.store.clients.size).toBe(1);
-    expect(h.store.audit.size).toBe(before);
+    expect(h.table.clients.size).toBe(1);
+    expect(h.table.audit.size).toBe(before);
     // Refused changes (validation, guard rails, conflicts) leave no event either.
     await h.call('PATCH', `/admin/clients/${h.bootstrap.clientId}`, { body: { status: 'disabled' } });
     await h.call('POST', '/admin/clients', { body: { name: '' } });
-    expect(h.store.audit.size).toBe(before);
+    expect(h.table.audit.size).toBe(before);
   });
 });
 
@@ -199,9 +199,9 @@ describe('no secret anywhere', () => {
     expect(audit.body.items.length).toBeGreaterThan(10);
 
     const hashes = values.map((v) => h.deps.hasher.hash(v));
-    const auditJson = JSON.stringify([...h.store.audit.values()]);
+    const auditJson = JSON.stringify([...h.table.audit.values()]);
     const logsJson = JSON.stringify(h.logs);
-    const dump = h.store.dump();
+    const dump = h.table.dump();
     expect(values).toHaveLength(5);
     for (const value of values) {
       expect(dump).not.toContain(value);
@@ -215,7 +215,7 @@ describe('no secret anywhere', () => {
       expect(logsJson).not.toContain(hash);
     }
     // The only place a hash lives: the secret items of clients that still exist.
-    const live = [...h.store.clients.values()].flatMap((c) => [...c.secrets.values()].map((s) => s.hash));
+    const live = [...h.table.clients.values()].flatMap((c) => [...c.secrets.values()].map((s) => s.hash));
     for (const hash of hashes) expect(dump.includes(hash)).toBe(live.includes(hash));
     expect(logsJson).not.toMatch(/sidp_/);
     expect(auditJson).not.toMatch(/sidp_|"hash"/);

@@ -3,8 +3,8 @@
  * (concurrency, enable/disable reaching the token endpoint at once), delete (item collection), and
  * the last-admin guard rail on disable and delete.
  */
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness } from '../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const ORDERS = 'https://api.example.com/orders';
@@ -76,9 +76,9 @@ describe('POST /admin/clients', () => {
         `curl -sS -X POST 'https://idp.example.test/oauth2/token' -u '${clientId}:${value}' ` +
         `-d 'grant_type=client_credentials' --data-urlencode 'audience=YOUR_API_IDENTIFIER'`,
     });
-    const stored = h.store.clients.get(clientId)!;
+    const stored = h.table.clients.get(clientId)!;
     expect([...stored.secrets.values()]).toEqual([{ secretId, hash: h.deps.hasher.hash(value), createdAt: at }]);
-    expect(h.store.dump()).not.toContain(value);
+    expect(h.table.dump()).not.toContain(value);
     // The secret is never shown again.
     const again = await h.call('GET', `/admin/clients/${clientId}`);
     expect(again.text).not.toContain(value);
@@ -138,7 +138,7 @@ describe('POST /admin/clients', () => {
     expect(dup.body.errors).toEqual([{ pointer: '/grantTypes/1', detail: 'repeats the grant type at index 0' }]);
     const meta = await h.call('POST', '/admin/clients', { body: { name: 'x', ...base, metadata: ['a'] } });
     expect(meta.body.errors).toEqual([{ pointer: '/metadata', detail: 'must be an object' }]);
-    expect(h.store.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(1);
   });
 });
 
@@ -277,7 +277,7 @@ describe('PATCH /admin/clients/{clientId}', () => {
       { pointer: '/createdAt', detail: 'is set by the server and cannot be written' },
       { pointer: '/updatedAt', detail: 'is set by the server and cannot be written' },
     ]);
-    expect(h.store.clients.get(id)!.client.name).toBe('C');
+    expect(h.table.clients.get(id)!.client.name).toBe('C');
   });
 });
 
@@ -291,7 +291,7 @@ describe('DELETE /admin/clients/{clientId}', () => {
     expect(stale.status).toBe(412);
     const res = await h.call('DELETE', `/admin/clients/${id}`, { headers: { 'if-match': '"1"' } });
     expect(res.status).toBe(204);
-    expect(h.store.clients.has(id)).toBe(false);
+    expect(h.table.clients.has(id)).toBe(false);
     expect((await h.token(id, secret, { audience: ORDERS })).status).toBe(401);
     expect((await h.call('GET', `/admin/clients/${id}`)).status).toBe(404);
     const audit = await h.call('GET', '/admin/audit', { query: 'action=client.delete' });
@@ -323,7 +323,7 @@ describe('guard rail: the last admin:write holder', () => {
     expect(disable.body).toEqual(lastAdmin(id, 'disabling it'));
     const del = await h.call('DELETE', `/admin/clients/${id}`);
     expect(del.body).toEqual(lastAdmin(id, 'deleting it'));
-    expect(h.store.clients.get(id)!.client.status).toBe('enabled');
+    expect(h.table.clients.get(id)!.client.status).toBe('enabled');
     // Other changes to it are fine.
     expect((await h.call('PATCH', `/admin/clients/${id}`, { body: { name: 'Root' } })).status).toBe(200);
   });
@@ -339,7 +339,7 @@ describe('guard rail: the last admin:write holder', () => {
     const withExpiring = await h.call('POST', `/admin/clients/${second.id}/secrets`, {
       body: { expiresAt: new Date(h.now() + 60_000).toISOString() },
     });
-    const first = h.store.clients.get(second.id)!.secrets;
+    const first = h.table.clients.get(second.id)!.secrets;
     for (const secretId of [...first.keys()]) {
       if (secretId !== withExpiring.body.id) {
         expect((await h.call('DELETE', `/admin/clients/${second.id}/secrets/${secretId}`)).status).toBe(204);

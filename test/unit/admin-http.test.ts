@@ -7,8 +7,8 @@
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import { principalFromEvent } from '../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness } from '../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const PROBLEM_HEADERS = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
@@ -53,7 +53,7 @@ describe('authorization', () => {
       detail: 'this operation requires the scope admin:write',
       instance: '/admin/clients',
     });
-    expect(h.store.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(1);
     const read = await h.call('GET', '/admin/clients', { scope: 'orders:read' });
     expect(read.status).toBe(403);
     expect(read.headers['WWW-Authenticate']).toBe(
@@ -193,7 +193,7 @@ describe('request bodies', () => {
 
 describe('failures', () => {
   it('503 with Retry-After when the store is unavailable, logged without request data', async () => {
-    h.store.failNext('listClients', new DependencyUnavailableError('store', new Error('throttled'), true));
+    h.table.failNext('listClients', new DependencyUnavailableError('store', new Error('throttled'), true));
     const res = await h.call('GET', '/admin/clients');
     expect(res.status).toBe(503);
     expect(res.headers).toEqual({ ...PROBLEM_HEADERS, 'Retry-After': '1' });
@@ -212,7 +212,7 @@ describe('failures', () => {
   });
 
   it('500 without internal detail for an unexpected error, which is logged', async () => {
-    h.store.failNext('getApi', new TypeError('boom at line 3'));
+    h.table.failNext('getApi', new TypeError('boom at line 3'));
     const res = await h.call('GET', '/admin/apis/urn%3Ax');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({

@@ -4,8 +4,8 @@
  * secret — no expiry, or one further away than the margin (24 h by default, configurable). Otherwise
  * an admin could add a secret expiring in 20 s, revoke the other one and lock everyone out 20 s later.
  */
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness, CallResult } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness, CallResult } from '../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const AUDIENCE = 'https://idp.example.test/admin';
@@ -18,7 +18,7 @@ let bootSecretId: string;
 beforeEach(async () => {
   h = await makeAdminHarness();
   boot = h.bootstrap.clientId;
-  [bootSecretId] = [...h.store.clients.get(boot)!.secrets.keys()] as [string];
+  [bootSecretId] = [...h.table.clients.get(boot)!.secrets.keys()] as [string];
 });
 
 /** The exact wire answer when a change would leave only soon-expiring admin secrets. */
@@ -70,7 +70,7 @@ describe('the last lasting admin secret', () => {
     const path = `/admin/clients/${boot}/secrets/${bootSecretId}`;
     const res = await h.call('DELETE', path);
     noLastingSecret(res, boot, 'revoking this secret', path);
-    expect([...h.store.clients.get(boot)!.secrets.keys()].sort()).toEqual([bootSecretId, soon.id].sort());
+    expect([...h.table.clients.get(boot)!.secrets.keys()].sort()).toEqual([bootSecretId, soon.id].sort());
     // 20 s later the bootstrap secret still authenticates.
     h.advance(21_000);
     expect((await h.token(boot, h.bootstrap.clientSecret, { audience: AUDIENCE })).status).toBe(200);
@@ -94,7 +94,7 @@ describe('the last lasting admin secret', () => {
     h.deps.config.lastingSecretMarginSeconds = 600;
     await addSecret(boot, 11 * 60_000);
     expect((await h.call('DELETE', `/admin/clients/${boot}/secrets/${bootSecretId}`)).status).toBe(204);
-    const [only] = [...h.store.clients.get(boot)!.secrets.keys()] as [string];
+    const [only] = [...h.table.clients.get(boot)!.secrets.keys()] as [string];
     await addSecret(boot, 5 * 60_000);
     const path = `/admin/clients/${boot}/secrets/${only}`;
     noLastingSecret(await h.call('DELETE', path), boot, 'revoking this secret', path, '10 min');
@@ -121,7 +121,7 @@ describe('the last lasting admin secret', () => {
     noLastingSecret(await h.call('DELETE', rulePath), boot, 'deleting this rule', rulePath);
     const bootSecretPath = `/admin/clients/${boot}/secrets/${bootSecretId}`;
     noLastingSecret(await h.call('DELETE', bootSecretPath), boot, 'revoking its last active secret', bootSecretPath);
-    const bundle = h.store.clients.get(boot)!;
+    const bundle = h.table.clients.get(boot)!;
     expect(bundle.client.status).toBe('enabled');
     expect(bundle.rules.get(AUDIENCE)!.scopes).toEqual(['admin:read', 'admin:write']);
     expect(bundle.secrets.size).toBe(1);

@@ -5,8 +5,8 @@
  * scripted run parse with the very schemas the document names.
  */
 import { ROUTES } from '../../lambdas/domain/admin/routes';
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness, CallResult } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness, CallResult } from '../support/in-memory-admin-repositories';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -4,8 +4,8 @@
  * API's scopes, reserved claims refused, limits, and the last-admin guard rail on secrets and rules.
  */
 import { ConflictError } from '../../lambdas/domain/errors';
-import { makeAdminHarness } from '../support/in-memory-admin-store';
-import type { AdminHarness } from '../support/in-memory-admin-store';
+import { makeAdminHarness } from '../support/in-memory-admin-repositories';
+import type { AdminHarness } from '../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const ORDERS = 'https://api.example.com/orders';
@@ -68,10 +68,10 @@ describe('secrets', () => {
       body: { expiresAt: expiresAt.replace('Z', '+00:00') },
     });
     expect(second.body.expiresAt).toBe(expiresAt);
-    // The token path records use at most once per interval (SecretUsageStore.touchSecret).
+    // The token path records use at most once per interval (ClientRepository.touchSecret).
     const usedAt = new Date(h.now()).toISOString();
-    expect(await h.store.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(true);
-    expect(await h.store.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(false);
+    expect(await h.clients.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(true);
+    expect(await h.clients.touchSecret(clientId, firstSecret.id, usedAt, 300)).toBe(false);
 
     const list = await h.call('GET', `/admin/clients/${clientId}/secrets`);
     expect(list.status).toBe(200);
@@ -117,7 +117,7 @@ describe('secrets', () => {
       body: { expiresAt: '2030-01-01T00:00:00' },
     });
     expect(noZone.status).toBe(400);
-    expect(h.store.clients.get(clientId)!.secrets.size).toBe(1);
+    expect(h.table.clients.get(clientId)!.secrets.size).toBe(1);
   });
 
   it('caps secrets per client at 10, 404s unknown clients, 405s GET on one secret', async () => {
@@ -137,7 +137,7 @@ describe('secrets', () => {
   });
 
   it('the last admin cannot revoke its last active secret', async () => {
-    const boot = h.store.clients.get(h.bootstrap.clientId)!;
+    const boot = h.table.clients.get(h.bootstrap.clientId)!;
     const [secretId] = [...boot.secrets.keys()];
     const res = await h.call('DELETE', `/admin/clients/${h.bootstrap.clientId}/secrets/${secretId}`);
     expect(res.status).toBe(409);
@@ -176,12 +176,12 @@ describe('rules', () => {
       body: { audience: 'urn:inventory', scopes: ['inv'] },
     });
     expect(created.status).toBe(201);
-    const auditCount = h.store.audit.size;
+    const auditCount = h.table.audit.size;
     const same = await h.call('POST', `/admin/clients/${clientId}/rules`, {
       body: { audience: 'urn:inventory', scopes: ['inv'] },
     });
     expect(same.status).toBe(200);
-    expect(h.store.audit.size).toBe(auditCount);
+    expect(h.table.audit.size).toBe(auditCount);
     const list = await h.call('GET', `/admin/clients/${clientId}/rules`);
     expect(list.body.items.map((r: { audience: string }) => r.audience)).toEqual([ORDERS, 'urn:inventory']);
     const one = await h.call('GET', `/admin/clients/${clientId}/rules/${enc('urn:inventory')}`);
@@ -230,7 +230,7 @@ describe('rules', () => {
     });
     expect(dup.body.errors).toEqual([{ pointer: '/scopes/1', detail: 'repeats the scope at index 0' }]);
     // Nothing changed.
-    expect(h.store.clients.get(clientId)!.rules.get(ORDERS)!.scopes).toEqual(['orders:read']);
+    expect(h.table.clients.get(clientId)!.rules.get(ORDERS)!.scopes).toEqual(['orders:read']);
   });
 
   it('deleting a rule stops the scopes at once', async () => {
@@ -243,13 +243,13 @@ describe('rules', () => {
   });
 
   it('a lost race on the API version is a 409 and writes nothing', async () => {
-    h.store.failNext('putRule', new ConflictError('the API changed'));
+    h.table.failNext('putRule', new ConflictError('the API changed'));
     const res = await h.call('POST', `/admin/clients/${clientId}/rules`, {
       body: { audience: ORDERS, scopes: ['orders:write'] },
     });
     expect(res.status).toBe(409);
     expect(res.body.type).toBe(`${P}version-conflict`);
-    expect(h.store.clients.get(clientId)!.rules.get(ORDERS)!.scopes).toEqual(['orders:read']);
+    expect(h.table.clients.get(clientId)!.rules.get(ORDERS)!.scopes).toEqual(['orders:read']);
   });
 
   it('caps rules per client at 50', async () => {
@@ -291,7 +291,7 @@ describe('rules', () => {
     const del = await h.call('DELETE', `/admin/clients/${boot}/rules/${enc(h.adminAudience)}`);
     expect(del.status).toBe(409);
     expect(del.body.detail).toContain('deleting this rule would lock everyone out');
-    expect(h.store.clients.get(boot)!.rules.get(h.adminAudience)!.scopes).toEqual(['admin:read', 'admin:write']);
+    expect(h.table.clients.get(boot)!.rules.get(h.adminAudience)!.scopes).toEqual(['admin:read', 'admin:write']);
     // Admin scopes need an explicit rule: the shop client cannot get one.
     const adminToken = await h.token(clientId, firstSecret.value, { audience: h.adminAudience });
     expect(adminToken.body['error']).toBe('invalid_scope');

@@ -29,7 +29,7 @@ let secret: string;
 
 beforeEach(async () => {
   h = await buildTokenEndpoint({ seed: false });
-  deps = { store: h.store, hasher: h.hasher, clock: h.clock, ids: h.ids };
+  deps = { clients: h.clients, apis: h.apis, hasher: h.hasher, clock: h.clock, ids: h.ids };
   secret = randomSecret();
 });
 

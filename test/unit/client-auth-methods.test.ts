@@ -4,6 +4,7 @@
  * can register it yet; grants declare the methods they accept; the registry names what discovery
  * lists (RFC 8414 §2); the one JWT builder takes `typ` and claims as parameters.
  */
+import { tokenPathReads } from '../../lambdas/domain/ports';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { authenticateClient, requireAcceptedMethod } from '../../lambdas/domain/client-auth/client-authentication';
@@ -17,7 +18,9 @@ import { signJwt } from '../../lambdas/domain/tokens/jwt';
 import {
   FIXED_NOW,
   ISSUER,
-  InMemoryStore,
+  InMemoryApis,
+  InMemoryClients,
+  InMemoryTokenTable,
   SequentialIds,
   TestSigner,
   fakeClock,
@@ -108,7 +111,10 @@ describe('grant registry', () => {
 
   it('finds a grant by its exact grant_type; anything else, prototype names included, is no grant', () => {
     const registry = new GrantRegistry({
-      store: new InMemoryStore(),
+      store: (() => {
+        const table = new InMemoryTokenTable();
+        return tokenPathReads(new InMemoryClients(table), new InMemoryApis(table));
+      })(),
       signer: new TestSigner(),
       clock: fakeClock(),
       ids: new SequentialIds(),

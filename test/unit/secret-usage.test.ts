@@ -2,7 +2,7 @@
  * lastUsedAt tracking: at most one store write per secret per interval per instance, off the
  * response path, never for denied requests, and a failed write is retried by the next token.
  */
-import type { SecretUsageStore } from '../../lambdas/domain/admin/admin-store';
+import type { SecretUsageRecorder } from '../../lambdas/domain/secret-usage';
 import { SecretUsageTracker } from '../../lambdas/domain/secret-usage';
 import type { TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
 
@@ -18,7 +18,7 @@ function setup(failFirst = false) {
   const touches: [string, string, string, number][] = [];
   const warnings: Record<string, unknown>[] = [];
   let fail = failFirst;
-  const store: SecretUsageStore = {
+  const store: SecretUsageRecorder = {
     touchSecret: async (clientId, secretId, at, interval) => {
       touches.push([clientId, secretId, at, interval]);
       if (fail) {

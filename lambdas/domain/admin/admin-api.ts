@@ -14,7 +14,7 @@ import { ConflictError, DependencyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { mediaType } from '../http';
 import { describeError } from '../errors';
-import { InvalidCursorError } from './admin-store';
+import { InvalidCursorError } from '../ports';
 import type { AdminPrincipal, AuditContext } from './audit';
 import type { AdminDeps, OperationContext } from './context';
 import { iso, parseIfMatch } from './context';

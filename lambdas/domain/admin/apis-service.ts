@@ -8,7 +8,8 @@ import { ConflictError } from '../errors';
 import type { Api } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { checkVersion, concurrentChange, etag, iso, json, noContent } from './context';
+import { checkVersion, etag, iso, json, noContent } from './context';
+import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
 import { ProblemError, notFound } from './problem';
 import type { ApiCreateSchema, ApiUpdateSchema, PageQuerySchema } from './schemas';
 import { DEFAULT_PAGE_SIZE } from './schemas';
@@ -22,7 +23,7 @@ export function apiLocation(identifier: string): string {
 }
 
 async function loadApi(ctx: Ctx, identifier: string): Promise<Api> {
-  const api = await ctx.deps.store.getApi(identifier);
+  const api = await ctx.deps.apis.getApi(identifier);
   if (api === undefined) throw notFound(`no API with identifier ${identifier}`);
   return api;
 }
@@ -43,7 +44,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
   const view = apiView(api);
   const audit = auditEvent(ctx.audit(), 'api.create', 'api', api.identifier, diffViews(undefined, view));
   try {
-    await ctx.deps.store.createApi(api, audit);
+    await ctx.deps.apis.createApi(api, audit);
   } catch (err) {
     if (err instanceof ConflictError) {
       throw new ProblemError('already-exists', `an API with identifier ${api.identifier} exists`);
@@ -54,7 +55,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
 }
 
 export async function listApis(ctx: Ctx<unknown, z.output<typeof PageQuerySchema>>) {
-  const page = await ctx.deps.store.listApis({ limit: ctx.query.limit ?? DEFAULT_PAGE_SIZE, cursor: ctx.query.cursor });
+  const page = await ctx.deps.apis.listApis({ limit: ctx.query.limit ?? DEFAULT_PAGE_SIZE, cursor: ctx.query.cursor });
   return json(200, {
     items: page.items.map(apiView),
     ...(page.cursor === undefined ? {} : { nextCursor: page.cursor }),
@@ -78,7 +79,7 @@ async function checkRemovedScopes(ctx: Ctx, api: Api, removed: string[]): Promis
       );
     }
   }
-  const rules = await ctx.deps.store.listRulesForAudience(api.identifier);
+  const rules = await ctx.deps.clients.listRulesForAudience(api.identifier);
   for (const scope of removed) {
     const holders = rules.filter((r) => r.rule.scopes.includes(scope)).map((r) => r.clientId);
     if (holders.length > 0) {
@@ -99,25 +100,22 @@ export async function updateApi(ctx: Ctx<z.output<typeof ApiUpdateSchema>>) {
   if (body.accessTokenTtl === null) delete next.accessTokenTtl;
   else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) next.tokenReuse = body.tokenReuse;
-  const diff = diffViews(apiView(current), apiView(next));
-  if (Object.keys(diff).length === 0) return json(200, apiView(current), { ETag: etag(current.version) });
-
   const kept = new Set(next.scopes.map((s) => s.value));
-  await checkRemovedScopes(
-    ctx,
+  return updateVersioned(ctx, {
     current,
-    current.scopes.map((s) => s.value).filter((s) => !kept.has(s)),
-  );
-  next.version = current.version + 1;
-  next.updatedAt = iso(ctx.now);
-  const audit = auditEvent(ctx.audit(), 'api.update', 'api', current.identifier, diff);
-  try {
-    await ctx.deps.store.updateApi(next, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
-  return json(200, apiView(next), { ETag: etag(next.version) });
+    next,
+    view: apiView,
+    action: 'api.update',
+    targetType: 'api',
+    targetId: current.identifier,
+    check: () =>
+      checkRemovedScopes(
+        ctx,
+        current,
+        current.scopes.map((s) => s.value).filter((s) => !kept.has(s)),
+      ),
+    write: (api, expectedVersion, audit) => ctx.deps.apis.updateApi(api, expectedVersion, audit),
+  });
 }
 
 export async function deleteApi(ctx: Ctx) {
@@ -126,7 +124,7 @@ export async function deleteApi(ctx: Ctx) {
   if (current.identifier === adminAudience(ctx.deps.config.issuer)) {
     throw new ProblemError('in-use', 'the admin API is built in and cannot be deleted');
   }
-  const rules = await ctx.deps.store.listRulesForAudience(current.identifier);
+  const rules = await ctx.deps.clients.listRulesForAudience(current.identifier);
   if (rules.length > 0) {
     throw new ProblemError(
       'in-use',
@@ -143,11 +141,6 @@ export async function deleteApi(ctx: Ctx) {
     current.identifier,
     diffViews(apiView(current), undefined),
   );
-  try {
-    await ctx.deps.store.deleteApi(current.identifier, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
+  await writeOrConcurrentChange(ctx, () => ctx.deps.apis.deleteApi(current.identifier, current.version, audit));
   return noContent();
 }

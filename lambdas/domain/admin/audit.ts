@@ -4,7 +4,69 @@
  * secret value or hash, so no secret can reach the audit trail.
  */
 import type { JsonValue } from '../model';
-import type { AuditAction, AuditEvent, AuditFieldChange, AuditTargetType } from './admin-store';
+
+/** What was done; `<targetType>.<verb>`. */
+export type AuditAction =
+  | 'api.create'
+  | 'api.update'
+  | 'api.delete'
+  | 'client.create'
+  | 'client.update'
+  | 'client.delete'
+  | 'secret.create'
+  | 'secret.revoke'
+  | 'rule.put'
+  | 'rule.delete';
+
+/** Every {@link AuditAction}, for validation of audit queries. */
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'api.create',
+  'api.update',
+  'api.delete',
+  'client.create',
+  'client.update',
+  'client.delete',
+  'secret.create',
+  'secret.revoke',
+  'rule.put',
+  'rule.delete',
+];
+
+/** What kind of thing an audit event is about. */
+export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule';
+
+/** Every {@link AuditTargetType}. */
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule'];
+
+/** One changed top-level field: its value before and after (absent = the field was absent). */
+export interface AuditFieldChange {
+  from?: JsonValue;
+  to?: JsonValue;
+}
+
+/**
+ * One admin change. The diff never holds a secret value or hash (secrets appear as their id,
+ * createdAt and expiresAt only).
+ */
+export interface AuditEvent {
+  eventId: string;
+  /** ISO 8601 UTC time of the change. */
+  at: string;
+  /** Client id of the admin token's holder (the token's `client_id`). */
+  actor: string;
+  /** `jti` of the admin token used. */
+  actorJti: string;
+  action: AuditAction;
+  targetType: AuditTargetType;
+  /** API identifier, client id, secret id or rule audience. */
+  targetId: string;
+  /** For secrets and rules: the client they belong to. */
+  clientId?: string;
+  /** Changed fields by name. */
+  diff: Record<string, AuditFieldChange>;
+  /** Epoch seconds after which the audit repository may expire the event (DynamoDB `ttl`); kept forever when absent. */
+  expiresAt?: number;
+}
 
 /** Who makes a change: from the admin token, passed on by the authorizer. */
 export interface AdminPrincipal {

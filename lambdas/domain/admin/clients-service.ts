@@ -8,7 +8,8 @@ import { ConflictError } from '../errors';
 import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { checkVersion, concurrentChange, etag, iso, json, noContent } from './context';
+import { checkVersion, etag, iso, json, noContent } from './context';
+import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound } from './problem';
 import type { ClientCreateSchema, ClientListQuerySchema, ClientUpdateSchema } from './schemas';
@@ -23,7 +24,7 @@ export function clientLocation(clientId: string): string {
 
 /** The client's bundle, or 404. */
 export async function loadBundle(ctx: Ctx, clientId: string): Promise<ClientBundle> {
-  const bundle = await ctx.deps.store.loadClientBundle(clientId);
+  const bundle = await ctx.deps.clients.loadClientBundle(clientId);
   if (bundle === undefined) throw notFound(`no client with id ${clientId}`);
   return bundle;
 }
@@ -85,7 +86,7 @@ export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>
   const diff = diffViews(undefined, { ...view, secrets: [secretAuditView(secret)] });
   const audit = auditEvent(ctx.audit(), 'client.create', 'client', client.clientId, diff);
   try {
-    await ctx.deps.store.createClient({ client, secrets: [secret], rules: [] }, audit);
+    await ctx.deps.clients.createClient({ client, secrets: [secret], rules: [] }, audit);
   } catch (err) {
     if (err instanceof ConflictError)
       throw new ProblemError('already-exists', 'the generated client id is taken; retry');
@@ -104,7 +105,7 @@ export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>
 
 export async function listClients(ctx: Ctx<unknown, z.output<typeof ClientListQuerySchema>>) {
   const { query } = ctx;
-  const page = await ctx.deps.store.listClients({
+  const page = await ctx.deps.clients.listClients({
     limit: query.limit ?? DEFAULT_PAGE_SIZE,
     cursor: query.cursor,
     q: query.q,
@@ -140,19 +141,16 @@ export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>
   if (body.metadata === null) next.metadata = {};
   else if (body.metadata !== undefined) next.metadata = body.metadata;
 
-  const diff = diffViews(clientView(current), clientView(next));
-  if (Object.keys(diff).length === 0) return json(200, clientView(current), { ETag: etag(current.version) });
-  await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, client: next }, ctx.now, 'disabling it');
-  next.version = current.version + 1;
-  next.updatedAt = iso(ctx.now);
-  const audit = auditEvent(ctx.audit(), 'client.update', 'client', current.clientId, diff);
-  try {
-    await ctx.deps.store.updateClient(next, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
-  return json(200, clientView(next), { ETag: etag(next.version) });
+  return updateVersioned(ctx, {
+    current,
+    next,
+    view: clientView,
+    action: 'client.update',
+    targetType: 'client',
+    targetId: current.clientId,
+    check: () => guardLastAdminWriter(ctx.deps, bundle, { ...bundle, client: next }, ctx.now, 'disabling it'),
+    write: (client, expectedVersion, audit) => ctx.deps.clients.updateClient(client, expectedVersion, audit),
+  });
 }
 
 export async function deleteClient(ctx: Ctx) {
@@ -169,11 +167,6 @@ export async function deleteClient(ctx: Ctx) {
     undefined,
   );
   const audit = auditEvent(ctx.audit(), 'client.delete', 'client', current.clientId, diff);
-  try {
-    await ctx.deps.store.deleteClient(current.clientId, current.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
+  await writeOrConcurrentChange(ctx, () => ctx.deps.clients.deleteClient(current.clientId, current.version, audit));
   return noContent();
 }

@@ -3,8 +3,15 @@
  * principal, plus the HTTP helpers operations share (JSON responses, ETags, If-Match).
  */
 import type { HttpRequest, HttpResponse } from '../http';
-import type { Clock, Logger, RegistrationIds, SecretHasher } from '../ports';
-import type { AdminStore } from './admin-store';
+import type {
+  ApiRepository,
+  AuditRepository,
+  ClientRepository,
+  Clock,
+  Logger,
+  RegistrationIds,
+  SecretHasher,
+} from '../ports';
 import type { AdminPrincipal, AuditContext } from './audit';
 import { ProblemError } from './problem';
 
@@ -23,7 +30,11 @@ export interface AdminConfig {
 
 /** Dependencies of the admin API, composed once per cold start. */
 export interface AdminDeps {
-  store: AdminStore;
+  /** Clients with their secrets and rules. */
+  clients: ClientRepository;
+  apis: ApiRepository;
+  /** Read side of the audit trail (each change's event is written by the repository making it). */
+  auditTrail: AuditRepository;
   hasher: SecretHasher;
   clock: Clock;
   ids: RegistrationIds;

@@ -66,10 +66,10 @@ export async function guardLastAdminWriter(
   const keeps = after === undefined ? 0 : level(after);
   if (keeps >= had) return;
   let othersBest: AdminLevel = 0;
-  const holders = await deps.store.listRulesForAudience(audience);
+  const holders = await deps.clients.listRulesForAudience(audience);
   for (const { clientId, rule } of holders) {
     if (clientId === before.client.clientId || !rule.scopes.includes(ADMIN_WRITE)) continue;
-    const other = await deps.store.loadClientBundle(clientId);
+    const other = await deps.clients.loadClientBundle(clientId);
     if (other === undefined) continue;
     const otherLevel = level(other);
     if (otherLevel >= had) return;

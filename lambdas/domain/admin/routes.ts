@@ -363,7 +363,7 @@ export const ROUTES: readonly AnyRoute[] = [
     problems: [],
     handle: async (ctx: OperationContext<unknown, z.output<typeof AuditQuerySchema>>) => {
       const { query } = ctx;
-      const page = await ctx.deps.store.listAudit({
+      const page = await ctx.deps.auditTrail.listAudit({
         limit: query.limit ?? DEFAULT_PAGE_SIZE,
         cursor: query.cursor,
         from: query.from === undefined ? undefined : new Date(query.from).toISOString(),

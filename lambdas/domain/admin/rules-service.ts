@@ -4,11 +4,11 @@
  * exist on the API; reserved JWT claims are refused (schemas.ts).
  */
 import type { z } from 'zod';
-import { ConflictError } from '../errors';
 import type { ClientBundle, Rule } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { concurrentChange, iso, json, noContent } from './context';
+import { iso, json } from './context';
+import { deleteClientPart, writeOrConcurrentChange } from './audited-writes';
 import { clientLocation, loadBundle } from './clients-service';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
@@ -34,9 +34,13 @@ export async function listRules(ctx: Ctx) {
   return json(200, { items: [...bundle.rules].sort(byAudience).map(ruleView) });
 }
 
+function noRule(clientId: string, audience: string): string {
+  return `client ${clientId} has no rule for ${audience}`;
+}
+
 function findRule(bundle: ClientBundle, audience: string): Rule {
   const rule = bundle.rules.find((r) => r.audience === audience);
-  if (rule === undefined) throw notFound(`client ${bundle.client.clientId} has no rule for ${audience}`);
+  if (rule === undefined) throw notFound(noRule(bundle.client.clientId, audience));
   return rule;
 }
 
@@ -49,7 +53,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   const { body } = ctx;
   const clientId = ctx.params['clientId']!;
   const bundle = await loadBundle(ctx, clientId);
-  const api = await ctx.deps.store.getApi(body.audience);
+  const api = await ctx.deps.apis.getApi(body.audience);
   if (api === undefined) {
     throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
   }
@@ -82,12 +86,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   const others = bundle.rules.filter((r) => r.audience !== rule.audience);
   await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, rules: [...others, rule] }, ctx.now, 'narrowing this rule');
   const audit = auditEvent(ctx.audit(), 'rule.put', 'rule', rule.audience, diff, clientId);
-  try {
-    await ctx.deps.store.putRule(clientId, rule, api.version, audit);
-  } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
-    throw err;
-  }
+  await writeOrConcurrentChange(ctx, () => ctx.deps.clients.putRule(clientId, rule, api.version, audit));
   return json(existing === undefined ? 201 : 200, ruleView(rule), location);
 }
 
@@ -96,22 +95,15 @@ export async function deleteRule(ctx: Ctx) {
   const audience = ctx.params['audience']!;
   const bundle = await loadBundle(ctx, clientId);
   const rule = findRule(bundle, audience);
-  await guardLastAdminWriter(
-    ctx.deps,
+  return deleteClientPart(ctx, {
     bundle,
-    { ...bundle, rules: bundle.rules.filter((r) => r !== rule) },
-    ctx.now,
-    'deleting this rule',
-  );
-  const audit = auditEvent(
-    ctx.audit(),
-    'rule.delete',
-    'rule',
-    audience,
-    diffViews(ruleView(rule), undefined),
-    clientId,
-  );
-  const deleted = await ctx.deps.store.deleteRule(clientId, audience, audit);
-  if (!deleted) throw notFound(`client ${clientId} has no rule for ${audience}`);
-  return noContent();
+    after: { ...bundle, rules: bundle.rules.filter((r) => r !== rule) },
+    change: 'deleting this rule',
+    action: 'rule.delete',
+    targetType: 'rule',
+    targetId: audience,
+    view: ruleView(rule),
+    remove: (audit) => ctx.deps.clients.deleteRule(clientId, audience, audit),
+    missing: noRule(clientId, audience),
+  });
 }

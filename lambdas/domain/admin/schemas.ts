@@ -9,8 +9,8 @@ import { MAX_ACCESS_TOKEN_TTL, RESERVED_CLAIMS } from '../tokens/access-token';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../model';
 import type { GrantType, TokenEndpointAuthMethod } from '../model';
 import { SCOPE_TOKEN } from '../oauth-grammar';
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from './admin-store';
-import type { AuditAction, AuditTargetType } from './admin-store';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from './audit';
+import type { AuditAction, AuditTargetType } from './audit';
 
 /** Schemas that appear as `components.schemas` in the OpenAPI document, by name. */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>();

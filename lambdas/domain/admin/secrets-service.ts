@@ -4,8 +4,8 @@
  * never a value or hash. Revoking deletes the secret, so it stops working at the next token request
  * (the token endpoint reads strongly consistent).
  *
- * lastUsedAt: the token path does not write per token. The store offers
- * `SecretUsageStore.touchSecret(clientId, secretId, at, minIntervalSeconds)`, a conditional update
+ * lastUsedAt: the token path does not write per token. The client repository offers
+ * `ClientRepository.touchSecret(clientId, secretId, at, minIntervalSeconds)`, a conditional update
  * that writes only when the stored `lastUsedAt` is older than the interval; the token endpoint's
  * `observe` hook (lambdas/domain/secret-usage.ts) calls it off the response path for issued tokens,
  * so a busy secret costs at most one write per interval (5 minutes), and the listing shows it.
@@ -14,10 +14,10 @@ import type { z } from 'zod';
 import { ConflictError } from '../errors';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
-import { json, noContent } from './context';
+import { json } from './context';
+import { deleteClientPart } from './audited-writes';
 import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
 import { secretExpired } from '../client-auth/client-authentication';
-import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { SecretCreateSchema } from './schemas';
 import { secretView } from './views';
@@ -60,7 +60,7 @@ export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
     clientId,
   );
   try {
-    await ctx.deps.store.putSecret(clientId, secret, audit);
+    await ctx.deps.clients.putSecret(clientId, secret, audit);
   } catch (err) {
     if (err instanceof ConflictError) throw notFound(`no client with id ${clientId}`);
     throw err;
@@ -77,24 +77,18 @@ export async function revokeSecret(ctx: Ctx) {
   const secretId = ctx.params['secretId']!;
   const bundle = await loadBundle(ctx, clientId);
   const secret = bundle.secrets.find((s) => s.secretId === secretId);
-  if (secret === undefined) throw notFound(`client ${clientId} has no secret ${secretId}`);
+  const missing = `client ${clientId} has no secret ${secretId}`;
+  if (secret === undefined) throw notFound(missing);
   const remaining = bundle.secrets.filter((s) => s !== secret);
-  await guardLastAdminWriter(
-    ctx.deps,
+  return deleteClientPart(ctx, {
     bundle,
-    { ...bundle, secrets: remaining },
-    ctx.now,
-    remaining.some((s) => !secretExpired(s, ctx.now)) ? 'revoking this secret' : 'revoking its last active secret',
-  );
-  const audit = auditEvent(
-    ctx.audit(),
-    'secret.revoke',
-    'secret',
-    secretId,
-    diffViews(secretAuditView(secret), undefined),
-    clientId,
-  );
-  const deleted = await ctx.deps.store.deleteSecret(clientId, secretId, audit);
-  if (!deleted) throw notFound(`client ${clientId} has no secret ${secretId}`);
-  return noContent();
+    after: { ...bundle, secrets: remaining },
+    change: remaining.some((s) => !secretExpired(s, ctx.now)) ? 'revoking this secret' : 'revoking its last active secret',
+    action: 'secret.revoke',
+    targetType: 'secret',
+    targetId: secretId,
+    view: secretAuditView(secret),
+    remove: (audit) => ctx.deps.clients.deleteSecret(clientId, secretId, audit),
+    missing,
+  });
 }

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { secretExpired } from '../client-auth/client-authentication';
 import type { Api, Client, ClientSecret, JsonValue, Rule } from '../model';
-import type { AuditEvent } from './admin-store';
+import type { AuditEvent } from './audit';
 import type { ApiSchema, AuditEventSchema, ClientSchema, RuleSchema, SecretSchema } from './schemas';
 
 export type ApiView = z.output<typeof ApiSchema>;

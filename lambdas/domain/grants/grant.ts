@@ -11,7 +11,7 @@ import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import type { ClientAuthMethod } from '../client-auth/methods';
 import type { TokenRequest } from '../endpoints/token-request';
 import type { ClientBundle, GrantType } from '../model';
-import type { Clock, IdGenerator, TokenSigner, TokenStore } from '../ports';
+import type { Clock, IdGenerator, TokenPathReads, TokenSigner } from '../ports';
 import type { IssuedToken } from '../tokens/token-response';
 import type { TokenReuseConfig } from '../token-reuse';
 
@@ -30,7 +30,7 @@ export interface TokenServiceConfig {
 
 /** What grants are built with (once per cold start). */
 export interface GrantDeps {
-  store: TokenStore;
+  store: TokenPathReads;
   signer: TokenSigner;
   clock: Clock;
   ids: IdGenerator;

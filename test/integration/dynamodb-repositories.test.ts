@@ -1,5 +1,5 @@
 /**
- * The DynamoDB store against dynalite (through the local runtime's transactional front): exact
+ * The DynamoDB repositories against dynalite (through the local runtime's transactional front): exact
  * round trips of the model, one strongly consistent Query per bundle, atomic creation, conflicts and
  * unavailability translated at the edge, and persistence across a restart.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDynamoDbDocumentClient, ensureTable } from '../../lambdas/adapters/dynamodb-setup';
-import { DynamoDbStore } from '../../lambdas/adapters/dynamodb-store';
+import { DynamoDbClientRepository } from '../../lambdas/adapters/dynamodb-client-repository';
 import { ConflictError, DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { Api, ClientBundle } from '../../lambdas/domain/model';
 import { startLocalDynamoDb } from '../../lambdas/local/local-dynamodb';
@@ -73,7 +73,7 @@ function sorted(b: ClientBundle | undefined): ClientBundle | undefined {
   };
 }
 
-describe('DynamoDbStore on dynalite', () => {
+describe('DynamoDB repositories on dynalite', () => {
   let db: TestDynamo;
 
   beforeAll(async () => {
@@ -86,17 +86,17 @@ describe('DynamoDbStore on dynalite', () => {
 
   it('reads a client, its secrets and its rules back exactly, in one strongly consistent Query', async () => {
     const created = bundle('client-a');
-    await db.store.createClient(created);
+    await db.clients.createClient(created);
     db.resetCalls();
 
-    const loaded = await db.store.loadClientBundle('client-a');
+    const loaded = await db.clients.loadClientBundle('client-a');
 
     expect(sorted(loaded)).toEqual(sorted(created));
     expect(db.calls).toEqual({ QueryCommand: 1 });
   });
 
   it('stores the listing and audience index keys with the items, never returning them', async () => {
-    await db.store.createClient(bundle('client-keys'));
+    await db.clients.createClient(bundle('client-keys'));
     const items = await db.doc.send(
       new QueryCommand({
         TableName: db.tableName,
@@ -129,32 +129,32 @@ describe('DynamoDbStore on dynalite', () => {
       hash: `${padding}${i}`,
       createdAt: T0,
     }));
-    await db.store.createClient(big);
+    await db.clients.createClient(big);
     db.resetCalls();
-    const loaded = await db.store.loadClientBundle('client-big');
+    const loaded = await db.clients.loadClientBundle('client-big');
     expect(loaded?.secrets).toHaveLength(30);
     expect(db.calls['QueryCommand']).toBeGreaterThan(1);
   });
 
   it('answers undefined for an unknown client', async () => {
-    expect(await db.store.loadClientBundle('nobody')).toBeUndefined();
+    expect(await db.clients.loadClientBundle('nobody')).toBeUndefined();
   });
 
   it('creates a client atomically: a taken id writes none of the new secrets or rules', async () => {
-    await db.store.createClient(bundle('client-b'));
+    await db.clients.createClient(bundle('client-b'));
     const intruder = bundle('client-b', 3);
     intruder.secrets = intruder.secrets.map((s) => ({ ...s, secretId: `${s.secretId}-new` }));
     intruder.rules = [{ audience: 'https://evil.example.com', scopes: ['all'], createdAt: T0 }];
 
-    await expect(db.store.createClient(intruder)).rejects.toBeInstanceOf(ConflictError);
+    await expect(db.clients.createClient(intruder)).rejects.toBeInstanceOf(ConflictError);
 
-    expect(sorted(await db.store.loadClientBundle('client-b'))).toEqual(sorted(bundle('client-b')));
+    expect(sorted(await db.clients.loadClientBundle('client-b'))).toEqual(sorted(bundle('client-b')));
   });
 
   it('lets exactly one of two concurrent creations of the same client win', async () => {
     const results = await Promise.allSettled([
-      db.store.createClient(bundle('client-race')),
-      db.store.createClient(bundle('client-race')),
+      db.clients.createClient(bundle('client-race')),
+      db.clients.createClient(bundle('client-race')),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -162,13 +162,13 @@ describe('DynamoDbStore on dynalite', () => {
   });
 
   it('adds a secret only to an existing client', async () => {
-    await db.store.createClient(bundle('client-c', 1));
-    await db.store.putSecret('client-c', { secretId: 'sec_rotated', hash: 'hash-rotated', createdAt: T0 });
-    const loaded = await db.store.loadClientBundle('client-c');
+    await db.clients.createClient(bundle('client-c', 1));
+    await db.clients.putSecret('client-c', { secretId: 'sec_rotated', hash: 'hash-rotated', createdAt: T0 });
+    const loaded = await db.clients.loadClientBundle('client-c');
     expect(loaded?.secrets.map((s) => s.secretId).sort()).toEqual(['sec_client-c_0', 'sec_rotated']);
 
     await expect(
-      db.store.putSecret('no-such-client', { secretId: 'sec_orphan', hash: 'h', createdAt: T0 }),
+      db.clients.putSecret('no-such-client', { secretId: 'sec_orphan', hash: 'h', createdAt: T0 }),
     ).rejects.toBeInstanceOf(ConflictError);
     const orphan = await db.doc.send(
       new GetCommand({ TableName: db.tableName, Key: { pk: 'CLIENT#no-such-client', sk: 'SECRET#sec_orphan' } }),
@@ -178,19 +178,22 @@ describe('DynamoDbStore on dynalite', () => {
 
   it('creates APIs once and reads them back', async () => {
     const orders = api('https://api.example.com/orders', 900);
-    await db.store.createApi(orders);
-    await expect(db.store.createApi(orders)).rejects.toBeInstanceOf(ConflictError);
-    expect(await db.store.getApi(orders.identifier)).toEqual(orders);
-    expect(await db.store.apiExists(orders.identifier)).toBe(true);
-    expect(await db.store.apiExists('https://api.example.com/unknown')).toBe(false);
+    await db.apis.createApi(orders);
+    await expect(db.apis.createApi(orders)).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.apis.getApi(orders.identifier)).toEqual(orders);
+    expect(await db.apis.apiExists(orders.identifier)).toBe(true);
+    expect(await db.apis.apiExists('https://api.example.com/unknown')).toBe(false);
   });
 
   it('translates an unreachable database into DependencyUnavailableError, never a raw SDK error', async () => {
     const gone = await startLocalDynamoDb();
     const client = dynamoClient(gone);
     await gone.close();
-    const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(client), tableName: db.tableName });
-    const err = await store.loadClientBundle('client-a').catch((e: unknown) => e);
+    const clients = new DynamoDbClientRepository({
+      client: makeDynamoDbDocumentClient(client),
+      tableName: db.tableName,
+    });
+    const err = await clients.loadClientBundle('client-a').catch((e: unknown) => e);
     client.destroy();
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect(err).toMatchObject({ dependency: 'store', throttled: false });
@@ -198,7 +201,7 @@ describe('DynamoDbStore on dynalite', () => {
   });
 
   it('treats a refusal that retrying cannot fix (a missing table) as an error, not as unavailability', async () => {
-    const missing = new DynamoDbStore({ client: db.doc, tableName: 'no-such-table' });
+    const missing = new DynamoDbClientRepository({ client: db.doc, tableName: 'no-such-table' });
     const err = await missing.loadClientBundle('client-a').catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).message).toBe('store call refused: ResourceNotFoundException');
@@ -219,9 +222,10 @@ describe('local DynamoDB persistence', () => {
     const first = await startLocalDynamoDb({ path: dir });
     const client1 = dynamoClient(first);
     await ensureTable(client1, 'persisted');
-    await new DynamoDbStore({ client: makeDynamoDbDocumentClient(client1), tableName: 'persisted' }).createClient(
-      bundle('kept'),
-    );
+    await new DynamoDbClientRepository({
+      client: makeDynamoDbDocumentClient(client1),
+      tableName: 'persisted',
+    }).createClient(bundle('kept'));
     client1.destroy();
     await first.close();
 
@@ -229,8 +233,11 @@ describe('local DynamoDB persistence', () => {
     const client2 = dynamoClient(second);
     try {
       await ensureTable(client2, 'persisted');
-      const store = new DynamoDbStore({ client: makeDynamoDbDocumentClient(client2), tableName: 'persisted' });
-      expect(sorted(await store.loadClientBundle('kept'))).toEqual(sorted(bundle('kept')));
+      const clients = new DynamoDbClientRepository({
+        client: makeDynamoDbDocumentClient(client2),
+        tableName: 'persisted',
+      });
+      expect(sorted(await clients.loadClientBundle('kept'))).toEqual(sorted(bundle('kept')));
     } finally {
       client2.destroy();
       await second.close();

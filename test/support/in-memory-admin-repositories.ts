@@ -1,8 +1,10 @@
 /**
- * A faithful in-memory {@link AdminStore} (and TokenStore / SecretUsageStore) for unit tests: the same
- * conditions as the DynamoDB adapter (existence, optimistic versions), each change and its audit event
- * applied together or not at all, newest-first listings with opaque cursors keyed like the GSI sort
- * keys (`<createdAt>#<id>`, `<at>#<eventId>`), and copies in and out so no caller aliases stored state.
+ * Faithful in-memory repositories for the admin unit tests, one per port ({@link ClientRepository},
+ * {@link ApiRepository}, {@link AuditRepository}), over one shared {@link InMemoryAdminTable}: the
+ * same conditions as the DynamoDB adapters (existence, optimistic versions), each change and its
+ * audit event applied together or not at all, newest-first listings with opaque cursors keyed like the
+ * GSI sort keys (`<createdAt>#<id>`, `<at>#<eventId>`), and copies in and out so no caller aliases
+ * stored state.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
@@ -10,24 +12,24 @@ import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
 import { randomIds } from '../../lambdas/adapters/random-ids';
 import { adminAudience, ensureBootstrap } from '../../lambdas/domain/bootstrap';
 import { ConflictError } from '../../lambdas/domain/errors';
-import type { Logger } from '../../lambdas/domain/ports';
+import { InvalidCursorError, tokenPathReads } from '../../lambdas/domain/ports';
+import type {
+  ApiRepository,
+  AudienceRule,
+  AuditQuery,
+  AuditRepository,
+  ClientQuery,
+  ClientRepository,
+  Logger,
+  Page,
+  PageRequest,
+} from '../../lambdas/domain/ports';
 import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { AdminDeps } from '../../lambdas/domain/admin/context';
 import { makeHandler } from '../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';
 import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../../lambdas/domain/model';
-import type { TokenStore } from '../../lambdas/domain/ports';
-import { InvalidCursorError } from '../../lambdas/domain/admin/admin-store';
-import type {
-  AdminStore,
-  AudienceRule,
-  AuditEvent,
-  AuditQuery,
-  ClientQuery,
-  Page,
-  PageRequest,
-  SecretUsageStore,
-} from '../../lambdas/domain/admin/admin-store';
+import type { AuditEvent } from '../../lambdas/domain/admin/audit';
 
 interface StoredClient {
   client: Client;
@@ -73,20 +75,29 @@ function page<T>(items: { key: string; value: T }[], request: PageRequest, match
   };
 }
 
-export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageStore {
+/** A repository method the table can count and fail. */
+export type AdminRepositoryMethod = keyof ClientRepository | keyof ApiRepository | keyof AuditRepository;
+
+/**
+ * The state behind the in-memory repositories, as one table: APIs, clients (with secrets and rules)
+ * and audit events, the calls per method, failures planned per method, and the audit append that every
+ * change shares (the in-memory counterpart of one transaction).
+ */
+export class InMemoryAdminTable {
   readonly apis = new Map<string, Api>();
   readonly clients = new Map<string, StoredClient>();
   readonly audit = new Map<string, AuditEvent>();
-  /** Calls per method, for tests that count store work. */
+  /** Calls per method, for tests that count repository work. */
   readonly calls = new Map<string, number>();
   private readonly failures = new Map<string, Error[]>();
 
   /** The next call of `method` throws `error` (before changing anything). */
-  failNext(method: keyof AdminStore | 'touchSecret', error: Error): void {
+  failNext(method: AdminRepositoryMethod, error: Error): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), error]);
   }
 
-  private enter(method: string): void {
+  /** Counts a call of `method` and throws the failure planned for it, if any. */
+  enter(method: AdminRepositoryMethod): void {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const queue = this.failures.get(method);
     const error = queue?.shift();
@@ -106,19 +117,25 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
     });
   }
 
-  /** Bootstrap writes without an audit event (BootstrapStore); admin writes always pass one. */
-  private appendAudit(audit: AuditEvent | undefined): void {
+  /**
+   * Appends the audit event of a change; call it after the change's conditions held and before the
+   * change is applied. Bootstrap writes without an event; admin writes always pass one.
+   */
+  appendAudit(audit: AuditEvent | undefined): void {
     if (audit === undefined) return;
     const key = `${audit.at}#${audit.eventId}`;
     if (this.audit.has(key)) throw new ConflictError('audit event exists');
     this.audit.set(key, copy(audit));
   }
+}
 
-  // ---- TokenStore ----
+/** {@link ClientRepository} over an {@link InMemoryAdminTable}. */
+export class InMemoryClientRepository implements ClientRepository {
+  constructor(private readonly table: InMemoryAdminTable) {}
 
   async loadClientBundle(clientId: string): Promise<ClientBundle | undefined> {
-    this.enter('loadClientBundle');
-    const stored = this.clients.get(clientId);
+    this.table.enter('loadClientBundle');
+    const stored = this.table.clients.get(clientId);
     if (stored === undefined) return undefined;
     return copy({
       client: stored.client,
@@ -127,62 +144,10 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
     });
   }
 
-  async apiExists(identifier: string): Promise<boolean> {
-    return this.apis.has(identifier);
-  }
-
-  // ---- APIs ----
-
-  async getApi(identifier: string): Promise<Api | undefined> {
-    this.enter('getApi');
-    const api = this.apis.get(identifier);
-    return api === undefined ? undefined : copy(api);
-  }
-
-  async listApis(request: PageRequest): Promise<Page<Api>> {
-    this.enter('listApis');
-    return page(
-      [...this.apis.values()].map((api) => ({ key: `${api.createdAt}#${api.identifier}`, value: api })),
-      request,
-      () => true,
-    );
-  }
-
-  async createApi(api: Api, audit?: AuditEvent): Promise<void> {
-    this.enter('createApi');
-    if (this.apis.has(api.identifier)) throw new ConflictError('the API exists');
-    this.appendAudit(audit);
-    this.apis.set(api.identifier, copy(api));
-  }
-
-  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
-    this.enter('updateApi');
-    const current = this.apis.get(api.identifier);
-    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
-    this.appendAudit(audit);
-    this.apis.set(api.identifier, copy(api));
-    for (const stored of this.clients.values()) {
-      const rule = stored.rules.get(api.identifier);
-      if (rule === undefined) continue;
-      if (api.accessTokenTtl === undefined) delete rule.apiAccessTokenTtl;
-      else rule.apiAccessTokenTtl = api.accessTokenTtl;
-      if (api.tokenReuse === undefined) delete rule.apiTokenReuse;
-      else rule.apiTokenReuse = api.tokenReuse;
-    }
-  }
-
-  async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
-    this.enter('deleteApi');
-    const current = this.apis.get(identifier);
-    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
-    this.appendAudit(audit);
-    this.apis.delete(identifier);
-  }
-
   async listRulesForAudience(audience: string): Promise<AudienceRule[]> {
-    this.enter('listRulesForAudience');
+    this.table.enter('listRulesForAudience');
     const out: AudienceRule[] = [];
-    for (const [clientId, stored] of this.clients) {
+    for (const [clientId, stored] of this.table.clients) {
       const rule = stored.rules.get(audience);
       if (rule !== undefined) out.push({ clientId, rule: copy(rule) });
     }
@@ -192,10 +157,13 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
   // ---- clients ----
 
   async listClients(query: ClientQuery): Promise<Page<Client>> {
-    this.enter('listClients');
+    this.table.enter('listClients');
     const q = query.q;
     return page(
-      [...this.clients.values()].map((c) => ({ key: `${c.client.createdAt}#${c.client.clientId}`, value: c.client })),
+      [...this.table.clients.values()].map((c) => ({
+        key: `${c.client.createdAt}#${c.client.clientId}`,
+        value: c.client,
+      })),
       query,
       (client) =>
         (q === undefined || client.name.toLowerCase().includes(q.toLowerCase()) || client.clientId === q) &&
@@ -204,10 +172,10 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
   }
 
   async createClient(bundle: ClientBundle, audit?: AuditEvent): Promise<void> {
-    this.enter('createClient');
-    if (this.clients.has(bundle.client.clientId)) throw new ConflictError('the client exists');
-    this.appendAudit(audit);
-    this.clients.set(bundle.client.clientId, {
+    this.table.enter('createClient');
+    if (this.table.clients.has(bundle.client.clientId)) throw new ConflictError('the client exists');
+    this.table.appendAudit(audit);
+    this.table.clients.set(bundle.client.clientId, {
       client: copy(bundle.client),
       secrets: new Map(bundle.secrets.map((s) => [s.secretId, copy(s)])),
       rules: new Map(bundle.rules.map((r) => [r.audience, copy(r)])),
@@ -215,44 +183,44 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
   }
 
   async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
-    this.enter('updateClient');
-    const stored = this.clients.get(client.clientId);
+    this.table.enter('updateClient');
+    const stored = this.table.clients.get(client.clientId);
     if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
-    this.appendAudit(audit);
+    this.table.appendAudit(audit);
     stored.client = copy(client);
   }
 
   async deleteClient(clientId: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
-    this.enter('deleteClient');
-    const stored = this.clients.get(clientId);
+    this.table.enter('deleteClient');
+    const stored = this.table.clients.get(clientId);
     if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
-    this.appendAudit(audit);
-    this.clients.delete(clientId);
+    this.table.appendAudit(audit);
+    this.table.clients.delete(clientId);
   }
 
   // ---- secrets ----
 
   async putSecret(clientId: string, secret: ClientSecret, audit?: AuditEvent): Promise<void> {
-    this.enter('putSecret');
-    const stored = this.clients.get(clientId);
+    this.table.enter('putSecret');
+    const stored = this.table.clients.get(clientId);
     if (stored === undefined || stored.secrets.has(secret.secretId))
       throw new ConflictError('no client or secret exists');
-    this.appendAudit(audit);
+    this.table.appendAudit(audit);
     stored.secrets.set(secret.secretId, copy(secret));
   }
 
   async deleteSecret(clientId: string, secretId: string, audit?: AuditEvent): Promise<boolean> {
-    this.enter('deleteSecret');
-    const stored = this.clients.get(clientId);
+    this.table.enter('deleteSecret');
+    const stored = this.table.clients.get(clientId);
     if (stored === undefined || !stored.secrets.has(secretId)) return false;
-    this.appendAudit(audit);
+    this.table.appendAudit(audit);
     stored.secrets.delete(secretId);
     return true;
   }
 
   async touchSecret(clientId: string, secretId: string, at: string, minIntervalSeconds: number): Promise<boolean> {
-    this.enter('touchSecret');
-    const secret = this.clients.get(clientId)?.secrets.get(secretId);
+    this.table.enter('touchSecret');
+    const secret = this.table.clients.get(clientId)?.secrets.get(secretId);
     if (secret === undefined) return false;
     const threshold = new Date(Date.parse(at) - minIntervalSeconds * 1000).toISOString();
     if (secret.lastUsedAt !== undefined && secret.lastUsedAt >= threshold) return false;
@@ -263,31 +231,89 @@ export class InMemoryAdminStore implements AdminStore, TokenStore, SecretUsageSt
   // ---- rules ----
 
   async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
-    this.enter('putRule');
-    const stored = this.clients.get(clientId);
-    const api = this.apis.get(rule.audience);
+    this.table.enter('putRule');
+    const stored = this.table.clients.get(clientId);
+    const api = this.table.apis.get(rule.audience);
     if (stored === undefined || api === undefined || api.version !== apiVersion) {
       throw new ConflictError('client or API missing, or the API changed');
     }
-    this.appendAudit(audit);
+    this.table.appendAudit(audit);
     stored.rules.set(rule.audience, copy(rule));
   }
 
   async deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean> {
-    this.enter('deleteRule');
-    const stored = this.clients.get(clientId);
+    this.table.enter('deleteRule');
+    const stored = this.table.clients.get(clientId);
     if (stored === undefined || !stored.rules.has(audience)) return false;
-    this.appendAudit(audit);
+    this.table.appendAudit(audit);
     stored.rules.delete(audience);
     return true;
   }
+}
 
-  // ---- audit ----
+/** {@link ApiRepository} over an {@link InMemoryAdminTable}. */
+export class InMemoryApiRepository implements ApiRepository {
+  constructor(private readonly table: InMemoryAdminTable) {}
+
+  async apiExists(identifier: string): Promise<boolean> {
+    return this.table.apis.has(identifier);
+  }
+
+  async getApi(identifier: string): Promise<Api | undefined> {
+    this.table.enter('getApi');
+    const api = this.table.apis.get(identifier);
+    return api === undefined ? undefined : copy(api);
+  }
+
+  async listApis(request: PageRequest): Promise<Page<Api>> {
+    this.table.enter('listApis');
+    return page(
+      [...this.table.apis.values()].map((api) => ({ key: `${api.createdAt}#${api.identifier}`, value: api })),
+      request,
+      () => true,
+    );
+  }
+
+  async createApi(api: Api, audit?: AuditEvent): Promise<void> {
+    this.table.enter('createApi');
+    if (this.table.apis.has(api.identifier)) throw new ConflictError('the API exists');
+    this.table.appendAudit(audit);
+    this.table.apis.set(api.identifier, copy(api));
+  }
+
+  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.table.enter('updateApi');
+    const current = this.table.apis.get(api.identifier);
+    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.table.appendAudit(audit);
+    this.table.apis.set(api.identifier, copy(api));
+    for (const stored of this.table.clients.values()) {
+      const rule = stored.rules.get(api.identifier);
+      if (rule === undefined) continue;
+      if (api.accessTokenTtl === undefined) delete rule.apiAccessTokenTtl;
+      else rule.apiAccessTokenTtl = api.accessTokenTtl;
+      if (api.tokenReuse === undefined) delete rule.apiTokenReuse;
+      else rule.apiTokenReuse = api.tokenReuse;
+    }
+  }
+
+  async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.table.enter('deleteApi');
+    const current = this.table.apis.get(identifier);
+    if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
+    this.table.appendAudit(audit);
+    this.table.apis.delete(identifier);
+  }
+}
+
+/** {@link AuditRepository} over an {@link InMemoryAdminTable}. */
+export class InMemoryAuditRepository implements AuditRepository {
+  constructor(private readonly table: InMemoryAdminTable) {}
 
   async listAudit(query: AuditQuery): Promise<Page<AuditEvent>> {
-    this.enter('listAudit');
+    this.table.enter('listAudit');
     return page(
-      [...this.audit.entries()].map(([key, value]) => ({ key, value })),
+      [...this.table.audit.entries()].map(([key, value]) => ({ key, value })),
       query,
       (e) =>
         (query.from === undefined || e.at >= query.from) &&
@@ -332,12 +358,15 @@ export interface CallResult {
 }
 
 /**
- * The admin handler over an in-memory store, with a bootstrapped admin client, a controllable clock,
- * real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint on the
- * same store so tests can check that admin changes reach token issuance.
+ * The admin handler over in-memory repositories, with a bootstrapped admin client, a controllable
+ * clock, real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint
+ * on the same repositories so tests can check that admin changes reach token issuance.
  */
 export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
-  const store = new InMemoryAdminStore();
+  const table = new InMemoryAdminTable();
+  const clients = new InMemoryClientRepository(table);
+  const apis = new InMemoryApiRepository(table);
+  const auditTrail = new InMemoryAuditRepository(table);
   const logs: LogLine[] = [];
   const logger: Logger = {
     info: (message, fields) => logs.push({ level: 'info', message, fields }),
@@ -349,9 +378,11 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
   const hasher = new HmacSecretHasher(randomBytes(32));
   const issuer = 'https://idp.example.test';
   const bootstrap = { clientId: `boot-${randomIds.clientId()}`, clientSecret: randomIds.clientSecret() };
-  await ensureBootstrap({ store, hasher, clock, ids: randomIds }, { issuer, ...bootstrap });
+  await ensureBootstrap({ clients, apis, hasher, clock, ids: randomIds }, { issuer, ...bootstrap });
   const deps: AdminDeps = {
-    store,
+    clients,
+    apis,
+    auditTrail,
     hasher,
     clock,
     ids: randomIds,
@@ -361,7 +392,7 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
   const handler = makeHandler(deps);
   const signer = await LocalTokenSigner.load({ alg: 'ES256' });
   const tokenEndpoint = new TokenEndpoint({
-    store,
+    store: tokenPathReads(clients, apis),
     signer,
     clock,
     ids: randomIds,
@@ -435,7 +466,11 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
   }
 
   return {
-    store,
+    /** The state behind the repositories (maps, call counts, planned failures). */
+    table,
+    clients,
+    apis,
+    auditTrail,
     logs,
     deps,
     issuer,

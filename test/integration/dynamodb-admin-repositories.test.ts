@@ -1,10 +1,10 @@
 /**
- * The admin side of the DynamoDB store against dynalite: every change lands atomically with its audit
+ * The admin side of the DynamoDB repositories against dynalite: every change lands atomically with its audit
  * event, optimistic locking, rule snapshots kept in step with their API, listings newest first with
  * stable cursors and filters, and cheap secret last-use tracking.
  */
-import { InvalidCursorError } from '../../lambdas/domain/admin/admin-store';
-import type { AuditEvent } from '../../lambdas/domain/admin/admin-store';
+import type { AuditEvent } from '../../lambdas/domain/admin/audit';
+import { InvalidCursorError } from '../../lambdas/domain/ports';
 import { ConflictError } from '../../lambdas/domain/errors';
 import type { Api, ClientBundle } from '../../lambdas/domain/model';
 import { startTestDynamo } from '../support/dynalite';
@@ -69,7 +69,7 @@ function bundle(
   };
 }
 
-describe('DynamoDbStore as the admin store', () => {
+describe('DynamoDB repositories for the admin API', () => {
   let db: TestDynamo;
   beforeAll(async () => {
     db = await startTestDynamo();
@@ -81,21 +81,21 @@ describe('DynamoDbStore as the admin store', () => {
   it('writes a change and its audit event together, and neither when the change fails', async () => {
     const orders = api('https://orders.example.com');
     const created = audit('api.create', 'api', orders.identifier);
-    await db.store.createApi(orders, created);
+    await db.apis.createApi(orders, created);
     const failed = audit('api.create', 'api', orders.identifier);
-    await expect(db.store.createApi(orders, failed)).rejects.toBeInstanceOf(ConflictError);
+    await expect(db.apis.createApi(orders, failed)).rejects.toBeInstanceOf(ConflictError);
 
-    const events = await db.store.listAudit({ limit: 100, targetId: orders.identifier });
+    const events = await db.auditTrail.listAudit({ limit: 100, targetId: orders.identifier });
     expect(events.items).toEqual([created]);
   });
 
   it('replaces an API only at the expected version and keeps its rules’ snapshots in step', async () => {
     const billing = api('https://billing.example.com', { accessTokenTtl: 600 });
-    await db.store.createApi(billing, audit('api.create', 'api', billing.identifier));
-    await db.store.createClient(bundle('c-billing-1'), audit('client.create', 'client', 'c-billing-1'));
-    await db.store.createClient(bundle('c-billing-2'), audit('client.create', 'client', 'c-billing-2'));
+    await db.apis.createApi(billing, audit('api.create', 'api', billing.identifier));
+    await db.clients.createClient(bundle('c-billing-1'), audit('client.create', 'client', 'c-billing-1'));
+    await db.clients.createClient(bundle('c-billing-2'), audit('client.create', 'client', 'c-billing-2'));
     for (const clientId of ['c-billing-1', 'c-billing-2']) {
-      await db.store.putRule(
+      await db.clients.putRule(
         clientId,
         { audience: billing.identifier, scopes: ['read'], apiAccessTokenTtl: 600, createdAt: tick() },
         1,
@@ -104,7 +104,7 @@ describe('DynamoDbStore as the admin store', () => {
     }
     // A rule checked against an API version that moved on is refused.
     await expect(
-      db.store.putRule(
+      db.clients.putRule(
         'c-billing-1',
         { audience: billing.identifier, scopes: ['read'], createdAt: tick() },
         7,
@@ -113,13 +113,13 @@ describe('DynamoDbStore as the admin store', () => {
     ).rejects.toBeInstanceOf(ConflictError);
 
     const updated: Api = { ...billing, accessTokenTtl: 120, tokenReuse: true, version: 2, updatedAt: tick() };
-    await expect(db.store.updateApi(updated, 5, audit('api.update', 'api', billing.identifier))).rejects.toBeInstanceOf(
+    await expect(db.apis.updateApi(updated, 5, audit('api.update', 'api', billing.identifier))).rejects.toBeInstanceOf(
       ConflictError,
     );
-    await db.store.updateApi(updated, 1, audit('api.update', 'api', billing.identifier));
+    await db.apis.updateApi(updated, 1, audit('api.update', 'api', billing.identifier));
 
-    expect(await db.store.getApi(billing.identifier)).toEqual(updated);
-    const rules = await db.store.listRulesForAudience(billing.identifier);
+    expect(await db.apis.getApi(billing.identifier)).toEqual(updated);
+    const rules = await db.clients.listRulesForAudience(billing.identifier);
     expect(rules.map((r) => [r.clientId, r.rule.apiAccessTokenTtl, r.rule.apiTokenReuse]).sort()).toEqual([
       ['c-billing-1', 120, true],
       ['c-billing-2', 120, true],
@@ -127,65 +127,69 @@ describe('DynamoDbStore as the admin store', () => {
 
     // Removing the API's TTL removes the snapshot.
     const { accessTokenTtl: _ttl, tokenReuse: _reuse, ...withoutTtl } = updated;
-    await db.store.updateApi({ ...withoutTtl, version: 3 }, 2, audit('api.update', 'api', billing.identifier));
-    const bundle1 = await db.store.loadClientBundle('c-billing-1');
+    await db.apis.updateApi({ ...withoutTtl, version: 3 }, 2, audit('api.update', 'api', billing.identifier));
+    const bundle1 = await db.clients.loadClientBundle('c-billing-1');
     expect(bundle1?.rules[0]).not.toHaveProperty('apiAccessTokenTtl');
     expect(bundle1?.rules[0]).not.toHaveProperty('apiTokenReuse');
   });
 
   it('deletes a client with its secrets and rules at the expected version only', async () => {
     const inventory = api('https://inventory.example.com');
-    await db.store.createApi(inventory, audit('api.create', 'api', inventory.identifier));
-    await db.store.createClient(bundle('c-gone'), audit('client.create', 'client', 'c-gone'));
-    await db.store.putSecret(
+    await db.apis.createApi(inventory, audit('api.create', 'api', inventory.identifier));
+    await db.clients.createClient(bundle('c-gone'), audit('client.create', 'client', 'c-gone'));
+    await db.clients.putSecret(
       'c-gone',
       { secretId: 'sec_two', hash: 'h2', createdAt: tick() },
       audit('secret.create', 'secret', 'sec_two', 'c-gone'),
     );
-    await db.store.putRule(
+    await db.clients.putRule(
       'c-gone',
       { audience: inventory.identifier, scopes: ['read'], createdAt: tick() },
       1,
       audit('rule.put', 'rule', inventory.identifier, 'c-gone'),
     );
 
-    await expect(db.store.deleteClient('c-gone', 9, audit('client.delete', 'client', 'c-gone'))).rejects.toBeInstanceOf(
-      ConflictError,
-    );
-    expect(await db.store.loadClientBundle('c-gone')).toBeDefined();
+    await expect(
+      db.clients.deleteClient('c-gone', 9, audit('client.delete', 'client', 'c-gone')),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.clients.loadClientBundle('c-gone')).toBeDefined();
 
-    await db.store.deleteClient('c-gone', 1, audit('client.delete', 'client', 'c-gone'));
-    expect(await db.store.loadClientBundle('c-gone')).toBeUndefined();
-    expect(await db.store.listRulesForAudience(inventory.identifier)).toEqual([]);
-    await expect(db.store.deleteClient('c-gone', 1, audit('client.delete', 'client', 'c-gone'))).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await db.clients.deleteClient('c-gone', 1, audit('client.delete', 'client', 'c-gone'));
+    expect(await db.clients.loadClientBundle('c-gone')).toBeUndefined();
+    expect(await db.clients.listRulesForAudience(inventory.identifier)).toEqual([]);
+    await expect(
+      db.clients.deleteClient('c-gone', 1, audit('client.delete', 'client', 'c-gone')),
+    ).rejects.toBeInstanceOf(ConflictError);
   });
 
   it('revokes secrets and rules, answering false (and auditing nothing) when there is nothing to delete', async () => {
-    await db.store.createClient(bundle('c-rotate'), audit('client.create', 'client', 'c-rotate'));
+    await db.clients.createClient(bundle('c-rotate'), audit('client.create', 'client', 'c-rotate'));
     const revoke = audit('secret.revoke', 'secret', 'sec_c-rotate', 'c-rotate');
-    expect(await db.store.deleteSecret('c-rotate', 'sec_c-rotate', revoke)).toBe(true);
+    expect(await db.clients.deleteSecret('c-rotate', 'sec_c-rotate', revoke)).toBe(true);
     const again = audit('secret.revoke', 'secret', 'sec_c-rotate', 'c-rotate');
-    expect(await db.store.deleteSecret('c-rotate', 'sec_c-rotate', again)).toBe(false);
+    expect(await db.clients.deleteSecret('c-rotate', 'sec_c-rotate', again)).toBe(false);
     expect(
-      await db.store.deleteRule('c-rotate', 'https://none.example.com', audit('rule.delete', 'rule', 'x', 'c-rotate')),
+      await db.clients.deleteRule(
+        'c-rotate',
+        'https://none.example.com',
+        audit('rule.delete', 'rule', 'x', 'c-rotate'),
+      ),
     ).toBe(false);
 
-    const events = await db.store.listAudit({ limit: 100, targetId: 'c-rotate' });
+    const events = await db.auditTrail.listAudit({ limit: 100, targetId: 'c-rotate' });
     expect(events.items.map((e) => e.eventId)).toEqual([revoke.eventId, expect.any(String)]);
     expect(events.items.map((e) => e.action)).toEqual(['secret.revoke', 'client.create']);
   });
 
   it('updates a client only at the expected version', async () => {
     const b = bundle('c-locked');
-    await db.store.createClient(b, audit('client.create', 'client', 'c-locked'));
+    await db.clients.createClient(b, audit('client.create', 'client', 'c-locked'));
     const next = { ...b.client, name: 'Renamed', version: 2, updatedAt: tick() };
-    await db.store.updateClient(next, 1, audit('client.update', 'client', 'c-locked'));
+    await db.clients.updateClient(next, 1, audit('client.update', 'client', 'c-locked'));
     await expect(
-      db.store.updateClient({ ...next, version: 3 }, 1, audit('client.update', 'client', 'c-locked')),
+      db.clients.updateClient({ ...next, version: 3 }, 1, audit('client.update', 'client', 'c-locked')),
     ).rejects.toBeInstanceOf(ConflictError);
-    expect((await db.store.loadClientBundle('c-locked'))?.client).toEqual(next);
+    expect((await db.clients.loadClientBundle('c-locked'))?.client).toEqual(next);
   });
 
   it('lists clients newest first with stable cursors, search by name or id, and a status filter', async () => {
@@ -193,7 +197,7 @@ describe('DynamoDbStore as the admin store', () => {
     try {
       for (let i = 0; i < 25; i += 1) {
         const status = i % 5 === 0 ? 'disabled' : 'enabled';
-        await fresh.store.createClient(
+        await fresh.clients.createClient(
           bundle(`list-${String(i).padStart(2, '0')}`, i % 2 === 0 ? `Acme Partner ${i}` : `Other ${i}`, status),
           audit('client.create', 'client', `list-${i}`),
         );
@@ -201,16 +205,16 @@ describe('DynamoDbStore as the admin store', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await fresh.store.listClients({ limit: 10, cursor });
+        const page = await fresh.clients.listClients({ limit: 10, cursor });
         expect(page.items.length).toBeLessThanOrEqual(10);
         seen.push(...page.items.map((c) => c.clientId));
         cursor = page.cursor;
       } while (cursor !== undefined);
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `list-${String(24 - i).padStart(2, '0')}`));
 
-      const acme = await fresh.store.listClients({ limit: 5, q: 'acme' });
+      const acme = await fresh.clients.listClients({ limit: 5, q: 'acme' });
       expect(acme.items.map((c) => c.clientId)).toEqual(['list-24', 'list-22', 'list-20', 'list-18', 'list-16']);
-      const rest = await fresh.store.listClients({ limit: 50, q: 'acme', cursor: acme.cursor });
+      const rest = await fresh.clients.listClients({ limit: 50, q: 'acme', cursor: acme.cursor });
       expect(rest.items.map((c) => c.clientId)).toEqual([
         'list-14',
         'list-12',
@@ -223,17 +227,17 @@ describe('DynamoDbStore as the admin store', () => {
       ]);
       expect(rest.cursor).toBeUndefined();
 
-      expect((await fresh.store.listClients({ limit: 10, q: 'list-07' })).items.map((c) => c.clientId)).toEqual([
+      expect((await fresh.clients.listClients({ limit: 10, q: 'list-07' })).items.map((c) => c.clientId)).toEqual([
         'list-07',
       ]);
-      const disabled = await fresh.store.listClients({ limit: 10, status: 'disabled' });
+      const disabled = await fresh.clients.listClients({ limit: 10, status: 'disabled' });
       expect(disabled.items.map((c) => c.clientId)).toEqual(['list-20', 'list-15', 'list-10', 'list-05', 'list-00']);
 
-      await expect(fresh.store.listClients({ limit: 10, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+      await expect(fresh.clients.listClients({ limit: 10, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
         InvalidCursorError,
       );
       const apisCursor = Buffer.from(JSON.stringify(['a', 'b', 'APIS', 'c'])).toString('base64url');
-      await expect(fresh.store.listClients({ limit: 10, cursor: apisCursor })).rejects.toBeInstanceOf(
+      await expect(fresh.clients.listClients({ limit: 10, cursor: apisCursor })).rejects.toBeInstanceOf(
         InvalidCursorError,
       );
     } finally {
@@ -244,16 +248,16 @@ describe('DynamoDbStore as the admin store', () => {
   it('a search that matches little answers a short page with a cursor instead of reading everything at once', async () => {
     const sparse = await startTestDynamo('sparse');
     try {
-      await sparse.store.createClient(bundle('needle', 'The Needle'), audit('client.create', 'client', 'needle'));
+      await sparse.clients.createClient(bundle('needle', 'The Needle'), audit('client.create', 'client', 'needle'));
       for (let i = 0; i < 520; i += 1) {
-        await sparse.store.createClient(bundle(`hay-${i}`, `Hay ${i}`), audit('client.create', 'client', `hay-${i}`));
+        await sparse.clients.createClient(bundle(`hay-${i}`, `Hay ${i}`), audit('client.create', 'client', `hay-${i}`));
       }
       sparse.resetCalls();
-      const first = await sparse.store.listClients({ limit: 5, q: 'needle' });
+      const first = await sparse.clients.listClients({ limit: 5, q: 'needle' });
       expect(first.items).toEqual([]);
       expect(first.cursor).toBeDefined();
       expect(sparse.calls['QueryCommand']).toBe(10);
-      const rest = await sparse.store.listClients({ limit: 5, q: 'needle', cursor: first.cursor });
+      const rest = await sparse.clients.listClients({ limit: 5, q: 'needle', cursor: first.cursor });
       expect(rest.items.map((c) => c.clientId)).toEqual(['needle']);
       expect(rest.cursor).toBeUndefined();
     } finally {
@@ -262,30 +266,30 @@ describe('DynamoDbStore as the admin store', () => {
   }, 60_000);
 
   it('filters the audit trail by time window, actor, action and target, newest first', async () => {
-    const all = await db.store.listAudit({ limit: 100 });
+    const all = await db.auditTrail.listAudit({ limit: 100 });
     const ats = all.items.map((e) => e.at);
     expect([...ats].sort().reverse()).toEqual(ats);
     const middle = all.items[5]!;
-    const window = await db.store.listAudit({ limit: 100, from: middle.at, to: all.items[2]!.at });
+    const window = await db.auditTrail.listAudit({ limit: 100, from: middle.at, to: all.items[2]!.at });
     expect(window.items.map((e) => e.eventId)).toEqual(all.items.slice(3, 6).map((e) => e.eventId));
-    const updates = await db.store.listAudit({ limit: 100, action: 'api.update' });
+    const updates = await db.auditTrail.listAudit({ limit: 100, action: 'api.update' });
     expect(updates.items.every((e) => e.action === 'api.update')).toBe(true);
     expect(updates.items.length).toBe(2);
-    expect((await db.store.listAudit({ limit: 100, actor: 'someone-else' })).items).toEqual([]);
+    expect((await db.auditTrail.listAudit({ limit: 100, actor: 'someone-else' })).items).toEqual([]);
     // A cursor from a window is refused for another window it lies outside of, not sent to DynamoDB.
-    const paged = await db.store.listAudit({ limit: 1, from: middle.at });
-    await expect(db.store.listAudit({ limit: 1, to: middle.at, cursor: paged.cursor })).rejects.toBeInstanceOf(
+    const paged = await db.auditTrail.listAudit({ limit: 1, from: middle.at });
+    await expect(db.auditTrail.listAudit({ limit: 1, to: middle.at, cursor: paged.cursor })).rejects.toBeInstanceOf(
       InvalidCursorError,
     );
   });
 
   it('touches a secret’s lastUsedAt at most once per interval', async () => {
-    await db.store.createClient(bundle('c-used'), audit('client.create', 'client', 'c-used'));
-    expect(await db.store.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:00:00.000Z', 300)).toBe(true);
-    expect(await db.store.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:04:00.000Z', 300)).toBe(false);
-    expect(await db.store.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:05:01.000Z', 300)).toBe(true);
-    expect(await db.store.touchSecret('c-used', 'sec_missing', '2026-11-23T09:05:01.000Z', 300)).toBe(false);
-    const loaded = await db.store.loadClientBundle('c-used');
+    await db.clients.createClient(bundle('c-used'), audit('client.create', 'client', 'c-used'));
+    expect(await db.clients.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:00:00.000Z', 300)).toBe(true);
+    expect(await db.clients.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:04:00.000Z', 300)).toBe(false);
+    expect(await db.clients.touchSecret('c-used', 'sec_c-used', '2026-11-23T09:05:01.000Z', 300)).toBe(true);
+    expect(await db.clients.touchSecret('c-used', 'sec_missing', '2026-11-23T09:05:01.000Z', 300)).toBe(false);
+    const loaded = await db.clients.loadClientBundle('c-used');
     expect(loaded?.secrets[0]?.lastUsedAt).toBe('2026-11-23T09:05:01.000Z');
     expect(loaded?.secrets).toHaveLength(1);
   });

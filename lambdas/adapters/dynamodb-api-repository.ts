@@ -1,0 +1,82 @@
+/**
+ * The API aggregate on DynamoDB (docs/data-model.md): one item per API, `pk = API#<identifier>`,
+ * listed through the GSI (`APIS`). An API change also brings the TTL and reuse snapshots of the
+ * rules of its audience in step, so the token path keeps reading one partition.
+ */
+import type { AuditEvent } from '../domain/admin/audit';
+import type { Api } from '../domain/model';
+import type { ApiRepository, Page, PageRequest } from '../domain/ports';
+import { queryRulesForAudience } from './dynamodb-client-repository';
+import { apiFromItem, apiItem, itemKeys } from './dynamodb-items';
+import { ATTR, GSI1, keys } from './dynamodb-table';
+import { DynamoDbTableAccess, ignoreConflict, INDEX_KEY_ATTRS } from './dynamodb-table-access';
+import type { DynamoDbTableOptions } from './dynamodb-table-access';
+import { MAX_TRANSACT_ITEMS } from './dynamodb-transact-items';
+import type { TransactItem } from './dynamodb-transact-items';
+
+export class DynamoDbApiRepository implements ApiRepository {
+  private readonly table: DynamoDbTableAccess;
+
+  constructor(table: DynamoDbTableOptions | DynamoDbTableAccess) {
+    this.table = table instanceof DynamoDbTableAccess ? table : new DynamoDbTableAccess(table);
+  }
+
+  async getApi(identifier: string): Promise<Api | undefined> {
+    const item = await this.table.get(itemKeys.api(identifier));
+    return item === undefined ? undefined : apiFromItem(item);
+  }
+
+  async apiExists(identifier: string): Promise<boolean> {
+    return (await this.getApi(identifier)) !== undefined;
+  }
+
+  async listApis(page: PageRequest): Promise<Page<Api>> {
+    return this.table.queryPage(
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: { '#gpk': ATTR.gsi1pk },
+        ExpressionAttributeValues: { ':gpk': keys.apisIndexPk },
+      },
+      page,
+      INDEX_KEY_ATTRS,
+      apiFromItem,
+    );
+  }
+
+  /** @throws ConflictError when an API with this identifier exists */
+  async createApi(api: Api, audit?: AuditEvent): Promise<void> {
+    const { items } = this.table;
+    await this.table.transact([items.putIfAbsent(apiItem(api)), ...items.audit(audit)]);
+  }
+
+  /**
+   * Replaces the API (optimistic lock on `version`) and brings the TTL and reuse snapshots of every
+   * rule of its audience in step, in the same transaction as far as it reaches (100 writes); rules
+   * beyond that are updated right after, idempotently.
+   */
+  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    const { items } = this.table;
+    const rules = await queryRulesForAudience(this.table, api.identifier);
+    const ruleWrites = rules.map(({ clientId }) => this.ruleSnapshotUpdate(clientId, api));
+    const head = ruleWrites.slice(0, MAX_TRANSACT_ITEMS - 2);
+    await this.table.transact([items.putIfVersion(apiItem(api), expectedVersion), ...items.audit(audit), ...head]);
+    for (const write of ruleWrites.slice(head.length)) await this.table.transact([write]).catch(ignoreConflict);
+  }
+
+  async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    const { items } = this.table;
+    await this.table.transact([
+      items.deleteIfVersion(itemKeys.api(identifier), expectedVersion),
+      ...items.audit(audit),
+    ]);
+  }
+
+  /** Sets (or removes) a rule's snapshot of its API's TTL and reuse flag, if the rule still exists. */
+  private ruleSnapshotUpdate(clientId: string, api: Api): TransactItem {
+    return this.table.items.updateIfExists(itemKeys.rule(clientId, api.identifier), {
+      apiAccessTokenTtl: api.accessTokenTtl,
+      apiTokenReuse: api.tokenReuse,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Every DynamoDB repository over one table, for composition: they share the document client, the
+ * table access (dynamodb-table-access.ts) and its transact-item builders. A repository for a new
+ * aggregate is added here beside the others.
+ */
+import { DynamoDbApiRepository } from './dynamodb-api-repository';
+import { DynamoDbAuditRepository } from './dynamodb-audit-repository';
+import { DynamoDbClientRepository } from './dynamodb-client-repository';
+import { DynamoDbTableAccess } from './dynamodb-table-access';
+import type { DynamoDbTableOptions } from './dynamodb-table-access';
+
+/** The repositories of one table. */
+export interface DynamoDbRepositories {
+  clients: DynamoDbClientRepository;
+  apis: DynamoDbApiRepository;
+  auditTrail: DynamoDbAuditRepository;
+}
+
+/** Builds every repository from one `{ client, tableName }`. */
+export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoDbRepositories {
+  const table = new DynamoDbTableAccess(options);
+  return {
+    clients: new DynamoDbClientRepository(table),
+    apis: new DynamoDbApiRepository(table),
+    auditTrail: new DynamoDbAuditRepository(table),
+  };
+}
