@@ -83,7 +83,9 @@ export async function revokeSecret(ctx: Ctx) {
   return deleteClientPart(ctx, {
     bundle,
     after: { ...bundle, secrets: remaining },
-    change: remaining.some((s) => !secretExpired(s, ctx.now)) ? 'revoking this secret' : 'revoking its last active secret',
+    change: remaining.some((s) => !secretExpired(s, ctx.now))
+      ? 'revoking this secret'
+      : 'revoking its last active secret',
     action: 'secret.revoke',
     targetType: 'secret',
     targetId: secretId,
