@@ -43,7 +43,7 @@ export interface BundleRow {
   /** Milliseconds: median of `runs` fresh processes. */
   initMedianMs: number;
   initRunsMs: number[];
-  /** Budget from DESIGN.md, bytes (token ≤ 500 KB, authorizer ≤ 60 KB), when one applies. */
+  /** Budget from docs/contract.md (Budgets), bytes (token ≤ 500 KB, authorizer ≤ 60 KB), when one applies. */
   budgetBytes?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: one run, one machine, everything side by side (DESIGN.md, Budgets; issue 6).
+ * `npm run bench`: one run, one machine, everything side by side (docs/contract.md, Budgets).
  *
  * 1. Token endpoint over HTTP: our local server vs panva/node-oidc-provider 9, RS256 and ES256, same
  *    autocannon settings and request, each server in its own child process, autocannon in this one.

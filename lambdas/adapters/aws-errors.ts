@@ -1,5 +1,5 @@
 /**
- * Translation of AWS SDK v3 errors at the adapter edge (DESIGN.md, style 4): a failed or throttled
+ * Translation of AWS SDK v3 errors at the adapter edge (docs/architecture.md, Style rules 4): a failed or throttled
  * call to DynamoDB, KMS or Secrets Manager that may succeed on retry becomes a
  * {@link DependencyUnavailableError}, which the token endpoint answers with 503
  * `temporarily_unavailable` and `Retry-After`; a refusal that will not go away is a plain Error.

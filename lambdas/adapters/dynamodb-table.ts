@@ -1,5 +1,5 @@
 /**
- * The single-table layout (DESIGN.md, Data). One table, keys `pk`/`sk`, one GSI `gsi1` for listing.
+ * The single-table layout (docs/data-model.md, Items). One table, keys `pk`/`sk`, one GSI `gsi1` for listing.
  *
  * | item   | pk                    | sk                  | gsi1pk              | gsi1sk                  |
  * |--------|-----------------------|---------------------|---------------------|-------------------------|

@@ -1,5 +1,5 @@
 /**
- * Client secrets are stored only as HMAC-SHA-256 under a pepper (DESIGN.md, Data): a leaked table
+ * Client secrets are stored only as HMAC-SHA-256 under a pepper (docs/data-model.md, Secrets at rest): a leaked table
  * alone does not allow offline guessing. Comparison is timing-safe.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

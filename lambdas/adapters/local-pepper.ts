@@ -1,5 +1,5 @@
 /**
- * The local pepper (DESIGN.md, Data): 32 random bytes in `<dataDir>/pepper` (base64url, mode 0600),
+ * The local pepper (docs/data-model.md, Secrets at rest): 32 random bytes in `<dataDir>/pepper` (base64url, mode 0600),
  * created on first start; in memory when there is no data folder. On AWS the pepper comes from
  * Secrets Manager (secrets-manager-pepper.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * The local signer (DESIGN.md, Architecture): node:crypto with a key generated on first start and kept
+ * The local signer (docs/architecture.md, Local runtime): node:crypto with a key generated on first start and kept
  * in `<dataDir>/signing-key-<alg>.json` (a private JWK, mode 0600), or in memory without a data folder.
  * It is both the {@link TokenSigner} and the {@link KeySource} of the local runtime. The `kid` is the
  * key's RFC 7638 JWK thumbprint, so it is stable across restarts and differs per key.

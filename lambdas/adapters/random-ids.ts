@@ -18,7 +18,7 @@ export const randomIds: RegistrationIds = {
     }
   },
   secretId: () => `sec_${randomBytes(9).toString('base64url')}`,
-  /** 256-bit secret (DESIGN.md): `sidp_` + 43 base64url characters. */
+  /** 256-bit secret (docs/data-model.md, Secrets at rest): `sidp_` + 43 base64url characters. */
   clientSecret: () => `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
   eventId: () => randomUUID(),
 };

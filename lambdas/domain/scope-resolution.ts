@@ -1,5 +1,5 @@
 /**
- * Resolution of the audience and scopes a client may obtain, from its rules (DESIGN.md, token
+ * Resolution of the audience and scopes a client may obtain, from its rules (docs/contract.md, Token
  * endpoint):
  * - audience given, scope omitted → every scope the client's rule on that API grants;
  * - scope given, no audience → the one API whose rule grants all of those scopes;

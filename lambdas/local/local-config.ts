@@ -1,5 +1,5 @@
 /**
- * Local runtime configuration (DESIGN.md, HTTP contract): environment variables, all optional.
+ * Local runtime configuration (docs/contract.md, Configuration › Local): environment variables, all optional.
  * - `PORT` (3000), `HOST` (127.0.0.1: loopback only unless you say otherwise)
  * - `IDP_ISSUER` (`http://localhost:$PORT`)
  * - `IDP_DATA_DIR` (`.idp/`): embedded DynamoDB files, signing key, pepper, bootstrap credentials

@@ -204,7 +204,7 @@ describe('TokenClient against the local IdP', () => {
       const billing = await c.getToken({ audience: BILLING });
       expect(rec.calls).toHaveLength(3);
       expect(new Set([read.accessToken, all.accessToken, billing.accessToken]).size).toBe(3);
-      // Audience without scope: every scope the rules grant (DESIGN.md).
+      // Audience without scope: every scope the rules grant (docs/contract.md, Token endpoint › Audience and scope).
       expect(all.scope).toBe('orders:read orders:write');
       expect(billing.scope).toBe('billing:read');
       expect(await c.getToken({ audience: ORDERS, scope: 'orders:read' })).toBe(read);

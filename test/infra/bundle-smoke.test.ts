@@ -6,7 +6,7 @@
  * fake. Like on Lambda, where the runtime provides the SDK, the only packages a bundle may import are
  * `@aws-sdk/*` and `@smithy/*`: the artefact is copied under the repository's node_modules/.cache so exactly those
  * resolve (from the pinned node_modules) and anything else a bundle forgot to inline fails. A
- * bundling mistake fails here, not in a deployment. Also: bundle sizes against the DESIGN.md budgets.
+ * bundling mistake fails here, not in a deployment. Also: bundle sizes against the budgets (docs/contract.md, Budgets).
  */
 import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';

@@ -570,7 +570,7 @@ describe('example consumer stack in the dev stage (as bin/app.ts adds it)', () =
     expect(found.sort()).toEqual([
       // X-Ray (active tracing) has no resource-level permissions.
       `AwsSolutions-IAM5[Resource::*] error ${path}/OrdersAuthorizer/Function/Role/DefaultPolicy/Resource`,
-      // Node.js 22 pinned (DESIGN.md), for both functions.
+      // Node.js 22 pinned (docs/architecture.md, Infrastructure), for both functions.
       `AwsSolutions-L1 error ${path}/Backend/Resource,${path}/OrdersAuthorizer/Function/Function/Resource`,
     ]);
   });

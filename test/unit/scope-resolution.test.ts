@@ -1,5 +1,5 @@
 /**
- * resolveGrant (DESIGN.md, token endpoint): the audience and scopes a client obtains from its rules.
+ * resolveGrant (docs/contract.md, Token endpoint › Audience and scope): the audience and scopes a client obtains from its rules.
  * audience only → every scope its rule grants; scope only → the one API whose rule grants them all;
  * both → those scopes on that API; neither → invalid_scope. An audience without a rule is left to the
  * caller (NoRuleForAudience) to tell invalid_target from invalid_scope.
