@@ -103,8 +103,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\.|zod$)',
-              message: 'The domain imports only zod from packages (allow-list in eslint.config.mjs); use a port.',
+              regex: '^(?!\\.|zod$|node:crypto$)',
+              message:
+                'The domain imports only zod and node:crypto (digests, PKCE, timing-safe compares) from packages ' +
+                '(allow-list in eslint.config.mjs); use a port.',
             },
           ],
         },

@@ -3,8 +3,11 @@
  * seconds.
  */
 
-/** RFC 6749 §2.3 client authentication methods we support (RFC 7591 §2 names). */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
+/**
+ * RFC 6749 §2.3 client authentication methods (RFC 7591 §2 names); `none` is a public client (RFC 6749
+ * §2.1), only with `authorization_code` / `refresh_token`.
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'client_secret_basic',
@@ -12,7 +15,7 @@ export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
 ];
 
 /** Grant types a client may be registered for. */
-export type GrantType = 'client_credentials';
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
 
 export const GRANT_TYPES: readonly GrantType[] = ['client_credentials'];
 
@@ -36,11 +39,31 @@ export interface Client {
   /** Opt-in token reuse: a repeated request gets its still-valid token back (token-reuse.ts). */
   tokenReuse?: boolean;
   metadata?: Record<string, JsonValue>;
+  /** With `authorization_code`: absolute redirect URIs, compared by exact string (RFC 6749 §3.1.2). */
+  redirectUris?: string[];
+  /** OIDC RP-Initiated Logout §2: where logout may send the user back, compared exactly. */
+  postLogoutRedirectUris?: string[];
+  /** CORS origins for the token and revocation endpoints (SPAs); never `*`. */
+  allowedOrigins?: string[];
+  /** When true, the user approves the scopes once per client on a consent page. */
+  requireConsent?: boolean;
+  /** Absolute refresh-token session lifetime, seconds (default 30 days, max 365 days). */
+  refreshTokenTtl?: number;
+  /** Optional idle lifetime of a refresh-token session, seconds. */
+  refreshTokenIdleTtl?: number;
+  /** Refresh-token sessions per user for this client (default 10); the oldest is revoked beyond it. */
+  maxSessionsPerUser?: number;
   createdAt: string;
   updatedAt: string;
   /** Optimistic-locking version, incremented on every change. */
   version: number;
 }
+
+/** Who a rule is for: the client itself (client credentials) or a signed-in user (code flow). */
+export type SubjectType = 'client' | 'user';
+
+/** How an API admits users: any signed-in user, or only within the user's own grants. */
+export type UserAccess = 'any' | 'granted';
 
 /** A client secret as stored: only its peppered HMAC, never the value. */
 export interface ClientSecret {
@@ -62,6 +85,10 @@ export interface Rule {
   apiAccessTokenTtl?: number;
   /** Snapshot of the API's `tokenReuse`, kept in step the same way. */
   apiTokenReuse?: boolean;
+  /** `client` (absent: the default) or `user`: what the client may request on behalf of a user. */
+  subjectType?: SubjectType;
+  /** Snapshot of the API's `userAccess`, kept in step like the other snapshots. */
+  apiUserAccess?: UserAccess;
   createdAt: string;
 }
 
@@ -73,6 +100,8 @@ export interface Api {
   accessTokenTtl?: number;
   /** Opt-in token reuse for every client's tokens for this API (token-reuse.ts). */
   tokenReuse?: boolean;
+  /** `any` (absent: the default) or `granted` (the user's own grants also limit the scopes). */
+  userAccess?: UserAccess;
   createdAt: string;
   updatedAt: string;
   version: number;

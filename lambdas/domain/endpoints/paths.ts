@@ -7,6 +7,34 @@
 
 /** RFC 6749 §3.2 token endpoint. */
 export const TOKEN_PATH = '/oauth2/token';
+/** RFC 6749 §3.1 authorization endpoint (GET): validates the request, then the sign-in page. */
+export const AUTHORIZE_PATH = '/oauth2/authorize';
+/** The sign-in form's target (POST): username and password for a pending authorization request. */
+export const SIGN_IN_PATH = '/oauth2/sign-in';
+/** The consent page (GET) and its answer (POST), for clients that require consent. */
+export const CONSENT_PATH = '/oauth2/consent';
+/** OIDC RP-Initiated Logout 1.0 §2 end-session endpoint (GET and POST). */
+export const LOGOUT_PATH = '/oauth2/logout';
+/** The page behind a user's one-time setup link (GET shows the form, POST sets the password). */
+export const SET_PASSWORD_PATH = '/oauth2/set-password';
+/** OIDC Core §5.3 userinfo endpoint (GET and POST); also the `aud` of tokens for OIDC scopes only. */
+export const USERINFO_PATH = '/oauth2/userinfo';
+/** RFC 7009 §2 revocation endpoint. */
+export const REVOCATION_PATH = '/oauth2/revoke';
+/** RFC 7662 §2 introspection endpoint. */
+export const INTROSPECTION_PATH = '/oauth2/introspect';
+/** The hosted pages' stylesheet (CSP `style-src 'self'`: no inline styles). */
+export const PAGES_STYLESHEET_PATH = '/oauth2/assets/pages.css';
+/** Every path served by the sign-in function (the hosted pages). */
+export const SIGN_IN_FUNCTION_PATHS: readonly string[] = [
+  AUTHORIZE_PATH,
+  SIGN_IN_PATH,
+  CONSENT_PATH,
+  LOGOUT_PATH,
+  SET_PASSWORD_PATH,
+  USERINFO_PATH,
+  PAGES_STYLESHEET_PATH,
+];
 /** RFC 8414 §3 authorization server metadata. */
 export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
 /** OpenID Connect Discovery 1.0 §4: the same document for OIDC-style discovery clients. */

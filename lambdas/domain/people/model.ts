@@ -1,0 +1,163 @@
+/**
+ * People: users, their grants, and the short-lived items of a sign-in (docs/contract.md, "People").
+ * Timestamps are ISO 8601 strings (UTC) as stored, like the rest of the model; `expiresAt` is always
+ * checked in code (a DynamoDB TTL only cleans up later). Handles (cookie values, codes, setup tokens)
+ * are 256-bit random strings that are never stored: items are keyed by their SHA-256 digest, so a
+ * table dump yields nothing usable.
+ */
+import type { JsonValue } from '../model';
+
+export type UserStatus = 'enabled' | 'disabled';
+
+/** A user as the admin API shows it: never a password, hash, salt or KDF parameter. */
+export interface User {
+  /** Server-generated, like a client's `clientId`. */
+  userId: string;
+  /** 3–128 of `[A-Za-z0-9._@+-]`, unique case-insensitively. */
+  username: string;
+  email?: string;
+  name?: string;
+  status: UserStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Optimistic-locking version, incremented on every change. */
+  version: number;
+}
+
+/**
+ * A password as stored: the output of a memory-hard KDF keyed with the pepper, with the parameters it
+ * was made with, so that they can be raised later (rehash at the next sign-in).
+ */
+export interface PasswordHash {
+  /** The KDF, e.g. `scrypt`. */
+  kdf: string;
+  /** Its parameters as numbers, e.g. `{N: 131072, r: 8, p: 1, keyLength: 32}`. */
+  params: Record<string, number>;
+  /** base64url random salt. */
+  salt: string;
+  /** base64url KDF output. */
+  hash: string;
+}
+
+/** The user item as the repository holds it: the public user plus what sign-in needs. */
+export interface StoredUser extends User {
+  /** Absent until the user has set one (created with a setup link). */
+  password?: PasswordHash;
+  /** Consecutive failed sign-ins since the last success (lockout after 10). */
+  failedSignIns: number;
+  /** While in the future, every sign-in of this username fails with the common answer. */
+  lockedUntil?: string;
+}
+
+/** What a user may hold on an API whose `userAccess` is `granted`. */
+export interface UserGrant {
+  audience: string;
+  scopes: string[];
+  createdAt: string;
+}
+
+/** One strongly consistent read of a user's item collection (`pk = USER#<userId>`). */
+export interface UserBundle {
+  user: StoredUser;
+  grants: UserGrant[];
+}
+
+/** A one-time password setup (the `setupUrl` of a user created without a password). */
+export interface PasswordSetup {
+  /** SHA-256 (base64url) of the setup token in the URL. */
+  digest: string;
+  userId: string;
+  createdAt: string;
+  /** 24 h after creation. */
+  expiresAt: string;
+}
+
+/**
+ * A browser's sign-in session (the `HttpOnly` cookie holds its handle). Its `sessionId` is public: it
+ * is the `sid` of the ID and access tokens issued under it (OIDC Core §2, RP-initiated logout).
+ */
+export interface SignInSession {
+  /** SHA-256 (base64url) of the cookie's handle; the key. */
+  digest: string;
+  sessionId: string;
+  userId: string;
+  /** When the user last entered their password, seconds since the epoch (`auth_time`). */
+  authTime: number;
+  createdAt: string;
+  /** Default 12 h after sign-in. */
+  expiresAt: string;
+}
+
+/** `prompt` values of OIDC Core §3.1.2.1 that this IdP supports. */
+export type Prompt = 'none' | 'login' | 'consent';
+
+/**
+ * A validated authorization request waiting for the user (sign-in, then maybe consent), keyed by the
+ * digest of its handle. It is bound to the browser that started it: `browserDigest` is the digest of
+ * a random value in a `SameSite=Lax` cookie set with the sign-in page, so a cross-site form post
+ * (login CSRF) cannot complete it; `csrfDigest` is the digest of the hidden form field.
+ */
+export interface AuthorizationRequest {
+  digest: string;
+  clientId: string;
+  /** Exactly as sent (and registered). */
+  redirectUri: string;
+  /** The granted request, resolved at authorize: scope tokens (OIDC scopes included). */
+  scopes: string[];
+  /** The API the access token will be for; absent when only OIDC scopes were asked for. */
+  audience?: string;
+  state?: string;
+  nonce?: string;
+  /** RFC 7636 §4.2 S256 challenge. */
+  codeChallenge: string;
+  prompt?: Prompt;
+  /** OIDC Core §3.1.2.1 `max_age`, seconds. */
+  maxAge?: number;
+  loginHint?: string;
+  browserDigest: string;
+  csrfDigest: string;
+  /** Set once the user has signed in, when consent is still to be given. */
+  userId?: string;
+  sessionId?: string;
+  authTime?: number;
+  createdAt: string;
+  /** A pending request lives 10 minutes. */
+  expiresAt: string;
+}
+
+/** What a redeemed code issued, so that a second redemption can revoke it (RFC 6749 §4.1.2, §10.5). */
+export interface IssuedFromCode {
+  /** `jti` of the access token (and its `exp`, for the deny-list's TTL). */
+  accessTokenJti: string;
+  accessTokenExp: number;
+  /** The refresh-token session started by the redemption, when one was. */
+  refreshSessionId?: string;
+}
+
+/**
+ * An authorization code (RFC 6749 §4.1.2): keyed by the SHA-256 of the code, bound to everything the
+ * token request must match, 60 s lifetime checked in code, single use by one conditional write.
+ */
+export interface AuthorizationCode {
+  digest: string;
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  userId: string;
+  scopes: string[];
+  audience?: string;
+  nonce?: string;
+  /** `auth_time` of the sign-in, seconds since the epoch. */
+  authTime: number;
+  /** The sign-in session (`sid`). */
+  sessionId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Set by the one redemption that wins. */
+  consumedAt?: string;
+  /** Set after the winning redemption issued its tokens. */
+  issued?: IssuedFromCode;
+}
+
+/** Claims a user carries into ID tokens and userinfo (OIDC Core §5.1), by scope. */
+export type UserClaims = Record<string, JsonValue>;

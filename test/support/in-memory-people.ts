@@ -1,0 +1,282 @@
+/**
+ * In-memory fakes of the people ports (lambdas/domain/people/ports.ts), over one
+ * {@link InMemoryPeopleTable}: values are copied in and out, conditional writes conflict like the
+ * DynamoDB adapters' (a taken username in any case, a moved version, a used setup), audit events are
+ * kept in `audit`, and every call is counted per method. One fake per repository, sharing the table.
+ */
+import type { AuditEvent } from '../../lambdas/domain/admin/audit';
+import { ConflictError } from '../../lambdas/domain/errors';
+import type {
+  AuthorizationCode,
+  AuthorizationRequest,
+  IssuedFromCode,
+  PasswordSetup,
+  SignInSession,
+  StoredUser,
+  User,
+  UserBundle,
+  UserGrant,
+} from '../../lambdas/domain/people/model';
+import type {
+  AuthorizationCodeRepository,
+  AuthorizationRequestRepository,
+  CodeRedemption,
+  PasswordSetupRepository,
+  SignInSessionRepository,
+  UserQuery,
+  UserRepository,
+} from '../../lambdas/domain/people/ports';
+import type { Page } from '../../lambdas/domain/ports';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The state behind the people fakes. */
+export class InMemoryPeopleTable {
+  readonly users = new Map<string, StoredUser>();
+  /** Lower-cased username → user id (the uniqueness items). */
+  readonly usernames = new Map<string, string>();
+  /** User id → audience → grant. */
+  readonly grants = new Map<string, Map<string, UserGrant>>();
+  readonly setups = new Map<string, PasswordSetup>();
+  readonly signInSessions = new Map<string, SignInSession>();
+  readonly requests = new Map<string, AuthorizationRequest>();
+  readonly codes = new Map<string, AuthorizationCode>();
+  readonly audit: AuditEvent[] = [];
+  readonly calls = new Map<string, number>();
+
+  count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+
+  bundle(userId: string): UserBundle | undefined {
+    const user = this.users.get(userId);
+    if (user === undefined) return undefined;
+    return copy({ user, grants: [...(this.grants.get(userId)?.values() ?? [])] });
+  }
+
+  record(audit: AuditEvent | undefined): void {
+    if (audit !== undefined) this.audit.push(copy(audit));
+  }
+}
+
+/** Users with their grants. */
+export class InMemoryUserRepository implements UserRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async loadUser(userId: string): Promise<UserBundle | undefined> {
+    this.table.count('loadUser');
+    return this.table.bundle(userId);
+  }
+
+  async findByUsername(username: string): Promise<UserBundle | undefined> {
+    this.table.count('findByUsername');
+    const userId = this.table.usernames.get(username.toLowerCase());
+    return userId === undefined ? undefined : this.table.bundle(userId);
+  }
+
+  async listUsers(query: UserQuery): Promise<Page<User>> {
+    this.table.count('listUsers');
+    const q = query.q?.toLowerCase();
+    const matching = [...this.table.users.values()]
+      .filter((u) => query.status === undefined || u.status === query.status)
+      .filter(
+        (u) =>
+          q === undefined ||
+          u.userId === query.q ||
+          [u.username, u.email, u.name].some((v) => v !== undefined && v.toLowerCase().includes(q)),
+      )
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? b.userId.localeCompare(a.userId) : b.createdAt.localeCompare(a.createdAt),
+      );
+    const start = query.cursor === undefined ? 0 : Number(query.cursor);
+    const items = matching.slice(start, start + query.limit).map((u) => publicUser(u));
+    const next = start + query.limit;
+    return next < matching.length ? { items, cursor: String(next) } : { items };
+  }
+
+  async createUser(user: StoredUser, audit?: AuditEvent, setup?: PasswordSetup): Promise<void> {
+    this.table.count('createUser');
+    const lower = user.username.toLowerCase();
+    if (this.table.users.has(user.userId) || this.table.usernames.has(lower)) {
+      throw new ConflictError('the username or user id is taken');
+    }
+    this.table.users.set(user.userId, copy(user));
+    this.table.usernames.set(lower, user.userId);
+    if (setup !== undefined) this.table.setups.set(setup.digest, copy(setup));
+    this.table.record(audit);
+  }
+
+  async updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void> {
+    this.table.count('updateUser');
+    const stored = this.table.users.get(user.userId);
+    if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
+    this.table.users.set(user.userId, copy(user));
+    this.table.record(audit);
+  }
+
+  async deleteUser(userId: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.table.count('deleteUser');
+    const stored = this.table.users.get(userId);
+    if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
+    this.table.users.delete(userId);
+    this.table.usernames.delete(stored.username.toLowerCase());
+    this.table.grants.delete(userId);
+    this.table.record(audit);
+  }
+
+  async putGrant(userId: string, grant: UserGrant, audit: AuditEvent): Promise<void> {
+    this.table.count('putGrant');
+    if (!this.table.users.has(userId)) throw new ConflictError('no such user');
+    const grants = this.table.grants.get(userId) ?? new Map<string, UserGrant>();
+    grants.set(grant.audience, copy(grant));
+    this.table.grants.set(userId, grants);
+    this.table.record(audit);
+  }
+
+  async deleteGrant(userId: string, audience: string, audit: AuditEvent): Promise<boolean> {
+    this.table.count('deleteGrant');
+    const deleted = this.table.grants.get(userId)?.delete(audience) ?? false;
+    if (deleted) this.table.record(audit);
+    return deleted;
+  }
+
+  async recordFailedSignIn(userId: string, lockAfter: number, lockUntil: string): Promise<void> {
+    this.table.count('recordFailedSignIn');
+    const user = this.table.users.get(userId);
+    if (user === undefined) return;
+    user.failedSignIns += 1;
+    if (user.failedSignIns >= lockAfter) {
+      user.failedSignIns = 0;
+      user.lockedUntil = lockUntil;
+    }
+  }
+
+  async recordSuccessfulSignIn(userId: string): Promise<void> {
+    this.table.count('recordSuccessfulSignIn');
+    const user = this.table.users.get(userId);
+    if (user !== undefined) user.failedSignIns = 0;
+  }
+}
+
+/** The public shape of a stored user (what the admin API shows). */
+export function publicUser(user: StoredUser): User {
+  const { password: _password, failedSignIns: _failed, lockedUntil: _locked, ...rest } = copy(user);
+  return rest;
+}
+
+/** One-time password setups. */
+export class InMemoryPasswordSetupRepository implements PasswordSetupRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async findSetup(digest: string): Promise<PasswordSetup | undefined> {
+    this.table.count('findSetup');
+    const setup = this.table.setups.get(digest);
+    return setup === undefined ? undefined : copy(setup);
+  }
+
+  async completeSetup(digest: string, user: StoredUser, expectedVersion: number, audit: AuditEvent): Promise<void> {
+    this.table.count('completeSetup');
+    const stored = this.table.users.get(user.userId);
+    if (!this.table.setups.has(digest) || stored === undefined || stored.version !== expectedVersion) {
+      throw new ConflictError('the setup was used or the user changed');
+    }
+    this.table.setups.delete(digest);
+    this.table.users.set(user.userId, copy(user));
+    this.table.record(audit);
+  }
+}
+
+/** Browser sign-in sessions. */
+export class InMemorySignInSessionRepository implements SignInSessionRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async createSignInSession(session: SignInSession): Promise<void> {
+    this.table.count('createSignInSession');
+    if (this.table.signInSessions.has(session.digest)) throw new ConflictError('session exists');
+    this.table.signInSessions.set(session.digest, copy(session));
+  }
+
+  async findSignInSession(digest: string): Promise<SignInSession | undefined> {
+    this.table.count('findSignInSession');
+    const session = this.table.signInSessions.get(digest);
+    return session === undefined ? undefined : copy(session);
+  }
+
+  async deleteSignInSession(digest: string): Promise<void> {
+    this.table.count('deleteSignInSession');
+    this.table.signInSessions.delete(digest);
+  }
+}
+
+/** Pending authorization requests. */
+export class InMemoryAuthorizationRequestRepository implements AuthorizationRequestRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async createAuthorizationRequest(request: AuthorizationRequest): Promise<void> {
+    this.table.count('createAuthorizationRequest');
+    if (this.table.requests.has(request.digest)) throw new ConflictError('request exists');
+    this.table.requests.set(request.digest, copy(request));
+  }
+
+  async findAuthorizationRequest(digest: string): Promise<AuthorizationRequest | undefined> {
+    this.table.count('findAuthorizationRequest');
+    const request = this.table.requests.get(digest);
+    return request === undefined ? undefined : copy(request);
+  }
+
+  async updateAuthorizationRequest(request: AuthorizationRequest): Promise<void> {
+    this.table.count('updateAuthorizationRequest');
+    if (!this.table.requests.has(request.digest)) throw new ConflictError('no such request');
+    this.table.requests.set(request.digest, copy(request));
+  }
+
+  async consumeAuthorizationRequest(digest: string): Promise<boolean> {
+    this.table.count('consumeAuthorizationRequest');
+    return this.table.requests.delete(digest);
+  }
+}
+
+/** Authorization codes: redemption is one atomic step, as the conditional write is. */
+export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async createCode(code: AuthorizationCode): Promise<void> {
+    this.table.count('createCode');
+    if (this.table.codes.has(code.digest)) throw new ConflictError('code exists');
+    this.table.codes.set(code.digest, copy(code));
+  }
+
+  async redeemCode(digest: string, at: string): Promise<CodeRedemption> {
+    this.table.count('redeemCode');
+    const code = this.table.codes.get(digest);
+    if (code === undefined) return { outcome: 'unknown' };
+    if (code.consumedAt !== undefined) return { outcome: 'reused', code: copy(code) };
+    code.consumedAt = at;
+    return { outcome: 'redeemed', code: copy(code) };
+  }
+
+  async recordIssued(digest: string, issued: IssuedFromCode): Promise<void> {
+    this.table.count('recordIssued');
+    const code = this.table.codes.get(digest);
+    if (code !== undefined) code.issued = copy(issued);
+  }
+}
+
+/** Every people fake over one table. */
+export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTable()): {
+  table: InMemoryPeopleTable;
+  users: InMemoryUserRepository;
+  setups: InMemoryPasswordSetupRepository;
+  signInSessions: InMemorySignInSessionRepository;
+  requests: InMemoryAuthorizationRequestRepository;
+  codes: InMemoryAuthorizationCodeRepository;
+} {
+  return {
+    table,
+    users: new InMemoryUserRepository(table),
+    setups: new InMemoryPasswordSetupRepository(table),
+    signInSessions: new InMemorySignInSessionRepository(table),
+    requests: new InMemoryAuthorizationRequestRepository(table),
+    codes: new InMemoryAuthorizationCodeRepository(table),
+  };
+}
