@@ -50,7 +50,7 @@ async function executable(path: string): Promise<boolean> {
 
 /** What the tests use of `@sparticuz/chromium`. */
 interface PackagedChromium {
-  default: { executablePath(): Promise<string> };
+  executablePath(): Promise<string>;
 }
 
 let resolved: Promise<string> | undefined;
@@ -65,9 +65,9 @@ export function chromiumPath(): Promise<string> {
     }
     for (const candidate of SYSTEM_BROWSERS) if (await executable(candidate)) return candidate;
     try {
-      // An ES module that this CommonJS test code loads with require (Node.js ≥ 20.19).
+      // Its CommonJS build exports the class itself (its type declarations are ESM-only).
       const packaged = createRequire(__filename)('@sparticuz/chromium') as PackagedChromium;
-      return await packaged.default.executablePath();
+      return await packaged.executablePath();
     } catch (err) {
       throw new Error(`${MISSING} (${err instanceof Error ? err.message : String(err)})`);
     }
