@@ -12,6 +12,8 @@ const LAYERS = {
   handlers: './lambdas/handlers',
   local: './lambdas/local',
   client: './lambdas/client',
+  /** The RFC 9068 verifier: part of the client, and the one client folder adapters may import. */
+  clientVerify: './lambdas/client/verify',
   lib: './lib',
   bin: './bin',
   bench: './bench',
@@ -63,8 +65,14 @@ export default tseslint.config(
             ),
             forbid(
               'adapters',
-              layers('handlers', 'local', 'client', 'lib', 'bin', 'bench', 'test'),
-              'Adapters implement domain ports; they never import handlers, the local runtime, the client or lib.',
+              layers('handlers', 'local', 'lib', 'bin', 'bench', 'test'),
+              'Adapters implement domain ports; they never import handlers, the local runtime or lib.',
+            ),
+            forbid(
+              'adapters',
+              LAYERS.client,
+              'Adapters import from the client only lambdas/client/verify (the RFC 9068 verifier the authorizers share).',
+              ['./verify'],
             ),
             forbid(
               'handlers',
@@ -81,6 +89,12 @@ export default tseslint.config(
               '.',
               'The token client and CLI ship on their own: they import nothing outside lambdas/client.',
               [LAYERS.client, './node_modules'],
+            ),
+            forbid(
+              'clientVerify',
+              '.',
+              'lambdas/client/verify is imported by adapters too: it imports nothing outside itself.',
+              [LAYERS.clientVerify, './node_modules'],
             ),
             forbid(
               'lib',
@@ -135,8 +149,8 @@ export default tseslint.config(
     },
   },
   {
-    // The idp CLI adds one package: aws-jwt-verify, for `idp verify`.
-    files: ['lambdas/client/cli/**/*.ts'],
+    // The idp CLI and the verifier it shares with the authorizers add one package: aws-jwt-verify.
+    files: ['lambdas/client/cli/**/*.ts', 'lambdas/client/verify/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -144,7 +158,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!\\.|node:|aws-jwt-verify(/|$))',
-              message: 'The CLI imports only node: built-ins, aws-jwt-verify and client/ files.',
+              message: 'The CLI and client/verify import only node: built-ins, aws-jwt-verify and client/ files.',
             },
           ],
         },

@@ -9,7 +9,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import type { KMSClient, KeySpec, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { dependencyUnavailable } from './aws-errors';
-import { toLowS } from './ecdsa-p256';
+import { toLowS } from '../client/verify/ecdsa-p256';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
 
 /** The KMS key spec and signing algorithm behind each JWS algorithm. */

@@ -8,7 +8,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
-import { toLowS } from './ecdsa-p256';
+import { toLowS } from '../client/verify/ecdsa-p256';
 import { readOrCreateSecretFile } from './local-files';
 
 export function signingKeyFile(dataDir: string, alg: SigningAlgorithm): string {

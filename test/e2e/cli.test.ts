@@ -455,6 +455,25 @@ describe('idp CLI', () => {
     ])('rejects %s → exit 1', async (_name, make, reason) => {
       expect(await verify(make())).toEqual({ code: 1, stdout: '', stderr: `error: invalid token: ${reason}\n` });
     });
+
+    it('refuses a padded or non-canonical encoding of a valid token, as the authorizers do (RFC 7515 §2, RFC 4648 §3.5)', async () => {
+      const token = await projectToken(key, { issuer, audience: API, clientId: 'partner-1', scopes: ['read'] });
+      const [h, p, sig] = token.split('.') as [string, string, string];
+      // A 256-byte RS256 signature leaves 4 unused bits in its last character: another one decodes the same.
+      const bytes = Buffer.from(sig, 'base64url');
+      const other = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_']
+        .map((c) => sig.slice(0, -1) + c)
+        .find((v) => v !== sig && Buffer.from(v, 'base64url').equals(bytes));
+      expect(other).toBeDefined();
+      for (const forged of [`${h}.${p}.${sig}==`, `${h}.${p}.${other}`]) {
+        expect(await verify(forged)).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: 'error: invalid token: the access token is not canonical base64url\n',
+        });
+      }
+      expect(await verify(token)).toMatchObject({ code: 0 });
+    });
   });
 
   describe('admin lifecycle (in-process)', () => {

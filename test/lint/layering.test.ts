@@ -20,6 +20,8 @@ const TREE: Record<string, string> = {
   'lambdas/handlers/handler.ts': "import { CLOCK } from '../adapters/clock';\nexport const HANDLER = CLOCK;\n",
   'lambdas/local/server.ts': "import { HANDLER } from '../handlers/handler';\nexport const SERVER = HANDLER;\n",
   'lambdas/client/client.ts': "import { readFile } from 'node:fs/promises';\nexport const CLIENT = readFile;\n",
+  'lambdas/client/verify/rules.ts':
+    "import { JwtBaseError } from 'aws-jwt-verify/error';\nexport const RULES = JwtBaseError;\n",
   'lib/stack.ts': "import { MODEL } from '../lambdas/domain/model';\nexport const STACK = MODEL;\n",
   // A cycle: a → b → a.
   'lambdas/domain/cycle-a.ts': "import { B } from './cycle-b';\nexport const A = 1;\nexport const AB = B;\n",
@@ -54,6 +56,9 @@ const BREACHES: Breach[] = [
   restricted('lambdas/client/x12.ts', "import { CLOCK } from '../adapters/clock';\nexport const X = CLOCK;\n"),
   restricted('lib/x13.ts', "import { HANDLER } from '../lambdas/handlers/handler';\nexport const X = HANDLER;\n"),
   restricted('lib/x14.ts', "import { CLIENT } from '../lambdas/client/client';\nexport const X = CLIENT;\n"),
+  // Adapters may import lambdas/client/verify only, and it imports nothing else of the client.
+  restricted('lambdas/adapters/x15.ts', "import { CLIENT } from '../client/client';\nexport const X = CLIENT;\n"),
+  restricted('lambdas/client/verify/x16.ts', "import { CLIENT } from '../client';\nexport const X = CLIENT;\n"),
   packageBan(
     'lambdas/domain/admin/p1.ts',
     "import { KMSClient } from '@aws-sdk/client-kms';\nexport const X = KMSClient;\n",
@@ -67,6 +72,7 @@ const BREACHES: Breach[] = [
   packageBan('lambdas/client/p5.ts', "import { z } from 'zod';\nexport const X = z;\n"),
   packageBan('lambdas/client/cli/p6.ts', "import { z } from 'zod';\nexport const X = z;\n"),
   packageBan('lambdas/client/p7.ts', "import { JwtVerifier } from 'aws-jwt-verify';\nexport const X = JwtVerifier;\n"),
+  packageBan('lambdas/client/verify/p8.ts', "import { z } from 'zod';\nexport const X = z;\n"),
   { file: 'lambdas/domain/e1.ts', code: "export const X = process.env['A'];\n", rule: 'no-restricted-properties' },
   { file: 'lambdas/domain/cycle-a.ts', code: TREE['lambdas/domain/cycle-a.ts']!, rule: 'import/no-cycle' },
 ];
@@ -76,6 +82,8 @@ const ALLOWED: Record<string, string> = {
   'lambdas/domain/ok-zod.ts': "import { z } from 'zod';\nexport const X = z;\n",
   'lambdas/domain/ok-crypto.ts': "import { createHash } from 'node:crypto';\nexport const X = createHash;\n",
   'lambdas/client/cli/ok-verify.ts': "import { JwtVerifier } from 'aws-jwt-verify';\nexport const X = JwtVerifier;\n",
+  'lambdas/adapters/ok-client-verify.ts': "import { RULES } from '../client/verify/rules';\nexport const X = RULES;\n",
+  'lambdas/client/cli/ok-client-verify.ts': "import { RULES } from '../verify/rules';\nexport const X = RULES;\n",
   'lambdas/handlers/ok-domain.ts': "import { SERVICE } from '../domain/admin/service';\nexport const X = SERVICE;\n",
 };
 

@@ -10,7 +10,7 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
+import { toLowS } from '../../lambdas/client/verify/ecdsa-p256';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { HttpRequest, HttpResponse } from '../../lambdas/domain/http';

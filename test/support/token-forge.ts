@@ -7,7 +7,7 @@ import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
-import { toLowS } from '../../lambdas/adapters/ecdsa-p256';
+import { toLowS } from '../../lambdas/client/verify/ecdsa-p256';
 import { accessTokenClaims, signAccessToken } from '../../lambdas/domain/tokens/access-token';
 import type { AccessTokenInput } from '../../lambdas/domain/tokens/access-token';
 import type { JsonValue } from '../../lambdas/domain/model';

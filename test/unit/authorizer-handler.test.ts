@@ -25,7 +25,8 @@ import {
 import { bearerDenialResponse, withBearerAuthorization } from '../../lambdas/handlers/bearer-challenge';
 import type { HttpApiEvent, HttpApiHandler } from '../../lambdas/handlers/api-gateway';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
-import { signAccessToken } from '../../lambdas/domain/tokens/access-token';
+import { MAX_ACCESS_TOKEN_TTL, signAccessToken } from '../../lambdas/domain/tokens/access-token';
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from '../../lambdas/client/verify/access-token-rules';
 import { ADMIN_ROUTE_SCOPES } from '../../lambdas/domain/bearer-authorization';
 import type { TestKey } from '../support/token-forge';
 import {
@@ -312,6 +313,8 @@ describe('attacks are rejected with the right decision', () => {
   });
 
   it('lifetime above 30 days', async () => {
+    // The client's rule (lambdas/client/verify) and the domain's issuing limit are one number.
+    expect(MAX_ACCESS_TOKEN_LIFETIME_SECONDS).toBe(MAX_ACCESS_TOKEN_TTL);
     const { decide } = setup();
     const token = forgeSigned(rsa, header(rsa), claims({ ttl: 30 * 24 * 3600 + 1 }));
     expect(await decide(token)).toEqual(invalidToken('the token lifetime exceeds the maximum'));

@@ -16,6 +16,8 @@ import { createPublicKey, sign, verify } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { AccessTokenVerifier } from '../../lambdas/adapters/access-token-verifier';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
+import { AccessTokenRejectedError } from '../../lambdas/client/verify/access-token-rules';
+import { JwtAccessTokenVerifier } from '../../lambdas/client/verify/jwt-access-token-verifier';
 import { signAccessToken } from '../../lambdas/domain/tokens/access-token';
 import { InvalidAccessTokenError, parseRouteScopes } from '../../lambdas/domain/bearer-authorization';
 import type { Logger } from '../../lambdas/domain/ports';
@@ -211,6 +213,25 @@ describe.each(['RS256', 'ES256'] as const)('%s: only the canonical encoding of a
       const outcome = await verifier.verify(token).then(
         () => 'accepted',
         (err: unknown) => (err instanceof InvalidAccessTokenError ? err.description : String(err)),
+      );
+      expect({ name, outcome }).toEqual({ name, outcome: description });
+    }
+  });
+
+  it("the client's verifier (idp verify) refuses every variant as AccessTokenRejectedError, same text", async () => {
+    const { valid, forged } = await variants(key());
+    const verifier = new JwtAccessTokenVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [rsa.publicJwk, ec.publicJwk] },
+      fetchJwks: () => Promise.reject(new Error('no fetch expected')),
+      subject: 'any',
+    });
+    await expect(verifier.verify(valid)).resolves.toMatchObject({ clientId: 'client-1', scope: ['admin:read'] });
+    for (const [name, token, description] of forged) {
+      const outcome = await verifier.verify(token).then(
+        () => 'accepted',
+        (err: unknown) => (err instanceof AccessTokenRejectedError ? err.message : String(err)),
       );
       expect({ name, outcome }).toEqual({ name, outcome: description });
     }

@@ -3,10 +3,11 @@ import { metadataUrl } from '../token-client';
 import { required, scopes, tokenArgument } from './args';
 import type { Command } from './command';
 import { CliFailure, ISSUER_OPTION, UsageError, audienceOption, scopeOption } from './command';
-import { InvalidAccessTokenError, verifyAccessToken } from './access-token-verifier';
 import { isLoopback } from './credentials';
 import { decodeJwt } from './jwt';
 import { fields, print, printJson } from './output';
+import { AccessTokenRejectedError } from '../verify/access-token-rules';
+import { JwtAccessTokenVerifier } from '../verify/jwt-access-token-verifier';
 
 /** A JSON object from a GET, or a {@link CliFailure} saying why not. */
 async function getJson(doFetch: typeof fetch, url: string): Promise<Record<string, unknown>> {
@@ -59,8 +60,9 @@ export const jwtCommands: Command[] = [
     summary: "verify an access token against the issuer's JWKS (RFC 9068)",
     details:
       'Checks the signature with the JWKS named by the issuer metadata (https, or http for localhost), iss, aud,\n' +
-      'typ at+jwt, alg, exp/nbf/iat, the required claims (exp, iat, jti, client_id, sub), and that every\n' +
-      '--scope is granted. Exit code 0 when valid, 1 when not. TOKEN may be - to read standard input.',
+      'typ at+jwt, alg, exp/nbf/iat, the required claims (exp, iat, jti, client_id, sub), canonical encoding\n' +
+      "(unpadded base64url, low-s ES256) and that every --scope is granted: the authorizers' checks, except that\n" +
+      'sub need not equal client_id. Exit code 0 when valid, 1 when not. TOKEN may be - to read standard input.',
     options: {
       issuer: { ...ISSUER_OPTION, description: 'the expected issuer (required)' },
       audience: audienceOption('the expected audience (required)'),
@@ -83,14 +85,17 @@ export const jwtCommands: Command[] = [
       const required_ = scopes(inv);
       try {
         // aws-jwt-verify's own fetcher speaks https only; this one also reaches a local http issuer.
-        const grant = await verifyAccessToken(token, {
+        // The authorizers' own rules (client/verify/), `sub` merely present: any kind of access token.
+        const verifier = new JwtAccessTokenVerifier({
           issuer,
           audience,
           jwksUri,
           fetchJwks: (uri) => getJson(doFetch, uri),
+          subject: 'any',
         });
+        const grant = await verifier.verify(token);
         const missing = required_.filter((s) => !grant.scope.includes(s));
-        if (missing.length > 0) throw new InvalidAccessTokenError(`the token lacks the scope ${missing.join(' ')}`);
+        if (missing.length > 0) throw new AccessTokenRejectedError(`the token lacks the scope ${missing.join(' ')}`);
         const { header } = decodeJwt(token);
         if (inv.json) return printJson(inv, { valid: true, header, payload: grant.claims });
         print(
@@ -107,7 +112,7 @@ export const jwtCommands: Command[] = [
           ].join('\n'),
         );
       } catch (err) {
-        if (!(err instanceof InvalidAccessTokenError)) throw err;
+        if (!(err instanceof AccessTokenRejectedError)) throw err;
         if (inv.json) printJson(inv, { valid: false, error: err.message });
         throw new CliFailure(`invalid token: ${err.message}`);
       }

@@ -1,7 +1,8 @@
 /**
  * ECDSA P-256 signature malleability (RFC 7518 §3.4 signatures are `R‖S`, 32 octets each): if (r, s)
  * verifies, so does (r, n − s). One token must have one encoding, so our signers emit only the low-s
- * form (s ≤ n/2) and the verifier accepts only it.
+ * form (s ≤ n/2) and the verifier accepts only it. Here, beside the verifier's canonical-JWS check
+ * (canonical-jws.ts), because the client ships on its own; the server's signers import {@link toLowS}.
  */
 
 /** Order n of the P-256 group (SEC 2 v2 §2.4.2). */
