@@ -54,7 +54,10 @@ export function makeHandler(deps: AdminDeps): (event: AdminApiEvent) => ReturnTy
 
 /** Dependencies of the admin function; the pepper is read once per cold start. */
 export async function composeAdminDeps(): Promise<AdminDeps> {
-  const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
+  const pepper = await loadPepperFromSecretsManager({
+    client: new SecretsManagerClient({}),
+    secretId: env('IDP_PEPPER_SECRET_ARN'),
+  });
   const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
   const margin = envInteger('IDP_LASTING_SECRET_MARGIN_SECONDS', DEFAULT_LASTING_SECRET_MARGIN_SECONDS, 0, 31_536_000);
   return {

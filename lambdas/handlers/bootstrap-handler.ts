@@ -122,8 +122,8 @@ export function composeBootstrapDeps(): BootstrapHandlerDeps {
   const secrets = new SecretsManagerClient({ maxAttempts: 3 });
   const doc = makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 }));
   return {
-    readSecretString: (secretId) => readSecretString(secrets, secretId),
-    loadPepper: (secretId) => loadPepperFromSecretsManager(secrets, secretId),
+    readSecretString: (secretId) => readSecretString({ client: secrets, secretId }),
+    loadPepper: (secretId) => loadPepperFromSecretsManager({ client: secrets, secretId }),
     repositoriesFor: (tableName) => makeDynamoDbRepositories({ client: doc, tableName }),
     clock: systemClock,
     ids: randomIds,

@@ -105,7 +105,10 @@ export function awsMetrics(): Metrics {
 export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const kms = new KMSClient({ maxAttempts: 3 });
-  const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
+  const pepper = await loadPepperFromSecretsManager({
+    client: new SecretsManagerClient({}),
+    secretId: env('IDP_PEPPER_SECRET_ARN'),
+  });
   const { clients, apis } = makeDynamoDbRepositories({
     client: makeDynamoDbDocumentClient(dynamo),
     tableName: env('IDP_TABLE_NAME'),
@@ -159,5 +162,9 @@ export async function composeDiscoveryDeps(): Promise<DiscoveryDeps> {
 export function guardedByOrigin(inner: HttpApiHandler, onUnavailable: (err: unknown) => HttpApiResult): HttpApiHandler {
   const secretArn = process.env['IDP_ORIGIN_VERIFY_SECRET_ARN'];
   if (secretArn === undefined || secretArn === '') return inner;
-  return originGuard(inner, () => readSecretString(new SecretsManagerClient({}), secretArn), onUnavailable);
+  return originGuard(
+    inner,
+    () => readSecretString({ client: new SecretsManagerClient({}), secretId: secretArn }),
+    onUnavailable,
+  );
 }
