@@ -4,11 +4,11 @@
  * dependencies are factories over the function's shared clients (one Secrets Manager client for the
  * bootstrap secret and the pepper, one DynamoDB document client for every table).
  */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
 import { randomIds } from '../../adapters/random-ids';
 import { loadPepperFromSecretsManager, readSecretString } from '../../adapters/secrets-manager-pepper';
 import { systemClock } from '../../adapters/system-clock';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { BootstrapHandlerDeps, BootstrapResponse } from '../bootstrap-handler';
 import { awsLogger } from './observability';
 
