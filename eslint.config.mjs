@@ -109,6 +109,24 @@ export default tseslint.config(
     },
   },
   {
+    // The environment is read in one place per runtime (docs/architecture.md, Composition): on AWS
+    // lambdas/handlers/compose/environment.ts, locally the entry lambdas/local/main.ts; everything else
+    // under lambdas/ is given its configuration. The domain's own block below keeps its message.
+    files: ['lambdas/**/*.ts'],
+    ignores: ['lambdas/handlers/compose/environment.ts', 'lambdas/local/main.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Read the environment in lambdas/handlers/compose/environment.ts (or locally in main.ts) and pass it in.',
+        },
+      ],
+    },
+  },
+  {
     // The OAuth core is plain TypeScript: no AWS, no Lambda types, no Powertools, no environment.
     files: ['lambdas/domain/**/*.ts'],
     rules: {

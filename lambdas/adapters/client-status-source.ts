@@ -21,12 +21,13 @@
  * read is dropped first). Client ids come from tokens whose signature was verified, so the key space
  * is bounded by real clients, not by what callers send.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { ClientStatusAnswer, ClientStatusSource } from '../domain/bearer-authorization';
 import { ClientStatusUnavailableError } from '../domain/bearer-authorization';
 import type { Clock, Logger } from '../domain/ports';
 import { silentLogger } from '../domain/ports';
+import { sharedClient } from './aws-clients';
 import { ATTR, keys } from './dynamodb-table';
 
 /** How long a status is trusted, seconds (`IDP_CLIENT_STATUS_TTL_SECONDS`). */
@@ -175,15 +176,34 @@ export class DynamoDbClientStatusReader implements ClientStatusSource {
   }
 }
 
+/**
+ * Options of the status read's default client, deliberately shorter than the functions' default
+ * (aws-clients.ts): an authorizer has a few seconds, so a read fails fast (2 attempts, 1 s to connect,
+ * 1 s per request) and the stale window or a 500 answers.
+ */
+export const CLIENT_STATUS_DYNAMODB_CONFIG = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 1000 },
+} as const satisfies DynamoDBClientConfig;
+
+/** The status read's DynamoDB client, built on first use with {@link CLIENT_STATUS_DYNAMODB_CONFIG}. */
+export const defaultClientStatusDynamoDbClient: () => DynamoDBClient = sharedClient(
+  () => new DynamoDBClient(CLIENT_STATUS_DYNAMODB_CONFIG),
+);
+
 export interface DynamoDbClientStatusSourceOptions extends ClientStatusCacheOptions {
-  /** Low-level client built once per cold start (lib-dynamodb is left out of the authorizer bundle). */
-  client: Pick<DynamoDBClient, 'send'>;
+  /**
+   * Low-level client (lib-dynamodb is left out of the authorizer bundle).
+   * @default {@link defaultClientStatusDynamoDbClient}()
+   */
+  client?: Pick<DynamoDBClient, 'send'>;
   tableName: string;
 }
 
 /** The authorizer's client status: {@link DynamoDbClientStatusReader} behind {@link CachedClientStatusSource}. */
 export class DynamoDbClientStatusSource extends CachedClientStatusSource {
   constructor(options: DynamoDbClientStatusSourceOptions) {
-    super(new DynamoDbClientStatusReader(options.client, options.tableName), options);
+    const client = options.client ?? defaultClientStatusDynamoDbClient();
+    super(new DynamoDbClientStatusReader(client, options.tableName), options);
   }
 }

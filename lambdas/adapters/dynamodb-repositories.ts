@@ -16,7 +16,7 @@ export interface DynamoDbRepositories {
   auditTrail: DynamoDbAuditRepository;
 }
 
-/** Builds every repository from one `{ client, tableName }`. */
+/** Builds every repository from one `{ client?, tableName }` (the client defaults as in {@link DynamoDbTableOptions}). */
 export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoDbRepositories {
   const table = new DynamoDbTableAccess(options);
   return {

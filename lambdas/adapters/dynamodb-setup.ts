@@ -1,15 +1,17 @@
 /**
  * Table creation for the local runtime and tests (on AWS the CDK creates the table from the same
- * {@link tableSchema}), and the document client with the options the store relies on.
+ * {@link tableSchema}), the document client with the options the repositories rely on, and the
+ * function's default one (aws-clients.ts).
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DynamoDBClient,
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_SDK_CLIENT_CONFIG, sharedClient } from './aws-clients';
 import { tableSchema } from './dynamodb-table';
 
 /**
@@ -63,3 +65,11 @@ export function makeDynamoDbDocumentClient(client: DynamoDBClient): DynamoDBDocu
     unmarshallOptions: { wrapNumbers: false },
   });
 }
+
+/**
+ * The function's document client, built on first use over a DynamoDB client with
+ * {@link DEFAULT_SDK_CLIENT_CONFIG}; every repository of the function shares it.
+ */
+export const defaultDynamoDbDocumentClient: () => DynamoDBDocumentClient = sharedClient(() =>
+  makeDynamoDbDocumentClient(new DynamoDBClient(DEFAULT_SDK_CLIENT_CONFIG)),
+);

@@ -14,14 +14,18 @@ import { InvalidCursorError } from '../domain/ports';
 import type { Page, PageRequest } from '../domain/ports';
 import { dependencyUnavailable } from './aws-errors';
 import type { Item } from './dynamodb-items';
+import { defaultDynamoDbDocumentClient } from './dynamodb-setup';
 import { ATTR } from './dynamodb-table';
 import { MAX_TRANSACT_ITEMS, transactItems } from './dynamodb-transact-items';
 import type { TransactItem, TransactItems } from './dynamodb-transact-items';
 
 /** The table every repository is built on. */
 export interface DynamoDbTableOptions {
-  /** Document client built once per cold start (see makeDynamoDbDocumentClient). */
-  client: DynamoDBDocumentClient;
+  /**
+   * Document client with the options of `makeDynamoDbDocumentClient` (dynamodb-setup.ts).
+   * @default {@link defaultDynamoDbDocumentClient}()
+   */
+  client?: DynamoDBDocumentClient;
   tableName: string;
 }
 
@@ -56,7 +60,7 @@ export class DynamoDbTableAccess {
   readonly items: TransactItems;
 
   constructor(options: DynamoDbTableOptions) {
-    this.client = options.client;
+    this.client = options.client ?? defaultDynamoDbDocumentClient();
     this.tableName = options.tableName;
     this.items = transactItems(options.tableName);
   }

@@ -1,16 +1,21 @@
 /**
- * KMS-held signing keys (DESIGN.md, Access tokens). {@link KmsTokenSigner} signs JWS signing inputs
+ * KMS-held signing keys (docs/contract.md, Access tokens). {@link KmsTokenSigner} signs JWS signing inputs
  * with one `kms:Sign` call over a locally computed SHA-256 digest (`MessageType: DIGEST`), so the
  * token function needs no other KMS permission and inputs above KMS's 4096-byte RAW limit still sign.
  * {@link KmsKeySource} turns `kms:GetPublicKey` answers into the published JWKS, once per key per
- * cold start. SDK errors are translated here into {@link DependencyUnavailableError}.
+ * cold start. SDK errors are translated here into {@link DependencyUnavailableError}. Both use
+ * {@link defaultKmsClient} unless given a client.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
-import type { KMSClient, KeySpec, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { KeySpec, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
+import { DEFAULT_SDK_CLIENT_CONFIG, sharedClient } from './aws-clients';
 import { dependencyUnavailable } from './aws-errors';
 import { toLowS } from '../client/verify/ecdsa-p256';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
+
+/** The function's KMS client, built on first use with {@link DEFAULT_SDK_CLIENT_CONFIG}. */
+export const defaultKmsClient: () => KMSClient = sharedClient(() => new KMSClient(DEFAULT_SDK_CLIENT_CONFIG));
 
 /** The KMS key spec and signing algorithm behind each JWS algorithm. */
 const KMS_ALGORITHMS: Record<SigningAlgorithm, { keySpec: KeySpec; signingAlgorithm: SigningAlgorithmSpec }> = {
@@ -112,8 +117,8 @@ export function ecdsaDerToRawP256(der: Uint8Array): Uint8Array {
 
 /** Options of {@link KmsTokenSigner}. */
 export interface KmsTokenSignerOptions {
-  /** KMS client, built once per cold start. */
-  client: KMSClient;
+  /** @default {@link defaultKmsClient}() */
+  client?: KMSClient;
   /** The signing key: key ARN or key id (not an alias). */
   keyId: string;
   /** JWS algorithm; the key must be `RSA_2048` for RS256 and `ECC_NIST_P256` for ES256. */
@@ -138,7 +143,7 @@ export class KmsTokenSigner implements TokenSigner {
   private readonly signingAlgorithm: SigningAlgorithmSpec;
 
   constructor(options: KmsTokenSignerOptions) {
-    this.client = options.client;
+    this.client = options.client ?? defaultKmsClient();
     this.keyId = options.keyId;
     this.alg = options.alg;
     this.signingAlgorithm = kmsAlgorithm(options.alg).signingAlgorithm;
@@ -184,8 +189,8 @@ export interface KmsPublishedKey {
 
 /** Options of {@link KmsKeySource}. */
 export interface KmsKeySourceOptions {
-  /** KMS client, built once per cold start. */
-  client: KMSClient;
+  /** @default {@link defaultKmsClient}() */
+  client?: KMSClient;
   /** The active key first, then older keys still published during a rotation. */
   keys: KmsPublishedKey[];
 }
@@ -201,7 +206,7 @@ export class KmsKeySource implements KeySource {
 
   constructor(options: KmsKeySourceOptions) {
     if (options.keys.length === 0) throw new Error('KmsKeySource needs at least one key');
-    this.client = options.client;
+    this.client = options.client ?? defaultKmsClient();
     this.keys = options.keys.map((key) => {
       kmsAlgorithm(key.alg);
       return { keyId: key.keyId, alg: key.alg, kid: key.kid ?? kmsKeyIdOf(key.keyId) };

@@ -27,25 +27,9 @@
  * Anything else thrown (JWKS unreachable, client status unreadable, bad configuration) → 500: the
  * authorizer fails closed.
  *
- * Environment (read once per cold start by {@link composeAuthorizerDeps}):
- * - `IDP_ISSUER`: expected `iss`; the JWKS is `<issuer>/.well-known/jwks.json`
- * - `IDP_AUDIENCE`: expected `aud` (the admin API: `<issuer>/admin`)
- * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method, or
- *   per method and resource (`"POST /orders": [...]`, see `RouteScopes`)
- * - `IDP_JWKS` (optional): the JWKS JSON, preloaded so no fetch is needed
- * - `IDP_TABLE_NAME` (optional): the IdP table; when set, a token's client must still be enabled (one
- *   cached GetItem, needs `dynamodb:GetItem` on the table). Unset: no status check, and a disabled
- *   client's tokens work until they expire. For the bound see lambdas/adapters/client-status-source.ts:
- *   `IDP_CLIENT_STATUS_TTL_SECONDS` + the API Gateway result-cache TTL (60 + 300 s by default)
- * - `IDP_CLIENT_STATUS_TTL_SECONDS` (optional, default 60): how long a client's status is cached
- * - `IDP_CLIENT_STATUS_STALE_SECONDS` (optional, default 60): how much longer a cached status is
- *   served while DynamoDB cannot be read, before failing closed
- *
- * This module deliberately does not import ./compose (Powertools, KMS, lib-dynamodb): the authorizer
- * bundle must stay small (docs/contract.md budget ≤ 60 KB); it needs aws-jwt-verify and, for the status
- * check, the low-level DynamoDB client.
+ * Composition (the environment, the verifier, the client status source) is ./compose/authorizer.ts,
+ * which keeps this bundle small (docs/contract.md, Budgets: ≤ 60 KB).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayRequestAuthorizerEvent,
@@ -53,13 +37,6 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import type { JwksInput } from '../adapters/access-token-verifier';
-import { AccessTokenVerifier } from '../adapters/access-token-verifier';
-import {
-  DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
-  DEFAULT_CLIENT_STATUS_TTL_SECONDS,
-  DynamoDbClientStatusSource,
-} from '../adapters/client-status-source';
 import type {
   AccessTokenVerifierPort,
   BearerDecision,
@@ -72,15 +49,16 @@ import {
   InvalidAccessTokenError,
   clientStatusDecision,
   parseBearerAuthorization,
-  parseRouteScopes,
   requiredScopesFor,
   scopeDecision,
 } from '../domain/bearer-authorization';
 import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
 import { headerValue } from '../domain/http';
-import { methodPolicy, tokenPolicy } from './rest-authorizer-policy';
 import type { Logger } from '../domain/ports';
+import { authorizerEntry } from './compose/authorizer';
+import { methodPolicy, tokenPolicy } from './rest-authorizer-policy';
 
+/** What the decision is made with: built by ./compose/authorizer.ts on AWS, by tests and the local server. */
 export interface AuthorizerDeps {
   verifier: AccessTokenVerifierPort;
   routeScopes: RouteScopes;
@@ -296,91 +274,5 @@ export function makeHandler(deps: AuthorizerDeps): AuthorizerHandler {
   return handle as AuthorizerHandler;
 }
 
-/** A JSON-lines logger on stdout/stderr (Powertools is left out of this bundle). */
-export const consoleLogger: Logger = {
-  info: (message, fields) => console.log(JSON.stringify({ level: 'INFO', message, ...fields })),
-  warn: (message, fields) => console.warn(JSON.stringify({ level: 'WARN', message, ...fields })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
-};
-
-/**
- * Builds the authorizer's dependencies from its environment (see the module comment).
- * @throws Error naming the missing or malformed variable
- */
-export function composeAuthorizerDeps(
-  env: Readonly<Record<string, string | undefined>>,
-  overrides: {
-    fetchJwks?: (jwksUri: string) => Promise<unknown>;
-    logger?: Logger;
-    /** The DynamoDB client for the status check; default one built here (short timeouts, 2 attempts). */
-    dynamoDb?: Pick<DynamoDBClient, 'send'>;
-  } = {},
-): AuthorizerDeps {
-  const required = (name: string): string => {
-    const value = env[name];
-    if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
-    return value;
-  };
-  const issuer = required('IDP_ISSUER').replace(/\/+$/, '');
-  let jwks: JwksInput | undefined;
-  const jwksJson = env['IDP_JWKS'];
-  if (jwksJson !== undefined && jwksJson !== '') {
-    try {
-      jwks = JSON.parse(jwksJson) as JwksInput;
-    } catch {
-      throw new Error('IDP_JWKS is not JSON');
-    }
-  }
-  let routeScopes: RouteScopes;
-  try {
-    routeScopes = parseRouteScopes(required('IDP_ROUTE_SCOPES'));
-  } catch (err) {
-    throw new Error(`IDP_ROUTE_SCOPES: ${(err as Error).message}`);
-  }
-  const logger = overrides.logger ?? consoleLogger;
-  const tableName = env['IDP_TABLE_NAME'];
-  const clientStatus =
-    tableName === undefined || tableName === ''
-      ? undefined
-      : new DynamoDbClientStatusSource({
-          // The authorizer has a few seconds: fail fast and let the stale window or a 500 answer.
-          client:
-            overrides.dynamoDb ??
-            new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 1000 } }),
-          tableName,
-          ttlSeconds: seconds(env, 'IDP_CLIENT_STATUS_TTL_SECONDS', DEFAULT_CLIENT_STATUS_TTL_SECONDS),
-          staleIfErrorSeconds: seconds(
-            env,
-            'IDP_CLIENT_STATUS_STALE_SECONDS',
-            DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
-          ),
-          logger,
-        });
-  return {
-    verifier: new AccessTokenVerifier({
-      issuer,
-      audience: required('IDP_AUDIENCE'),
-      jwks,
-      fetchJwks: overrides.fetchJwks,
-    }),
-    routeScopes,
-    logger,
-    ...(clientStatus === undefined ? {} : { clientStatus }),
-  };
-}
-
-/** A whole number of seconds from the environment, 0 to 3600 (API Gateway's own cache maximum). */
-function seconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
-  const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,4}$/.test(value) || Number(value) > 3600) throw new Error(`${name} must be whole seconds from 0 to 3600`);
-  return Number(value);
-}
-
-let composed: AuthorizerHandler | undefined;
-
-/** The Lambda entry: dependencies (the JWKS and client status caches) live as long as the container. */
-export const handler = ((event: AuthorizerEvent) => {
-  composed ??= makeHandler(composeAuthorizerDeps(process.env));
-  return composed(event);
-}) as AuthorizerHandler;
+/** The Lambda entry (./compose/authorizer.ts). */
+export const handler: AuthorizerHandler = authorizerEntry(makeHandler);

@@ -9,19 +9,12 @@
  * Resource properties: `Issuer`, `TableName`, `BootstrapSecretArn`, `PepperSecretArn`.
  * The response's `Data` carries the client id, never the secret.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ensureBootstrap } from '../domain/bootstrap';
 import type { BootstrapRepositories } from '../domain/bootstrap';
 import type { Clock, Logger, RegistrationIds } from '../domain/ports';
-import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
-import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
-import { randomIds } from '../adapters/random-ids';
-import { loadPepperFromSecretsManager, readSecretString } from '../adapters/secrets-manager-pepper';
-import { systemClock } from '../adapters/system-clock';
-import { awsLogger } from './compose';
+import { bootstrapEntry } from './compose/bootstrap';
 
 /** Minimum length of the bootstrap client secret (the stack generates 48 alphanumerics, ~285 bits). */
 export const MIN_BOOTSTRAP_SECRET_LENGTH = 32;
@@ -32,6 +25,7 @@ export interface BootstrapResponse {
   Data?: Record<string, string>;
 }
 
+/** What the bootstrap needs: factories, because the table and secrets come with each event. */
 export interface BootstrapHandlerDeps {
   /** The `SecretString` of a secret. */
   readSecretString(secretId: string): Promise<string>;
@@ -82,6 +76,7 @@ export function parseBootstrapCredentials(secretString: string): { clientId: str
   return { clientId, clientSecret };
 }
 
+/** The handler over given dependencies: Delete leaves the data; Create and Update ensure the bootstrap. */
 export function makeHandler(deps: BootstrapHandlerDeps) {
   return async (event: CloudFormationCustomResourceEvent): Promise<BootstrapResponse> => {
     if (event.RequestType === 'Delete') {
@@ -115,23 +110,5 @@ export function makeHandler(deps: BootstrapHandlerDeps) {
   };
 }
 
-let composed: ReturnType<typeof makeHandler> | undefined;
-
-/** AWS composition: SDK clients built once per cold start. */
-export function composeBootstrapDeps(): BootstrapHandlerDeps {
-  const secrets = new SecretsManagerClient({ maxAttempts: 3 });
-  const doc = makeDynamoDbDocumentClient(new DynamoDBClient({ maxAttempts: 3 }));
-  return {
-    readSecretString: (secretId) => readSecretString(secrets, secretId),
-    loadPepper: (secretId) => loadPepperFromSecretsManager(secrets, secretId),
-    repositoriesFor: (tableName) => makeDynamoDbRepositories({ client: doc, tableName }),
-    clock: systemClock,
-    ids: randomIds,
-    logger: awsLogger(),
-  };
-}
-
-export const handler = async (event: CloudFormationCustomResourceEvent): Promise<BootstrapResponse> => {
-  composed ??= makeHandler(composeBootstrapDeps());
-  return composed(event);
-};
+/** The Lambda entry: dependencies composed on the first event (./compose/bootstrap.ts). */
+export const handler = bootstrapEntry(makeHandler);

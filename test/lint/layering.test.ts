@@ -74,6 +74,15 @@ const BREACHES: Breach[] = [
   packageBan('lambdas/client/p7.ts', "import { JwtVerifier } from 'aws-jwt-verify';\nexport const X = JwtVerifier;\n"),
   packageBan('lambdas/client/verify/p8.ts', "import { z } from 'zod';\nexport const X = z;\n"),
   { file: 'lambdas/domain/e1.ts', code: "export const X = process.env['A'];\n", rule: 'no-restricted-properties' },
+  // Outside the domain too, the environment is read only by the compose module's environment.ts.
+  { file: 'lambdas/handlers/e2.ts', code: "export const X = process.env['A'];\n", rule: 'no-restricted-properties' },
+  {
+    file: 'lambdas/handlers/compose/e3.ts',
+    code: 'export const X = (): string | undefined => process.env.A;\n',
+    rule: 'no-restricted-properties',
+  },
+  { file: 'lambdas/adapters/e4.ts', code: "export const X = process.env['A'];\n", rule: 'no-restricted-properties' },
+  { file: 'lambdas/local/e5.ts', code: "export const X = process.env['A'];\n", rule: 'no-restricted-properties' },
   { file: 'lambdas/domain/cycle-a.ts', code: TREE['lambdas/domain/cycle-a.ts']!, rule: 'import/no-cycle' },
 ];
 
@@ -85,11 +94,15 @@ const ALLOWED: Record<string, string> = {
   'lambdas/adapters/ok-client-verify.ts': "import { RULES } from '../client/verify/rules';\nexport const X = RULES;\n",
   'lambdas/client/cli/ok-client-verify.ts': "import { RULES } from '../verify/rules';\nexport const X = RULES;\n",
   'lambdas/handlers/ok-domain.ts': "import { SERVICE } from '../domain/admin/service';\nexport const X = SERVICE;\n",
+  'lambdas/handlers/compose/environment.ts': 'export const functionEnvironment = () => process.env;\n',
+  'lambdas/local/main.ts': "export const X = process.env['A'];\n",
 };
 
 let dir: string;
 /** Rule ids reported per fixture file (relative path). */
 const fired = new Map<string, string[]>();
+/** Messages reported per fixture file. */
+const messages = new Map<string, string[]>();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'idp-layering-'));
@@ -121,6 +134,10 @@ beforeAll(async () => {
       path.relative(dir, result.filePath),
       result.messages.map((m) => m.ruleId ?? `fatal: ${m.message}`),
     );
+    messages.set(
+      path.relative(dir, result.filePath),
+      result.messages.map((m) => m.message),
+    );
   }
 }, 60_000);
 
@@ -131,6 +148,13 @@ afterAll(async () => {
 describe('layer rules', () => {
   it.each(BREACHES.map((b) => [b.file, b.rule, b.code] as const))('%s breaks %s', (file, rule) => {
     expect(fired.get(file)).toEqual([rule]);
+  });
+
+  it('the domain keeps its own message for process.env; elsewhere the message names environment.ts', () => {
+    expect(messages.get('lambdas/domain/e1.ts')).toEqual([
+      "'process.env' is restricted from being used. The domain reads no environment; pass config in.",
+    ]);
+    expect(messages.get('lambdas/handlers/e2.ts')?.[0]).toContain('lambdas/handlers/compose/environment.ts');
   });
 
   it('files that keep to their layer pass', () => {

@@ -15,13 +15,8 @@ import { parseRouteScopes } from '../../lambdas/domain/bearer-authorization';
 import type { PublicJwk } from '../../lambdas/domain/ports';
 import { silentLogger } from '../../lambdas/domain/ports';
 import type { AuthorizerDeps } from '../../lambdas/handlers/authorizer-handler';
-import {
-  authorizeRequest,
-  authorizerMethod,
-  composeAuthorizerDeps,
-  handler,
-  makeHandler,
-} from '../../lambdas/handlers/authorizer-handler';
+import { authorizeRequest, authorizerMethod, handler, makeHandler } from '../../lambdas/handlers/authorizer-handler';
+import { composeAuthorizerDeps } from '../../lambdas/handlers/compose/authorizer';
 import { bearerDenialResponse, withBearerAuthorization } from '../../lambdas/handlers/bearer-challenge';
 import type { HttpApiEvent, HttpApiHandler } from '../../lambdas/handlers/api-gateway';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';

@@ -43,12 +43,8 @@ import {
   tokenPolicy,
   tokenPolicyResources,
 } from '../../lambdas/handlers/rest-authorizer-policy';
-import {
-  authorizeRequest,
-  composeAuthorizerDeps,
-  makeHandler,
-  routeKeyResource,
-} from '../../lambdas/handlers/authorizer-handler';
+import { authorizeRequest, makeHandler, routeKeyResource } from '../../lambdas/handlers/authorizer-handler';
+import { composeAuthorizerDeps } from '../../lambdas/handlers/compose/authorizer';
 import { withBearerAuthorization } from '../../lambdas/handlers/bearer-challenge';
 import type { TestKey } from '../support/token-forge';
 import { generateTestKey, projectToken } from '../support/token-forge';

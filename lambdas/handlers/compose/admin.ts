@@ -1,0 +1,53 @@
+/**
+ * Composition of the admin API function (../admin-handler.ts): every repository over the table and the
+ * pepper-keyed hasher; the pepper is read once per cold start. Variables: ./environment.ts.
+ * IAM: DynamoDB read/write on the table and its index, `secretsmanager:GetSecretValue` on the pepper.
+ */
+import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
+import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
+import { randomIds } from '../../adapters/random-ids';
+import { loadPepperFromSecretsManager } from '../../adapters/secrets-manager-pepper';
+import { systemClock } from '../../adapters/system-clock';
+import type { AdminDeps } from '../../domain/admin/context';
+import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../../domain/admin/guard-rails';
+import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
+import type { EnvironmentVariables } from './environment';
+import { env, envInteger, functionEnvironment, requireIssuer } from './environment';
+import { httpEntry } from './http-entry';
+import { awsLogger } from './observability';
+
+/**
+ * Dependencies of the admin function. `IDP_AUDIT_RETENTION_DAYS` (whole days; audit events are kept
+ * forever without it) and `IDP_LASTING_SECRET_MARGIN_SECONDS` (the last-admin guard rail's margin,
+ * {@link DEFAULT_LASTING_SECRET_MARGIN_SECONDS} without it) are optional.
+ */
+export async function composeAdminDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<AdminDeps> {
+  const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
+  const retention = envInteger(vars, 'IDP_AUDIT_RETENTION_DAYS', { min: 1, max: 36_500 });
+  const margin = envInteger(
+    vars,
+    'IDP_LASTING_SECRET_MARGIN_SECONDS',
+    { min: 0, max: 31_536_000 },
+    DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
+  );
+  return {
+    ...makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') }),
+    hasher: new HmacSecretHasher(pepper),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+    config: {
+      issuer: requireIssuer(vars),
+      ...(retention === undefined ? {} : { auditRetentionDays: retention }),
+      lastingSecretMarginSeconds: margin,
+    },
+  };
+}
+
+/** The admin function's Lambda entry: {@link composeAdminDeps} under the origin check (./http-entry.ts). */
+export function adminEntry(
+  make: (deps: AdminDeps) => HttpApiHandler,
+  unavailable: () => HttpApiResult,
+): HttpApiHandler {
+  return httpEntry({ name: 'admin', vars: functionEnvironment(), compose: composeAdminDeps, make, unavailable });
+}

@@ -1,0 +1,36 @@
+/**
+ * Composition of the deploy-time bootstrap custom resource (../bootstrap-handler.ts). It reads no
+ * environment: the table and the secrets come with each event as resource properties, so the
+ * dependencies are factories over the function's shared clients (one Secrets Manager client for the
+ * bootstrap secret and the pepper, one DynamoDB document client for every table).
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
+import { randomIds } from '../../adapters/random-ids';
+import { loadPepperFromSecretsManager, readSecretString } from '../../adapters/secrets-manager-pepper';
+import { systemClock } from '../../adapters/system-clock';
+import type { BootstrapHandlerDeps, BootstrapResponse } from '../bootstrap-handler';
+import { awsLogger } from './observability';
+
+/** Dependencies of the bootstrap function. */
+export function composeBootstrapDeps(): BootstrapHandlerDeps {
+  return {
+    readSecretString: (secretId) => readSecretString({ secretId }),
+    loadPepper: (secretId) => loadPepperFromSecretsManager({ secretId }),
+    repositoriesFor: (tableName) => makeDynamoDbRepositories({ tableName }),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+  };
+}
+
+/** The bootstrap function's Lambda entry: {@link composeBootstrapDeps} on the first event. */
+export function bootstrapEntry(
+  make: (deps: BootstrapHandlerDeps) => (event: CloudFormationCustomResourceEvent) => Promise<BootstrapResponse>,
+): (event: CloudFormationCustomResourceEvent) => Promise<BootstrapResponse> {
+  let composed: ReturnType<typeof make> | undefined;
+  return (event) => {
+    composed ??= make(composeBootstrapDeps());
+    return composed(event);
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Composition of the token function (`POST /oauth2/token`, ../token-handler.ts): the client and API
+ * repositories over the table, the KMS signer, the pepper-keyed hasher, secret-usage tracking and token
+ * metrics; the pepper is read once per cold start. Variables: ./environment.ts.
+ */
+import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
+import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
+import { KmsTokenSigner } from '../../adapters/kms-token-signer';
+import { randomIds } from '../../adapters/random-ids';
+import { loadPepperFromSecretsManager } from '../../adapters/secrets-manager-pepper';
+import { systemClock } from '../../adapters/system-clock';
+import { tokenMetricsObserver } from '../../adapters/token-metrics';
+import type { TokenEndpointDeps, TokenOutcome } from '../../domain/endpoints/token-endpoint';
+import { tokenPathReads } from '../../domain/ports';
+import { SecretUsageTracker } from '../../domain/secret-usage';
+import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
+import type { EnvironmentVariables } from './environment';
+import {
+  env,
+  functionEnvironment,
+  readDefaultAccessTokenTtl,
+  readIssuer,
+  readSigningAlg,
+  requireIssuer,
+} from './environment';
+import { httpEntry } from './http-entry';
+import { awsLogger, awsMetrics } from './observability';
+
+/** Dependencies of the token function. */
+export async function composeTokenDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<TokenEndpointDeps> {
+  const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
+  const { clients, apis } = makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') });
+  return {
+    store: tokenPathReads(clients, apis),
+    signer: new KmsTokenSigner({ keyId: env(vars, 'IDP_SIGNING_KEY_ARN'), alg: readSigningAlg(vars) }),
+    hasher: new HmacSecretHasher(pepper),
+    clock: systemClock,
+    ids: randomIds,
+    logger: awsLogger(),
+    observe: observeAll(
+      new SecretUsageTracker(clients, awsLogger(), Date.now).observe,
+      tokenMetricsObserver(awsMetrics()),
+    ),
+    config: {
+      issuer: requireIssuer(vars),
+      defaultAccessTokenTtl: readDefaultAccessTokenTtl(vars),
+    },
+  };
+}
+
+function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outcome: TokenOutcome) => Promise<void> {
+  return async (outcome) => {
+    await Promise.all(observers.map((observe) => observe(outcome)));
+  };
+}
+
+/**
+ * The token function's Lambda entry: {@link composeTokenDeps} under the origin check (./http-entry.ts),
+ * then each invocation's metrics flushed as one EMF record.
+ * @param make the handler over the dependencies
+ * @param unavailable the answer while the function cannot start, for the issuer (possibly empty)
+ */
+export function tokenEntry(
+  make: (deps: TokenEndpointDeps) => HttpApiHandler,
+  unavailable: (issuer: string) => HttpApiResult,
+): HttpApiHandler {
+  const vars = functionEnvironment();
+  const composed = httpEntry({
+    name: 'token',
+    vars,
+    compose: composeTokenDeps,
+    make,
+    unavailable: () => unavailable(readIssuer(vars)),
+  });
+  return async (event) => {
+    try {
+      return await composed(event);
+    } finally {
+      awsMetrics().publishStoredMetrics();
+    }
+  };
+}
