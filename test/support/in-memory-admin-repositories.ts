@@ -501,6 +501,8 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     bootstrap,
     call,
     token,
+    /** The token endpoint on the same repositories, for raw requests (headers such as Origin). */
+    tokenEndpoint,
     /** Moves the clock on. */
     advance: (ms: number) => {
       now += ms;

@@ -218,17 +218,32 @@ const AuthMethodSchema = z.enum(TOKEN_ENDPOINT_AUTH_METHODS as [TokenEndpointAut
 const StatusSchema = z.enum(['enabled', 'disabled']);
 const MetadataSchema = jsonObject('Free-form JSON object, at most 4096 bytes serialized');
 
+/**
+ * The item count of an array, checked only once the value parsed as an array (zod 4's own length
+ * checks also measure a string sent in its place, reporting "characters"); `minItems` / `maxItems`
+ * stay in the OpenAPI document through the metadata.
+ */
+function itemCount<T extends z.ZodArray>(schema: T, min: number, max: number): T {
+  return schema
+    .superRefine((items: unknown[], ctx) => {
+      if (items.length < min) {
+        ctx.addIssue({ code: 'too_small', origin: 'array', minimum: min, inclusive: true, input: items });
+      } else if (items.length > max) {
+        ctx.addIssue({ code: 'too_big', origin: 'array', maximum: max, inclusive: true, input: items });
+      }
+    })
+    .meta({ minItems: min, maxItems: max }) as unknown as T;
+}
+
 /** Redirect URIs as registered (people/redirect-uris.ts): 1 to 20, each valid, no repeats. */
 function redirectUriList(description: string) {
-  return z
-    .array(
-      z.string().superRefine((uri, ctx) => {
-        const problem = redirectUriProblem(uri);
-        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-    )
-    .min(1)
-    .max(MAX_REDIRECT_URIS)
+  const list = z.array(
+    z.string().superRefine((uri, ctx) => {
+      const problem = redirectUriProblem(uri);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
+  return itemCount(list, 1, MAX_REDIRECT_URIS)
     .superRefine(unique((u: string) => u, 'URI'))
     .meta({ description });
 }
@@ -239,14 +254,16 @@ const RedirectUrisSchema = redirectUriList(
 const PostLogoutRedirectUrisSchema = redirectUriList(
   'Where logout may send the user back (OIDC RP-Initiated Logout §2), same rules as redirectUris',
 );
-const AllowedOriginsSchema = z
-  .array(
+const AllowedOriginsSchema = itemCount(
+  z.array(
     z.string().superRefine((origin, ctx) => {
       const problem = originProblem(origin);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  )
-  .max(MAX_ALLOWED_ORIGINS)
+  ),
+  0,
+  MAX_ALLOWED_ORIGINS,
+)
   .superRefine(unique((o: string) => o, 'origin'))
   .meta({
     description:
