@@ -1,10 +1,12 @@
 /**
  * The API aggregate on DynamoDB (docs/data-model.md): one item per API, `pk = API#<identifier>`,
  * listed through the GSI (`APIS`). An API change also brings the TTL and reuse snapshots of the
- * rules of its audience in step, so the token path keeps reading one partition.
+ * rules of its audience (and the `userAccess` snapshot of its user rules) in step, so the token and
+ * authorize paths keep reading one partition.
  */
 import type { AuditEvent } from '../domain/admin/audit';
-import type { Api } from '../domain/model';
+import { ruleSubjectType } from '../domain/model';
+import type { Api, SubjectType } from '../domain/model';
 import type { ApiRepository, Page, PageRequest } from '../domain/ports';
 import { queryRulesForAudience } from './dynamodb-client-repository';
 import { apiFromItem, apiItem, itemKeys } from './dynamodb-items';
@@ -55,11 +57,11 @@ export class DynamoDbApiRepository implements ApiRepository {
    * rule of its audience in step, in the same transaction as far as it reaches (100 writes); rules
    * beyond that are updated right after, idempotently.
    */
-  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateApi(api: Api, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     const { items } = this.table;
     const rules = await queryRulesForAudience(this.table, api.identifier);
-    const ruleWrites = rules.map(({ clientId }) => this.ruleSnapshotUpdate(clientId, api));
-    const head = ruleWrites.slice(0, MAX_TRANSACT_ITEMS - 2);
+    const ruleWrites = rules.map(({ clientId, rule }) => this.ruleSnapshotUpdate(clientId, ruleSubjectType(rule), api));
+    const head = ruleWrites.slice(0, MAX_TRANSACT_ITEMS - 1 - items.audit(audit).length);
     await this.table.transact([items.putIfVersion(apiItem(api), expectedVersion), ...items.audit(audit), ...head]);
     for (const write of ruleWrites.slice(head.length)) await this.table.transact([write]).catch(ignoreConflict);
   }
@@ -72,11 +74,15 @@ export class DynamoDbApiRepository implements ApiRepository {
     ]);
   }
 
-  /** Sets (or removes) a rule's snapshot of its API's TTL and reuse flag, if the rule still exists. */
-  private ruleSnapshotUpdate(clientId: string, api: Api): TransactItem {
-    return this.table.items.updateIfExists(itemKeys.rule(clientId, api.identifier), {
+  /**
+   * Sets (or removes) a rule's snapshot of its API's TTL and reuse flag — and, on a user rule, its
+   * `userAccess` — if the rule still exists.
+   */
+  private ruleSnapshotUpdate(clientId: string, subjectType: SubjectType, api: Api): TransactItem {
+    return this.table.items.updateIfExists(itemKeys.rule(clientId, api.identifier, subjectType), {
       apiAccessTokenTtl: api.accessTokenTtl,
       apiTokenReuse: api.tokenReuse,
+      ...(subjectType === 'user' ? { apiUserAccess: api.userAccess } : {}),
     });
   }
 }

@@ -6,7 +6,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/admin/audit';
 import { ConflictError } from '../domain/errors';
-import type { Client, ClientBundle, ClientSecret, Rule } from '../domain/model';
+import { ruleSubjectType } from '../domain/model';
+import type { Client, ClientBundle, ClientSecret, Rule, SubjectType } from '../domain/model';
 import type { AudienceRule, ClientQuery, ClientRepository, Page } from '../domain/ports';
 import {
   bundleFromItems,
@@ -22,7 +23,7 @@ import { ATTR, GSI1, keys } from './dynamodb-table';
 import { conflictAsFalse, DynamoDbTableAccess, INDEX_KEY_ATTRS } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 
-/** Every rule on `audience` with its client: the GSI `RULES#<audience>`, all pages. */
+/** Every rule on `audience` (client and user rules) with its client: the GSI `RULES#<audience>`, all pages. */
 export async function queryRulesForAudience(table: DynamoDbTableAccess, audience: string): Promise<AudienceRule[]> {
   const items = await table.queryAll({
     IndexName: GSI1,
@@ -100,7 +101,7 @@ export class DynamoDbClientRepository implements ClientRepository {
     await this.table.transact([
       items.deleteIfVersion(itemKeys.client(clientId), expectedVersion),
       ...bundle.secrets.map((secret) => items.delete(itemKeys.secret(clientId, secret.secretId))),
-      ...bundle.rules.map((rule) => items.delete(itemKeys.rule(clientId, rule.audience))),
+      ...bundle.rules.map((rule) => items.delete(itemKeys.rule(clientId, rule.audience, ruleSubjectType(rule)))),
       ...items.audit(audit),
     ]);
     // A secret or rule added between the read above and the transaction would be left behind; none can
@@ -163,10 +164,15 @@ export class DynamoDbClientRepository implements ClientRepository {
     ]);
   }
 
-  async deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean> {
+  async deleteRule(
+    clientId: string,
+    audience: string,
+    audit: AuditEvent,
+    subjectType: SubjectType = 'client',
+  ): Promise<boolean> {
     const { items } = this.table;
     return this.table
-      .transact([items.deleteIfExists(itemKeys.rule(clientId, audience)), ...items.audit(audit)])
+      .transact([items.deleteIfExists(itemKeys.rule(clientId, audience, subjectType)), ...items.audit(audit)])
       .then(() => true, conflictAsFalse);
   }
 

@@ -4,7 +4,8 @@
  * storage detail leaks into the core and no caller can mass-assign one.
  */
 import type { AuditEvent } from '../domain/admin/audit';
-import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../domain/model';
+import { ruleSubjectType } from '../domain/model';
+import type { Api, Client, ClientBundle, ClientSecret, Rule, SubjectType } from '../domain/model';
 import { ATTR, keys } from './dynamodb-table';
 import type { ItemType } from './dynamodb-table';
 
@@ -27,9 +28,10 @@ export const itemKeys = {
     [ATTR.pk]: keys.clientPk(clientId),
     [ATTR.sk]: keys.secretSk(secretId),
   }),
-  rule: (clientId: string, audience: string): Item => ({
+  /** A client rule at `RULE#<audience>` (as always), a user rule at `USERRULE#<audience>`. */
+  rule: (clientId: string, audience: string, subjectType: SubjectType = 'client'): Item => ({
     [ATTR.pk]: keys.clientPk(clientId),
-    [ATTR.sk]: keys.ruleSk(audience),
+    [ATTR.sk]: subjectType === 'user' ? keys.userRuleSk(audience) : keys.ruleSk(audience),
   }),
   api: (identifier: string): Item => ({ [ATTR.pk]: keys.apiPk(identifier), [ATTR.sk]: keys.apiSk }),
 } as const;
@@ -73,8 +75,7 @@ export function ruleItem(clientId: string, rule: Rule): Item {
   return {
     ...rule,
     clientId,
-    [ATTR.pk]: keys.clientPk(clientId),
-    [ATTR.sk]: keys.ruleSk(rule.audience),
+    ...itemKeys.rule(clientId, rule.audience, ruleSubjectType(rule)),
     [ATTR.type]: 'rule',
     [ATTR.gsi1pk]: keys.rulesIndexPk(rule.audience),
     [ATTR.gsi1sk]: keys.clientPk(clientId),

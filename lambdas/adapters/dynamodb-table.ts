@@ -6,11 +6,14 @@
  * | client | `CLIENT#<clientId>`   | `CLIENT`            | `CLIENTS`           | `<createdAt>#<clientId>`|
  * | secret | `CLIENT#<clientId>`   | `SECRET#<secretId>` |                     |                         |
  * | rule   | `CLIENT#<clientId>`   | `RULE#<audience>`   | `RULES#<audience>`  | `CLIENT#<clientId>`     |
+ * | user rule | `CLIENT#<clientId>` | `USERRULE#<audience>` | `RULES#<audience>` | `CLIENT#<clientId>`   |
  * | api    | `API#<identifier>`    | `API`               | `APIS`              | `<createdAt>#<identifier>` |
  * | audit  | `AUDIT`               | `<at>#<eventId>`    |                     |                         |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
- * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. `ttl` (epoch
+ * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
+ * the sort key it always had; a user rule (`subjectType: "user"`) has its own, so a client may hold
+ * both for one API; both are `type: "rule"` and in the same index partition. `ttl` (epoch
  * seconds) expires audit items where the stage says so. Every mutable item carries `version`.
  */
 
@@ -33,6 +36,7 @@ export const keys = {
   clientSk: 'CLIENT',
   secretSk: (secretId: string) => `SECRET#${secretId}`,
   ruleSk: (audience: string) => `RULE#${audience}`,
+  userRuleSk: (audience: string) => `USERRULE#${audience}`,
   apiPk: (identifier: string) => `API#${identifier}`,
   apiSk: 'API',
   auditPk: 'AUDIT',

@@ -132,11 +132,17 @@ export class AdminClient {
   listRules(clientId: string) {
     return this.call<{ items: RuleView[] }>('GET', `/admin/clients/${enc(clientId)}/rules`);
   }
-  grantRule(clientId: string, body: { audience: string; scopes: string[]; claims?: Record<string, unknown> }) {
+  grantRule(
+    clientId: string,
+    body: { audience: string; scopes: string[]; claims?: Record<string, unknown>; subjectType?: 'client' | 'user' },
+  ) {
     return this.call<RuleView>('POST', `/admin/clients/${enc(clientId)}/rules`, { body });
   }
-  revokeRule(clientId: string, audience: string) {
-    return this.call<void>('DELETE', `/admin/clients/${enc(clientId)}/rules/${enc(audience)}`);
+  /** Deletes the client rule for `audience`, or with `subjectType: 'user'` the user rule. */
+  revokeRule(clientId: string, audience: string, subjectType: 'client' | 'user' = 'client') {
+    return this.call<void>('DELETE', `/admin/clients/${enc(clientId)}/rules/${enc(audience)}`, {
+      query: subjectType === 'user' ? { subjectType } : {},
+    });
   }
 
   // ---- audit ----

@@ -20,6 +20,8 @@ export interface ApiView {
   scopes: ScopeDefinitionView[];
   accessTokenTtl?: number;
   tokenReuse?: boolean;
+  /** How the API admits people: `any` when absent, or `granted`. */
+  userAccess?: 'any' | 'granted';
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -38,6 +40,15 @@ export interface ClientView {
   external: boolean;
   tokenReuse: boolean;
   metadata: Record<string, JsonValue>;
+  /** Clients with `authorization_code`: the settings for people, with their effective values. */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  allowedOrigins?: string[];
+  requireConsent?: boolean;
+  /** Clients with `refresh_token`. */
+  refreshTokenTtl?: number;
+  refreshTokenIdleTtl?: number;
+  maxSessionsPerUser?: number;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -58,6 +69,8 @@ export interface RuleView {
   audience: string;
   scopes: string[];
   claims?: Record<string, JsonValue>;
+  /** `user` on a user rule (what the client may request for a signed-in user); absent on a client rule. */
+  subjectType?: 'user';
   createdAt: string;
 }
 
@@ -68,7 +81,7 @@ export interface AuditEventView {
   actor: { clientId: string; jti: string };
   /** e.g. `client.create`, `secret.revoke`, `rule.put`. */
   action: string;
-  target: { type: string; id: string; clientId?: string };
+  target: { type: string; id: string; clientId?: string; subjectType?: 'user' };
   /** Changed top-level fields; never a secret value or hash. */
   diff: Record<string, { from?: JsonValue; to?: JsonValue }>;
 }

@@ -1,7 +1,9 @@
 /**
  * Bootstrap (docs/contract.md, Admin API): the built-in admin API `<issuer>/admin` with scopes `admin:read`
- * and `admin:write`, and a bootstrap admin client holding a rule for both. Idempotent: run at every
- * local start and by the deploy-time custom resource on AWS.
+ * and `admin:write` and `userAccess: "granted"` (a person holds admin scopes only by their own grants),
+ * and a bootstrap admin client holding a rule for both. Idempotent: run at every local start and by
+ * the deploy-time custom resource on AWS; it also repairs the `userAccess` of an admin API created
+ * before people existed.
  */
 import { ConflictError } from './errors';
 import type { Api, ClientSecret, Rule } from './model';
@@ -21,8 +23,11 @@ export function adminAudience(issuer: string): string {
   return `${issuer}/admin`;
 }
 
+/** The admin API's `userAccess`: a user's own grants limit what a console may request for them. */
+export const ADMIN_USER_ACCESS = 'granted' as const;
+
 /** What bootstrap needs of the API repository; it writes without audit events (no acting admin). */
-export type BootstrapApis = Pick<ApiRepository, 'apiExists' | 'createApi'>;
+export type BootstrapApis = Pick<ApiRepository, 'getApi' | 'createApi' | 'updateApi'>;
 
 /** What bootstrap needs of the client repository; it writes without audit events (no acting admin). */
 export type BootstrapClients = Pick<
@@ -69,16 +74,24 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
   const audience = adminAudience(input.issuer);
 
   let createdApi = false;
-  if (!(await apis.apiExists(audience))) {
+  const api = await apis.getApi(audience);
+  if (api === undefined) {
     createdApi = await ignoreConflict(
       apis.createApi({
         identifier: audience,
         name: 'Admin API',
         scopes: ADMIN_SCOPES,
+        userAccess: ADMIN_USER_ACCESS,
         createdAt: now,
         updatedAt: now,
         version: 1,
       }),
+    );
+  } else if (api.userAccess !== ADMIN_USER_ACCESS) {
+    // An admin API from before people: set the field (and its user rules' snapshots) once. A
+    // concurrent bootstrap that wins the versioned write has done the same.
+    await ignoreConflict(
+      apis.updateApi({ ...api, userAccess: ADMIN_USER_ACCESS, updatedAt: now, version: api.version + 1 }, api.version),
     );
   }
 

@@ -9,15 +9,18 @@
  */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
+/** Every method a client may be registered with, in the order the admin API documents them. */
 export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
+  'none',
 ];
 
 /** Grant types a client may be registered for. */
 export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
 
-export const GRANT_TYPES: readonly GrantType[] = ['client_credentials'];
+/** Every grant type a client may be registered for (docs/contract.md, Admin API › Clients). */
+export const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'authorization_code', 'refresh_token'];
 
 export type ClientStatus = 'enabled' | 'disabled';
 
@@ -62,8 +65,27 @@ export interface Client {
 /** Who a rule is for: the client itself (client credentials) or a signed-in user (code flow). */
 export type SubjectType = 'client' | 'user';
 
+/** Every {@link SubjectType}; `client` is the default. */
+export const SUBJECT_TYPES: readonly SubjectType[] = ['client', 'user'];
+
+/** A rule's subject type; a rule stored without one is a client rule (every rule before people). */
+export function ruleSubjectType(rule: Pick<Rule, 'subjectType'>): SubjectType {
+  return rule.subjectType ?? 'client';
+}
+
+/**
+ * The rules of one subject type. The client credentials grant reads only `client` rules: a `user`
+ * rule never lets a client obtain tokens for itself (docs/contract.md, Admin API › Rules).
+ */
+export function rulesFor(rules: readonly Rule[], subjectType: SubjectType): Rule[] {
+  return rules.filter((rule) => ruleSubjectType(rule) === subjectType);
+}
+
 /** How an API admits users: any signed-in user, or only within the user's own grants. */
 export type UserAccess = 'any' | 'granted';
+
+/** Every {@link UserAccess}; `any` is the default. */
+export const USER_ACCESS_VALUES: readonly UserAccess[] = ['any', 'granted'];
 
 /** A client secret as stored: only its peppered HMAC, never the value. */
 export interface ClientSecret {

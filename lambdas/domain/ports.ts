@@ -3,7 +3,7 @@
  * KMS, node:crypto, Secrets Manager); tests implement them with in-memory fakes.
  */
 import type { AuditAction, AuditEvent, AuditTargetType } from './admin/audit';
-import type { Api, Client, ClientBundle, ClientSecret, ClientStatus, Rule } from './model';
+import type { Api, Client, ClientBundle, ClientSecret, ClientStatus, Rule, SubjectType } from './model';
 
 // ---------------------------------------------------------------------------------------------------
 // Repositories: one per aggregate (docs/data-model.md)
@@ -142,17 +142,24 @@ export interface ClientRepository {
   touchSecret(clientId: string, secretId: string, at: string, minIntervalSeconds: number): Promise<boolean>;
 
   /**
-   * Creates or replaces the client's rule for `rule.audience`, on condition that the client exists
-   * and the API exists with version `apiVersion` (so the rule's `apiAccessTokenTtl` snapshot and its
-   * scopes were checked against the current API).
+   * Creates or replaces the client's rule for `rule.audience` and the rule's subject type (a client
+   * holds at most one client rule and one user rule per API), on condition that the client exists
+   * and the API exists with version `apiVersion` (so the rule's snapshots and its scopes were checked
+   * against the current API).
    * @throws ConflictError when the client or the API is missing, or the API's version moved on
    */
   putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void>;
 
-  /** Deletes the client's rule for `audience`. Returns `false`, writing nothing, when there is none. */
-  deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean>;
+  /**
+   * Deletes the client's rule for `audience` of `subjectType` (default `client`). Returns `false`,
+   * writing nothing, when there is none.
+   */
+  deleteRule(clientId: string, audience: string, audit: AuditEvent, subjectType?: SubjectType): Promise<boolean>;
 
-  /** Every rule granting scopes on `audience`, with its client (DynamoDB: GSI `RULES#<audience>`). */
+  /**
+   * Every rule granting scopes on `audience` — client and user rules — with its client (DynamoDB: GSI
+   * `RULES#<audience>`).
+   */
   listRulesForAudience(audience: string): Promise<AudienceRule[]>;
 }
 
@@ -186,13 +193,15 @@ export interface ApiRepository {
 
   /**
    * Replaces the API if its stored version is `expectedVersion`, and sets `apiAccessTokenTtl` and
-   * `apiTokenReuse` on every rule of its audience to the API's values (removing them when absent), so
-   * the token path keeps reading one partition. The API, the audit event and the rules change
-   * atomically when they fit one transaction; the DynamoDB adapter brings further rules in step in
-   * follow-up writes (idempotent).
+   * `apiTokenReuse` on every rule of its audience (client and user rules), and `apiUserAccess` on
+   * every user rule, to the API's values (removing them when absent), so the token and authorize paths
+   * keep reading one partition. The API, the audit event and the rules change atomically when they fit
+   * one transaction; the DynamoDB adapter brings further rules in step in follow-up writes
+   * (idempotent).
+   * @param audit absent only for bootstrap (which repairs the admin API's `userAccess`)
    * @throws ConflictError when the API is missing or its version moved on
    */
-  updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void>;
+  updateApi(api: Api, expectedVersion: number, audit?: AuditEvent): Promise<void>;
 
   /**
    * Deletes the API if its stored version is `expectedVersion`. The caller checks

@@ -14,6 +14,7 @@
  * The cache lives in the memory of one function instance (a Lambda execution environment, or the
  * local server), bounded in entries (least recently used evicted first).
  */
+import { rulesFor } from './model';
 import type { ClientBundle } from './model';
 import type { ResolvedGrant } from './scope-resolution';
 
@@ -56,7 +57,7 @@ export function reuseEnabled(bundle: ClientBundle, grant: ResolvedGrant): boolea
 /** Everything the token was derived from; any change means a new token. */
 export function tokenFingerprint(bundle: ClientBundle, grant: ResolvedGrant, kid: string, issuer: string): string {
   const { client } = bundle;
-  const rule = bundle.rules.find((r) => r.audience === grant.audience);
+  const rule = rulesFor(bundle.rules, 'client').find((r) => r.audience === grant.audience);
   return JSON.stringify([
     issuer,
     kid,

@@ -23,12 +23,14 @@ export interface LocalRoutes {
 /** Picks the handler for a request the way the HTTP API's route table does. */
 export function route(routes: LocalRoutes, method: string, path: string): HttpApiHandler | HttpApiResult {
   if (path === TOKEN_PATH) {
-    if (method === 'POST') return routes.token;
+    // POST, and OPTIONS for CORS preflights (lambdas/domain/endpoints/cors.ts): the HTTP API's
+    // `POST /oauth2/token` and `OPTIONS /oauth2/token` routes, both to the token function.
+    if (method === 'POST' || method === 'OPTIONS') return routes.token;
     return json(
       405,
       { error: 'invalid_request', error_description: 'the token endpoint accepts POST only' },
       {
-        Allow: 'POST',
+        Allow: 'OPTIONS, POST',
         'Cache-Control': 'no-store',
         Pragma: 'no-cache',
       },

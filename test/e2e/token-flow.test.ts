@@ -136,11 +136,27 @@ describe.each(['RS256', 'ES256'] as const)('client credentials end to end (%s)',
   it('rejects other methods on the token endpoint and unknown paths', async () => {
     const get = await fetch(`${idp.url}/oauth2/token`);
     expect(get.status).toBe(405);
-    expect(get.headers.get('allow')).toBe('POST');
+    // RFC 9110 §15.5.6: Allow lists every supported method; OPTIONS answers CORS preflights.
+    expect(get.headers.get('allow')).toBe('OPTIONS, POST');
     expect(await get.json()).toEqual({
       error: 'invalid_request',
       error_description: 'the token endpoint accepts POST only',
     });
     expect((await fetch(`${idp.url}/nope`)).status).toBe(404);
+  });
+
+  it('answers a CORS preflight over HTTP, without credentials', async () => {
+    const res = await fetch(`${idp.url}/oauth2/token`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
   });
 });

@@ -1,12 +1,14 @@
 /**
  * The admin side of the DynamoDB repositories against dynalite: every change lands atomically with its audit
  * event, optimistic locking, rule snapshots kept in step with their API, listings newest first with
- * stable cursors and filters, and cheap secret last-use tracking.
+ * stable cursors and filters, cheap secret last-use tracking, and client and user rules side by side
+ * (`RULE#<audience>` as always, `USERRULE#<audience>`) in one collection and one index partition.
  */
 import type { AuditEvent } from '../../lambdas/domain/admin/audit';
 import { InvalidCursorError } from '../../lambdas/domain/ports';
 import { ConflictError } from '../../lambdas/domain/errors';
 import type { Api, ClientBundle } from '../../lambdas/domain/model';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startTestDynamo } from '../support/dynalite';
 import type { TestDynamo } from '../support/dynalite';
 
@@ -292,5 +294,105 @@ describe('DynamoDB repositories for the admin API', () => {
     const loaded = await db.clients.loadClientBundle('c-used');
     expect(loaded?.secrets[0]?.lastUsedAt).toBe('2026-11-23T09:05:01.000Z');
     expect(loaded?.secrets).toHaveLength(1);
+  });
+});
+
+describe('DynamoDB rules by subject type', () => {
+  let db: TestDynamo;
+  beforeAll(async () => {
+    db = await startTestDynamo();
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('keeps a client rule at RULE#<audience> and a user rule beside it at USERRULE#<audience>; both indexed, both in step', async () => {
+    const crm = api('https://crm.example.com', { accessTokenTtl: 900, userAccess: 'granted' });
+    await db.apis.createApi(crm, audit('api.create', 'api', crm.identifier));
+    const mixed = bundle('c-mixed');
+    mixed.client.grantTypes = ['client_credentials', 'authorization_code'];
+    mixed.client.redirectUris = ['https://crm-app.example.com/cb'];
+    await db.clients.createClient(mixed, audit('client.create', 'client', 'c-mixed'));
+    const clientRule = { audience: crm.identifier, scopes: ['read'], apiAccessTokenTtl: 900, createdAt: tick() };
+    const userRule = {
+      audience: crm.identifier,
+      scopes: ['read', 'write'],
+      subjectType: 'user' as const,
+      apiAccessTokenTtl: 900,
+      apiUserAccess: 'granted' as const,
+      createdAt: tick(),
+    };
+    await db.clients.putRule('c-mixed', clientRule, 1, audit('rule.put', 'rule', crm.identifier, 'c-mixed'));
+    await db.clients.putRule('c-mixed', userRule, 1, audit('rule.put', 'rule', crm.identifier, 'c-mixed'));
+
+    // The raw items: the client rule exactly where rules always were, without a subjectType.
+    const raw = await db.doc.send(
+      new QueryCommand({
+        TableName: db.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': 'CLIENT#c-mixed', ':r': 'RULE#' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(raw.Items).toEqual([
+      {
+        pk: 'CLIENT#c-mixed',
+        sk: `RULE#${crm.identifier}`,
+        type: 'rule',
+        gsi1pk: `RULES#${crm.identifier}`,
+        gsi1sk: 'CLIENT#c-mixed',
+        clientId: 'c-mixed',
+        ...clientRule,
+      },
+    ]);
+    const user = await db.doc.send(
+      new GetCommand({ TableName: db.tableName, Key: { pk: 'CLIENT#c-mixed', sk: `USERRULE#${crm.identifier}` } }),
+    );
+    expect(user.Item).toEqual({
+      pk: 'CLIENT#c-mixed',
+      sk: `USERRULE#${crm.identifier}`,
+      type: 'rule',
+      gsi1pk: `RULES#${crm.identifier}`,
+      gsi1sk: 'CLIENT#c-mixed',
+      clientId: 'c-mixed',
+      ...userRule,
+    });
+
+    // One read of the collection holds both; the index finds both.
+    const loaded = await db.clients.loadClientBundle('c-mixed');
+    expect(loaded?.rules.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))).toEqual([clientRule, userRule]);
+    const indexed = await db.clients.listRulesForAudience(crm.identifier);
+    expect(indexed.map((r) => [r.clientId, r.rule.subjectType ?? 'client']).sort()).toEqual([
+      ['c-mixed', 'client'],
+      ['c-mixed', 'user'],
+    ]);
+
+    // An API change keeps both in step; userAccess reaches the user rule only.
+    const changed: Api = { ...crm, accessTokenTtl: 300, userAccess: 'any', version: 2, updatedAt: tick() };
+    await db.apis.updateApi(changed, 1, audit('api.update', 'api', crm.identifier));
+    const after = (await db.clients.loadClientBundle('c-mixed'))!.rules;
+    const byType = (t: string) => after.find((r) => (r.subjectType ?? 'client') === t)!;
+    expect(byType('client')).toEqual({ ...clientRule, apiAccessTokenTtl: 300 });
+    expect(byType('user')).toEqual({ ...userRule, apiAccessTokenTtl: 300, apiUserAccess: 'any' });
+
+    // Bootstrap's repair writes without an audit event.
+    const events = (await db.auditTrail.listAudit({ limit: 100, targetId: crm.identifier })).items.length;
+    await db.apis.updateApi({ ...changed, userAccess: 'granted', version: 3 }, 2);
+    expect((await db.auditTrail.listAudit({ limit: 100, targetId: crm.identifier })).items).toHaveLength(events);
+    expect((await db.clients.loadClientBundle('c-mixed'))!.rules.find((r) => r.subjectType === 'user')).toMatchObject({
+      apiUserAccess: 'granted',
+    });
+
+    // Deleting one leaves the other; deleting the client removes both.
+    expect(
+      await db.clients.deleteRule('c-mixed', crm.identifier, audit('rule.delete', 'rule', crm.identifier), 'user'),
+    ).toBe(true);
+    expect(
+      await db.clients.deleteRule('c-mixed', crm.identifier, audit('rule.delete', 'rule', crm.identifier), 'user'),
+    ).toBe(false);
+    expect((await db.clients.loadClientBundle('c-mixed'))!.rules).toEqual([{ ...clientRule, apiAccessTokenTtl: 300 }]);
+    await db.clients.putRule('c-mixed', userRule, 3, audit('rule.put', 'rule', crm.identifier, 'c-mixed'));
+    await db.clients.deleteClient('c-mixed', 1, audit('client.delete', 'client', 'c-mixed'));
+    expect(await db.clients.listRulesForAudience(crm.identifier)).toEqual([]);
   });
 });

@@ -28,7 +28,8 @@ import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { AdminDeps } from '../../lambdas/domain/admin/context';
 import { makeHandler } from '../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';
-import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../../lambdas/domain/model';
+import { ruleSubjectType } from '../../lambdas/domain/model';
+import type { Api, Client, ClientBundle, ClientSecret, Rule, SubjectType } from '../../lambdas/domain/model';
 import type { AuditEvent } from '../../lambdas/domain/admin/audit';
 
 interface StoredClient {
@@ -38,6 +39,14 @@ interface StoredClient {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * Key of a rule in {@link StoredClient.rules}: the audience for a client rule (as before people), and
+ * `USERRULE#<audience>` for a user rule, like the DynamoDB sort keys.
+ */
+export function ruleKey(audience: string, subjectType: SubjectType = 'client'): string {
+  return subjectType === 'user' ? `USERRULE#${audience}` : audience;
+}
 
 function encodeCursor(key: string): string {
   return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url');
@@ -148,8 +157,10 @@ export class InMemoryClientRepository implements ClientRepository {
     this.table.enter('listRulesForAudience');
     const out: AudienceRule[] = [];
     for (const [clientId, stored] of this.table.clients) {
-      const rule = stored.rules.get(audience);
-      if (rule !== undefined) out.push({ clientId, rule: copy(rule) });
+      for (const subjectType of ['client', 'user'] as const) {
+        const rule = stored.rules.get(ruleKey(audience, subjectType));
+        if (rule !== undefined) out.push({ clientId, rule: copy(rule) });
+      }
     }
     return out.sort((a, b) => (a.clientId < b.clientId ? -1 : 1));
   }
@@ -178,7 +189,7 @@ export class InMemoryClientRepository implements ClientRepository {
     this.table.clients.set(bundle.client.clientId, {
       client: copy(bundle.client),
       secrets: new Map(bundle.secrets.map((s) => [s.secretId, copy(s)])),
-      rules: new Map(bundle.rules.map((r) => [r.audience, copy(r)])),
+      rules: new Map(bundle.rules.map((r) => [ruleKey(r.audience, ruleSubjectType(r)), copy(r)])),
     });
   }
 
@@ -238,15 +249,21 @@ export class InMemoryClientRepository implements ClientRepository {
       throw new ConflictError('client or API missing, or the API changed');
     }
     this.table.appendAudit(audit);
-    stored.rules.set(rule.audience, copy(rule));
+    stored.rules.set(ruleKey(rule.audience, ruleSubjectType(rule)), copy(rule));
   }
 
-  async deleteRule(clientId: string, audience: string, audit: AuditEvent): Promise<boolean> {
+  async deleteRule(
+    clientId: string,
+    audience: string,
+    audit: AuditEvent,
+    subjectType: SubjectType = 'client',
+  ): Promise<boolean> {
     this.table.enter('deleteRule');
     const stored = this.table.clients.get(clientId);
-    if (stored === undefined || !stored.rules.has(audience)) return false;
+    const key = ruleKey(audience, subjectType);
+    if (stored === undefined || !stored.rules.has(key)) return false;
     this.table.appendAudit(audit);
-    stored.rules.delete(audience);
+    stored.rules.delete(key);
     return true;
   }
 }
@@ -281,19 +298,25 @@ export class InMemoryApiRepository implements ApiRepository {
     this.table.apis.set(api.identifier, copy(api));
   }
 
-  async updateApi(api: Api, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateApi(api: Api, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     this.table.enter('updateApi');
     const current = this.table.apis.get(api.identifier);
     if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
     this.table.appendAudit(audit);
     this.table.apis.set(api.identifier, copy(api));
     for (const stored of this.table.clients.values()) {
-      const rule = stored.rules.get(api.identifier);
-      if (rule === undefined) continue;
-      if (api.accessTokenTtl === undefined) delete rule.apiAccessTokenTtl;
-      else rule.apiAccessTokenTtl = api.accessTokenTtl;
-      if (api.tokenReuse === undefined) delete rule.apiTokenReuse;
-      else rule.apiTokenReuse = api.tokenReuse;
+      for (const subjectType of ['client', 'user'] as const) {
+        const rule = stored.rules.get(ruleKey(api.identifier, subjectType));
+        if (rule === undefined) continue;
+        if (api.accessTokenTtl === undefined) delete rule.apiAccessTokenTtl;
+        else rule.apiAccessTokenTtl = api.accessTokenTtl;
+        if (api.tokenReuse === undefined) delete rule.apiTokenReuse;
+        else rule.apiTokenReuse = api.tokenReuse;
+        if (subjectType === 'user') {
+          if (api.userAccess === undefined) delete rule.apiUserAccess;
+          else rule.apiUserAccess = api.userAccess;
+        }
+      }
     }
   }
 
@@ -478,6 +501,8 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     bootstrap,
     call,
     token,
+    /** The token endpoint on the same repositories, for raw requests (headers such as Origin). */
+    tokenEndpoint,
     /** Moves the clock on. */
     advance: (ms: number) => {
       now += ms;

@@ -13,12 +13,21 @@ const copy = <T>(value: T): T => structuredClone(value);
 
 /** Repository methods the in-memory table counts (the token path's and bootstrap's). */
 export type StoreMethod =
-  'loadClientBundle' | 'apiExists' | 'createApi' | 'createClient' | 'putSecret' | 'deleteSecret';
+  | 'loadClientBundle'
+  | 'apiExists'
+  | 'getApi'
+  | 'createApi'
+  | 'updateApi'
+  | 'createClient'
+  | 'putSecret'
+  | 'deleteSecret';
 
 export const STORE_METHODS: readonly StoreMethod[] = [
   'loadClientBundle',
   'apiExists',
+  'getApi',
   'createApi',
+  'updateApi',
   'createClient',
   'putSecret',
   'deleteSecret',
@@ -51,8 +60,12 @@ export function sdkCause(name: string, message: string): Error {
 export class InMemoryTokenTable {
   readonly apis = new Map<string, Api>();
   readonly bundles = new Map<string, ClientBundle>();
-  /** Calls per method (failed calls included: a round trip was attempted). */
-  readonly calls: Record<StoreMethod, number> = {
+  /**
+   * Calls per method (failed calls included: a round trip was attempted). Bootstrap's `getApi` and
+   * `updateApi` appear once called, so the token path's counts read as they always did.
+   */
+  readonly calls: Record<Exclude<StoreMethod, 'getApi' | 'updateApi'>, number> &
+    Partial<Record<'getApi' | 'updateApi', number>> = {
     loadClientBundle: 0,
     apiExists: 0,
     createApi: 0,
@@ -89,16 +102,16 @@ export class InMemoryTokenTable {
 
   /** Calls over all methods. */
   totalCalls(): number {
-    return STORE_METHODS.reduce((sum, m) => sum + this.calls[m], 0);
+    return STORE_METHODS.reduce((sum, m) => sum + (this.calls[m] ?? 0), 0);
   }
 
   resetCalls(): void {
-    for (const m of STORE_METHODS) this.calls[m] = 0;
+    for (const m of STORE_METHODS) if (this.calls[m] !== undefined) this.calls[m] = 0;
   }
 
   /** Counts a call of `method` and throws the failure planned for it, if any. */
   enter(method: StoreMethod): void {
-    this.calls[method] += 1;
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
     const index = this.planned.findIndex((p) => p.methods.includes(method));
     if (index >= 0) {
       const [failure] = this.planned.splice(index, 1);
@@ -173,9 +186,25 @@ export class InMemoryApis implements BootstrapApis {
     return this.table.apis.has(identifier);
   }
 
+  async getApi(identifier: string): Promise<Api | undefined> {
+    this.table.enter('getApi');
+    const api = this.table.apis.get(identifier);
+    return api === undefined ? undefined : copy(api);
+  }
+
   async createApi(api: Api): Promise<void> {
     this.table.enter('createApi');
     if (this.table.apis.has(api.identifier)) throw new ConflictError(`API ${api.identifier} exists`);
+    this.table.apis.set(api.identifier, copy(api));
+  }
+
+  /** Replaces the API at `expectedVersion` (bootstrap's repair; the token path's bundles keep no API). */
+  async updateApi(api: Api, expectedVersion: number): Promise<void> {
+    this.table.enter('updateApi');
+    const current = this.table.apis.get(api.identifier);
+    if (current === undefined || current.version !== expectedVersion) {
+      throw new ConflictError(`API ${api.identifier} is missing or moved on`);
+    }
     this.table.apis.set(api.identifier, copy(api));
   }
 }

@@ -118,8 +118,14 @@ describe('POST /admin/clients', () => {
     expect(res.body.errors).toEqual([
       { pointer: '/name', detail: 'is required' },
       { pointer: '/description', detail: 'must have at most 1000 characters' },
-      { pointer: '/grantTypes/0', detail: 'must be one of: "client_credentials"' },
-      { pointer: '/tokenEndpointAuthMethod', detail: 'must be one of: "client_secret_basic", "client_secret_post"' },
+      {
+        pointer: '/grantTypes/0',
+        detail: 'must be one of: "client_credentials", "authorization_code", "refresh_token"',
+      },
+      {
+        pointer: '/tokenEndpointAuthMethod',
+        detail: 'must be one of: "client_secret_basic", "client_secret_post", "none"',
+      },
       { pointer: '/accessTokenTtl', detail: 'must be at most 2592000' },
       { pointer: '/external', detail: 'must be a boolean' },
       { pointer: '/metadata', detail: 'must serialize to at most 4096 bytes' },

@@ -64,6 +64,7 @@ describe('ensureBootstrap', () => {
         identifier: ADMIN,
         name: 'Admin API',
         scopes: ADMIN_SCOPES,
+        userAccess: 'granted',
         createdAt: NOW,
         updatedAt: NOW,
         version: 1,
@@ -115,7 +116,8 @@ describe('ensureBootstrap', () => {
       registeredSecret: false,
     });
     expect(h.store.calls).toEqual({
-      apiExists: 1,
+      apiExists: 0,
+      getApi: 1,
       loadClientBundle: 1,
       createApi: 0,
       createClient: 0,

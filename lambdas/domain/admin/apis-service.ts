@@ -41,6 +41,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
   };
   if (body.accessTokenTtl !== undefined) api.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) api.tokenReuse = body.tokenReuse;
+  if (body.userAccess !== undefined) api.userAccess = body.userAccess;
   const view = apiView(api);
   const audit = auditEvent(ctx.audit(), 'api.create', 'api', api.identifier, diffViews(undefined, view));
   try {
@@ -100,6 +101,11 @@ export async function updateApi(ctx: Ctx<z.output<typeof ApiUpdateSchema>>) {
   if (body.accessTokenTtl === null) delete next.accessTokenTtl;
   else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) next.tokenReuse = body.tokenReuse;
+  if (body.userAccess !== undefined) next.userAccess = body.userAccess;
+  if (current.identifier === adminAudience(ctx.deps.config.issuer) && next.userAccess !== 'granted') {
+    // The admin API is `granted`: a person holds admin:read or admin:write only by their own grants.
+    throw new ProblemError('in-use', 'the admin API is built in with userAccess granted; it cannot change');
+  }
   const kept = new Set(next.scopes.map((s) => s.value));
   return updateVersioned(ctx, {
     current,

@@ -62,6 +62,8 @@ export interface AuditEvent {
   targetId: string;
   /** For secrets and rules: the client they belong to. */
   clientId?: string;
+  /** For a user rule: `user` (a rule is named by client, audience and subject type; absent: a client rule). */
+  subjectType?: 'user';
   /** Changed fields by name. */
   diff: Record<string, AuditFieldChange>;
   /** Epoch seconds after which the audit repository may expire the event (DynamoDB `ttl`); kept forever when absent. */
@@ -130,6 +132,7 @@ export function auditEvent(
   targetId: string,
   diff: Record<string, AuditFieldChange>,
   clientId?: string,
+  subjectType?: 'user',
 ): AuditEvent {
   const event: AuditEvent = {
     eventId: ctx.eventId,
@@ -142,6 +145,7 @@ export function auditEvent(
     diff,
   };
   if (clientId !== undefined) event.clientId = clientId;
+  if (subjectType !== undefined) event.subjectType = subjectType;
   if (ctx.expiresAt !== undefined) event.expiresAt = ctx.expiresAt;
   return event;
 }

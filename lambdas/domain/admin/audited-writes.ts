@@ -84,6 +84,8 @@ export interface ClientPartDeletion {
   action: AuditAction;
   targetType: AuditTargetType;
   targetId: string;
+  /** For a user rule: `user` (the audit event's `subjectType`). */
+  subjectType?: 'user';
   /** The part's audit view (never a secret value or hash). */
   view: View;
   /** The repository's delete with `audit`; `false` when the part is gone already. */
@@ -107,6 +109,7 @@ export async function deleteClientPart(ctx: OperationContext, part: ClientPartDe
     part.targetId,
     diffViews(part.view, undefined),
     clientId,
+    part.subjectType,
   );
   if (!(await part.remove(audit))) throw notFound(part.missing);
   return noContent();

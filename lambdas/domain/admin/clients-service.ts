@@ -1,15 +1,20 @@
 /**
- * `/admin/clients`: OAuth clients. Creation returns the first secret exactly once and a ready `curl`
- * token request; every change is versioned (If-Match / `version`) and audited.
+ * `/admin/clients`: OAuth clients. Creation returns the first secret exactly once (confidential
+ * clients; a public client, `none`, gets none), a ready `curl` token request (client-credentials
+ * clients) and the authorization and token endpoint URLs (code-flow clients); every change is
+ * versioned (If-Match / `version`), checked against the cross-field rules on the merged result
+ * (client-registration.ts) and audited.
  */
 import type { z } from 'zod';
-import { TOKEN_PATH } from '../endpoints/paths';
+import { AUTHORIZE_PATH, TOKEN_PATH } from '../endpoints/paths';
 import { ConflictError } from '../errors';
 import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
+import { isPublicClient, usesCodeFlow } from '../people/client-settings';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { checkVersion, etag, iso, json, noContent } from './context';
 import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
+import { checkClientParts, checkClientRegistration } from './client-registration';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound } from './problem';
 import type { ClientCreateSchema, ClientListQuerySchema, ClientUpdateSchema } from './schemas';
@@ -63,6 +68,34 @@ export function secretAuditView(secret: ClientSecret): Record<string, JsonValue>
   return view;
 }
 
+/** The settings for people that a create or PATCH body may carry; `null` (PATCH) removes one. */
+const PEOPLE_FIELDS = [
+  'redirectUris',
+  'postLogoutRedirectUris',
+  'allowedOrigins',
+  'requireConsent',
+  'refreshTokenTtl',
+  'refreshTokenIdleTtl',
+  'maxSessionsPerUser',
+] as const;
+
+type PeopleFields = Partial<{ [K in (typeof PEOPLE_FIELDS)[number]]: Client[K] | null }>;
+
+/** Applies the body's settings for people to `client`: a value sets, `null` removes, absent keeps. */
+function applyPeopleFields(client: Client, body: PeopleFields): void {
+  const target = client as unknown as Record<string, unknown>;
+  for (const field of PEOPLE_FIELDS) {
+    const value = body[field];
+    if (value === null) delete target[field];
+    else if (value !== undefined) target[field] = Array.isArray(value) ? [...(value as string[])] : value;
+  }
+}
+
+/** RFC 8414 §2 endpoint URLs a code-flow client is configured with. */
+export function codeFlowEndpoints(issuer: string): { authorization: string; token: string } {
+  return { authorization: `${issuer}${AUTHORIZE_PATH}`, token: `${issuer}${TOKEN_PATH}` };
+}
+
 export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>) {
   const { body } = ctx;
   const now = iso(ctx.now);
@@ -81,26 +114,29 @@ export async function createClient(ctx: Ctx<z.output<typeof ClientCreateSchema>>
   };
   if (body.description !== undefined) client.description = body.description;
   if (body.accessTokenTtl !== undefined) client.accessTokenTtl = body.accessTokenTtl;
-  const { value, secret } = newSecret(ctx);
+  applyPeopleFields(client, body);
+  checkClientRegistration(client);
+  // RFC 6749 §2.1: a public client cannot keep a secret, so it is given none.
+  const first = isPublicClient(client) ? undefined : newSecret(ctx);
+  const secrets = first === undefined ? [] : [first.secret];
   const view = clientView(client);
-  const diff = diffViews(undefined, { ...view, secrets: [secretAuditView(secret)] });
+  const diff = diffViews(undefined, { ...view, secrets: secrets.map(secretAuditView) });
   const audit = auditEvent(ctx.audit(), 'client.create', 'client', client.clientId, diff);
   try {
-    await ctx.deps.clients.createClient({ client, secrets: [secret], rules: [] }, audit);
+    await ctx.deps.clients.createClient({ client, secrets, rules: [] }, audit);
   } catch (err) {
     if (err instanceof ConflictError)
       throw new ProblemError('already-exists', 'the generated client id is taken; retry');
     throw err;
   }
-  return json(
-    201,
-    {
-      client: view,
-      secret: { id: secret.secretId, value, createdAt: secret.createdAt },
-      curl: tokenCurl(ctx.deps.config.issuer, client, value),
-    },
-    { Location: clientLocation(client.clientId), ETag: etag(client.version) },
-  );
+  const { issuer } = ctx.deps.config;
+  const created: Record<string, unknown> = { client: view };
+  if (first !== undefined) {
+    created['secret'] = { id: first.secret.secretId, value: first.value, createdAt: first.secret.createdAt };
+    if (client.grantTypes.includes('client_credentials')) created['curl'] = tokenCurl(issuer, client, first.value);
+  }
+  if (usesCodeFlow(client)) created['endpoints'] = codeFlowEndpoints(issuer);
+  return json(201, created, { Location: clientLocation(client.clientId), ETag: etag(client.version) });
 }
 
 export async function listClients(ctx: Ctx<unknown, z.output<typeof ClientListQuerySchema>>) {
@@ -140,6 +176,10 @@ export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>
   else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
   if (body.metadata === null) next.metadata = {};
   else if (body.metadata !== undefined) next.metadata = body.metadata;
+  applyPeopleFields(next, body);
+  // The same invariants as at creation, on the merged result; then what the stored parts need.
+  checkClientRegistration(next);
+  checkClientParts(bundle, next);
 
   return updateVersioned(ctx, {
     current,

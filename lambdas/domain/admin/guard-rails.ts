@@ -16,6 +16,7 @@
  * (there is no cross-partition lock) — an accepted, documented race for a rare operation.
  */
 import { ADMIN_WRITE, adminAudience } from '../bootstrap';
+import { rulesFor } from '../model';
 import type { ClientBundle } from '../model';
 import type { AdminDeps } from './context';
 import { ProblemError } from './problem';
@@ -29,7 +30,11 @@ type AdminLevel = 0 | 1 | 2;
 
 function adminLevel(bundle: ClientBundle, audience: string, nowMs: number, marginMs: number): AdminLevel {
   if (bundle.client.status !== 'enabled') return 0;
-  if (!bundle.rules.some((rule) => rule.audience === audience && rule.scopes.includes(ADMIN_WRITE))) return 0;
+  // Only a client rule with client credentials reaches the admin API with the client's own secret; a
+  // user rule (a console's) needs a signed-in person and keeps no one able to repair the IdP.
+  if (!bundle.client.grantTypes.includes('client_credentials')) return 0;
+  const rules = rulesFor(bundle.rules, 'client');
+  if (!rules.some((rule) => rule.audience === audience && rule.scopes.includes(ADMIN_WRITE))) return 0;
   const active = bundle.secrets.filter((secret) => !secretExpired(secret, nowMs));
   if (active.length === 0) return 0;
   return active.some((secret) => !secretExpired(secret, nowMs + marginMs)) ? 2 : 1;
@@ -68,7 +73,9 @@ export async function guardLastAdminWriter(
   let othersBest: AdminLevel = 0;
   const holders = await deps.clients.listRulesForAudience(audience);
   for (const { clientId, rule } of holders) {
-    if (clientId === before.client.clientId || !rule.scopes.includes(ADMIN_WRITE)) continue;
+    if (clientId === before.client.clientId || rule.subjectType === 'user' || !rule.scopes.includes(ADMIN_WRITE)) {
+      continue;
+    }
     const other = await deps.clients.loadClientBundle(clientId);
     if (other === undefined) continue;
     const otherLevel = level(other);

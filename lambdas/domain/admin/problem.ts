@@ -30,6 +30,7 @@ export const PROBLEM_TYPES = {
   'in-use': { status: 409, title: 'The resource is in use' },
   'last-admin': { status: 409, title: 'The last admin client cannot lose admin:write' },
   'limit-exceeded': { status: 409, title: 'A limit was reached' },
+  'public-client': { status: 409, title: 'A public client holds no secrets' },
   'precondition-failed': { status: 412, title: 'The If-Match precondition failed' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

@@ -1,10 +1,15 @@
 /**
  * `/admin/clients/{clientId}/rules`: a rule lets one client obtain scopes on one API, optionally with
- * static claims in its tokens. One rule per client and API: granting again replaces it. Scopes must
- * exist on the API; reserved JWT claims are refused (schemas.ts).
+ * static claims in its tokens. A rule has a subject type: `client` (the default: what the client
+ * obtains for itself with client credentials) or `user` (what it may request on behalf of a signed-in
+ * user, authorization code). One rule per client, API and subject type: granting again replaces it.
+ * A client rule needs the `client_credentials` grant, a user rule `authorization_code`. Scopes must
+ * exist on the API; reserved JWT claims are refused (schemas.ts). A rule's path names its audience;
+ * `?subjectType=user` picks the user rule (docs/contract.md, Admin API › Rules).
  */
 import type { z } from 'zod';
-import type { ClientBundle, Rule } from '../model';
+import type { ClientBundle, Rule, SubjectType } from '../model';
+import { ruleSubjectType } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { iso, json } from './context';
@@ -13,7 +18,7 @@ import { clientLocation, loadBundle } from './clients-service';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { ProblemFieldError } from './problem';
-import type { RuleCreateSchema } from './schemas';
+import type { RuleCreateSchema, RuleQuerySchema } from './schemas';
 import { ruleView } from './views';
 
 type Ctx<B = unknown, Q = unknown> = OperationContext<B, Q>;
@@ -21,12 +26,22 @@ type Ctx<B = unknown, Q = unknown> = OperationContext<B, Q>;
 /** Rules per client (a client deletion must fit one transaction). */
 export const MAX_RULES_PER_CLIENT = 50;
 
-export function ruleLocation(clientId: string, audience: string): string {
-  return `${clientLocation(clientId)}/rules/${encodeURIComponent(audience)}`;
+/** The grant type each subject type's rules are used with. */
+const GRANT_OF: Record<SubjectType, 'client_credentials' | 'authorization_code'> = {
+  client: 'client_credentials',
+  user: 'authorization_code',
+};
+
+/** Path of a rule: its audience, and `?subjectType=user` for a user rule. */
+export function ruleLocation(clientId: string, audience: string, subjectType: SubjectType = 'client'): string {
+  const path = `${clientLocation(clientId)}/rules/${encodeURIComponent(audience)}`;
+  return subjectType === 'user' ? `${path}?subjectType=user` : path;
 }
 
+/** By audience, then the client rule before the user rule. */
 function byAudience(a: Rule, b: Rule): number {
-  return a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0;
+  if (a.audience !== b.audience) return a.audience < b.audience ? -1 : 1;
+  return ruleSubjectType(a) === ruleSubjectType(b) ? 0 : ruleSubjectType(a) === 'client' ? -1 : 1;
 }
 
 export async function listRules(ctx: Ctx) {
@@ -34,25 +49,44 @@ export async function listRules(ctx: Ctx) {
   return json(200, { items: [...bundle.rules].sort(byAudience).map(ruleView) });
 }
 
-function noRule(clientId: string, audience: string): string {
-  return `client ${clientId} has no rule for ${audience}`;
+function noRule(clientId: string, audience: string, subjectType: SubjectType): string {
+  return subjectType === 'user'
+    ? `client ${clientId} has no user rule for ${audience}`
+    : `client ${clientId} has no rule for ${audience}`;
 }
 
-function findRule(bundle: ClientBundle, audience: string): Rule {
-  const rule = bundle.rules.find((r) => r.audience === audience);
-  if (rule === undefined) throw notFound(noRule(bundle.client.clientId, audience));
+function sameRule(audience: string, subjectType: SubjectType) {
+  return (rule: Rule) => rule.audience === audience && ruleSubjectType(rule) === subjectType;
+}
+
+function findRule(bundle: ClientBundle, audience: string, subjectType: SubjectType): Rule {
+  const rule = bundle.rules.find(sameRule(audience, subjectType));
+  if (rule === undefined) throw notFound(noRule(bundle.client.clientId, audience, subjectType));
   return rule;
 }
 
-export async function getRule(ctx: Ctx) {
+export async function getRule(ctx: Ctx<unknown, z.output<typeof RuleQuerySchema>>) {
   const bundle = await loadBundle(ctx, ctx.params['clientId']!);
-  return json(200, ruleView(findRule(bundle, ctx.params['audience']!)));
+  return json(200, ruleView(findRule(bundle, ctx.params['audience']!, ctx.query.subjectType ?? 'client')));
 }
 
 export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   const { body } = ctx;
   const clientId = ctx.params['clientId']!;
+  const subjectType = body.subjectType ?? 'client';
   const bundle = await loadBundle(ctx, clientId);
+  const needed = GRANT_OF[subjectType];
+  if (!bundle.client.grantTypes.includes(needed)) {
+    throw validationProblem([
+      {
+        pointer: '/subjectType',
+        detail:
+          subjectType === 'user'
+            ? 'is user, which needs a client with the authorization_code grant'
+            : 'is client (the default), which needs a client with the client_credentials grant; send user for a code-flow client',
+      },
+    ]);
+  }
   const api = await ctx.deps.apis.getApi(body.audience);
   if (api === undefined) {
     throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
@@ -64,7 +98,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   });
   if (unknown.length > 0) throw validationProblem(unknown);
 
-  const existing = bundle.rules.find((r) => r.audience === body.audience);
+  const existing = bundle.rules.find(sameRule(body.audience, subjectType));
   if (existing === undefined && bundle.rules.length >= MAX_RULES_PER_CLIENT) {
     throw new ProblemError('limit-exceeded', `client ${clientId} has ${bundle.rules.length} rules, the most allowed`);
   }
@@ -72,29 +106,45 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   if (body.claims !== undefined) rule.claims = body.claims;
   if (api.accessTokenTtl !== undefined) rule.apiAccessTokenTtl = api.accessTokenTtl;
   if (api.tokenReuse !== undefined) rule.apiTokenReuse = api.tokenReuse;
+  // A client rule is stored as it always was (no subjectType); a user rule carries its own and the
+  // API's userAccess, so the authorize path reads one partition (docs/data-model.md, Rule snapshots).
+  if (subjectType === 'user') {
+    rule.subjectType = 'user';
+    if (api.userAccess !== undefined) rule.apiUserAccess = api.userAccess;
+  }
 
-  const location = { Location: ruleLocation(clientId, rule.audience) };
+  const location = { Location: ruleLocation(clientId, rule.audience, subjectType) };
   const diff = diffViews(existing === undefined ? undefined : ruleView(existing), ruleView(rule));
   if (
     existing !== undefined &&
     Object.keys(diff).length === 0 &&
     existing.apiAccessTokenTtl === rule.apiAccessTokenTtl &&
-    existing.apiTokenReuse === rule.apiTokenReuse
+    existing.apiTokenReuse === rule.apiTokenReuse &&
+    existing.apiUserAccess === rule.apiUserAccess
   ) {
     return json(200, ruleView(existing), location);
   }
-  const others = bundle.rules.filter((r) => r.audience !== rule.audience);
+  const others = bundle.rules.filter((r) => !sameRule(rule.audience, subjectType)(r));
   await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, rules: [...others, rule] }, ctx.now, 'narrowing this rule');
-  const audit = auditEvent(ctx.audit(), 'rule.put', 'rule', rule.audience, diff, clientId);
+  const audit = auditEvent(
+    ctx.audit(),
+    'rule.put',
+    'rule',
+    rule.audience,
+    diff,
+    clientId,
+    subjectType === 'user' ? 'user' : undefined,
+  );
   await writeOrConcurrentChange(ctx, () => ctx.deps.clients.putRule(clientId, rule, api.version, audit));
   return json(existing === undefined ? 201 : 200, ruleView(rule), location);
 }
 
-export async function deleteRule(ctx: Ctx) {
+export async function deleteRule(ctx: Ctx<unknown, z.output<typeof RuleQuerySchema>>) {
   const clientId = ctx.params['clientId']!;
   const audience = ctx.params['audience']!;
+  const subjectType = ctx.query.subjectType ?? 'client';
   const bundle = await loadBundle(ctx, clientId);
-  const rule = findRule(bundle, audience);
+  const rule = findRule(bundle, audience, subjectType);
   return deleteClientPart(ctx, {
     bundle,
     after: { ...bundle, rules: bundle.rules.filter((r) => r !== rule) },
@@ -102,8 +152,9 @@ export async function deleteRule(ctx: Ctx) {
     action: 'rule.delete',
     targetType: 'rule',
     targetId: audience,
+    subjectType: subjectType === 'user' ? 'user' : undefined,
     view: ruleView(rule),
-    remove: (audit) => ctx.deps.clients.deleteRule(clientId, audience, audit),
-    missing: noRule(clientId, audience),
+    remove: (audit) => ctx.deps.clients.deleteRule(clientId, audience, audit, subjectType),
+    missing: noRule(clientId, audience, subjectType),
   });
 }

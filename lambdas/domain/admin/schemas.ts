@@ -6,8 +6,17 @@
  */
 import { z } from 'zod';
 import { MAX_ACCESS_TOKEN_TTL, RESERVED_CLAIMS } from '../tokens/access-token';
-import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../model';
-import type { GrantType, TokenEndpointAuthMethod } from '../model';
+import { GRANT_TYPES, SUBJECT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS, USER_ACCESS_VALUES } from '../model';
+import type { GrantType, SubjectType, TokenEndpointAuthMethod, UserAccess } from '../model';
+import {
+  MAX_ALLOWED_ORIGINS,
+  MAX_REDIRECT_URIS,
+  MAX_REFRESH_TOKEN_TTL,
+  MAX_SESSIONS_PER_USER,
+  MIN_REFRESH_TOKEN_TTL,
+  originProblem,
+} from '../people/client-settings';
+import { redirectUriProblem } from '../people/redirect-uris';
 import { SCOPE_TOKEN } from '../oauth-grammar';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from './audit';
 import type { AuditAction, AuditTargetType } from './audit';
@@ -33,6 +42,7 @@ export const SERVER_OWNED_FIELDS: ReadonlySet<string> = new Set([
   'version',
   'apiAccessTokenTtl',
   'apiTokenReuse',
+  'apiUserAccess',
 ]);
 
 // RFC 8707 §2: an absolute URI (RFC 3986 §4.3) without a fragment; printable ASCII only.
@@ -144,6 +154,11 @@ function unique<T>(key: (item: T) => string, what: string, subPath: (string | nu
 
 // ---------- APIs ----------
 
+const UserAccessSchema = z.enum(USER_ACCESS_VALUES as [UserAccess, ...UserAccess[]]).meta({
+  description:
+    "`any` (default): any signed-in user gets what the client's user rule allows; `granted`: the user's own grants on this API also limit the scopes",
+});
+
 export const ScopeDefinitionSchema = named(
   'ScopeDefinition',
   z.strictObject({ value: ScopeValueSchema, description: z.string().max(500).optional() }),
@@ -162,6 +177,7 @@ export const ApiCreateSchema = named(
     scopes: ScopeListSchema,
     accessTokenTtl: AccessTokenTtlSchema.optional(),
     tokenReuse: TokenReuseSchema.optional(),
+    userAccess: UserAccessSchema.optional(),
   }),
 );
 
@@ -172,6 +188,7 @@ export const ApiUpdateSchema = named(
     scopes: ScopeListSchema.optional(),
     accessTokenTtl: AccessTokenTtlSchema.nullable().optional().meta({ description: '`null` removes the limit' }),
     tokenReuse: TokenReuseSchema.optional(),
+    userAccess: UserAccessSchema.optional(),
     version: VersionSchema.optional(),
   }),
 );
@@ -184,6 +201,7 @@ export const ApiSchema = named(
     scopes: z.array(ScopeDefinitionSchema),
     accessTokenTtl: z.int().optional(),
     tokenReuse: z.boolean().optional(),
+    userAccess: UserAccessSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.int(),
@@ -200,6 +218,76 @@ const AuthMethodSchema = z.enum(TOKEN_ENDPOINT_AUTH_METHODS as [TokenEndpointAut
 const StatusSchema = z.enum(['enabled', 'disabled']);
 const MetadataSchema = jsonObject('Free-form JSON object, at most 4096 bytes serialized');
 
+/**
+ * The item count of an array, checked only once the value parsed as an array (zod 4's own length
+ * checks also measure a string sent in its place, reporting "characters"); `minItems` / `maxItems`
+ * stay in the OpenAPI document through the metadata.
+ */
+function itemCount<T extends z.ZodArray>(schema: T, min: number, max: number): T {
+  return schema
+    .superRefine((items: unknown[], ctx) => {
+      if (items.length < min) {
+        ctx.addIssue({ code: 'too_small', origin: 'array', minimum: min, inclusive: true, input: items });
+      } else if (items.length > max) {
+        ctx.addIssue({ code: 'too_big', origin: 'array', maximum: max, inclusive: true, input: items });
+      }
+    })
+    .meta({ minItems: min, maxItems: max }) as unknown as T;
+}
+
+/** Redirect URIs as registered (people/redirect-uris.ts): 1 to 20, each valid, no repeats. */
+function redirectUriList(description: string) {
+  const list = z.array(
+    z.string().superRefine((uri, ctx) => {
+      const problem = redirectUriProblem(uri);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
+  return itemCount(list, 1, MAX_REDIRECT_URIS)
+    .superRefine(unique((u: string) => u, 'URI'))
+    .meta({ description });
+}
+
+const RedirectUrisSchema = redirectUriList(
+  'Absolute redirect URIs, compared by exact string (RFC 6749 §3.1.2): https, http on a loopback IP (any port, RFC 8252 §7.3) or a private-use scheme (RFC 8252 §7.1); required with authorization_code',
+);
+const PostLogoutRedirectUrisSchema = redirectUriList(
+  'Where logout may send the user back (OIDC RP-Initiated Logout §2), same rules as redirectUris',
+);
+const AllowedOriginsSchema = itemCount(
+  z.array(
+    z.string().superRefine((origin, ctx) => {
+      const problem = originProblem(origin);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
+  0,
+  MAX_ALLOWED_ORIGINS,
+)
+  .superRefine(unique((o: string) => o, 'origin'))
+  .meta({
+    description:
+      'CORS origins of the token and revocation endpoints (scheme://host[:port]; never *); default for a public client: the https and loopback origins of its redirectUris; [] for none',
+  });
+const RequireConsentSchema = z
+  .boolean()
+  .meta({ description: 'The user approves the scopes once per client on a consent page (default false)' });
+const RefreshTokenTtlSchema = z
+  .int()
+  .min(MIN_REFRESH_TOKEN_TTL)
+  .max(MAX_REFRESH_TOKEN_TTL)
+  .meta({ description: 'Absolute refresh-token session lifetime in seconds (default 30 days, at most 365 days)' });
+const RefreshTokenIdleTtlSchema = z
+  .int()
+  .min(MIN_REFRESH_TOKEN_TTL)
+  .max(MAX_REFRESH_TOKEN_TTL)
+  .meta({ description: 'Idle lifetime of a refresh-token session in seconds, at most refreshTokenTtl' });
+const MaxSessionsSchema = z
+  .int()
+  .min(1)
+  .max(MAX_SESSIONS_PER_USER)
+  .meta({ description: 'Refresh-token sessions per user for this client (default 10); the oldest is revoked' });
+
 export const ClientCreateSchema = named(
   'ClientCreate',
   z.strictObject({
@@ -211,6 +299,13 @@ export const ClientCreateSchema = named(
     external: z.boolean().optional(),
     tokenReuse: TokenReuseSchema.optional(),
     metadata: MetadataSchema.optional(),
+    redirectUris: RedirectUrisSchema.optional(),
+    postLogoutRedirectUris: PostLogoutRedirectUrisSchema.optional(),
+    allowedOrigins: AllowedOriginsSchema.optional(),
+    requireConsent: RequireConsentSchema.optional(),
+    refreshTokenTtl: RefreshTokenTtlSchema.optional(),
+    refreshTokenIdleTtl: RefreshTokenIdleTtlSchema.optional(),
+    maxSessionsPerUser: MaxSessionsSchema.optional(),
   }),
 );
 
@@ -228,6 +323,17 @@ export const ClientUpdateSchema = named(
     external: z.boolean().optional(),
     tokenReuse: TokenReuseSchema.optional(),
     metadata: MetadataSchema.nullable().optional(),
+    redirectUris: RedirectUrisSchema.nullable().optional().meta({ description: '`null` removes them' }),
+    postLogoutRedirectUris: PostLogoutRedirectUrisSchema.nullable()
+      .optional()
+      .meta({ description: '`null` removes them' }),
+    allowedOrigins: AllowedOriginsSchema.nullable().optional().meta({ description: '`null` returns to the default' }),
+    requireConsent: RequireConsentSchema.nullable().optional().meta({ description: '`null` returns to false' }),
+    refreshTokenTtl: RefreshTokenTtlSchema.nullable()
+      .optional()
+      .meta({ description: '`null` returns to the default (30 days)' }),
+    refreshTokenIdleTtl: RefreshTokenIdleTtlSchema.nullable().optional().meta({ description: '`null` removes it' }),
+    maxSessionsPerUser: MaxSessionsSchema.nullable().optional().meta({ description: '`null` returns to 10' }),
     version: VersionSchema.optional(),
   }),
 );
@@ -245,6 +351,16 @@ export const ClientSchema = named(
     external: z.boolean(),
     tokenReuse: z.boolean(),
     metadata: z.record(z.string(), JsonValueSchema),
+    redirectUris: z.array(z.string()).optional().meta({ description: 'Clients with authorization_code' }),
+    postLogoutRedirectUris: z.array(z.string()).optional(),
+    allowedOrigins: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'Clients with authorization_code: the effective CORS origins (the default when not set)' }),
+    requireConsent: z.boolean().optional().meta({ description: 'Clients with authorization_code' }),
+    refreshTokenTtl: z.int().optional().meta({ description: 'Clients with refresh_token: the effective lifetime' }),
+    refreshTokenIdleTtl: z.int().optional(),
+    maxSessionsPerUser: z.int().optional().meta({ description: 'Clients with refresh_token: the effective cap' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.int(),
@@ -288,12 +404,24 @@ export const ClientCreatedSchema = named(
   'ClientCreated',
   z.strictObject({
     client: ClientSchema,
-    secret: NewSecretSchema,
-    curl: z.string().meta({ description: 'A ready token request with this client' }),
+    secret: NewSecretSchema.optional().meta({ description: 'Confidential clients only; a public client has none' }),
+    curl: z
+      .string()
+      .optional()
+      .meta({ description: 'Clients with client_credentials: a ready token request with this client' }),
+    endpoints: z
+      .strictObject({ authorization: z.string(), token: z.string() })
+      .optional()
+      .meta({ description: 'Clients with authorization_code: the authorization and token endpoint URLs' }),
   }),
 );
 
 // ---------- rules ----------
+
+const SubjectTypeSchema = z.enum(SUBJECT_TYPES as [SubjectType, ...SubjectType[]]).meta({
+  description:
+    '`client` (default): what the client obtains for itself with client_credentials; `user`: what it may request on behalf of a signed-in user (authorization_code)',
+});
 
 const ClaimsSchema = jsonObject(
   'Static claims added to tokens; reserved JWT claims (iss, sub, aud, exp, ...) are refused',
@@ -310,6 +438,7 @@ export const RuleCreateSchema = named(
       .max(MAX_SCOPES_PER_RULE)
       .superRefine(unique((s: string) => s, 'scope')),
     claims: ClaimsSchema.optional(),
+    subjectType: SubjectTypeSchema.optional(),
   }),
 );
 
@@ -319,9 +448,15 @@ export const RuleSchema = named(
     audience: z.string(),
     scopes: z.array(z.string()),
     claims: z.record(z.string(), JsonValueSchema).optional(),
+    subjectType: z.literal('user').optional().meta({ description: 'Present on user rules; absent: a client rule' }),
     createdAt: z.string(),
   }),
 );
+
+/** `?subjectType=` of a rule's path: which of the client's two rules for an API (default `client`). */
+export const RuleQuerySchema = z.strictObject({
+  subjectType: SubjectTypeSchema.optional().meta({ description: 'The rule addressed: `client` (default) or `user`' }),
+});
 
 // ---------- audit ----------
 
@@ -336,6 +471,7 @@ export const AuditEventSchema = named(
       type: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]),
       id: z.string(),
       clientId: z.string().optional(),
+      subjectType: z.literal('user').optional().meta({ description: 'Present for a user rule' }),
     }),
     diff: z
       .record(z.string(), z.strictObject({ from: JsonValueSchema.optional(), to: JsonValueSchema.optional() }))

@@ -18,6 +18,7 @@ import { json } from './context';
 import { deleteClientPart } from './audited-writes';
 import { clientLocation, loadBundle, newSecret, secretAuditView } from './clients-service';
 import { secretExpired } from '../client-auth/client-authentication';
+import { isPublicClient } from '../people/client-settings';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { SecretCreateSchema } from './schemas';
 import { secretView } from './views';
@@ -40,6 +41,13 @@ export async function listSecrets(ctx: Ctx) {
 export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
   const clientId = ctx.params['clientId']!;
   const bundle = await loadBundle(ctx, clientId);
+  if (isPublicClient(bundle.client)) {
+    // RFC 6749 §2.1: a public client cannot keep a secret confidential; it authenticates with none.
+    throw new ProblemError(
+      'public-client',
+      `client ${clientId} is public (tokenEndpointAuthMethod none) and holds no secrets`,
+    );
+  }
   const expiresAt = ctx.body.expiresAt;
   if (expiresAt !== undefined && Date.parse(expiresAt) <= ctx.now) {
     throw validationProblem([{ pointer: '/expiresAt', detail: 'must be in the future' }]);

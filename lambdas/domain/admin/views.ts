@@ -4,7 +4,16 @@
  */
 import type { z } from 'zod';
 import { secretExpired } from '../client-auth/client-authentication';
+import { ruleSubjectType } from '../model';
 import type { Api, Client, ClientSecret, JsonValue, Rule } from '../model';
+import {
+  allowedOriginsOf,
+  maxSessionsPerUserOf,
+  refreshTokenTtlOf,
+  requiresConsent,
+  usesCodeFlow,
+  usesRefreshTokens,
+} from '../people/client-settings';
 import type { AuditEvent } from './audit';
 import type { ApiSchema, AuditEventSchema, ClientSchema, RuleSchema, SecretSchema } from './schemas';
 
@@ -28,6 +37,7 @@ export function apiView(api: Api): ApiView {
     scopes: api.scopes.map((s) => defined({ value: s.value, description: s.description })),
     accessTokenTtl: api.accessTokenTtl,
     tokenReuse: api.tokenReuse,
+    userAccess: api.userAccess,
     createdAt: api.createdAt,
     updatedAt: api.updatedAt,
     version: api.version,
@@ -46,10 +56,32 @@ export function clientView(client: Client): ClientView {
     external: client.external ?? false,
     tokenReuse: client.tokenReuse ?? false,
     metadata: (client.metadata ?? {}) as Record<string, JsonValue>,
+    ...peopleSettingsView(client),
     createdAt: client.createdAt,
     updatedAt: client.updatedAt,
     version: client.version,
   });
+}
+
+/**
+ * The settings for people with their effective values (defaults computed, people/client-settings.ts):
+ * the code-flow ones for clients with `authorization_code`, the refresh-token ones for clients with
+ * `refresh_token`; nothing for a client-credentials client, whose view stays as it always was.
+ */
+function peopleSettingsView(client: Client): Partial<ClientView> {
+  const view: Partial<ClientView> = {};
+  if (usesCodeFlow(client)) {
+    view.redirectUris = [...(client.redirectUris ?? [])];
+    if (client.postLogoutRedirectUris !== undefined) view.postLogoutRedirectUris = [...client.postLogoutRedirectUris];
+    view.allowedOrigins = allowedOriginsOf(client);
+    view.requireConsent = requiresConsent(client);
+  }
+  if (usesRefreshTokens(client)) {
+    view.refreshTokenTtl = refreshTokenTtlOf(client);
+    if (client.refreshTokenIdleTtl !== undefined) view.refreshTokenIdleTtl = client.refreshTokenIdleTtl;
+    view.maxSessionsPerUser = maxSessionsPerUserOf(client);
+  }
+  return view;
 }
 
 /** A secret as listed: never its value or hash. */
@@ -63,11 +95,13 @@ export function secretView(secret: ClientSecret, nowMs: number): SecretView {
   });
 }
 
+/** A rule as shown; `subjectType: "user"` on user rules only, so client rules look as they always did. */
 export function ruleView(rule: Rule): RuleView {
   return defined({
     audience: rule.audience,
     scopes: [...rule.scopes],
     claims: rule.claims as Record<string, JsonValue> | undefined,
+    subjectType: ruleSubjectType(rule) === 'user' ? ('user' as const) : undefined,
     createdAt: rule.createdAt,
   });
 }
@@ -78,7 +112,12 @@ export function auditEventView(event: AuditEvent): AuditEventView {
     at: event.at,
     actor: { clientId: event.actor, jti: event.actorJti },
     action: event.action,
-    target: defined({ type: event.targetType, id: event.targetId, clientId: event.clientId }),
+    target: defined({
+      type: event.targetType,
+      id: event.targetId,
+      clientId: event.clientId,
+      subjectType: event.subjectType,
+    }),
     diff: event.diff as AuditEventView['diff'],
   };
 }

@@ -2,6 +2,8 @@
  * The token endpoint (RFC 6749 §3.2): parses the request, picks the grant registered for its
  * `grant_type`, authenticates the client with one store read, runs the grant and writes the RFC 6749
  * §5.1 / §5.2 response. Every response carries `Cache-Control: no-store` and `Pragma: no-cache`.
+ * CORS (cors.ts): `OPTIONS` answers preflights; a response carries `Access-Control-Allow-Origin` only
+ * for an `Origin` among the allowed origins of the client the request names, read with the client.
  */
 import { authenticateClient, requireAcceptedMethod } from '../client-auth/client-authentication';
 import { MAX_CLIENT_ID_LENGTH } from '../client-auth/credentials-reader';
@@ -18,10 +20,13 @@ import {
 import type { GrantDeps } from '../grants/grant';
 import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
-import { NO_STORE_HEADERS } from '../http';
+import { NO_STORE_HEADERS, headerValue } from '../http';
+import type { ClientBundle } from '../model';
+import { allowedOriginsOf } from '../people/client-settings';
 import type { Logger, SecretHasher } from '../ports';
 import { restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
+import { preflightResponse, withCors } from './cors';
 import { parseTokenRequest, presentedClient } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
@@ -55,8 +60,22 @@ export class TokenEndpoint {
     this.grants = new GrantRegistry(deps);
   }
 
-  /** Answers one token request; never throws (every failure is an RFC 6749 §5.2 response). */
+  /**
+   * Answers one token request — or an `OPTIONS` preflight — and never throws (every failure is an RFC
+   * 6749 §5.2 response).
+   */
   async handle(req: HttpRequest): Promise<HttpResponse> {
+    if (req.method === 'OPTIONS') return preflightResponse(req);
+    const read: { bundle?: ClientBundle } = {};
+    const response = await this.answer(req, read);
+    // Errors found before the client is read (a malformed request) carry no CORS headers: deciding
+    // would cost a store read, and the browser then reports a network error instead.
+    const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
+    return withCors(response, headerValue(req.headers, 'origin'), allowed);
+  }
+
+  /** The RFC 6749 §5.1 / §5.2 answer; `read.bundle` is the named client's bundle once it is read. */
+  private async answer(req: HttpRequest, read: { bundle?: ClientBundle }): Promise<HttpResponse> {
     let clientId: string | undefined;
     try {
       const request = parseTokenRequest(req);
@@ -76,6 +95,7 @@ export class TokenEndpoint {
       const lookup = presentedId.length <= MAX_CLIENT_ID_LENGTH;
       clientId = lookup ? presentedId : undefined;
       const bundle = lookup ? await this.deps.store.loadClientBundle(presentedId) : undefined;
+      read.bundle = bundle;
       const authenticated = authenticateClient(
         presented,
         bundle,

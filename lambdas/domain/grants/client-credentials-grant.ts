@@ -6,6 +6,7 @@
 import { SECRET_AUTH_METHODS } from '../client-auth/methods';
 import type { TokenRequest } from '../endpoints/token-request';
 import { InvalidScopeError, InvalidTargetError } from '../errors';
+import { rulesFor } from '../model';
 import type { Rule } from '../model';
 import { NoRuleForAudience, resolveGrant } from '../scope-resolution';
 import type { ResolvedGrant } from '../scope-resolution';
@@ -49,7 +50,9 @@ export class ClientCredentialsGrant implements Grant<ClientCredentialsParams> {
    * @throws InvalidScopeError, InvalidTargetError, DependencyUnavailableError
    */
   async issue({ params, client: { client }, bundle }: GrantContext<ClientCredentialsParams>): Promise<IssuedToken> {
-    const grant = await this.resolve(params, bundle.rules);
+    // Only the client's own rules: a `user` rule is what it may request for a signed-in user, never
+    // what it obtains for itself (docs/contract.md, Admin API › Rules).
+    const grant = await this.resolve(params, rulesFor(bundle.rules, 'client'));
     const { clock, ids, config, signer } = this.deps;
     const issuedAt = Math.floor(clock.now() / 1000);
 
