@@ -290,6 +290,8 @@ export interface IdGenerator {
 /** Identifiers and secret values for registration (bootstrap, admin API). */
 export interface RegistrationIds extends IdGenerator {
   clientId(): string;
+  /** A new user id: server-generated like a client id (128-bit, base64url). */
+  userId(): string;
   secretId(): string;
   /** A new client secret value (256-bit, base64url, recognisable prefix). */
   clientSecret(): string;
