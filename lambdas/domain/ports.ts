@@ -58,7 +58,10 @@ export interface AuditQuery extends PageRequest {
   actor?: string;
   action?: AuditAction;
   targetType?: AuditTargetType;
-  /** Matches `targetId` or `clientId`, so a client id selects its secrets' and rules' events too. */
+  /**
+   * Matches `targetId`, `clientId` or `userId`, so a client id selects its secrets' and rules' events
+   * too, and a user id its grants'.
+   */
   targetId?: string;
 }
 

@@ -22,6 +22,7 @@ import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { randomIds } from '../adapters/random-ids';
+import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { loadPepperFromSecretsManager } from '../adapters/secrets-manager-pepper';
 import { systemClock } from '../adapters/system-clock';
 import type { HttpApiEvent, HttpApiHandler } from './api-gateway';
@@ -52,7 +53,7 @@ export function makeHandler(deps: AdminDeps): (event: AdminApiEvent) => ReturnTy
   return async (event) => toResult(await api.handle(toHttpRequest(event), principalFromEvent(event)));
 }
 
-/** Dependencies of the admin function; the pepper is read once per cold start. */
+/** Dependencies of the admin function; the pepper (secret hasher and password KDF) is read once per cold start. */
 export async function composeAdminDeps(): Promise<AdminDeps> {
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
   const retention = envInteger('IDP_AUDIT_RETENTION_DAYS', undefined, 1, 36_500);
@@ -63,6 +64,7 @@ export async function composeAdminDeps(): Promise<AdminDeps> {
       tableName: env('IDP_TABLE_NAME'),
     }),
     hasher: new HmacSecretHasher(pepper),
+    kdf: new ScryptPasswordKdf(pepper),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),

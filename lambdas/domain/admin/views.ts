@@ -78,7 +78,7 @@ export function auditEventView(event: AuditEvent): AuditEventView {
     at: event.at,
     actor: { clientId: event.actor, jti: event.actorJti },
     action: event.action,
-    target: defined({ type: event.targetType, id: event.targetId, clientId: event.clientId }),
+    target: defined({ type: event.targetType, id: event.targetId, clientId: event.clientId, userId: event.userId }),
     diff: event.diff as AuditEventView['diff'],
   };
 }
