@@ -39,9 +39,13 @@ export const UsernameSchema = z
 const EmailSchema = z
   .string()
   .max(MAX_EMAIL_LENGTH)
-  .refine((value) => EMAIL.test(value) && value.indexOf('@') <= MAX_EMAIL_LOCAL_LENGTH, {
-    error: 'must be an email address such as ada@example.com (RFC 5321)',
-  })
+  // Too long is reported by max() alone.
+  .refine(
+    (value) => value.length > MAX_EMAIL_LENGTH || (EMAIL.test(value) && value.indexOf('@') <= MAX_EMAIL_LOCAL_LENGTH),
+    {
+      error: 'must be an email address such as ada@example.com (RFC 5321)',
+    },
+  )
   .meta({ description: 'An email address (RFC 5321), at most 254 characters' });
 
 const UserNameSchema = z.string().min(1).max(200).meta({ description: 'Display name, 1–200 characters' });
