@@ -142,7 +142,8 @@ export class DynamoDbUserRepository implements UserRepository {
    * `SET failedSignIns = failedSignIns + 1` on condition that the count stays below `lockAfter - 1`;
    * the failure that reaches it instead resets the count and sets `lockedUntil`, on condition that the
    * count is `lockAfter - 1` or more. Each failure lands in exactly one of the two (a concurrent count
-   * between them only means another round). A missing user is no error.
+   * between them only means another round). Only when both conditions failed does a GetItem tell a
+   * missing user (no error, nothing to count) from such a race.
    */
   async recordFailedSignIn(userId: string, lockAfter: number, lockUntil: string): Promise<void> {
     const key = userItemKeys.user(userId);
