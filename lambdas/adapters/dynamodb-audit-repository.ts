@@ -47,8 +47,9 @@ export class DynamoDbAuditRepository implements AuditRepository {
     if (query.targetId !== undefined) {
       names['#targetId'] = 'targetId';
       names['#clientId'] = 'clientId';
+      names['#userId'] = 'userId';
       values[':targetId'] = query.targetId;
-      filters.push('(#targetId = :targetId OR #clientId = :targetId)');
+      filters.push('(#targetId = :targetId OR #clientId = :targetId OR #userId = :targetId)');
     }
     return this.table.queryPage(
       {

@@ -15,7 +15,7 @@ export type Item = Record<string, unknown>;
 const STORAGE_ATTRS: ReadonlySet<string> = new Set([ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk, ATTR.ttl, ATTR.type]);
 
 /** The item's own attributes without keys, index keys, `ttl` and `type`. */
-function strip(item: Item): Item {
+export function strip(item: Item): Item {
   const out: Item = {};
   for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRS.has(name)) out[name] = value;
   return out;

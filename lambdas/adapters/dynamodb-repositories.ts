@@ -6,14 +6,20 @@
 import { DynamoDbApiRepository } from './dynamodb-api-repository';
 import { DynamoDbAuditRepository } from './dynamodb-audit-repository';
 import { DynamoDbClientRepository } from './dynamodb-client-repository';
+import { DynamoDbPasswordSetupRepository } from './dynamodb-password-setup-repository';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
+import { DynamoDbUserRepository } from './dynamodb-user-repository';
 
 /** The repositories of one table. */
 export interface DynamoDbRepositories {
   clients: DynamoDbClientRepository;
   apis: DynamoDbApiRepository;
   auditTrail: DynamoDbAuditRepository;
+  /** Users with their grants. */
+  users: DynamoDbUserRepository;
+  /** One-time password setups. */
+  setups: DynamoDbPasswordSetupRepository;
 }
 
 /** Builds every repository from one `{ client?, tableName }` (the client defaults as in {@link DynamoDbTableOptions}). */
@@ -23,5 +29,7 @@ export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoD
     clients: new DynamoDbClientRepository(table),
     apis: new DynamoDbApiRepository(table),
     auditTrail: new DynamoDbAuditRepository(table),
+    users: new DynamoDbUserRepository(table),
+    setups: new DynamoDbPasswordSetupRepository(table),
   };
 }

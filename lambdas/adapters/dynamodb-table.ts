@@ -1,20 +1,26 @@
 /**
  * The single-table layout (docs/data-model.md, Items). One table, keys `pk`/`sk`, one GSI `gsi1` for listing.
  *
- * | item   | pk                    | sk                  | gsi1pk              | gsi1sk                  |
- * |--------|-----------------------|---------------------|---------------------|-------------------------|
- * | client | `CLIENT#<clientId>`   | `CLIENT`            | `CLIENTS`           | `<createdAt>#<clientId>`|
- * | secret | `CLIENT#<clientId>`   | `SECRET#<secretId>` |                     |                         |
- * | rule   | `CLIENT#<clientId>`   | `RULE#<audience>`   | `RULES#<audience>`  | `CLIENT#<clientId>`     |
- * | user rule | `CLIENT#<clientId>` | `USERRULE#<audience>` | `RULES#<audience>` | `CLIENT#<clientId>`   |
- * | api    | `API#<identifier>`    | `API`               | `APIS`              | `<createdAt>#<identifier>` |
- * | audit  | `AUDIT`               | `<at>#<eventId>`    |                     |                         |
+ * | item      | pk                     | sk                    | gsi1pk             | gsi1sk                     |
+ * |-----------|------------------------|-----------------------|--------------------|----------------------------|
+ * | client    | `CLIENT#<clientId>`    | `CLIENT`              | `CLIENTS`          | `<createdAt>#<clientId>`   |
+ * | secret    | `CLIENT#<clientId>`    | `SECRET#<secretId>`   |                    |                            |
+ * | rule      | `CLIENT#<clientId>`    | `RULE#<audience>`     | `RULES#<audience>` | `CLIENT#<clientId>`        |
+ * | user rule | `CLIENT#<clientId>`    | `USERRULE#<audience>` | `RULES#<audience>` | `CLIENT#<clientId>`        |
+ * | api       | `API#<identifier>`     | `API`                 | `APIS`             | `<createdAt>#<identifier>` |
+ * | audit     | `AUDIT`                | `<at>#<eventId>`      |                    |                            |
+ * | user      | `USER#<userId>`        | `USER`                | `USERS`            | `<createdAt>#<userId>`     |
+ * | username  | `USERNAME#<lowercase>` | `USERNAME`            |                    |                            |
+ * | grant     | `USER#<userId>`        | `GRANT#<audience>`    |                    |                            |
+ * | setup     | `SETUP#<digest>`       | `SETUP`               |                    |                            |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
  * the sort key it always had; a user rule (`subjectType: "user"`) has its own, so a client may hold
- * both for one API; both are `type: "rule"` and in the same index partition. `ttl` (epoch
- * seconds) expires audit items where the stage says so. Every mutable item carries `version`.
+ * both for one API; both are `type: "rule"` and in the same index partition. `ttl` (epoch seconds)
+ * expires audit items where the stage says so, and password setups after their expiry. Every mutable
+ * item carries `version`. A user and its grants are one item collection (`USER#<userId>`), read with
+ * one strongly consistent Query; the username item makes usernames unique in any case.
  */
 
 export const ATTR = {
@@ -29,7 +35,7 @@ export const ATTR = {
 
 export const GSI1 = 'gsi1';
 
-export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit';
+export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit' | 'user' | 'username' | 'grant' | 'setup';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -45,6 +51,15 @@ export const keys = {
   apisIndexPk: 'APIS',
   rulesIndexPk: (audience: string) => `RULES#${audience}`,
   createdIndexSk: (createdAt: string, id: string) => `${createdAt}#${id}`,
+  userPk: (userId: string) => `USER#${userId}`,
+  userSk: 'USER',
+  usersIndexPk: 'USERS',
+  /** The uniqueness item of a username, lower-cased (unique in any case). */
+  usernamePk: (username: string) => `USERNAME#${username.toLowerCase()}`,
+  usernameSk: 'USERNAME',
+  grantSk: (audience: string) => `GRANT#${audience}`,
+  setupPk: (digest: string) => `SETUP#${digest}`,
+  setupSk: 'SETUP',
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

@@ -3,10 +3,10 @@
  * {@link TokenClient} for the audience `<issuer>/admin` — scope `admin:read` for reads, `admin:write`
  * for changes. Errors (RFC 9457 problem+json) are thrown as {@link AdminApiError}.
  */
-import type { ApiView, AuditEventView, ClientView, RuleView, SecretView } from './admin-views';
+import type { ApiView, AuditEventView, ClientView, GrantView, RuleView, SecretView, UserView } from './admin-views';
 import type { TokenClient } from './token-client';
 
-export type { ApiView, AuditEventView, ClientView, RuleView, SecretView };
+export type { ApiView, AuditEventView, ClientView, GrantView, RuleView, SecretView, UserView };
 
 export const ADMIN_READ = 'admin:read';
 export const ADMIN_WRITE = 'admin:write';
@@ -29,6 +29,12 @@ export interface ClientCreated {
   client: ClientView;
   secret: NewSecret;
   curl: string;
+}
+
+/** A new user; `setupUrl` (created without a password) is shown only in this response. */
+export interface UserCreated {
+  user: UserView;
+  setupUrl?: string;
 }
 
 /** Where one bad input is, and what is wrong with it (the problem's `errors` extension). */
@@ -143,6 +149,34 @@ export class AdminClient {
     return this.call<void>('DELETE', `/admin/clients/${enc(clientId)}/rules/${enc(audience)}`, {
       query: subjectType === 'user' ? { subjectType } : {},
     });
+  }
+
+  // ---- users ----
+  listUsers(query: { q?: string; status?: string; limit?: number; cursor?: string } = {}) {
+    return this.call<Page<UserView>>('GET', '/admin/users', { query });
+  }
+  getUser(userId: string) {
+    return this.call<UserView>('GET', `/admin/users/${enc(userId)}`);
+  }
+  createUser(body: { username: string; email?: string; name?: string; password?: string; status?: string }) {
+    return this.call<UserCreated>('POST', '/admin/users', { body });
+  }
+  updateUser(userId: string, patch: Record<string, unknown>, options: Versioned = {}) {
+    return this.call<UserView>('PATCH', `/admin/users/${enc(userId)}`, { body: patch, ...options });
+  }
+  deleteUser(userId: string, options: Versioned = {}) {
+    return this.call<void>('DELETE', `/admin/users/${enc(userId)}`, options);
+  }
+
+  // ---- user grants ----
+  listGrants(userId: string) {
+    return this.call<{ items: GrantView[] }>('GET', `/admin/users/${enc(userId)}/grants`);
+  }
+  putGrant(userId: string, body: { audience: string; scopes: string[] }) {
+    return this.call<GrantView>('POST', `/admin/users/${enc(userId)}/grants`, { body });
+  }
+  deleteGrant(userId: string, audience: string) {
+    return this.call<void>('DELETE', `/admin/users/${enc(userId)}/grants/${enc(audience)}`);
   }
 
   // ---- audit ----

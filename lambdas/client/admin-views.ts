@@ -85,3 +85,23 @@ export interface AuditEventView {
   /** Changed top-level fields; never a secret value or hash. */
   diff: Record<string, { from?: JsonValue; to?: JsonValue }>;
 }
+
+/** A user (never a password, hash, salt or KDF parameter). */
+export interface UserView {
+  userId: string;
+  /** Unique in any case. */
+  username: string;
+  email?: string;
+  name?: string;
+  status: 'enabled' | 'disabled';
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** What a user may hold on an API whose `userAccess` is `granted`. */
+export interface GrantView {
+  audience: string;
+  scopes: string[];
+  createdAt: string;
+}

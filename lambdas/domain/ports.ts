@@ -58,7 +58,10 @@ export interface AuditQuery extends PageRequest {
   actor?: string;
   action?: AuditAction;
   targetType?: AuditTargetType;
-  /** Matches `targetId` or `clientId`, so a client id selects its secrets' and rules' events too. */
+  /**
+   * Matches `targetId`, `clientId` or `userId`, so a client id selects its secrets' and rules' events
+   * too, and a user id its grants'.
+   */
   targetId?: string;
 }
 
@@ -299,6 +302,8 @@ export interface IdGenerator {
 /** Identifiers and secret values for registration (bootstrap, admin API). */
 export interface RegistrationIds extends IdGenerator {
   clientId(): string;
+  /** A new user id: server-generated like a client id (128-bit, base64url). */
+  userId(): string;
   secretId(): string;
   /** A new client secret value (256-bit, base64url, recognisable prefix). */
   clientSecret(): string;

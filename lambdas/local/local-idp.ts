@@ -23,6 +23,7 @@ import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
 import { LocalTokenSigner } from '../adapters/local-token-signer';
 import { randomIds } from '../adapters/random-ids';
+import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
 import { DynamoDbClientStatusSource } from '../adapters/client-status-source';
@@ -116,7 +117,10 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         tableName: LOCAL_TABLE_NAME,
       });
       const { clients, apis } = repositories;
-      const hasher = new HmacSecretHasher(await loadOrCreateLocalPepper(config.dataDir));
+      const pepper = await loadOrCreateLocalPepper(config.dataDir);
+      const hasher = new HmacSecretHasher(pepper);
+      // Passwords: scrypt at the OWASP parameters, keyed with the same local pepper.
+      const kdf = new ScryptPasswordKdf(pepper);
       const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
 
       const bootstrap = await bootstrapAdmin(config, issuer, {
@@ -148,6 +152,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const admin = makeAdminHandler({
         ...repositories,
         hasher,
+        kdf,
         clock: systemClock,
         ids: randomIds,
         logger,

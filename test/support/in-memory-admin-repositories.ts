@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
 import { randomIds } from '../../lambdas/adapters/random-ids';
+import { ScryptPasswordKdf } from '../../lambdas/adapters/scrypt-password-kdf';
 import { adminAudience, ensureBootstrap } from '../../lambdas/domain/bootstrap';
 import { ConflictError } from '../../lambdas/domain/errors';
 import { InvalidCursorError, tokenPathReads } from '../../lambdas/domain/ports';
@@ -31,6 +32,10 @@ import type { AdminApiEvent } from '../../lambdas/handlers/admin-handler';
 import { ruleSubjectType } from '../../lambdas/domain/model';
 import type { Api, Client, ClientBundle, ClientSecret, Rule, SubjectType } from '../../lambdas/domain/model';
 import type { AuditEvent } from '../../lambdas/domain/admin/audit';
+import { InMemoryPeopleTable, inMemoryPeople } from './in-memory-people';
+
+/** scrypt parameters for unit tests: the production ones (N=2^17) would cost ~100 ms+ per hash. */
+export const TEST_SCRYPT_PARAMS = { N: 2 ** 10, r: 8, p: 1, keyLength: 32 };
 
 interface StoredClient {
   client: Client;
@@ -344,7 +349,10 @@ export class InMemoryAuditRepository implements AuditRepository {
         (query.actor === undefined || e.actor === query.actor) &&
         (query.action === undefined || e.action === query.action) &&
         (query.targetType === undefined || e.targetType === query.targetType) &&
-        (query.targetId === undefined || e.targetId === query.targetId || e.clientId === query.targetId),
+        (query.targetId === undefined ||
+          e.targetId === query.targetId ||
+          e.clientId === query.targetId ||
+          e.userId === query.targetId),
     );
   }
 }
@@ -398,7 +406,11 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
   };
   let now = Date.parse('2026-03-01T09:00:00.000Z');
   const clock = { now: () => now };
-  const hasher = new HmacSecretHasher(randomBytes(32));
+  const pepper = randomBytes(32);
+  const hasher = new HmacSecretHasher(pepper);
+  const kdf = new ScryptPasswordKdf(pepper, TEST_SCRYPT_PARAMS);
+  // The people fakes, their audit events appended to the admin table's trail.
+  const people = inMemoryPeople(new InMemoryPeopleTable((event) => table.appendAudit(event)));
   const issuer = 'https://idp.example.test';
   const bootstrap = { clientId: `boot-${randomIds.clientId()}`, clientSecret: randomIds.clientSecret() };
   await ensureBootstrap({ clients, apis, hasher, clock, ids: randomIds }, { issuer, ...bootstrap });
@@ -406,7 +418,9 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     clients,
     apis,
     auditTrail,
+    users: people.users,
     hasher,
+    kdf,
     clock,
     ids: randomIds,
     logger,
@@ -494,6 +508,8 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     clients,
     apis,
     auditTrail,
+    /** The people fakes (users, setups, …) over one people table. */
+    people,
     logs,
     deps,
     issuer,

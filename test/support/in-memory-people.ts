@@ -26,6 +26,7 @@ import type {
   UserQuery,
   UserRepository,
 } from '../../lambdas/domain/people/ports';
+import { InvalidCursorError } from '../../lambdas/domain/ports';
 import type { Page } from '../../lambdas/domain/ports';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -44,6 +45,12 @@ export class InMemoryPeopleTable {
   readonly audit: AuditEvent[] = [];
   readonly calls = new Map<string, number>();
 
+  /**
+   * @param auditSink also receives every audit event (the admin harness passes its own table's
+   *   append, so `/admin/audit` shows people changes beside the others)
+   */
+  constructor(private readonly auditSink?: (event: AuditEvent) => void) {}
+
   count(method: string): void {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
@@ -55,7 +62,9 @@ export class InMemoryPeopleTable {
   }
 
   record(audit: AuditEvent | undefined): void {
-    if (audit !== undefined) this.audit.push(copy(audit));
+    if (audit === undefined) return;
+    this.audit.push(copy(audit));
+    this.auditSink?.(copy(audit));
   }
 }
 
@@ -89,6 +98,7 @@ export class InMemoryUserRepository implements UserRepository {
         a.createdAt === b.createdAt ? b.userId.localeCompare(a.userId) : b.createdAt.localeCompare(a.createdAt),
       );
     const start = query.cursor === undefined ? 0 : Number(query.cursor);
+    if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError();
     const items = matching.slice(start, start + query.limit).map((u) => publicUser(u));
     const next = start + query.limit;
     return next < matching.length ? { items, cursor: String(next) } : { items };

@@ -67,7 +67,7 @@ export function fakeClock(at: number | string = FIXED_NOW): FakeClock {
   return new FakeClock(typeof at === 'string' ? Date.parse(at) : at);
 }
 
-/** Deterministic identifiers: `jti-1`, `client-1`, `sec-1`, `event-1`, … per kind. */
+/** Deterministic identifiers: `jti-1`, `client-1`, `user-1`, `sec-1`, `event-1`, … per kind. */
 export class SequentialIds implements RegistrationIds {
   private readonly counters = new Map<string, number>();
 
@@ -83,6 +83,10 @@ export class SequentialIds implements RegistrationIds {
 
   clientId(): string {
     return `client-${this.next('client')}`;
+  }
+
+  userId(): string {
+    return `user-${this.next('user')}`;
   }
 
   secretId(): string {

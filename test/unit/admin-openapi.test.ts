@@ -35,6 +35,7 @@ const SAMPLE: Record<string, string> = {
   clientId: 'ghost',
   secretId: 'sec_ghost',
   audience: encodeURIComponent('https://api.example.com/none'),
+  userId: 'ghost-user',
 };
 
 describe('OpenAPI document', () => {
@@ -122,6 +123,12 @@ describe('OpenAPI document', () => {
     // Request bodies forbid unknown fields, as the validator does.
     expect(schemas['ClientCreate']!['additionalProperties']).toBe(false);
     expect(schemas['ClientCreate']!['required']).toEqual(['name', 'grantTypes', 'tokenEndpointAuthMethod']);
+    expect(schemas['UserCreate']!['additionalProperties']).toBe(false);
+    expect(schemas['UserCreate']!['required']).toEqual(['username']);
+    // No user schema has a place for a password hash, salt or KDF parameters.
+    for (const name of ['User', 'UserCreated', 'UserList', 'Grant', 'GrantList']) {
+      expect(JSON.stringify(schemas[name])).not.toMatch(/hash|salt|params|failedSignIns|lockedUntil|"password"/);
+    }
   });
 
   it('real responses of a scripted run parse with the schemas the document names', async () => {
@@ -202,6 +209,30 @@ describe('OpenAPI document', () => {
       '/admin/clients/{clientId}/rules/{audience}',
       await h.call('DELETE', `/admin/clients/${id}/rules/${e(api)}`),
     );
+    // ---- users and their grants
+    const user = await h.call('POST', '/admin/users', {
+      body: { username: 'ada', email: 'ada@example.com', name: 'Ada', password: 'a long enough password' },
+    });
+    check('POST', '/admin/users', user);
+    const pending = await h.call('POST', '/admin/users', { body: { username: 'grace' } });
+    check('POST', '/admin/users', pending);
+    expect(pending.body.setupUrl).toMatch(/^https:\/\/idp\.example\.test\/oauth2\/set-password\?token=/);
+    const userId = user.body.user.userId;
+    check('GET', '/admin/users', await h.call('GET', '/admin/users', { query: 'q=ADA' }));
+    check('GET', '/admin/users/{userId}', await h.call('GET', `/admin/users/${userId}`));
+    check('PATCH', '/admin/users/{userId}', await h.call('PATCH', `/admin/users/${userId}`, { body: { name: null } }));
+    check(
+      'POST',
+      '/admin/users/{userId}/grants',
+      await h.call('POST', `/admin/users/${userId}/grants`, { body: { audience: api, scopes: ['d'] } }),
+    );
+    check('GET', '/admin/users/{userId}/grants', await h.call('GET', `/admin/users/${userId}/grants`));
+    check(
+      'DELETE',
+      '/admin/users/{userId}/grants/{audience}',
+      await h.call('DELETE', `/admin/users/${userId}/grants/${e(api)}`),
+    );
+    check('DELETE', '/admin/users/{userId}', await h.call('DELETE', `/admin/users/${userId}`));
     check('GET', '/admin/audit', await h.call('GET', '/admin/audit', { query: 'limit=3' }));
     check('DELETE', '/admin/clients/{clientId}', await h.call('DELETE', `/admin/clients/${id}`));
     check('DELETE', '/admin/apis/{identifier}', await h.call('DELETE', `/admin/apis/${e(api)}`));

@@ -4,6 +4,7 @@
  * (`npm run typecheck`): every view the server answers must be assignable to the client's.
  */
 import type * as client from '../../lambdas/client/admin-views';
+import type * as serverUsers from '../../lambdas/domain/admin/user-views';
 import type * as server from '../../lambdas/domain/admin/views';
 
 /** Compiles only when `Server` is assignable to `Client`. */
@@ -15,10 +16,12 @@ const fits: [
   Fits<server.SecretView, client.SecretView>,
   Fits<server.RuleView, client.RuleView>,
   Fits<server.AuditEventView, client.AuditEventView>,
-] = [true, true, true, true, true];
+  Fits<serverUsers.UserView, client.UserView>,
+  Fits<serverUsers.GrantView, client.GrantView>,
+] = [true, true, true, true, true, true, true];
 
 describe('client admin views', () => {
   it('match the server views (checked by the type checker)', () => {
-    expect(fits).toEqual([true, true, true, true, true]);
+    expect(fits).toEqual([true, true, true, true, true, true, true]);
   });
 });

@@ -17,8 +17,12 @@ export const auditCommands: Command[] = [
       until: { type: 'string', value: 'WHEN', description: 'events before a duration ago or a date' },
       actor: { type: 'string', value: 'CLIENT_ID', description: 'changes made by this admin client' },
       action: { type: 'string', value: 'ACTION', description: 'e.g. client.create, secret.revoke, rule.put' },
-      'target-type': { type: 'string', value: 'TYPE', description: 'api, client, secret or rule' },
-      'target-id': { type: 'string', value: 'ID', description: "a target's id (a client id includes its secrets)" },
+      'target-type': { type: 'string', value: 'TYPE', description: 'api, client, secret, rule, user or grant' },
+      'target-id': {
+        type: 'string',
+        value: 'ID',
+        description: "a target's id (a client id includes its secrets, a user id its grants)",
+      },
       ...PAGE_OPTIONS,
     },
     async run(inv) {

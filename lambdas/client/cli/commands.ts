@@ -7,6 +7,7 @@ import { jwtCommands } from './jwt-commands';
 import { ruleCommands } from './rule-commands';
 import { secretCommands } from './secret-commands';
 import { tokenCommands } from './token-commands';
+import { userCommands } from './user-commands';
 
 /** Every command. */
 export const COMMANDS: readonly Command[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   ...secretCommands,
   ...apiCommands,
   ...ruleCommands,
+  ...userCommands,
   ...auditCommands,
 ];
 

@@ -16,7 +16,12 @@ export type AuditAction =
   | 'secret.create'
   | 'secret.revoke'
   | 'rule.put'
-  | 'rule.delete';
+  | 'rule.delete'
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'grant.put'
+  | 'grant.delete';
 
 /** Every {@link AuditAction}, for validation of audit queries. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -30,13 +35,18 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'secret.revoke',
   'rule.put',
   'rule.delete',
+  'user.create',
+  'user.update',
+  'user.delete',
+  'grant.put',
+  'grant.delete',
 ];
 
 /** What kind of thing an audit event is about. */
-export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule';
+export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user' | 'grant';
 
 /** Every {@link AuditTargetType}. */
-export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule'];
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule', 'user', 'grant'];
 
 /** One changed top-level field: its value before and after (absent = the field was absent). */
 export interface AuditFieldChange {
@@ -46,7 +56,8 @@ export interface AuditFieldChange {
 
 /**
  * One admin change. The diff never holds a secret value or hash (secrets appear as their id,
- * createdAt and expiresAt only).
+ * createdAt and expiresAt only), nor a password, its hash, salt or KDF parameters (a password appears
+ * as the word `set` or `changed`).
  */
 export interface AuditEvent {
   eventId: string;
@@ -58,12 +69,14 @@ export interface AuditEvent {
   actorJti: string;
   action: AuditAction;
   targetType: AuditTargetType;
-  /** API identifier, client id, secret id or rule audience. */
+  /** API identifier, client id, secret id, rule audience, user id or grant audience. */
   targetId: string;
   /** For secrets and rules: the client they belong to. */
   clientId?: string;
   /** For a user rule: `user` (a rule is named by client, audience and subject type; absent: a client rule). */
   subjectType?: 'user';
+  /** For grants: the user they belong to. */
+  userId?: string;
   /** Changed fields by name. */
   diff: Record<string, AuditFieldChange>;
   /** Epoch seconds after which the audit repository may expire the event (DynamoDB `ttl`); kept forever when absent. */
@@ -124,6 +137,13 @@ export interface AuditContext {
   expiresAt?: number;
 }
 
+/** What a part's audit event names besides its id: the client or user it belongs to, a rule's subject type. */
+export interface AuditTargetOwner {
+  clientId?: string;
+  subjectType?: 'user';
+  userId?: string;
+}
+
 /** Builds one audit event. */
 export function auditEvent(
   ctx: AuditContext,
@@ -131,9 +151,9 @@ export function auditEvent(
   targetType: AuditTargetType,
   targetId: string,
   diff: Record<string, AuditFieldChange>,
-  clientId?: string,
-  subjectType?: 'user',
+  owner: AuditTargetOwner = {},
 ): AuditEvent {
+  const { clientId, subjectType, userId } = owner;
   const event: AuditEvent = {
     eventId: ctx.eventId,
     at: ctx.at,
@@ -146,6 +166,7 @@ export function auditEvent(
   };
   if (clientId !== undefined) event.clientId = clientId;
   if (subjectType !== undefined) event.subjectType = subjectType;
+  if (userId !== undefined) event.userId = userId;
   if (ctx.expiresAt !== undefined) event.expiresAt = ctx.expiresAt;
   return event;
 }

@@ -8,7 +8,7 @@ import { ConflictError } from '../errors';
 import type { HttpResponse } from '../http';
 import type { ClientBundle } from '../model';
 import { auditEvent, diffViews } from './audit';
-import type { AuditAction, AuditEvent, AuditTargetType } from './audit';
+import type { AuditAction, AuditEvent, AuditFieldChange, AuditTargetType } from './audit';
 import type { OperationContext } from './context';
 import { concurrentChange, etag, iso, json, noContent } from './context';
 import { guardLastAdminWriter } from './guard-rails';
@@ -47,6 +47,11 @@ export interface VersionedUpdate<T extends Versioned> {
   action: AuditAction;
   targetType: AuditTargetType;
   targetId: string;
+  /**
+   * Changes the view does not show (a new password, as `{to: "changed"}`): they count as a change
+   * and join the audit diff.
+   */
+  unviewed?: Record<string, AuditFieldChange>;
   /** Refusals that apply only to a real change (guard rails), run before the write. */
   check?: () => Promise<void>;
   /** The repository's write: `next` if the stored version is still `expectedVersion`, with `audit`. */
@@ -63,7 +68,7 @@ export async function updateVersioned<T extends Versioned>(
   update: VersionedUpdate<T>,
 ): Promise<HttpResponse> {
   const { current, next, view } = update;
-  const diff = diffViews(view(current), view(next));
+  const diff = { ...diffViews(view(current), view(next)), ...update.unviewed };
   if (Object.keys(diff).length === 0) return json(200, view(current), { ETag: etag(current.version) });
   await update.check?.();
   next.version = current.version + 1;
@@ -102,15 +107,10 @@ export interface ClientPartDeletion {
 export async function deleteClientPart(ctx: OperationContext, part: ClientPartDeletion): Promise<HttpResponse> {
   const clientId = part.bundle.client.clientId;
   await guardLastAdminWriter(ctx.deps, part.bundle, part.after, ctx.now, part.change);
-  const audit = auditEvent(
-    ctx.audit(),
-    part.action,
-    part.targetType,
-    part.targetId,
-    diffViews(part.view, undefined),
+  const audit = auditEvent(ctx.audit(), part.action, part.targetType, part.targetId, diffViews(part.view, undefined), {
     clientId,
-    part.subjectType,
-  );
+    subjectType: part.subjectType,
+  });
   if (!(await part.remove(audit))) throw notFound(part.missing);
   return noContent();
 }

@@ -3,6 +3,7 @@
  * principal, plus the HTTP helpers operations share (JSON responses, ETags, If-Match).
  */
 import type { HttpRequest, HttpResponse } from '../http';
+import type { PasswordKdf, UserRepository } from '../people/ports';
 import type {
   ApiRepository,
   AuditRepository,
@@ -33,6 +34,10 @@ export interface AdminDeps {
   /** Clients with their secrets and rules. */
   clients: ClientRepository;
   apis: ApiRepository;
+  /** Users with their grants (`/admin/users`). */
+  users: UserRepository;
+  /** Hashes the passwords admins set (scrypt keyed with the pepper). */
+  kdf: PasswordKdf;
   /** Read side of the audit trail (each change's event is written by the repository making it). */
   auditTrail: AuditRepository;
   hasher: SecretHasher;

@@ -40,6 +40,20 @@ import {
   SecretListSchema,
 } from './schemas';
 import { addSecret, listSecrets, revokeSecret } from './secrets-service';
+import { deleteGrant, listGrants, putGrant } from './user-grants-service';
+import {
+  GrantListSchema,
+  GrantPutSchema,
+  GrantSchema,
+  USER_ID,
+  UserCreateSchema,
+  UserCreatedSchema,
+  UserListQuerySchema,
+  UserListSchema,
+  UserSchema,
+  UserUpdateSchema,
+} from './user-schemas';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from './users-service';
 import { DEFAULT_PAGE_SIZE } from './schemas';
 import { auditEventView } from './views';
 
@@ -99,9 +113,10 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   secretId: { schema: z.string().regex(SECRET_ID), description: 'The secret id', resource: 'secret' },
   audience: {
     schema: ApiIdentifierSchema,
-    description: 'The API identifier of the rule, percent-encoded (encodeURIComponent)',
-    resource: 'rule',
+    description: 'The API identifier of the rule or grant, percent-encoded (encodeURIComponent)',
+    resource: 'rule or grant',
   },
+  userId: { schema: z.string().regex(USER_ID), description: 'The user id', resource: 'user' },
 };
 
 const etagged = ['ETag'] as ('Location' | 'ETag')[];
@@ -352,6 +367,118 @@ export const ROUTES: readonly AnyRoute[] = [
     responses: { 204: { description: 'Deleted' } },
     problems: ['last-admin'],
     handle: deleteRule,
+  }),
+  // ---- users ----
+  route({
+    method: 'GET',
+    path: '/admin/users',
+    operationId: 'listUsers',
+    summary: 'List users, newest first; search by username, email, name or id, filter by status',
+    tag: 'users',
+    scope: ADMIN_READ,
+    query: UserListQuerySchema,
+    responses: { 200: { description: 'A page of users', schema: UserListSchema } },
+    problems: [],
+    handle: listUsers,
+  }),
+  route({
+    method: 'POST',
+    path: '/admin/users',
+    operationId: 'createUser',
+    summary: 'Create a user, with a password or a one-time setup link (shown once)',
+    tag: 'users',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    body: UserCreateSchema,
+    responses: {
+      201: {
+        description: 'The user, and its setup link when created without a password',
+        schema: UserCreatedSchema,
+        headers: created,
+      },
+    },
+    problems: ['already-exists'],
+    handle: createUser,
+  }),
+  route({
+    method: 'GET',
+    path: '/admin/users/{userId}',
+    operationId: 'getUser',
+    summary: 'Read a user',
+    tag: 'users',
+    scope: ADMIN_READ,
+    query: EmptyQuerySchema,
+    responses: { 200: { description: 'The user', schema: UserSchema, headers: etagged } },
+    problems: [],
+    handle: getUser,
+  }),
+  route({
+    method: 'PATCH',
+    path: '/admin/users/{userId}',
+    operationId: 'updateUser',
+    summary: 'Change a user: name, email, status (enable/disable), password',
+    tag: 'users',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    body: UserUpdateSchema,
+    ifMatch: true,
+    responses: { 200: { description: 'The user', schema: UserSchema, headers: etagged } },
+    problems: ['version-conflict', 'precondition-failed'],
+    handle: updateUser,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/admin/users/{userId}',
+    operationId: 'deleteUser',
+    summary: 'Delete a user with its grants',
+    tag: 'users',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    ifMatch: true,
+    responses: { 204: { description: 'Deleted' } },
+    problems: ['version-conflict', 'precondition-failed'],
+    handle: deleteUser,
+  }),
+  // ---- user grants ----
+  route({
+    method: 'GET',
+    path: '/admin/users/{userId}/grants',
+    operationId: 'listGrants',
+    summary: "List a user's grants",
+    tag: 'grants',
+    scope: ADMIN_READ,
+    query: EmptyQuerySchema,
+    responses: { 200: { description: 'The grants by audience', schema: GrantListSchema } },
+    problems: [],
+    handle: listGrants,
+  }),
+  route({
+    method: 'POST',
+    path: '/admin/users/{userId}/grants',
+    operationId: 'putGrant',
+    summary: 'Grant a user scopes on an API (replaces the grant for that API)',
+    tag: 'grants',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    body: GrantPutSchema,
+    responses: {
+      200: { description: 'The replaced grant', schema: GrantSchema, headers: ['Location'] },
+      201: { description: 'The new grant', schema: GrantSchema, headers: ['Location'] },
+    },
+    problems: ['limit-exceeded', 'version-conflict'],
+    handle: putGrant,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/admin/users/{userId}/grants/{audience}',
+    operationId: 'deleteGrant',
+    summary: "Delete a user's grant on an API",
+    tag: 'grants',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    responses: { 204: { description: 'Deleted' } },
+    problems: [],
+    handle: deleteGrant,
   }),
   // ---- audit ----
   route({

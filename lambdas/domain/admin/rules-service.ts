@@ -126,15 +126,10 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   }
   const others = bundle.rules.filter((r) => !sameRule(rule.audience, subjectType)(r));
   await guardLastAdminWriter(ctx.deps, bundle, { ...bundle, rules: [...others, rule] }, ctx.now, 'narrowing this rule');
-  const audit = auditEvent(
-    ctx.audit(),
-    'rule.put',
-    'rule',
-    rule.audience,
-    diff,
+  const audit = auditEvent(ctx.audit(), 'rule.put', 'rule', rule.audience, diff, {
     clientId,
-    subjectType === 'user' ? 'user' : undefined,
-  );
+    ...(subjectType === 'user' ? { subjectType: 'user' as const } : {}),
+  });
   await writeOrConcurrentChange(ctx, () => ctx.deps.clients.putRule(clientId, rule, api.version, audit));
   return json(existing === undefined ? 201 : 200, ruleView(rule), location);
 }

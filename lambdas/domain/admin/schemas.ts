@@ -24,7 +24,8 @@ import type { AuditAction, AuditTargetType } from './audit';
 /** Schemas that appear as `components.schemas` in the OpenAPI document, by name. */
 export const schemaRegistry = z.registry<{ id: string; description?: string }>();
 
-function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
+/** Registers a schema under `id` in {@link schemaRegistry} (a component of the OpenAPI document). */
+export function named<T extends z.ZodType>(id: string, schema: T, description?: string): T {
   schemaRegistry.add(schema, description === undefined ? { id } : { id, description });
   return schema;
 }
@@ -32,6 +33,7 @@ function named<T extends z.ZodType>(id: string, schema: T, description?: string)
 /** Fields the server owns: rejected in every request body with a read-only message. */
 export const SERVER_OWNED_FIELDS: ReadonlySet<string> = new Set([
   'clientId',
+  'userId',
   'id',
   'secretId',
   'hash',
@@ -136,8 +138,8 @@ function jsonObject(description: string, forbidden?: ReadonlySet<string>) {
     .meta({ description });
 }
 
-/** Rejects duplicates in an array, naming the later occurrence. */
-function unique<T>(key: (item: T) => string, what: string, subPath: (string | number)[] = []) {
+/** Rejects duplicates in an array, naming the later occurrence (a `superRefine` of the array). */
+export function unique<T>(key: (item: T) => string, what: string, subPath: (string | number)[] = []) {
   return (items: T[], ctx: z.RefinementCtx) => {
     const seen = new Map<string, number>();
     items.forEach((item, index) => {
@@ -472,6 +474,7 @@ export const AuditEventSchema = named(
       id: z.string(),
       clientId: z.string().optional(),
       subjectType: z.literal('user').optional().meta({ description: 'Present for a user rule' }),
+      userId: z.string().optional(),
     }),
     diff: z
       .record(z.string(), z.strictObject({ from: JsonValueSchema.optional(), to: JsonValueSchema.optional() }))
@@ -555,12 +558,9 @@ export const AuditQuerySchema = z
     actor: z.string().min(1).max(128).optional().meta({ description: 'Client id of the admin who made the change' }),
     action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]).optional(),
     targetType: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]).optional(),
-    targetId: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .meta({ description: "Target id; a client id also selects its secrets' and rules' events" }),
+    targetId: z.string().min(1).max(256).optional().meta({
+      description: "Target id; a client id also selects its secrets' and rules' events, a user id its grants'",
+    }),
   })
   .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
     path: ['to'],

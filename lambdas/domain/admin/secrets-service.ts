@@ -65,7 +65,7 @@ export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
     'secret',
     secret.secretId,
     diffViews(undefined, secretAuditView(secret)),
-    clientId,
+    { clientId },
   );
   try {
     await ctx.deps.clients.putSecret(clientId, secret, audit);

@@ -117,6 +117,7 @@ export function auditEventView(event: AuditEvent): AuditEventView {
       id: event.targetId,
       clientId: event.clientId,
       subjectType: event.subjectType,
+      userId: event.userId,
     }),
     diff: event.diff as AuditEventView['diff'],
   };

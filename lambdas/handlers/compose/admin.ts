@@ -1,11 +1,12 @@
 /**
  * Composition of the admin API function (../admin-handler.ts): every repository over the table and the
- * pepper-keyed hasher; the pepper is read once per cold start. Variables: ./environment.ts.
+ * pepper-keyed secret hasher and password KDF; the pepper is read once per cold start. Variables: ./environment.ts.
  * IAM: DynamoDB read/write on the table and its index, `secretsmanager:GetSecretValue` on the pepper.
  */
 import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
 import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
 import { randomIds } from '../../adapters/random-ids';
+import { ScryptPasswordKdf } from '../../adapters/scrypt-password-kdf';
 import { loadPepperFromSecretsManager } from '../../adapters/secrets-manager-pepper';
 import { systemClock } from '../../adapters/system-clock';
 import type { AdminDeps } from '../../domain/admin/context';
@@ -33,6 +34,7 @@ export async function composeAdminDeps(vars: EnvironmentVariables = functionEnvi
   return {
     ...makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') }),
     hasher: new HmacSecretHasher(pepper),
+    kdf: new ScryptPasswordKdf(pepper),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),
