@@ -5,7 +5,9 @@
  */
 import { DynamoDbApiRepository } from './dynamodb-api-repository';
 import { DynamoDbAuditRepository } from './dynamodb-audit-repository';
+import { DynamoDbAuthorizationCodeRepository } from './dynamodb-authorization-code-repository';
 import { DynamoDbClientRepository } from './dynamodb-client-repository';
+import { DynamoDbRevocationRepository } from './dynamodb-revocation-repository';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 
@@ -14,6 +16,8 @@ export interface DynamoDbRepositories {
   clients: DynamoDbClientRepository;
   apis: DynamoDbApiRepository;
   auditTrail: DynamoDbAuditRepository;
+  codes: DynamoDbAuthorizationCodeRepository;
+  revocations: DynamoDbRevocationRepository;
 }
 
 /** Builds every repository from one `{ client, tableName }`. */
@@ -23,5 +27,7 @@ export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoD
     clients: new DynamoDbClientRepository(table),
     apis: new DynamoDbApiRepository(table),
     auditTrail: new DynamoDbAuditRepository(table),
+    codes: new DynamoDbAuthorizationCodeRepository(table),
+    revocations: new DynamoDbRevocationRepository(table),
   };
 }

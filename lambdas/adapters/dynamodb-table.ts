@@ -8,10 +8,13 @@
  * | rule   | `CLIENT#<clientId>`   | `RULE#<audience>`   | `RULES#<audience>`  | `CLIENT#<clientId>`     |
  * | api    | `API#<identifier>`    | `API`               | `APIS`              | `<createdAt>#<identifier>` |
  * | audit  | `AUDIT`               | `<at>#<eventId>`    |                     |                         |
+ * | code   | `CODE#<digest>`       | `CODE`              |                     |                         |
+ * | deny   | `DENY#<jti>`          | `DENY`              |                     |                         |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. `ttl` (epoch
- * seconds) expires audit items where the stage says so. Every mutable item carries `version`.
+ * seconds) expires audit items where the stage says so, authorization codes and deny-list entries
+ * (cleanup only: their expiry is checked in code). Every mutable item carries `version`.
  */
 
 export const ATTR = {
@@ -26,7 +29,7 @@ export const ATTR = {
 
 export const GSI1 = 'gsi1';
 
-export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit';
+export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit' | 'code' | 'deny';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -41,6 +44,12 @@ export const keys = {
   apisIndexPk: 'APIS',
   rulesIndexPk: (audience: string) => `RULES#${audience}`,
   createdIndexSk: (createdAt: string, id: string) => `${createdAt}#${id}`,
+  /** An authorization code by the SHA-256 of its value (docs/data-model.md, Authorization codes). */
+  codePk: (digest: string) => `CODE#${digest}`,
+  codeSk: 'CODE',
+  /** A revoked access token's `jti` on the deny-list. */
+  denyPk: (jti: string) => `DENY#${jti}`,
+  denySk: 'DENY',
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

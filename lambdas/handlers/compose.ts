@@ -18,6 +18,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import type { DiscoveryDeps } from '../domain/endpoints/discovery-endpoint';
+import type { UserRepository } from '../domain/people/ports';
 import { tokenPathReads } from '../domain/ports';
 import type { Logger, SigningAlgorithm } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
@@ -32,6 +33,13 @@ import { systemClock } from '../adapters/system-clock';
 import { tokenMetricsObserver } from '../adapters/token-metrics';
 import type { HttpApiHandler, HttpApiResult } from './api-gateway';
 import { originGuard } from './origin-guard';
+
+/**
+ * Where the token and userinfo functions read users until the DynamoDB user repository (the users
+ * part of issue 11) is composed in its place: no user is found, so a code exchange answers
+ * `invalid_grant` and userinfo `invalid_token`.
+ */
+export const USERS_NOT_COMPOSED: Pick<UserRepository, 'loadUser'> = { loadUser: async () => undefined };
 
 /** Default access-token lifetime, seconds (docs/contract.md, access tokens). */
 export const DEFAULT_ACCESS_TOKEN_TTL = 3600;
@@ -106,12 +114,13 @@ export async function composeTokenDeps(): Promise<TokenEndpointDeps> {
   const dynamo = new DynamoDBClient({ maxAttempts: 3 });
   const kms = new KMSClient({ maxAttempts: 3 });
   const pepper = await loadPepperFromSecretsManager(new SecretsManagerClient({}), env('IDP_PEPPER_SECRET_ARN'));
-  const { clients, apis } = makeDynamoDbRepositories({
+  const { clients, apis, codes, revocations } = makeDynamoDbRepositories({
     client: makeDynamoDbDocumentClient(dynamo),
     tableName: env('IDP_TABLE_NAME'),
   });
   return {
     store: tokenPathReads(clients, apis),
+    people: { codes, users: USERS_NOT_COMPOSED, revocations },
     signer: new KmsTokenSigner({ client: kms, keyId: env('IDP_SIGNING_KEY_ARN'), alg: readAlg() }),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,

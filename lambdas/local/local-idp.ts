@@ -31,6 +31,10 @@ import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
+import { USERS_NOT_COMPOSED } from '../handlers/compose';
+import { userinfoAudience } from '../domain/grants/authorization-code-grant';
+import type { UserRepository } from '../domain/people/ports';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
 import { preparePrivateDataDir } from './local-data-dir';
@@ -64,6 +68,11 @@ export interface LocalIdp {
 
 export interface LocalIdpOptions {
   logger: Logger;
+  /**
+   * Where the code exchange and userinfo read users, until the DynamoDB user repository is composed
+   * here (the users part of issue 11); default: none is found. Tests pass an in-memory one.
+   */
+  users?: Pick<UserRepository, 'loadUser'>;
   /** Overrides of the token endpoint dependencies (tests inject counters or faults). */
   overrideTokenDeps?: (deps: TokenEndpointDeps) => TokenEndpointDeps;
 }
@@ -127,8 +136,10 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         ids: randomIds,
       });
 
+      const users = options.users ?? USERS_NOT_COMPOSED;
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
+        people: { codes: repositories.codes, users, revocations: repositories.revocations },
         signer,
         hasher,
         clock: systemClock,
@@ -176,6 +187,19 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         ),
         // Public on AWS too: its own route without the authorizer.
         adminOpenApi: admin,
+        userinfo: makeUserinfoHandler({
+          issuer,
+          // Like the admin verifier: the JWKS from the in-process key source (the issuer is http).
+          verifier: new AccessTokenVerifier({
+            issuer,
+            audience: userinfoAudience(issuer),
+            subject: 'any',
+            fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+          }),
+          users,
+          revocations: repositories.revocations,
+          logger,
+        }),
       });
       return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, repositories, stop: stopAll };
     } catch (err) {
