@@ -6,20 +6,13 @@
  */
 import { decodeJwt } from 'jose';
 import { AccessTokenVerifier } from '../../lambdas/adapters/access-token-verifier';
+import { accessTokenClaims, signAccessToken } from '../../lambdas/domain/tokens/access-token';
 import { UserinfoEndpoint } from '../../lambdas/domain/endpoints/userinfo-endpoint';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { HttpRequest, HttpResponse } from '../../lambdas/domain/http';
 import type { AuthorizationCode } from '../../lambdas/domain/people/model';
 import { ALICE, codeRequest, createCode, seedCodeFixtures } from '../support/code-flow';
-import {
-  CapturingLogger,
-  ISSUER,
-  ORDERS_API,
-  basicAuth,
-  bodyOf,
-  tokenRequest,
-  buildTokenEndpoint,
-} from '../support/in-memory';
+import { CapturingLogger, ISSUER, ORDERS_API, basicAuth, bodyOf, buildTokenEndpoint } from '../support/in-memory';
 import type { TokenHarness } from '../support/in-memory';
 
 const USERINFO = `${ISSUER}/oauth2/userinfo`;
@@ -165,17 +158,20 @@ describe('userinfo: RFC 6750 refusals', () => {
   it('garbage, an ID token, a token for an API only, a client credentials token → 401 invalid_token', async () => {
     const { id_token: idToken } = await exchange();
     const apiOnly = await accessToken({ scopes: ['orders:read'] });
-    const cc = bodyOf(
-      await h.send(
-        tokenRequest({
-          form: [
-            ['grant_type', 'client_credentials'],
-            ['audience', ORDERS_API],
-          ],
-          authorization: basicAuth(h.fixtures.basic.clientId, h.fixtures.basic.secret),
-        }),
-      ),
-    )['access_token'] as string;
+    // A client credentials token (sub = client_id) as that grant signs it, even one claiming openid.
+    const cc = await signAccessToken(
+      accessTokenClaims({
+        issuer: ISSUER,
+        clientId: 'partner',
+        audience: ORDERS_API,
+        scopes: ['openid', 'orders:read'],
+        claims: {},
+        issuedAt: Math.floor(h.clock.now() / 1000),
+        ttl: 600,
+        jti: 'cc-1',
+      }),
+      h.signer,
+    );
     expect(await userinfo({ authorization: 'Bearer garbage' })).toEqual(
       refusal(401, 'invalid_token', 'the access token is malformed'),
     );
