@@ -5,8 +5,10 @@
  */
 import { DynamoDbApiRepository } from './dynamodb-api-repository';
 import { DynamoDbAuditRepository } from './dynamodb-audit-repository';
+import { DynamoDbAuthorizationCodeRepository } from './dynamodb-authorization-code-repository';
 import { DynamoDbClientRepository } from './dynamodb-client-repository';
 import { DynamoDbPasswordSetupRepository } from './dynamodb-password-setup-repository';
+import { DynamoDbRevocationRepository } from './dynamodb-revocation-repository';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 import { DynamoDbUserRepository } from './dynamodb-user-repository';
@@ -20,6 +22,8 @@ export interface DynamoDbRepositories {
   users: DynamoDbUserRepository;
   /** One-time password setups. */
   setups: DynamoDbPasswordSetupRepository;
+  codes: DynamoDbAuthorizationCodeRepository;
+  revocations: DynamoDbRevocationRepository;
 }
 
 /** Builds every repository from one `{ client?, tableName }` (the client defaults as in {@link DynamoDbTableOptions}). */
@@ -31,5 +35,7 @@ export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoD
     auditTrail: new DynamoDbAuditRepository(table),
     users: new DynamoDbUserRepository(table),
     setups: new DynamoDbPasswordSetupRepository(table),
+    codes: new DynamoDbAuthorizationCodeRepository(table),
+    revocations: new DynamoDbRevocationRepository(table),
   };
 }

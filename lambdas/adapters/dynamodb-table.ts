@@ -13,14 +13,17 @@
  * | username  | `USERNAME#<lowercase>` | `USERNAME`            |                    |                            |
  * | grant     | `USER#<userId>`        | `GRANT#<audience>`    |                    |                            |
  * | setup     | `SETUP#<digest>`       | `SETUP`               |                    |                            |
+ * | code      | `CODE#<digest>`        | `CODE`                |                    |                            |
+ * | deny      | `DENY#<jti>`           | `DENY`                |                    |                            |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
  * the sort key it always had; a user rule (`subjectType: "user"`) has its own, so a client may hold
  * both for one API; both are `type: "rule"` and in the same index partition. `ttl` (epoch seconds)
- * expires audit items where the stage says so, and password setups after their expiry. Every mutable
- * item carries `version`. A user and its grants are one item collection (`USER#<userId>`), read with
- * one strongly consistent Query; the username item makes usernames unique in any case.
+ * expires audit items where the stage says so, password setups, authorization codes and deny-list
+ * entries (cleanup only: their expiry is checked in code). Every mutable item carries `version`. A user
+ * and its grants are one item collection (`USER#<userId>`), read with one strongly consistent Query;
+ * the username item makes usernames unique in any case.
  */
 
 export const ATTR = {
@@ -35,7 +38,8 @@ export const ATTR = {
 
 export const GSI1 = 'gsi1';
 
-export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit' | 'user' | 'username' | 'grant' | 'setup';
+export type ItemType =
+  'client' | 'secret' | 'rule' | 'api' | 'audit' | 'user' | 'username' | 'grant' | 'setup' | 'code' | 'deny';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -60,6 +64,12 @@ export const keys = {
   grantSk: (audience: string) => `GRANT#${audience}`,
   setupPk: (digest: string) => `SETUP#${digest}`,
   setupSk: 'SETUP',
+  /** An authorization code by the SHA-256 of its value (docs/data-model.md, Authorization codes). */
+  codePk: (digest: string) => `CODE#${digest}`,
+  codeSk: 'CODE',
+  /** A revoked access token's `jti` on the deny-list. */
+  denyPk: (jti: string) => `DENY#${jti}`,
+  denySk: 'DENY',
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

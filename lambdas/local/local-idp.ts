@@ -32,6 +32,8 @@ import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
+import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
 import { preparePrivateDataDir } from './local-data-dir';
@@ -131,8 +133,10 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         ids: randomIds,
       });
 
+      const { users } = repositories;
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
+        people: { codes: repositories.codes, users, revocations: repositories.revocations },
         signer,
         hasher,
         clock: systemClock,
@@ -181,6 +185,19 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         ),
         // Public on AWS too: its own route without the authorizer.
         adminOpenApi: admin,
+        userinfo: makeUserinfoHandler({
+          issuer,
+          // Like the admin verifier: the JWKS from the in-process key source (the issuer is http).
+          verifier: new AccessTokenVerifier({
+            issuer,
+            audience: userinfoAudience(issuer),
+            subject: 'any',
+            fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+          }),
+          users,
+          revocations: repositories.revocations,
+          logger,
+        }),
       });
       return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, repositories, stop: stopAll };
     } catch (err) {

@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ADMIN_OPENAPI_PATH, TOKEN_PATH, WELL_KNOWN_PREFIX, isAdminPath } from '../domain/endpoints/paths';
+import {
+  ADMIN_OPENAPI_PATH,
+  TOKEN_PATH,
+  USERINFO_PATH,
+  WELL_KNOWN_PREFIX,
+  isAdminPath,
+} from '../domain/endpoints/paths';
 import type { HttpApiHandler, HttpApiResult } from '../handlers/api-gateway';
 
 /** API Gateway HTTP API's payload limit is 10 MB; locally 1 MiB is plenty and bounds memory. */
@@ -18,6 +24,8 @@ export interface LocalRoutes {
   admin?: HttpApiHandler;
   /** `GET /admin/openapi.json`, public. */
   adminOpenApi?: HttpApiHandler;
+  /** `GET|POST /oauth2/userinfo` (OIDC Core §5.3); the endpoint answers other methods 405 itself. */
+  userinfo?: HttpApiHandler;
 }
 
 /** Picks the handler for a request the way the HTTP API's route table does. */
@@ -37,6 +45,7 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
     );
   }
   if (path.startsWith(WELL_KNOWN_PREFIX)) return routes.discovery;
+  if (path === USERINFO_PATH && routes.userinfo !== undefined) return routes.userinfo;
   if (path === ADMIN_OPENAPI_PATH && method === 'GET' && routes.adminOpenApi !== undefined) return routes.adminOpenApi;
   if (isAdminPath(path) && routes.admin !== undefined) return routes.admin;
   return json(404, { error: 'not_found' });

@@ -17,18 +17,42 @@ describe.each(['RS256', 'ES256'] as const)('client credentials end to end (%s)',
   });
   afterAll(async () => idp.stop());
 
-  it('serves RFC 8414 metadata at both well-known paths', async () => {
+  it('serves RFC 8414 / OIDC Discovery metadata at both well-known paths', async () => {
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       const res = await fetch(idp.url + path);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/json');
       expect(await res.json()).toEqual({
         issuer: idp.issuer,
+        authorization_endpoint: `${idp.issuer}/oauth2/authorize`,
         token_endpoint: `${idp.issuer}/oauth2/token`,
+        userinfo_endpoint: `${idp.issuer}/oauth2/userinfo`,
         jwks_uri: `${idp.issuer}/.well-known/jwks.json`,
-        grant_types_supported: ['client_credentials'],
-        response_types_supported: [],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        end_session_endpoint: `${idp.issuer}/oauth2/logout`,
+        scopes_supported: ['openid', 'profile', 'email'],
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        grant_types_supported: ['authorization_code', 'client_credentials'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: [alg],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+        claims_supported: [
+          'iss',
+          'sub',
+          'aud',
+          'azp',
+          'exp',
+          'iat',
+          'auth_time',
+          'nonce',
+          'sid',
+          'name',
+          'preferred_username',
+          'email',
+          'email_verified',
+        ],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
         access_token_signing_alg_values_supported: [alg],
       });
     }

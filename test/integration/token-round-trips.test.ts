@@ -4,6 +4,7 @@
  * request costs the Query and no `Sign`, and any change to what the token was derived from signs a new one.
  * DynamoDB is dynalite (requests counted by SDK middleware, retries off); KMS is the protocol fake.
  */
+import { InMemoryUserRepository } from '../support/in-memory-people';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { KmsKeySource, KmsTokenSigner } from '../../lambdas/adapters/kms-token-signer';
@@ -46,6 +47,7 @@ describe('per-request cost with the real adapters', () => {
   const endpoint = (signingKey = keyArn) =>
     new TokenEndpoint({
       store: db.tokenReads,
+      people: { codes: db.codes, users: new InMemoryUserRepository(), revocations: db.revocations },
       signer: new KmsTokenSigner({ client: kms.client, keyId: signingKey, alg: 'RS256' }),
       hasher,
       clock: { now: () => now },

@@ -6,6 +6,7 @@
  * GSI sort keys (`<createdAt>#<id>`, `<at>#<eventId>`), and copies in and out so no caller aliases
  * stored state.
  */
+import { inMemoryPeopleTokenPath } from './in-memory-people';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { LocalTokenSigner } from '../../lambdas/adapters/local-token-signer';
@@ -430,6 +431,7 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
   const signer = await LocalTokenSigner.load({ alg: 'ES256' });
   const tokenEndpoint = new TokenEndpoint({
     store: tokenPathReads(clients, apis),
+    people: inMemoryPeopleTokenPath(),
     signer,
     clock,
     ids: randomIds,

@@ -22,11 +22,13 @@ import type {
   AuthorizationRequestRepository,
   CodeRedemption,
   PasswordSetupRepository,
+  RevocationRepository,
   SignInSessionRepository,
   UserQuery,
   UserRepository,
 } from '../../lambdas/domain/people/ports';
 import { InvalidCursorError } from '../../lambdas/domain/ports';
+import type { PeopleTokenPath } from '../../lambdas/domain/grants/grant';
 import type { Page } from '../../lambdas/domain/ports';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -42,6 +44,8 @@ export class InMemoryPeopleTable {
   readonly signInSessions = new Map<string, SignInSession>();
   readonly requests = new Map<string, AuthorizationRequest>();
   readonly codes = new Map<string, AuthorizationCode>();
+  /** Denied access-token `jti` → its `exp`. */
+  readonly deniedTokens = new Map<string, number>();
   readonly audit: AuditEvent[] = [];
   readonly calls = new Map<string, number>();
 
@@ -256,12 +260,15 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
     this.table.codes.set(code.digest, copy(code));
   }
 
-  async redeemCode(digest: string, at: string): Promise<CodeRedemption> {
+  async redeemCode(digest: string, at: string, issued: IssuedFromCode): Promise<CodeRedemption> {
     this.table.count('redeemCode');
     const code = this.table.codes.get(digest);
     if (code === undefined) return { outcome: 'unknown' };
-    if (code.consumedAt !== undefined) return { outcome: 'reused', code: copy(code) };
+    if (code.consumedAt !== undefined) {
+      return code.issued === undefined ? { outcome: 'reused' } : { outcome: 'reused', issued: copy(code.issued) };
+    }
     code.consumedAt = at;
+    code.issued = copy(issued);
     return { outcome: 'redeemed', code: copy(code) };
   }
 
@@ -272,6 +279,26 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
   }
 }
 
+/** The access-token deny-list. */
+export class InMemoryRevocationRepository implements RevocationRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async denyAccessToken(jti: string, exp: number): Promise<void> {
+    this.table.count('denyAccessToken');
+    this.table.deniedTokens.set(jti, exp);
+  }
+
+  async isAccessTokenDenied(jti: string): Promise<boolean> {
+    this.table.count('isAccessTokenDenied');
+    return this.table.deniedTokens.has(jti);
+  }
+}
+
+/** The token path's people dependencies (GrantDeps.people) over in-memory fakes of one table. */
+export function inMemoryPeopleTokenPath(people: ReturnType<typeof inMemoryPeople> = inMemoryPeople()): PeopleTokenPath {
+  return { codes: people.codes, users: people.users, revocations: people.revocations };
+}
+
 /** Every people fake over one table. */
 export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTable()): {
   table: InMemoryPeopleTable;
@@ -280,6 +307,7 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
   signInSessions: InMemorySignInSessionRepository;
   requests: InMemoryAuthorizationRequestRepository;
   codes: InMemoryAuthorizationCodeRepository;
+  revocations: InMemoryRevocationRepository;
 } {
   return {
     table,
@@ -288,5 +316,6 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
     signInSessions: new InMemorySignInSessionRepository(table),
     requests: new InMemoryAuthorizationRequestRepository(table),
     codes: new InMemoryAuthorizationCodeRepository(table),
+    revocations: new InMemoryRevocationRepository(table),
   };
 }

@@ -27,6 +27,7 @@ import { tokenPathReads } from '../../lambdas/domain/ports';
 import { TokenEndpoint } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { TokenEndpointDeps, TokenOutcome } from '../../lambdas/domain/endpoints/token-endpoint';
 import type { TokenReuseConfig } from '../../lambdas/domain/token-reuse';
+import { inMemoryPeople, inMemoryPeopleTokenPath } from './in-memory-people';
 import { InMemoryApis, InMemoryClients, InMemoryTokenTable, sdkCause } from './in-memory-repositories';
 import type { FailureOptions } from './in-memory-repositories';
 
@@ -398,6 +399,8 @@ export interface TokenEndpointOptions {
   tokenReuse?: TokenReuseConfig;
   /** Seed the fixture APIs and clients (default true). */
   seed?: boolean;
+  /** The people fakes the authorization code grant uses (default: new, empty ones). */
+  people?: ReturnType<typeof inMemoryPeople>;
 }
 
 export interface TokenHarness {
@@ -412,6 +415,8 @@ export interface TokenHarness {
   ids: SequentialIds;
   logger: CapturingLogger;
   hasher: HmacSecretHasher;
+  /** The people fakes behind the authorization code grant (users, codes, the deny-list). */
+  people: ReturnType<typeof inMemoryPeople>;
   /** Outcomes reported to the endpoint's `observe` hook. */
   outcomes: TokenOutcome[];
   issuer: string;
@@ -435,8 +440,10 @@ export async function buildTokenEndpoint(options: TokenEndpointOptions = {}): Pr
   const outcomes: TokenOutcome[] = [];
   const issuer = options.issuer ?? ISSUER;
   const fixtures = options.seed === false ? ({} as Fixtures) : seedFixtures(store, hasher);
+  const people = options.people ?? inMemoryPeople();
   const deps: TokenEndpointDeps = {
     store: tokenPathReads(clients, apis),
+    people: inMemoryPeopleTokenPath(people),
     signer,
     clock,
     ids,
@@ -462,6 +469,7 @@ export async function buildTokenEndpoint(options: TokenEndpointOptions = {}): Pr
     ids,
     logger,
     hasher,
+    people,
     outcomes,
     issuer,
     fixtures,

@@ -80,6 +80,7 @@ describe('accessTokenClaims (RFC 9068 §2.2)', () => {
         'cnf',
         'act',
         'may_act',
+        'sid',
         'azp',
         'auth_time',
         'acr',

@@ -4,6 +4,7 @@
  * can register it yet; grants declare the methods they accept; the registry names what discovery
  * lists (RFC 8414 §2); the one JWT builder takes `typ` and claims as parameters.
  */
+import { inMemoryPeopleTokenPath } from '../support/in-memory-people';
 import { tokenPathReads } from '../../lambdas/domain/ports';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
@@ -105,8 +106,9 @@ describe('authenticateClient: none', () => {
 
 describe('grant registry', () => {
   it('lists the registered grants and the methods they accept, as discovery publishes them', () => {
-    expect(SUPPORTED_GRANT_TYPES).toEqual(['client_credentials']);
-    expect(SUPPORTED_AUTH_METHODS).toEqual(['client_secret_basic', 'client_secret_post']);
+    expect(SUPPORTED_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials']);
+    // none: the authorization code grant accepts public clients; client_credentials never does.
+    expect(SUPPORTED_AUTH_METHODS).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
   });
 
   it('finds a grant by its exact grant_type; anything else, prototype names included, is no grant', () => {
@@ -115,6 +117,7 @@ describe('grant registry', () => {
         const table = new InMemoryTokenTable();
         return tokenPathReads(new InMemoryClients(table), new InMemoryApis(table));
       })(),
+      people: inMemoryPeopleTokenPath(),
       signer: new TestSigner(),
       clock: fakeClock(),
       ids: new SequentialIds(),

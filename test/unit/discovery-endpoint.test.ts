@@ -23,11 +23,18 @@ const keys: KeySource = { publicJwks: async () => [KEY] };
 
 describe('discovery endpoint', () => {
   it('serves the same metadata document, byte for byte, at both well-known paths', async () => {
+    // RFC 8414 §2 and OIDC Discovery §3; no revocation or introspection endpoint until they exist.
     const expected =
-      `{"issuer":"${ISSUER}","token_endpoint":"${ISSUER}/oauth2/token","jwks_uri":"${ISSUER}/.well-known/jwks.json",` +
-      '"grant_types_supported":["client_credentials"],"response_types_supported":[],' +
-      '"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],' +
-      '"access_token_signing_alg_values_supported":["RS256"]}';
+      `{"issuer":"${ISSUER}","authorization_endpoint":"${ISSUER}/oauth2/authorize",` +
+      `"token_endpoint":"${ISSUER}/oauth2/token","userinfo_endpoint":"${ISSUER}/oauth2/userinfo",` +
+      `"jwks_uri":"${ISSUER}/.well-known/jwks.json","end_session_endpoint":"${ISSUER}/oauth2/logout",` +
+      '"scopes_supported":["openid","profile","email"],"response_types_supported":["code"],' +
+      '"response_modes_supported":["query"],"grant_types_supported":["authorization_code","client_credentials"],' +
+      '"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"],' +
+      '"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post","none"],' +
+      '"claims_supported":["iss","sub","aud","azp","exp","iat","auth_time","nonce","sid","name",' +
+      '"preferred_username","email","email_verified"],"code_challenge_methods_supported":["S256"],' +
+      '"authorization_response_iss_parameter_supported":true,"access_token_signing_alg_values_supported":["RS256"]}';
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       for (const method of ['GET', 'HEAD']) {
         expect(await endpoint(keys).handle(request(method, path))).toEqual({

@@ -2,6 +2,8 @@
  * The discovery endpoint: RFC 8414 authorization server metadata at
  * `/.well-known/oauth-authorization-server` and (the same document, OpenID Connect Discovery 1.0 §4)
  * `/.well-known/openid-configuration`, and the RFC 7517 §5 JWK Set at `/.well-known/jwks.json`.
+ * The document claims only what is served: no `revocation_endpoint` or `introspection_endpoint` until
+ * those endpoints exist (docs/contract.md, Discovery).
  * Public keys come from a {@link KeySource} that caches them per cold start; they are never fetched
  * per request. The Lambda handler and the local server both answer through this endpoint.
  */
@@ -10,7 +12,8 @@ import { SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from '../grants/registr
 import type { HttpRequest, HttpResponse } from '../http';
 import { jsonResponse } from '../http';
 import type { KeySource, Logger, SigningAlgorithm } from '../ports';
-import { JWKS_PATH, METADATA_PATHS, TOKEN_PATH } from './paths';
+import { OIDC_SCOPES, SUPPORTED_USER_CLAIMS } from '../people/oidc-claims';
+import { AUTHORIZE_PATH, JWKS_PATH, LOGOUT_PATH, METADATA_PATHS, TOKEN_PATH, USERINFO_PATH } from './paths';
 
 /** What the metadata document is built from. */
 export interface MetadataConfig {
@@ -28,17 +31,42 @@ export interface DiscoveryDeps extends MetadataConfig {
 const METADATA_CACHE = 'public, max-age=3600';
 const JWKS_CACHE = 'public, max-age=300';
 
-/** RFC 8414 §2 metadata for this server; the grants and methods are the registered ones. */
+/**
+ * Claims the ID token and userinfo can carry (OIDC Discovery §3 `claims_supported`): the ID token's
+ * registered ones (OIDC Core §2) and the user claims (OIDC Core §5.1) the scopes release.
+ */
+export const CLAIMS_SUPPORTED: readonly string[] = [
+  ...new Set(['iss', 'sub', 'aud', 'azp', 'exp', 'iat', 'auth_time', 'nonce', 'sid', ...SUPPORTED_USER_CLAIMS]),
+];
+
+/**
+ * RFC 8414 §2 / OpenID Connect Discovery 1.0 §3 metadata for this server; the grants and client
+ * authentication methods are the registered ones (grants/registry.ts).
+ */
 export function authorizationServerMetadata(config: MetadataConfig): Record<string, unknown> {
   const { issuer } = config;
   return {
     issuer,
+    authorization_endpoint: `${issuer}${AUTHORIZE_PATH}`,
     token_endpoint: `${issuer}${TOKEN_PATH}`,
+    userinfo_endpoint: `${issuer}${USERINFO_PATH}`,
     jwks_uri: `${issuer}${JWKS_PATH}`,
+    // OIDC RP-Initiated Logout 1.0 §2.1.
+    end_session_endpoint: `${issuer}${LOGOUT_PATH}`,
+    // The OIDC scopes only: API scopes are per client and API, not for discovery.
+    scopes_supported: [...OIDC_SCOPES],
+    // RFC 6749 §4.1 only; results as query parameters (RFC 9207 iss included).
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
-    // RFC 8414 §2: REQUIRED; no authorization endpoint yet, so no response type is supported.
-    response_types_supported: [],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: config.signingAlgorithms,
     token_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
+    claims_supported: [...CLAIMS_SUPPORTED],
+    // RFC 7636 §4.2: S256 only, required of every client.
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207 §3.
+    authorization_response_iss_parameter_supported: true,
     // RFC 9068 access tokens are signed with these (informative, mirrors the JWKS).
     access_token_signing_alg_values_supported: config.signingAlgorithms,
   };

@@ -11,7 +11,8 @@ import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import type { ClientAuthMethod } from '../client-auth/methods';
 import type { TokenRequest } from '../endpoints/token-request';
 import type { ClientBundle, GrantType } from '../model';
-import type { Clock, IdGenerator, TokenPathReads, TokenSigner } from '../ports';
+import type { AuthorizationCodeRepository, RevocationRepository, UserRepository } from '../people/ports';
+import type { Clock, IdGenerator, Logger, TokenPathReads, TokenSigner } from '../ports';
 import type { IssuedToken } from '../tokens/token-response';
 import type { TokenReuseConfig } from '../token-reuse';
 
@@ -28,13 +29,27 @@ export interface TokenServiceConfig {
   tokenReuse?: TokenReuseConfig;
 }
 
+/**
+ * What the grants for people use on the token path: redeeming a code (one conditional write), reading
+ * its user (one read), and, on a reused code, the deny-list (docs/contract.md, Token endpoint ›
+ * authorization_code).
+ */
+export interface PeopleTokenPath {
+  codes: Pick<AuthorizationCodeRepository, 'redeemCode'>;
+  users: Pick<UserRepository, 'loadUser'>;
+  revocations: Pick<RevocationRepository, 'denyAccessToken'>;
+}
+
 /** What grants are built with (once per cold start). */
 export interface GrantDeps {
   store: TokenPathReads;
+  people: PeopleTokenPath;
   signer: TokenSigner;
   clock: Clock;
   ids: IdGenerator;
   config: TokenServiceConfig;
+  /** Security events (a reused code); the token endpoint passes its own. */
+  logger?: Logger;
 }
 
 /** What a grant works on once the client is authenticated. */

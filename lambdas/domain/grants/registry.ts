@@ -7,6 +7,7 @@
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
 import type { ClientAuthMethod } from '../client-auth/methods';
 import type { GrantType } from '../model';
+import { AUTHORIZATION_CODE, AuthorizationCodeGrant } from './authorization-code-grant';
 import { CLIENT_CREDENTIALS, ClientCredentialsGrant } from './client-credentials-grant';
 import type { Grant, GrantDeps, GrantDescriptor } from './grant';
 
@@ -17,6 +18,7 @@ export interface GrantRegistration extends GrantDescriptor {
 
 /** Every grant, in the order discovery lists them. */
 export const REGISTERED_GRANTS: readonly GrantRegistration[] = [
+  { ...AUTHORIZATION_CODE, create: (deps) => new AuthorizationCodeGrant(deps) },
   { ...CLIENT_CREDENTIALS, create: (deps) => new ClientCredentialsGrant(deps) },
 ];
 

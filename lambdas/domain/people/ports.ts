@@ -118,22 +118,45 @@ export interface AuthorizationRequestRepository {
 /** The outcome of redeeming a code with one conditional write. */
 export type CodeRedemption =
   | { outcome: 'redeemed'; code: AuthorizationCode }
-  /** The code was redeemed before: what the first redemption issued is to be revoked. */
-  | { outcome: 'reused'; code: AuthorizationCode }
+  /**
+   * The code was redeemed before: what the first redemption issued (recorded by the same write that
+   * consumed it) is to be revoked (RFC 6749 §4.1.2, §10.5).
+   */
+  | { outcome: 'reused'; issued?: IssuedFromCode }
   | { outcome: 'unknown' };
 
 /** Authorization codes (DynamoDB: `pk = CODE#<digest>`). */
 export interface AuthorizationCodeRepository {
+  /** @throws ConflictError when a code with this digest exists */
   createCode(code: AuthorizationCode): Promise<void>;
   /**
-   * Marks the code consumed at `at` with one conditional write (`attribute_not_exists(consumedAt)`),
-   * returning the stored code; of any number of concurrent calls exactly one gets `redeemed`. A code
-   * consumed before answers `reused` with what it holds (its `issued`), an unknown one `unknown`.
-   * Expiry and bindings are the caller's checks.
+   * Marks the code consumed at `at` and records `issued` — what this redemption is about to issue, its
+   * `jti` generated beforehand — with ONE conditional write (`attribute_exists(pk) AND
+   * attribute_not_exists(consumedAt)`), returning the stored code; of any number of concurrent calls
+   * exactly one gets `redeemed`. A code consumed before answers `reused` with what its first
+   * redemption recorded, an unknown one `unknown`. Expiry and bindings are the caller's checks: a
+   * code is consumed by the first request that presents it, whatever that request then answers.
+   * @throws DependencyUnavailableError when the backend cannot be reached or is throttled
    */
-  redeemCode(digest: string, at: string): Promise<CodeRedemption>;
-  /** Records what the winning redemption issued (for revocation on a later reuse). */
+  redeemCode(digest: string, at: string, issued: IssuedFromCode): Promise<CodeRedemption>;
+  /**
+   * Replaces what a redemption issued, for tokens known only after the redemption (the code exchange
+   * records its access token in {@link redeemCode} itself, so it does not call this).
+   */
   recordIssued(digest: string, issued: IssuedFromCode): Promise<void>;
+}
+
+/**
+ * The deny-list of revoked access tokens (DynamoDB: `pk = DENY#<jti>`, `ttl` = the token's `exp`): an
+ * access token is a self-contained JWT, so revoking one before its `exp` means refusing its `jti`
+ * wherever it is presented. The userinfo endpoint reads it; the shipped authorizers will
+ * (docs/contract.md, OpenID Connect).
+ */
+export interface RevocationRepository {
+  /** Puts `jti` on the deny-list until `exp` (seconds since the epoch); idempotent. */
+  denyAccessToken(jti: string, exp: number): Promise<void>;
+  /** Whether `jti` is on the deny-list (strongly consistent: a revocation holds at once). */
+  isAccessTokenDenied(jti: string): Promise<boolean>;
 }
 
 /**

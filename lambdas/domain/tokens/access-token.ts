@@ -1,6 +1,8 @@
 /**
  * RFC 9068 JWT access tokens: header `{alg, typ: "at+jwt", kid}`, claims `iss, sub, aud, client_id,
- * scope, iat, nbf, exp, jti` plus static claims that never override a registered one.
+ * scope, iat, nbf, exp, jti` (and, for a user's token, `auth_time`, `sid`) plus static claims that
+ * never override a registered one. The client credentials grant and the authorization code grant
+ * both build their tokens here.
  */
 import type { JsonValue } from '../model';
 import type { TokenSigner } from '../ports';
@@ -26,6 +28,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'auth_time',
   'acr',
   'amr',
+  'sid',
 ]);
 
 /** Longest lifetime any access token may have: 30 days. */
@@ -35,21 +38,32 @@ export const MAX_ACCESS_TOKEN_TTL = 30 * 24 * 3600;
 export interface AccessTokenInput {
   issuer: string;
   clientId: string;
-  audience: string;
+  /**
+   * RFC 9068 §2.2 `sub`: the user id for a token issued on behalf of a user.
+   * @default clientId (client credentials: the client is the subject)
+   */
+  subject?: string;
+  /** RFC 9068 §3 `aud`: one API identifier, or several (an array in the token, in this order). */
+  audience: string | string[];
   scopes: string[];
   claims: Record<string, JsonValue>;
   /** Issue time, seconds since the epoch. */
   issuedAt: number;
   ttl: number;
   jti: string;
+  /** RFC 9068 §2.2.1 `auth_time`: when the user authenticated, seconds since the epoch. */
+  authTime?: number;
+  /** OIDC Front-Channel Logout §3 / RP-Initiated Logout `sid`: the user's sign-in session. */
+  sessionId?: string;
 }
 
 /** RFC 9068 §2.2 claims, registered claims first and authoritative. */
 export function accessTokenClaims(input: AccessTokenInput): Record<string, JsonValue> {
   const claims: Record<string, JsonValue> = {
     iss: input.issuer,
-    sub: input.clientId, // RFC 9068 §2.2: client credentials → sub is the client id
-    aud: input.audience,
+    // RFC 9068 §2.2: the resource owner's id, or for client credentials the client id.
+    sub: input.subject ?? input.clientId,
+    aud: Array.isArray(input.audience) ? [...input.audience] : input.audience,
     client_id: input.clientId,
     scope: input.scopes.join(' '),
     iat: input.issuedAt,
@@ -57,6 +71,8 @@ export function accessTokenClaims(input: AccessTokenInput): Record<string, JsonV
     exp: input.issuedAt + input.ttl,
     jti: input.jti,
   };
+  if (input.authTime !== undefined) claims['auth_time'] = input.authTime;
+  if (input.sessionId !== undefined) claims['sid'] = input.sessionId;
   for (const [name, value] of Object.entries(input.claims)) {
     if (!RESERVED_CLAIMS.has(name)) claims[name] = value;
   }

@@ -1,6 +1,6 @@
 /**
- * Composition of the token function (`POST /oauth2/token`, ../token-handler.ts): the client and API
- * repositories over the table, the KMS signer, the pepper-keyed hasher, secret-usage tracking and token
+ * Composition of the token function (`POST /oauth2/token`, ../token-handler.ts): the client, API,
+ * authorization-code, user and deny-list repositories over the table, the KMS signer, the pepper-keyed hasher, secret-usage tracking and token
  * metrics; the pepper is read once per cold start. Variables: ./environment.ts.
  */
 import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
@@ -29,9 +29,12 @@ import { awsLogger, awsMetrics } from './observability';
 /** Dependencies of the token function. */
 export async function composeTokenDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<TokenEndpointDeps> {
   const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
-  const { clients, apis } = makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') });
+  const { clients, apis, codes, users, revocations } = makeDynamoDbRepositories({
+    tableName: env(vars, 'IDP_TABLE_NAME'),
+  });
   return {
     store: tokenPathReads(clients, apis),
+    people: { codes, users, revocations },
     signer: new KmsTokenSigner({ keyId: env(vars, 'IDP_SIGNING_KEY_ARN'), alg: readSigningAlg(vars) }),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,
