@@ -9,6 +9,7 @@ import { ConflictError } from '../../lambdas/domain/errors';
 import type {
   AuthorizationCode,
   AuthorizationRequest,
+  Consent,
   IssuedFromCode,
   PasswordSetup,
   SignInSession,
@@ -21,6 +22,7 @@ import type {
   AuthorizationCodeRepository,
   AuthorizationRequestRepository,
   CodeRedemption,
+  ConsentRepository,
   PasswordSetupRepository,
   SignInSessionRepository,
   UserQuery,
@@ -41,6 +43,8 @@ export class InMemoryPeopleTable {
   readonly signInSessions = new Map<string, SignInSession>();
   readonly requests = new Map<string, AuthorizationRequest>();
   readonly codes = new Map<string, AuthorizationCode>();
+  /** `<userId> <clientId>` → consent. */
+  readonly consents = new Map<string, Consent>();
   readonly audit: AuditEvent[] = [];
   readonly calls = new Map<string, number>();
 
@@ -262,6 +266,22 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
   }
 }
 
+/** Consents per user and client. */
+export class InMemoryConsentRepository implements ConsentRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async findConsent(userId: string, clientId: string): Promise<Consent | undefined> {
+    this.table.count('findConsent');
+    const consent = this.table.consents.get(`${userId} ${clientId}`);
+    return consent === undefined ? undefined : copy(consent);
+  }
+
+  async putConsent(consent: Consent): Promise<void> {
+    this.table.count('putConsent');
+    this.table.consents.set(`${consent.userId} ${consent.clientId}`, copy(consent));
+  }
+}
+
 /** Every people fake over one table. */
 export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTable()): {
   table: InMemoryPeopleTable;
@@ -270,6 +290,7 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
   signInSessions: InMemorySignInSessionRepository;
   requests: InMemoryAuthorizationRequestRepository;
   codes: InMemoryAuthorizationCodeRepository;
+  consents: InMemoryConsentRepository;
 } {
   return {
     table,
@@ -278,5 +299,6 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
     signInSessions: new InMemorySignInSessionRepository(table),
     requests: new InMemoryAuthorizationRequestRepository(table),
     codes: new InMemoryAuthorizationCodeRepository(table),
+    consents: new InMemoryConsentRepository(table),
   };
 }

@@ -16,7 +16,8 @@ export type AuditAction =
   | 'secret.create'
   | 'secret.revoke'
   | 'rule.put'
-  | 'rule.delete';
+  | 'rule.delete'
+  | 'user.update';
 
 /** Every {@link AuditAction}, for validation of audit queries. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -30,13 +31,14 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'secret.revoke',
   'rule.put',
   'rule.delete',
+  'user.update',
 ];
 
 /** What kind of thing an audit event is about. */
-export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule';
+export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user';
 
 /** Every {@link AuditTargetType}. */
-export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule'];
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule', 'user'];
 
 /** One changed top-level field: its value before and after (absent = the field was absent). */
 export interface AuditFieldChange {
