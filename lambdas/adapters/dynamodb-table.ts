@@ -8,10 +8,15 @@
  * | rule   | `CLIENT#<clientId>`   | `RULE#<audience>`   | `RULES#<audience>`  | `CLIENT#<clientId>`     |
  * | api    | `API#<identifier>`    | `API`               | `APIS`              | `<createdAt>#<identifier>` |
  * | audit  | `AUDIT`               | `<at>#<eventId>`    |                     |                         |
+ * | signin | `SIGNIN#<digest>`     | `SIGNIN`            |                     |                         |
+ * | authreq| `AUTHREQ#<digest>`    | `AUTHREQ`           |                     |                         |
+ * | code   | `CODE#<digest>`       | `CODE`              |                     |                         |
+ * | consent| `CONSENT#<userId>`    | `CLIENT#<clientId>` |                     |                         |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. `ttl` (epoch
- * seconds) expires audit items where the stage says so. Every mutable item carries `version`.
+ * seconds) expires audit items where the stage says so, and sign-in sessions, pending authorization
+ * requests and codes after their `expiresAt` (cleanup only: expiry is checked in code). Every mutable item carries `version`.
  */
 
 export const ATTR = {
@@ -26,7 +31,7 @@ export const ATTR = {
 
 export const GSI1 = 'gsi1';
 
-export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit';
+export type ItemType = 'client' | 'secret' | 'rule' | 'api' | 'audit' | 'signin' | 'authreq' | 'code' | 'consent';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -41,6 +46,18 @@ export const keys = {
   apisIndexPk: 'APIS',
   rulesIndexPk: (audience: string) => `RULES#${audience}`,
   createdIndexSk: (createdAt: string, id: string) => `${createdAt}#${id}`,
+  /** A browser sign-in session by the SHA-256 of its cookie's handle. */
+  signInPk: (digest: string) => `SIGNIN#${digest}`,
+  signInSk: 'SIGNIN',
+  /** A pending authorization request by the SHA-256 of its handle. */
+  authRequestPk: (digest: string) => `AUTHREQ#${digest}`,
+  authRequestSk: 'AUTHREQ',
+  /** An authorization code by the SHA-256 of its value. */
+  codePk: (digest: string) => `CODE#${digest}`,
+  codeSk: 'CODE',
+  /** A user's consents, one item per client. */
+  consentPk: (userId: string) => `CONSENT#${userId}`,
+  consentSk: (clientId: string) => `CLIENT#${clientId}`,
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

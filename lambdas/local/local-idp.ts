@@ -31,6 +31,8 @@ import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
+import type { UserAdapters } from '../handlers/compose-sign-in';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
 import { preparePrivateDataDir } from './local-data-dir';
@@ -66,6 +68,13 @@ export interface LocalIdpOptions {
   logger: Logger;
   /** Overrides of the token endpoint dependencies (tests inject counters or faults). */
   overrideTokenDeps?: (deps: TokenEndpointDeps) => TokenEndpointDeps;
+  /**
+   * The users side (user and password-setup repositories, the password KDF) for the hosted pages; the
+   * pages (authorize, sign-in, consent, logout, set-password) are served when it is given.
+   */
+  people?: UserAdapters;
+  /** The issuer's name on the hosted pages (default: the issuer's host). */
+  displayName?: string;
 }
 
 export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
@@ -176,6 +185,23 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         ),
         // Public on AWS too: its own route without the authorizer.
         adminOpenApi: admin,
+        ...(options.people === undefined
+          ? {}
+          : {
+              signIn: makeSignInHandler({
+                clients,
+                apis,
+                ...options.people,
+                signInSessions: repositories.signInSessions,
+                requests: repositories.authorizationRequests,
+                codes: repositories.codes,
+                consents: repositories.consents,
+                clock: systemClock,
+                ids: randomIds,
+                logger,
+                config: { issuer, ...(options.displayName === undefined ? {} : { displayName: options.displayName }) },
+              }),
+            }),
       });
       return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, repositories, stop: stopAll };
     } catch (err) {

@@ -78,7 +78,7 @@ export class SetPasswordEndpoint {
         action: 'user.update',
         targetType: 'user',
         targetId: user.user.userId,
-        diff: { password: { to: '(set with the setup link)' } },
+        diff: { password: { to: 'set' } },
       });
     } catch (err) {
       if (err instanceof ConflictError) return this.gone();
