@@ -118,7 +118,12 @@ export interface PagesHarness {
   send(
     method: string,
     pathAndQuery: string,
-    init?: { form?: Record<string, string>; cookie?: string | null; headers?: Record<string, string> },
+    init?: {
+      form?: Record<string, string>;
+      rawBody?: string;
+      cookie?: string | null;
+      headers?: Record<string, string>;
+    },
   ): Promise<HttpApiResult>;
   /** `GET /oauth2/authorize` with the default parameters, overridden by `params` (`undefined` drops one). */
   authorize(params?: Record<string, string | undefined>, cookie?: string | null): Promise<HttpApiResult>;
@@ -215,7 +220,7 @@ export function pagesHarness(
     async send(method, pathAndQuery, init = {}) {
       const [path = '', query = ''] = pathAndQuery.split(/\?(.*)/s);
       const cookie = init.cookie === undefined ? jar.header() : (init.cookie ?? undefined);
-      const body = init.form === undefined ? undefined : new URLSearchParams(init.form).toString();
+      const body = init.rawBody ?? (init.form === undefined ? undefined : new URLSearchParams(init.form).toString());
       const res = await handler({
         rawPath: path,
         rawQueryString: query,
