@@ -98,7 +98,7 @@ describe('sign-in: one answer for every failure', () => {
   type Setup = (h: PagesHarness) => void;
   const scenarios: [string, Setup, string][] = [
     ['a wrong password', () => {}, 'wrong password!'],
-    ['an unknown user', (h) => h.people.table.users.clear() || h.people.table.usernames.clear(), ALICE_PASSWORD],
+    ['an unknown user', (h) => (h.people.table.users.clear(), h.people.table.usernames.clear()), ALICE_PASSWORD],
     ['a disabled user', (h) => (h.people.table.users.get('user-alice')!.status = 'disabled'), ALICE_PASSWORD],
     ['a locked user', (h) => (h.people.table.users.get('user-alice')!.lockedUntil = h.clock.iso(60)), ALICE_PASSWORD],
     ['a user without a password', (h) => delete h.people.table.users.get('user-alice')!.password, ALICE_PASSWORD],
