@@ -122,7 +122,9 @@ describe('audit events', () => {
     // Offsets are accepted and normalised to UTC.
     expect(actions(await allAudit(`from=${enc('2026-03-01T10:00:03+01:00')}`))).toEqual(['secret.create', 'rule.put']);
 
-    const bad = await h.call('GET', '/admin/audit', { query: 'action=client.explode&from=yesterday&targetType=user' });
+    const bad = await h.call('GET', '/admin/audit', {
+      query: 'action=client.explode&from=yesterday&targetType=person',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([
       { parameter: 'from', detail: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T00:00:00Z' },
@@ -130,9 +132,10 @@ describe('audit events', () => {
         parameter: 'action',
         detail:
           'must be one of: "api.create", "api.update", "api.delete", "client.create", "client.update", ' +
-          '"client.delete", "secret.create", "secret.revoke", "rule.put", "rule.delete"',
+          '"client.delete", "secret.create", "secret.revoke", "rule.put", "rule.delete", "user.create", ' +
+          '"user.update", "user.delete", "grant.put", "grant.delete"',
       },
-      { parameter: 'targetType', detail: 'must be one of: "api", "client", "secret", "rule"' },
+      { parameter: 'targetType', detail: 'must be one of: "api", "client", "secret", "rule", "user", "grant"' },
     ]);
   });
 

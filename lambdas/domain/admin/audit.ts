@@ -17,7 +17,11 @@ export type AuditAction =
   | 'secret.revoke'
   | 'rule.put'
   | 'rule.delete'
-  | 'user.update';
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'grant.put'
+  | 'grant.delete';
 
 /** Every {@link AuditAction}, for validation of audit queries. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -31,14 +35,18 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'secret.revoke',
   'rule.put',
   'rule.delete',
+  'user.create',
   'user.update',
+  'user.delete',
+  'grant.put',
+  'grant.delete',
 ];
 
 /** What kind of thing an audit event is about. */
-export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user';
+export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user' | 'grant';
 
 /** Every {@link AuditTargetType}. */
-export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule', 'user'];
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule', 'user', 'grant'];
 
 /** One changed top-level field: its value before and after (absent = the field was absent). */
 export interface AuditFieldChange {
@@ -48,7 +56,8 @@ export interface AuditFieldChange {
 
 /**
  * One admin change. The diff never holds a secret value or hash (secrets appear as their id,
- * createdAt and expiresAt only).
+ * createdAt and expiresAt only), nor a password, its hash, salt or KDF parameters (a password appears
+ * as the word `set` or `changed`).
  */
 export interface AuditEvent {
   eventId: string;
@@ -60,10 +69,12 @@ export interface AuditEvent {
   actorJti: string;
   action: AuditAction;
   targetType: AuditTargetType;
-  /** API identifier, client id, secret id or rule audience. */
+  /** API identifier, client id, secret id, rule audience, user id or grant audience. */
   targetId: string;
   /** For secrets and rules: the client they belong to. */
   clientId?: string;
+  /** For grants: the user they belong to. */
+  userId?: string;
   /** Changed fields by name. */
   diff: Record<string, AuditFieldChange>;
   /** Epoch seconds after which the audit repository may expire the event (DynamoDB `ttl`); kept forever when absent. */
@@ -132,6 +143,7 @@ export function auditEvent(
   targetId: string,
   diff: Record<string, AuditFieldChange>,
   clientId?: string,
+  userId?: string,
 ): AuditEvent {
   const event: AuditEvent = {
     eventId: ctx.eventId,
@@ -144,6 +156,7 @@ export function auditEvent(
     diff,
   };
   if (clientId !== undefined) event.clientId = clientId;
+  if (userId !== undefined) event.userId = userId;
   if (ctx.expiresAt !== undefined) event.expiresAt = ctx.expiresAt;
   return event;
 }
