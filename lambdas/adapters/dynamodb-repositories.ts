@@ -6,9 +6,12 @@
 import { DynamoDbApiRepository } from './dynamodb-api-repository';
 import { DynamoDbAuditRepository } from './dynamodb-audit-repository';
 import { DynamoDbAuthorizationCodeRepository } from './dynamodb-authorization-code-repository';
+import { DynamoDbAuthorizationRequestRepository } from './dynamodb-authorization-request-repository';
 import { DynamoDbClientRepository } from './dynamodb-client-repository';
+import { DynamoDbConsentRepository } from './dynamodb-consent-repository';
 import { DynamoDbPasswordSetupRepository } from './dynamodb-password-setup-repository';
 import { DynamoDbRevocationRepository } from './dynamodb-revocation-repository';
+import { DynamoDbSignInSessionRepository } from './dynamodb-sign-in-session-repository';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 import { DynamoDbUserRepository } from './dynamodb-user-repository';
@@ -24,6 +27,12 @@ export interface DynamoDbRepositories {
   setups: DynamoDbPasswordSetupRepository;
   codes: DynamoDbAuthorizationCodeRepository;
   revocations: DynamoDbRevocationRepository;
+  /** Browser sign-in sessions. */
+  signInSessions: DynamoDbSignInSessionRepository;
+  /** Pending authorization requests. */
+  authorizationRequests: DynamoDbAuthorizationRequestRepository;
+  /** Consents per user and client. */
+  consents: DynamoDbConsentRepository;
 }
 
 /** Builds every repository from one `{ client?, tableName }` (the client defaults as in {@link DynamoDbTableOptions}). */
@@ -37,5 +46,8 @@ export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoD
     setups: new DynamoDbPasswordSetupRepository(table),
     codes: new DynamoDbAuthorizationCodeRepository(table),
     revocations: new DynamoDbRevocationRepository(table),
+    signInSessions: new DynamoDbSignInSessionRepository(table),
+    authorizationRequests: new DynamoDbAuthorizationRequestRepository(table),
+    consents: new DynamoDbConsentRepository(table),
   };
 }

@@ -13,6 +13,9 @@
  * | username  | `USERNAME#<lowercase>` | `USERNAME`            |                    |                            |
  * | grant     | `USER#<userId>`        | `GRANT#<audience>`    |                    |                            |
  * | setup     | `SETUP#<digest>`       | `SETUP`               |                    |                            |
+ * | signin    | `SIGNIN#<digest>`      | `SIGNIN`              |                    |                            |
+ * | authreq   | `AUTHREQ#<digest>`     | `AUTHREQ`             |                    |                            |
+ * | consent   | `CONSENT#<userId>`     | `CLIENT#<clientId>`   |                    |                            |
  * | code      | `CODE#<digest>`        | `CODE`                |                    |                            |
  * | deny      | `DENY#<jti>`           | `DENY`                |                    |                            |
  *
@@ -20,10 +23,11 @@
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
  * the sort key it always had; a user rule (`subjectType: "user"`) has its own, so a client may hold
  * both for one API; both are `type: "rule"` and in the same index partition. `ttl` (epoch seconds)
- * expires audit items where the stage says so, password setups, authorization codes and deny-list
- * entries (cleanup only: their expiry is checked in code). Every mutable item carries `version`. A user
- * and its grants are one item collection (`USER#<userId>`), read with one strongly consistent Query;
- * the username item makes usernames unique in any case.
+ * expires audit items where the stage says so, password setups, sign-in sessions, pending
+ * authorization requests, codes and deny-list entries (cleanup only: their expiry is checked in code).
+ * Every mutable item carries `version`. A user and its grants are one item collection
+ * (`USER#<userId>`), read with one strongly consistent Query; the username item makes usernames
+ * unique in any case.
  */
 
 export const ATTR = {
@@ -39,7 +43,20 @@ export const ATTR = {
 export const GSI1 = 'gsi1';
 
 export type ItemType =
-  'client' | 'secret' | 'rule' | 'api' | 'audit' | 'user' | 'username' | 'grant' | 'setup' | 'code' | 'deny';
+  | 'client'
+  | 'secret'
+  | 'rule'
+  | 'api'
+  | 'audit'
+  | 'user'
+  | 'username'
+  | 'grant'
+  | 'setup'
+  | 'signin'
+  | 'authreq'
+  | 'consent'
+  | 'code'
+  | 'deny';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -70,6 +87,15 @@ export const keys = {
   /** A revoked access token's `jti` on the deny-list. */
   denyPk: (jti: string) => `DENY#${jti}`,
   denySk: 'DENY',
+  /** A browser sign-in session by the SHA-256 of its cookie's handle. */
+  signInPk: (digest: string) => `SIGNIN#${digest}`,
+  signInSk: 'SIGNIN',
+  /** A pending authorization request by the SHA-256 of its handle. */
+  authRequestPk: (digest: string) => `AUTHREQ#${digest}`,
+  authRequestSk: 'AUTHREQ',
+  /** A user's consents, one item per client. */
+  consentPk: (userId: string) => `CONSENT#${userId}`,
+  consentSk: (clientId: string) => `CLIENT#${clientId}`,
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

@@ -5,7 +5,10 @@
  * and answered as 503 `temporarily_unavailable`; anything else becomes a logged 500 `server_error`.
  */
 
-/** Error codes of RFC 6749 §5.2, RFC 8707 §2 and the two server-side codes of RFC 6749 §4.1.2.1. */
+/**
+ * Error codes of RFC 6749 §5.2, RFC 8707 §2, the authorization endpoint's RFC 6749 §4.1.2.1 codes and
+ * OIDC Core §3.1.2.6 (`login_required`, `consent_required`).
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -15,7 +18,11 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'temporarily_unavailable'
-  | 'server_error';
+  | 'server_error'
+  | 'unsupported_response_type'
+  | 'access_denied'
+  | 'login_required'
+  | 'consent_required';
 
 /** Base class: an error answered to the client as `{error, error_description}`. */
 export abstract class OAuthError extends Error {
@@ -88,6 +95,26 @@ export class InvalidScopeError extends OAuthError {
 /** RFC 8707 §2 `invalid_target`: the requested resource (audience) is unknown or malformed. */
 export class InvalidTargetError extends OAuthError {
   readonly code = 'invalid_target';
+}
+
+/** RFC 6749 §4.1.2.1 `unsupported_response_type`: the authorization endpoint serves `code` only. */
+export class UnsupportedResponseTypeError extends OAuthError {
+  readonly code = 'unsupported_response_type';
+}
+
+/** RFC 6749 §4.1.2.1 `access_denied`: the user (or their own grants) denied the request. */
+export class AccessDeniedError extends OAuthError {
+  readonly code = 'access_denied';
+}
+
+/** OIDC Core §3.1.2.6 `login_required`: `prompt=none` and no live sign-in session. */
+export class LoginRequiredError extends OAuthError {
+  readonly code = 'login_required';
+}
+
+/** OIDC Core §3.1.2.6 `consent_required`: `prompt=none` and the user has still to consent. */
+export class ConsentRequiredError extends OAuthError {
+  readonly code = 'consent_required';
 }
 
 /** 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1 code), sent with `Retry-After`. */

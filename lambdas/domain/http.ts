@@ -19,6 +19,8 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** `Set-Cookie` values, one per cookie (API Gateway v2 `cookies`; the local server writes each). */
+  cookies?: string[];
 }
 
 /** Headers every token endpoint response carries (RFC 6749 §5.1). */

@@ -10,9 +10,10 @@ import { memoiseUntilRejected } from './memoise';
 export type HttpApiEvent = Pick<
   APIGatewayProxyEventV2,
   'rawPath' | 'rawQueryString' | 'headers' | 'body' | 'isBase64Encoded'
-> & {
-  requestContext: { http: { method: string } };
-};
+> &
+  Partial<Pick<APIGatewayProxyEventV2, 'cookies'>> & {
+    requestContext: { http: { method: string } };
+  };
 
 /** The Lambda result: status, headers and a text body. */
 export type HttpApiResult = APIGatewayProxyStructuredResultV2;
@@ -20,6 +21,8 @@ export type HttpApiResult = APIGatewayProxyStructuredResultV2;
 export function toHttpRequest(event: HttpApiEvent): HttpRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  // Payload v2 moves the Cookie header into `cookies`; the core reads it as the one header again.
+  if (event.cookies !== undefined && event.cookies.length > 0) headers['cookie'] = event.cookies.join('; ');
   const body =
     event.body === undefined || event.body === null
       ? new Uint8Array()
@@ -34,7 +37,14 @@ export function toHttpRequest(event: HttpApiEvent): HttpRequest {
 }
 
 export function toResult(res: HttpResponse): HttpApiResult {
-  return { statusCode: res.status, headers: res.headers, body: res.body, isBase64Encoded: false };
+  return {
+    statusCode: res.status,
+    headers: res.headers,
+    body: res.body,
+    isBase64Encoded: false,
+    // Payload v2: one Set-Cookie header per entry.
+    ...(res.cookies !== undefined && res.cookies.length > 0 ? { cookies: res.cookies } : {}),
+  };
 }
 
 /** A handler of HTTP API v2 events. */

@@ -16,6 +16,7 @@ import type { Logger } from '../domain/ports';
 import { SecretUsageTracker } from '../domain/secret-usage';
 import type { TokenEndpointDeps } from '../domain/endpoints/token-endpoint';
 import { describeError } from '../domain/errors';
+import type { PasswordKdf } from '../domain/people/ports';
 import { makeDynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import type { DynamoDbRepositories } from '../adapters/dynamodb-repositories';
 import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-setup';
@@ -34,6 +35,7 @@ import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handl
 import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
 import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
+import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
 import { preparePrivateDataDir } from './local-data-dir';
@@ -62,6 +64,8 @@ export interface LocalIdp {
   tokenDeps: TokenEndpointDeps;
   /** The repositories over the embedded table (tests and the benchmark seed and read through them). */
   repositories: DynamoDbRepositories;
+  /** The password KDF, keyed with the local pepper (to seed users with a password). */
+  passwordKdf: PasswordKdf;
   stop(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export interface LocalIdpOptions {
   logger: Logger;
   /** Overrides of the token endpoint dependencies (tests inject counters or faults). */
   overrideTokenDeps?: (deps: TokenEndpointDeps) => TokenEndpointDeps;
+  /** The issuer's name on the hosted pages (default: the issuer's host). */
+  displayName?: string;
 }
 
 export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
@@ -198,8 +204,32 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           revocations: repositories.revocations,
           logger,
         }),
+        signIn: makeSignInHandler({
+          clients,
+          apis,
+          users,
+          setups: repositories.setups,
+          kdf,
+          signInSessions: repositories.signInSessions,
+          requests: repositories.authorizationRequests,
+          codes: repositories.codes,
+          consents: repositories.consents,
+          clock: systemClock,
+          ids: randomIds,
+          logger,
+          config: { issuer, ...(options.displayName === undefined ? {} : { displayName: options.displayName }) },
+        }),
       });
-      return { url: `http://localhost:${port}`, issuer, port, bootstrap, tokenDeps, repositories, stop: stopAll };
+      return {
+        url: `http://localhost:${port}`,
+        issuer,
+        port,
+        bootstrap,
+        tokenDeps,
+        repositories,
+        passwordKdf: kdf,
+        stop: stopAll,
+      };
     } catch (err) {
       rejectRoutes(err);
       throw err;

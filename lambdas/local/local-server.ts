@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   ADMIN_OPENAPI_PATH,
+  SIGN_IN_FUNCTION_PATHS,
   TOKEN_PATH,
   USERINFO_PATH,
   WELL_KNOWN_PREFIX,
@@ -26,6 +27,8 @@ export interface LocalRoutes {
   adminOpenApi?: HttpApiHandler;
   /** `GET|POST /oauth2/userinfo` (OIDC Core §5.3); the endpoint answers other methods 405 itself. */
   userinfo?: HttpApiHandler;
+  /** The hosted pages (authorize, sign-in, consent, logout, set-password, stylesheet); they answer 405 themselves. */
+  signIn?: HttpApiHandler;
 }
 
 /** Picks the handler for a request the way the HTTP API's route table does. */
@@ -46,6 +49,9 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
   }
   if (path.startsWith(WELL_KNOWN_PREFIX)) return routes.discovery;
   if (path === USERINFO_PATH && routes.userinfo !== undefined) return routes.userinfo;
+  if (routes.signIn !== undefined && path !== USERINFO_PATH && SIGN_IN_FUNCTION_PATHS.includes(path)) {
+    return routes.signIn;
+  }
   if (path === ADMIN_OPENAPI_PATH && method === 'GET' && routes.adminOpenApi !== undefined) return routes.adminOpenApi;
   if (isAdminPath(path) && routes.admin !== undefined) return routes.admin;
   return json(404, { error: 'not_found' });
@@ -60,8 +66,12 @@ export function toApiGatewayEvent(req: http.IncomingMessage, body: Buffer): APIG
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   // API Gateway joins repeated headers with commas; node would drop repeated Authorization headers.
+  let cookies: string[] | undefined;
   for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) headers[name] = values.join(',');
+    if (values === undefined) continue;
+    // Payload v2 carries cookies in `cookies`, not in the headers.
+    if (name === 'cookie') cookies = values.flatMap((value) => value.split(/;\s*/)).filter((c) => c !== '');
+    else headers[name] = values.join(',');
   }
   const now = new Date();
   const domainName = (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
@@ -70,6 +80,7 @@ export function toApiGatewayEvent(req: http.IncomingMessage, body: Buffer): APIG
     routeKey: '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.replace(/^\?/, ''),
+    ...(cookies === undefined ? {} : { cookies }),
     headers,
     requestContext: {
       accountId: 'local',
@@ -132,7 +143,10 @@ export function createLocalServer(ready: Promise<LocalRoutes>, onError: (err: un
           onError(err);
           result = json(500, { error: 'server_error' });
         }
-        const headers = { ...(result.headers as Record<string, string> | undefined) };
+        const headers: Record<string, string | string[]> = {
+          ...(result.headers as Record<string, string> | undefined),
+        };
+        if (result.cookies !== undefined && result.cookies.length > 0) headers['Set-Cookie'] = result.cookies;
         res.writeHead(result.statusCode ?? 200, headers);
         res.end(req.method === 'HEAD' ? undefined : (result.body ?? ''));
       })();

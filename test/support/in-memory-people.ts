@@ -9,6 +9,7 @@ import { ConflictError } from '../../lambdas/domain/errors';
 import type {
   AuthorizationCode,
   AuthorizationRequest,
+  Consent,
   IssuedFromCode,
   PasswordSetup,
   SignInSession,
@@ -21,6 +22,7 @@ import type {
   AuthorizationCodeRepository,
   AuthorizationRequestRepository,
   CodeRedemption,
+  ConsentRepository,
   PasswordSetupRepository,
   RevocationRepository,
   SignInSessionRepository,
@@ -46,6 +48,8 @@ export class InMemoryPeopleTable {
   readonly codes = new Map<string, AuthorizationCode>();
   /** Denied access-token `jti` → its `exp`. */
   readonly deniedTokens = new Map<string, number>();
+  /** `<userId> <clientId>` → consent. */
+  readonly consents = new Map<string, Consent>();
   readonly audit: AuditEvent[] = [];
   readonly calls = new Map<string, number>();
 
@@ -299,6 +303,22 @@ export function inMemoryPeopleTokenPath(people: ReturnType<typeof inMemoryPeople
   return { codes: people.codes, users: people.users, revocations: people.revocations };
 }
 
+/** Consents per user and client. */
+export class InMemoryConsentRepository implements ConsentRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async findConsent(userId: string, clientId: string): Promise<Consent | undefined> {
+    this.table.count('findConsent');
+    const consent = this.table.consents.get(`${userId} ${clientId}`);
+    return consent === undefined ? undefined : copy(consent);
+  }
+
+  async putConsent(consent: Consent): Promise<void> {
+    this.table.count('putConsent');
+    this.table.consents.set(`${consent.userId} ${consent.clientId}`, copy(consent));
+  }
+}
+
 /** Every people fake over one table. */
 export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTable()): {
   table: InMemoryPeopleTable;
@@ -308,6 +328,7 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
   requests: InMemoryAuthorizationRequestRepository;
   codes: InMemoryAuthorizationCodeRepository;
   revocations: InMemoryRevocationRepository;
+  consents: InMemoryConsentRepository;
 } {
   return {
     table,
@@ -317,5 +338,6 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
     requests: new InMemoryAuthorizationRequestRepository(table),
     codes: new InMemoryAuthorizationCodeRepository(table),
     revocations: new InMemoryRevocationRepository(table),
+    consents: new InMemoryConsentRepository(table),
   };
 }

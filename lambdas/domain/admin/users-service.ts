@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { SET_PASSWORD_PATH } from '../endpoints/paths';
 import { ConflictError } from '../errors';
 import type { JsonValue } from '../model';
-import { handleDigest, newHandle } from '../people/handles';
+import { digestOf, newHandle } from '../people/handles';
 import type { PasswordSetup, StoredUser, UserBundle } from '../people/model';
 import { passwordProblem } from '../people/password-policy';
 import { auditEvent, diffViews } from './audit';
@@ -58,7 +58,7 @@ function newSetup(ctx: Ctx, userId: string): { url: string; setup: PasswordSetup
   return {
     url: `${ctx.deps.config.issuer}${SET_PASSWORD_PATH}?token=${token}`,
     setup: {
-      digest: handleDigest(token),
+      digest: digestOf(token),
       userId,
       createdAt: iso(ctx.now),
       expiresAt: iso(ctx.now + SETUP_LINK_TTL_SECONDS * 1000),

@@ -161,3 +161,17 @@ export interface AuthorizationCode {
 
 /** Claims a user carries into ID tokens and userinfo (OIDC Core §5.1), by scope. */
 export type UserClaims = Record<string, JsonValue>;
+
+/**
+ * What a user approved for a client on the consent page (clients with `requireConsent`), kept per
+ * user and client. `scopes` holds consent keys: an OIDC scope as is (`openid`), an API scope as
+ * `<audience> <scope>` (a space never occurs in a scope token, RFC 6749 §3.3), so the same scope name on
+ * two APIs is never confused. A later consent adds to the set.
+ */
+export interface Consent {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: string;
+  updatedAt: string;
+}

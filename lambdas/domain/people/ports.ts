@@ -11,6 +11,7 @@ import type { Page, PageRequest } from '../ports';
 import type {
   AuthorizationCode,
   AuthorizationRequest,
+  Consent,
   IssuedFromCode,
   PasswordHash,
   PasswordSetup,
@@ -113,6 +114,14 @@ export interface AuthorizationRequestRepository {
    * `false` when another request (a double submit) took it first.
    */
   consumeAuthorizationRequest(digest: string): Promise<boolean>;
+}
+
+/** Consents given on the consent page (DynamoDB: `pk = CONSENT#<userId>`, `sk = CLIENT#<clientId>`). */
+export interface ConsentRepository {
+  /** The user's consent for the client, strongly consistent; `undefined` when none was given. */
+  findConsent(userId: string, clientId: string): Promise<Consent | undefined>;
+  /** Creates or replaces the user's consent for the client (the caller merges the scopes). */
+  putConsent(consent: Consent): Promise<void>;
 }
 
 /** The outcome of redeeming a code with one conditional write. */
