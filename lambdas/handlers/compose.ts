@@ -8,6 +8,7 @@
  * - `IDP_TABLE_NAME`: the DynamoDB table
  * - `IDP_SIGNING_KEY_ARN`: the active KMS signing key; `IDP_SIGNING_ALG`: `RS256` | `ES256`
  * - `IDP_PUBLISHED_KEY_ARNS`: comma-separated keys published in the JWKS, active first (default: the active key)
+ * - `IDP_PUBLISHED_KEY_ALGS`: their algorithms, comma-separated in the same order (default: `IDP_SIGNING_ALG` each)
  * - `IDP_PEPPER_SECRET_ARN`: Secrets Manager secret holding the pepper
  * - `IDP_DEFAULT_ACCESS_TOKEN_TTL`: seconds (default 3600)
  */
@@ -69,8 +70,7 @@ export function readDefaultAccessTokenTtl(): number {
   return envInteger('IDP_DEFAULT_ACCESS_TOKEN_TTL', DEFAULT_ACCESS_TOKEN_TTL, 1, MAX_ACCESS_TOKEN_TTL)!;
 }
 
-function readAlg(): SigningAlgorithm {
-  const alg = process.env['IDP_SIGNING_ALG'] ?? 'RS256';
+function readAlg(alg: string = process.env['IDP_SIGNING_ALG'] ?? 'RS256'): SigningAlgorithm {
   if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`unsupported IDP_SIGNING_ALG ${alg}`);
   return alg;
 }
@@ -136,18 +136,21 @@ function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outc
 
 /** Dependencies of the discovery function: public keys via kms:GetPublicKey, cached per cold start. */
 export async function composeDiscoveryDeps(): Promise<DiscoveryDeps> {
-  const alg = readAlg();
-  const published = (process.env['IDP_PUBLISHED_KEY_ARNS'] ?? env('IDP_SIGNING_KEY_ARN'))
-    .split(',')
-    .map((arn) => arn.trim())
-    .filter((arn) => arn !== '');
+  const list = (value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  const published = list(process.env['IDP_PUBLISHED_KEY_ARNS'] ?? env('IDP_SIGNING_KEY_ARN'));
+  const algs = list(process.env['IDP_PUBLISHED_KEY_ALGS'] ?? '').map((alg) => readAlg(alg));
+  if (algs.length > 0 && algs.length !== published.length) {
+    throw new Error('IDP_PUBLISHED_KEY_ALGS must name one algorithm per key of IDP_PUBLISHED_KEY_ARNS');
+  }
+  const keys = published.map((keyId, i) => ({ keyId, alg: algs[i] ?? readAlg() }));
   return {
     issuer: requireIssuer(),
-    signingAlgorithms: [alg],
-    keySource: new KmsKeySource({
-      client: new KMSClient({ maxAttempts: 3 }),
-      keys: published.map((keyId) => ({ keyId, alg })),
-    }),
+    signingAlgorithms: [...new Set(keys.map((key) => key.alg))],
+    keySource: new KmsKeySource({ client: new KMSClient({ maxAttempts: 3 }), keys }),
     logger: awsLogger(),
   };
 }
