@@ -7,6 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PublicJwk } from '../../lambdas/domain/ports';
+import { silentLogger } from '../../lambdas/domain/ports';
+import { authorizeRequest, composeAuthorizerDeps } from '../../lambdas/handlers/authorizer-handler';
 import {
   DEFAULT_JWKS_MAX_AGE_SECONDS,
   DEFAULT_PENALTY_SECONDS,
@@ -179,5 +181,48 @@ describe('the JWKS max-age', () => {
     state.fail = false;
     await expect(verifier.verify(await token(a))).resolves.toBeDefined();
     expect(state.fetches).toBe(3);
+  });
+});
+
+describe('the shipped authorizer', () => {
+  const env = (extra: Record<string, string> = {}) => ({
+    IDP_ISSUER: ISSUER,
+    IDP_AUDIENCE: AUDIENCE,
+    IDP_ROUTE_SCOPES: '{"*": []}',
+    ...extra,
+  });
+  const bearer = async (deps: ReturnType<typeof composeAuthorizerDeps>, t: string) =>
+    authorizeRequest(deps, { method: 'GET', headers: { authorization: `Bearer ${t}` } });
+
+  it('refetches at most once a minute by default, and as configured by IDP_JWKS_REFETCH_SECONDS', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'queueMicrotask'] });
+    try {
+      for (const [extra, interval] of [
+        [{}, 60],
+        [{ IDP_JWKS_REFETCH_SECONDS: '5' }, 5],
+      ] as const) {
+        let fetches = 0;
+        const deps = composeAuthorizerDeps(env(extra), {
+          fetchJwks: () => {
+            fetches += 1;
+            return Promise.resolve({ keys: [a.publicJwk] });
+          },
+          logger: silentLogger,
+        });
+        expect(await bearer(deps, await token(a))).toHaveProperty('allow');
+        expect(await bearer(deps, unknownKidToken())).toHaveProperty('deny.status', 401);
+        jest.setSystemTime(Date.now() + (interval - 1) * 1000);
+        expect(await bearer(deps, unknownKidToken())).toHaveProperty('deny.status', 401);
+        expect(fetches).toBe(1);
+        jest.setSystemTime(Date.now() + 1000);
+        expect(await bearer(deps, unknownKidToken())).toHaveProperty('deny.status', 401);
+        expect(fetches).toBe(2);
+      }
+      expect(() => composeAuthorizerDeps(env({ IDP_JWKS_MAX_AGE_SECONDS: 'soon' }))).toThrow(
+        'IDP_JWKS_MAX_AGE_SECONDS must be whole seconds from 0 to 3600',
+      );
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
