@@ -3,7 +3,7 @@
  * admin API's bearer-token authorizer — with their environment, on the execution roles the stateful
  * stack owns, and, behind CloudFront, the permission to read the origin-verify secret.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -57,6 +57,10 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     logRemovalPolicy: config.removalPolicy,
     metricsNamespace: props.metricsNamespace,
   };
+  // The token function signs with the active key only; discovery publishes every configured key, active
+  // first (lib/stateful-stack.ts; docs/deploy.md, Signing keys).
+  const [activeKey] = stateful.signingKeys;
+  if (activeKey === undefined) throw new Error(`stage ${stage}: no active signing key`);
   const originVerifyEnv: Record<string, string> =
     originVerify === undefined ? {} : { IDP_ORIGIN_VERIFY_SECRET_ARN: originVerify.secretArn };
   const token = new IdpFunction(scope, 'TokenFunction', {
@@ -71,8 +75,8 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     environment: {
       IDP_ISSUER: issuer,
       IDP_TABLE_NAME: stateful.table.tableName,
-      IDP_SIGNING_KEY_ARN: stateful.signingKey.keyArn,
-      IDP_SIGNING_ALG: config.signingAlgorithm,
+      IDP_SIGNING_KEY_ARN: activeKey.key.keyArn,
+      IDP_SIGNING_ALG: activeKey.algorithm,
       IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
       IDP_DEFAULT_ACCESS_TOKEN_TTL: String(config.defaultAccessTokenTtl.toSeconds()),
       ...originVerifyEnv,
@@ -87,9 +91,13 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     memorySize: config.memorySize,
     environment: {
       IDP_ISSUER: issuer,
-      IDP_SIGNING_KEY_ARN: stateful.signingKey.keyArn,
-      IDP_SIGNING_ALG: config.signingAlgorithm,
-      IDP_PUBLISHED_KEY_ARNS: stateful.signingKey.keyArn,
+      IDP_SIGNING_KEY_ARN: activeKey.key.keyArn,
+      IDP_SIGNING_ALG: activeKey.algorithm,
+      IDP_PUBLISHED_KEY_ARNS: Fn.join(
+        ',',
+        stateful.signingKeys.map((k) => k.key.keyArn),
+      ),
+      IDP_PUBLISHED_KEY_ALGS: stateful.signingKeys.map((k) => k.algorithm).join(','),
       ...originVerifyEnv,
     },
   });

@@ -12,6 +12,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MAX_ACCESS_TOKEN_TTL } from '../lambdas/domain/tokens/access-token';
 
 /** The environments the app deploys. */
 export const STAGE_NAMES = ['dev', 'test', 'staging', 'prod'] as const;
@@ -68,6 +69,44 @@ export interface EdgeProtectionConfig {
   readonly requestsPerIpPer5Min: number;
 }
 
+/**
+ * Where a signing key is in its life (README, "Rotating the signing key"; docs/deploy.md, Signing keys):
+ * - `next`: published in the JWKS, signs nothing — verifiers learn it before it signs;
+ * - `active`: signs every new token; exactly one per stage;
+ * - `retired`: signs nothing, still published so the tokens it signed keep verifying until they
+ *   expire; removed from the config once {@link StageConfig.retiredKeyRetention} has passed since
+ *   its `retiredAt`.
+ */
+export type SigningKeyState = 'next' | 'active' | 'retired';
+
+/** One KMS signing key of a stage: its own `AWS::KMS::Key` resource in the stateful stack. */
+export interface SigningKeyConfig {
+  /**
+   * Stable id of the key: names its construct (and so its CloudFormation logical id) and its alias
+   * `alias/serverless-idp/<stage>/signing/<id>`. Never rename or reuse one: a new id is a new KMS key.
+   * `initial` is the key every stage was first deployed with: construct id `SigningKey` and alias
+   * `alias/serverless-idp/<stage>/signing`, as before keys were listed, so it is never replaced.
+   * Letters, digits and `-`, starting with a letter, at most 32 characters.
+   */
+  readonly id: string;
+  readonly state: SigningKeyState;
+  /**
+   * The key's JWS algorithm (decides its KMS key spec; changing it replaces the key, so change it by
+   * rotating to a new key instead).
+   * @default - the stage's {@link StageConfig.signingAlgorithm}
+   */
+  readonly algorithm?: SigningAlgorithm;
+  /**
+   * When the key stopped signing: the day (or date-time, UTC) the deploy that retired it ran — when in
+   * doubt, later rather than earlier. Required for `retired` keys, refused on the others. Synthesis warns
+   * once {@link StageConfig.retiredKeyRetention} has passed: then (and only then) remove the key.
+   */
+  readonly retiredAt?: string;
+}
+
+/** The signing keys of a stage before any rotation: the one key it was first deployed with. */
+export const INITIAL_SIGNING_KEYS: readonly SigningKeyConfig[] = [{ id: 'initial', state: 'active' }];
+
 /** Everything that differs between environments. */
 export interface StageConfig {
   /** dev | test | staging | prod; part of every resource name and of the KMS alias. */
@@ -119,8 +158,22 @@ export interface StageConfig {
   readonly defaultThrottle: ThrottleConfig;
   /** CloudFront + WAF in front of the API. @default enabled for staging/prod */
   readonly edgeProtection: EdgeProtectionConfig;
-  /** Access-token signing algorithm. @default 'RS256' (KMS RSA_2048) */
+  /** Access-token signing algorithm of the keys that name none. @default 'RS256' (KMS RSA_2048) */
   readonly signingAlgorithm: SigningAlgorithm;
+  /**
+   * The stage's signing keys with their states; exactly one `active` (validated at synth by
+   * {@link validateSigningKeys}). Rotate in two deploys: add a `next` key; then make it `active` and
+   * the old one `retired` (README, "Rotating the signing key").
+   * @default INITIAL_SIGNING_KEYS - `[{ id: 'initial', state: 'active' }]`
+   */
+  readonly signingKeys: readonly SigningKeyConfig[];
+  /**
+   * How long a retired key stays published after its `retiredAt`: the longest lifetime of a token it
+   * can have signed. Access tokens live at most 30 days (the admin API's `accessTokenTtl` maximum);
+   * lower it only if no client or API of the stage sets a longer TTL than this.
+   * @default Duration.days(30)
+   */
+  readonly retiredKeyRetention: Duration;
   /** Days after which audit items expire through the table's TTL; 0 keeps them forever. @default 90, 365 for prod */
   readonly auditTtlDays: number;
 }
@@ -142,6 +195,8 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     defaultThrottle: { rateLimit: 50, burstLimit: 100 },
     edgeProtection: NO_EDGE,
     signingAlgorithm: 'RS256',
+    signingKeys: INITIAL_SIGNING_KEYS,
+    retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
     auditTtlDays: 30,
   },
   test: {
@@ -157,6 +212,8 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     defaultThrottle: { rateLimit: 100, burstLimit: 200 },
     edgeProtection: NO_EDGE,
     signingAlgorithm: 'RS256',
+    signingKeys: INITIAL_SIGNING_KEYS,
+    retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
     auditTtlDays: 30,
   },
   staging: {
@@ -173,6 +230,8 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     defaultThrottle: { rateLimit: 100, burstLimit: 200 },
     edgeProtection: { enabled: true, tokenRequestsPerIpPer5Min: 300, requestsPerIpPer5Min: 3000 },
     signingAlgorithm: 'RS256',
+    signingKeys: INITIAL_SIGNING_KEYS,
+    retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
     auditTtlDays: 90,
   },
   prod: {
@@ -190,6 +249,8 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     defaultThrottle: { rateLimit: 200, burstLimit: 400 },
     edgeProtection: { enabled: true, tokenRequestsPerIpPer5Min: 600, requestsPerIpPer5Min: 6000 },
     signingAlgorithm: 'RS256',
+    signingKeys: INITIAL_SIGNING_KEYS,
+    retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
     auditTtlDays: 365,
   },
 };
@@ -245,6 +306,7 @@ export function resolveStageConfig(
   const alg = ctx('signingAlgorithm') ?? base.signingAlgorithm;
   if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`idp:${stageName}:signingAlgorithm must be RS256 or ES256`);
   const topicArn = ctx('alarmTopicArn');
+  validateSigningKeys(stageName, base.signingKeys);
 
   return {
     ...base,
@@ -256,7 +318,78 @@ export function resolveStageConfig(
   };
 }
 
-/** The KMS alias of a stage's signing key. */
-export function signingKeyAlias(stageName: StageName): string {
-  return `alias/serverless-idp/${stageName}/signing`;
+/** The id of the key every stage was first deployed with (see {@link SigningKeyConfig.id}). */
+export const INITIAL_SIGNING_KEY_ID = 'initial';
+
+/** The KMS alias of a stage's signing key: `alias/serverless-idp/<stage>/signing[/<id>]`. */
+export function signingKeyAlias(stageName: StageName, keyId: string = INITIAL_SIGNING_KEY_ID): string {
+  const base = `alias/serverless-idp/${stageName}/signing`;
+  return keyId === INITIAL_SIGNING_KEY_ID ? base : `${base}/${keyId}`;
+}
+
+/** The construct id of a signing key's `kms.Key`: `SigningKey` for the initial key (never replaced). */
+export function signingKeyConstructId(keyId: string): string {
+  return keyId === INITIAL_SIGNING_KEY_ID ? 'SigningKey' : `SigningKey-${keyId}`;
+}
+
+const KEY_ID = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
+/** `YYYY-MM-DD` or an ISO 8601 UTC date-time. */
+const RETIRED_AT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z)?$/;
+
+/**
+ * The signing keys of a stage in publication order — the active key first (it signs), then `next`,
+ * then `retired` (RFC 7517 §5 gives a JWK Set no order; ours is for humans and for the env var).
+ * @throws Error unless exactly one key is `active`, ids are unique and well-formed, and exactly the
+ *   `retired` keys carry a valid `retiredAt`
+ */
+export function validateSigningKeys(stageName: StageName, keys: readonly SigningKeyConfig[]): SigningKeyConfig[] {
+  const where = `stage ${stageName}: signingKeys`;
+  const active = keys.filter((k) => k.state === 'active');
+  if (active.length !== 1) {
+    throw new Error(
+      `${where} must have exactly one key with state 'active' (it signs every token), found ${active.length}` +
+        (active.length > 1 ? ` (${active.map((k) => k.id).join(', ')})` : ''),
+    );
+  }
+  const seen = new Set<string>();
+  for (const key of keys) {
+    if (!KEY_ID.test(key.id)) {
+      throw new Error(`${where}: id '${key.id}' must be letters, digits and '-', start with a letter, ≤ 32 characters`);
+    }
+    if (seen.has(key.id)) throw new Error(`${where}: id '${key.id}' is listed twice`);
+    seen.add(key.id);
+    if (!['next', 'active', 'retired'].includes(key.state)) {
+      throw new Error(`${where}: key '${key.id}' has state '${String(key.state)}'; use next, active or retired`);
+    }
+    if (key.algorithm !== undefined && key.algorithm !== 'RS256' && key.algorithm !== 'ES256') {
+      throw new Error(`${where}: key '${key.id}' algorithm must be RS256 or ES256`);
+    }
+    if (key.state === 'retired') {
+      if (key.retiredAt === undefined || !RETIRED_AT.test(key.retiredAt) || Number.isNaN(Date.parse(key.retiredAt))) {
+        throw new Error(
+          `${where}: retired key '${key.id}' needs retiredAt, the date its successor became active (e.g. '2026-03-01')`,
+        );
+      }
+    } else if (key.retiredAt !== undefined) {
+      throw new Error(`${where}: key '${key.id}' is ${key.state}; only a retired key has retiredAt`);
+    }
+  }
+  const rank: Record<SigningKeyState, number> = { active: 0, next: 1, retired: 2 };
+  return [...keys].sort((a, b) => rank[a.state] - rank[b.state]);
+}
+
+/**
+ * The retired keys that may be removed now: `retiredAt` + `retention` has passed, so every token they
+ * signed has expired. Synthesis warns about them (lib/stateful-stack.ts); removing a key earlier makes
+ * its unexpired tokens fail.
+ */
+export function removableSigningKeys(
+  keys: readonly SigningKeyConfig[],
+  retention: Duration,
+  now: number = Date.now(),
+): SigningKeyConfig[] {
+  return keys.filter(
+    (k) =>
+      k.state === 'retired' && k.retiredAt !== undefined && Date.parse(k.retiredAt) + retention.toMilliseconds() <= now,
+  );
 }

@@ -93,8 +93,8 @@ export interface IdpTokenAuthorizerProps {
    * The IdP's public JWKS (`GET <issuer>/.well-known/jwks.json`), preloaded into the function's
    * environment (`IDP_JWKS`) so no fetch is made at cold start; public keys only (a private member is
    * refused at synth time). A token with a `kid` it does not hold still makes the function fetch the
-   * issuer's JWKS (key rotation; unknown `kid`s at most once per 10 s), so a stale preload costs a
-   * fetch, not an outage. Lambda limits all environment variables to 4 KB together: about 8 RSA-2048 keys.
+   * issuer's JWKS (key rotation; at most once per {@link jwksRefetchInterval}), and the preload is
+   * refreshed after {@link jwksMaxAge} like a fetched JWKS, so a stale preload costs a fetch, not an outage. Lambda limits all environment variables to 4 KB together: about 8 RSA-2048 keys.
    * @default - fetched from `<issuer>/.well-known/jwks.json` once per container and cached
    */
   readonly jwks?: IdpJwks;
@@ -131,6 +131,21 @@ export interface IdpTokenAuthorizerProps {
    * @default - the construct id
    */
   readonly authorizerName?: string;
+  /**
+   * At most one JWKS fetch per this interval (`IDP_JWKS_REFETCH_SECONDS`): a token with an unknown `kid`
+   * triggers a fetch (key rotation), a flood of them no more than one a minute; tokens with known
+   * `kid`s keep verifying meanwhile. Whole seconds from 0 to 3600.
+   * @default Duration.seconds(60)
+   */
+  readonly jwksRefetchInterval?: Duration;
+  /**
+   * How long a fetched (or preloaded) JWKS is trusted before the next verification fetches it again
+   * (`IDP_JWKS_MAX_AGE_SECONDS`); the IdP serves its JWKS with `max-age=300`. Bounds how long a key
+   * removed from the IdP's JWKS (emergency removal) still verifies here: this + {@link resultsCacheTtl}.
+   * Whole seconds from 0 to 3600.
+   * @default Duration.seconds(300)
+   */
+  readonly jwksMaxAge?: Duration;
 }
 
 /** Lambda's limit on all environment variables of a function together (keys and values), bytes. */
@@ -203,6 +218,12 @@ export class IdpTokenAuthorizer extends Construct {
       IDP_ROUTE_SCOPES: routeScopesJson,
     };
     if (props.jwks !== undefined) environment['IDP_JWKS'] = JSON.stringify(publicJwks(this, props.jwks));
+    if (props.jwksRefetchInterval !== undefined) {
+      environment['IDP_JWKS_REFETCH_SECONDS'] = String(wholeSeconds('jwksRefetchInterval', props.jwksRefetchInterval));
+    }
+    if (props.jwksMaxAge !== undefined) {
+      environment['IDP_JWKS_MAX_AGE_SECONDS'] = String(wholeSeconds('jwksMaxAge', props.jwksMaxAge));
+    }
     if (props.clientStatus !== undefined) {
       environment['IDP_TABLE_NAME'] = props.clientStatus.table.tableName;
       if (props.clientStatus.ttl !== undefined) {

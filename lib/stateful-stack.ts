@@ -1,6 +1,6 @@
 /**
  * Stateful resources of one stage, in their own stack so the API stack can be replaced freely
- * (docs/deploy.md, Architecture): the DynamoDB table, the KMS signing key, the pepper and bootstrap
+ * (docs/deploy.md, Architecture): the DynamoDB table, the KMS signing keys, the pepper and bootstrap
  * secrets, and the execution roles of the request-path functions.
  *
  * Why the roles live here: the key policy names the token and discovery roles as principals. With
@@ -11,7 +11,7 @@
  * permission of the IdP is reviewable in one template. The API stack only attaches log-group write
  * policies to these roles (lib/function-defaults.ts), a reference in the allowed direction.
  */
-import { Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,8 +19,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/dynamodb-table';
-import type { SigningAlgorithm, StageConfig } from './config';
-import { signingKeyAlias } from './config';
+import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
+import { removableSigningKeys, signingKeyAlias, signingKeyConstructId, validateSigningKeys } from './config';
 import { clientStatusReadStatement } from './idp-token-authorizer';
 
 /** KMS key spec and signing algorithm of each JWS algorithm (RFC 7518 §3.3, §3.4). */
@@ -68,10 +68,24 @@ export interface FunctionRoles {
   readonly authorizer: iam.Role;
 }
 
+/** One configured signing key as deployed. */
+export interface DeployedSigningKey {
+  readonly config: SigningKeyConfig;
+  /** The key's JWS algorithm (its own, else the stage's). */
+  readonly algorithm: SigningAlgorithm;
+  readonly key: kms.Key;
+  readonly alias: kms.Alias;
+}
+
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
+  /** The `active` key: the only one the token function signs with. */
   readonly signingKey: kms.Key;
-  readonly signingKeyAlias: kms.Alias;
+  /**
+   * Every configured key in publication order — active, then next, then retired — all published in
+   * the JWKS (docs/deploy.md, Signing keys).
+   */
+  readonly signingKeys: readonly DeployedSigningKey[];
   readonly pepperSecret: secretsmanager.Secret;
   readonly bootstrapSecret: secretsmanager.Secret;
   readonly roles: FunctionRoles;
@@ -114,41 +128,26 @@ export class StatefulStack extends Stack {
       authorizer: lambdaRole('AuthorizerFunctionRole', 'admin authorizer'),
     };
 
-    // --- KMS signing key --------------------------------------------------------------------------
-    const signing = KMS_SIGNING[config.signingAlgorithm];
-    const keyPolicy = new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'AccountAdministersButCannotUse',
-          principals: [new iam.AccountRootPrincipal()],
-          actions: KEY_ADMIN_ACTIONS,
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'TokenFunctionSignsDigestsOnly',
-          principals: [this.roles.token],
-          actions: ['kms:Sign'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:SigningAlgorithm': signing.signingAlgorithm, 'kms:MessageType': 'DIGEST' },
-          },
-        }),
-        new iam.PolicyStatement({
-          sid: 'DiscoveryFunctionReadsPublicKey',
-          principals: [this.roles.discovery],
-          actions: ['kms:GetPublicKey'],
-          resources: ['*'],
-        }),
-      ],
+    // --- KMS signing keys: one kms.Key per configured key (docs/deploy.md, Signing keys) -----------
+    // Every configured key — next, active, retired — lets the token role sign (with its algorithm, digests
+    // only) and the discovery role read its public key. Sign on `next` and `retired` too, because a
+    // rotation deploys this stack before the API stack: the key being promoted must already allow Sign
+    // when the token function switches to it, and the key being retired must still allow it until the
+    // function has switched away — a state-dependent grant would fail token requests for the minutes in
+    // between. Which key signs is the token function's `IDP_SIGNING_KEY_ARN` alone (the active key).
+    this.signingKeys = validateSigningKeys(stage, config.signingKeys).map((keyConfig) => {
+      const algorithm = keyConfig.algorithm ?? config.signingAlgorithm;
+      const key = this.addSigningKey(config, keyConfig, algorithm);
+      return { config: keyConfig, algorithm, key, alias: key.addAlias(signingKeyAlias(stage, keyConfig.id)) };
     });
-    this.signingKey = new kms.Key(this, 'SigningKey', {
-      description: `serverless-idp ${stage}: access-token signing key (${config.signingAlgorithm})`,
-      keySpec: signing.keySpec,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      policy: keyPolicy,
-      removalPolicy: config.removalPolicy,
-    });
-    this.signingKeyAlias = this.signingKey.addAlias(signingKeyAlias(stage));
+    this.signingKey = this.signingKeys[0]!.key;
+    for (const removable of removableSigningKeys(config.signingKeys, config.retiredKeyRetention)) {
+      Annotations.of(this).addWarningV2(
+        'serverless-idp:retired-signing-key-removable',
+        `signing key '${removable.id}' retired at ${removable.retiredAt ?? ''}: every token it signed has expired ` +
+          `(retiredKeyRetention ${config.retiredKeyRetention.toDays()} days); remove it from signingKeys of stage ${stage}`,
+      );
+    }
 
     // --- Secrets --------------------------------------------------------------------------------
     this.pepperSecret = new secretsmanager.Secret(this, 'PepperSecret', {
@@ -216,6 +215,45 @@ export class StatefulStack extends Stack {
     // discovery: kms:GetPublicKey through the key policy only.
 
     this.acknowledgeFindings(config);
+  }
+
+  /** One signing key with its key policy; `initial` keeps the construct id and description it always had. */
+  private addSigningKey(config: StageConfig, keyConfig: SigningKeyConfig, algorithm: SigningAlgorithm): kms.Key {
+    const signing = KMS_SIGNING[algorithm];
+    const keyPolicy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AccountAdministersButCannotUse',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: KEY_ADMIN_ACTIONS,
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'TokenFunctionSignsDigestsOnly',
+          principals: [this.roles.token],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:SigningAlgorithm': signing.signingAlgorithm, 'kms:MessageType': 'DIGEST' },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'DiscoveryFunctionReadsPublicKey',
+          principals: [this.roles.discovery],
+          actions: ['kms:GetPublicKey'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    const constructId = signingKeyConstructId(keyConfig.id);
+    const name = constructId === 'SigningKey' ? '' : ` ${keyConfig.id}`;
+    return new kms.Key(this, constructId, {
+      description: `serverless-idp ${config.stageName}: access-token signing key${name} (${algorithm})`,
+      keySpec: signing.keySpec,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      policy: keyPolicy,
+      removalPolicy: config.removalPolicy,
+    });
   }
 
   /** cdk-nag acknowledgements: each narrow (one construct, one finding) and with its reason. */

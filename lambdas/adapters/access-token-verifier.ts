@@ -26,7 +26,7 @@ export {
   JwksUnavailableError,
   isAccessTokenType,
 } from '../client/verify/access-token-rules';
-export { DEFAULT_PENALTY_SECONDS } from '../client/verify/jwt-access-token-verifier';
+export { DEFAULT_JWKS_MAX_AGE_SECONDS, DEFAULT_PENALTY_SECONDS } from '../client/verify/jwt-access-token-verifier';
 export type { JwksInput } from '../client/verify/jwt-access-token-verifier';
 
 export interface AccessTokenVerifierOptions {
@@ -45,8 +45,12 @@ export interface AccessTokenVerifierOptions {
   fetchJwks?: (jwksUri: string) => Promise<unknown>;
   /** Default {@link DEFAULT_GRACE_SECONDS}. */
   graceSeconds?: number;
-  /** Default {@link DEFAULT_PENALTY_SECONDS}. */
+  /** Minimum seconds between two JWKS fetches. Default {@link DEFAULT_PENALTY_SECONDS} (60). */
   penaltySeconds?: number;
+  /** A cached JWKS older than this is fetched again, seconds. Default 300 (the IdP's JWKS `max-age`). */
+  jwksMaxAgeSeconds?: number;
+  /** The JWKS cache's clock (ms); default `Date.now`. */
+  now?: () => number;
   /**
    * `client`: tokens must be client-credentials tokens, `sub === client_id` (RFC 9068 §2.2); the admin
    * API accepts no other kind. `any`: `sub` must merely be present. Default `client`.

@@ -100,7 +100,7 @@ describe('npm start', () => {
     expect(issued.body['scope']).toBe('admin:read admin:write');
     const kid = JSON.parse(Buffer.from(issued.body['access_token']!.split('.')[0]!, 'base64url').toString()).kid;
 
-    for (const file of ['bootstrap.json', 'pepper', 'signing-key-RS256.json']) {
+    for (const file of ['bootstrap.json', 'pepper', 'signing-keys-RS256.json']) {
       expect((await stat(path.join(dataDir, file))).mode & 0o777).toBe(0o600);
     }
     expect(await stop(first.child)).toBe(0);

@@ -4,13 +4,13 @@
  * routes and the admin authorizer, throttling, alarms, concurrency, domains, edge protection, and
  * cdk-nag's AWS Solutions rules with only the documented acknowledgements.
  */
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { StageName } from '../../lib/config';
-import { STAGE_DEFAULTS, STAGE_NAMES, resolveStageConfig } from '../../lib/config';
+import type { SigningKeyConfig, StageName } from '../../lib/config';
+import { STAGE_DEFAULTS, STAGE_NAMES, removableSigningKeys, resolveStageConfig } from '../../lib/config';
 import { IdpStage } from '../../lib/idp-stage';
-import type { CfnTemplate, Statement, SynthesizedApp } from './cdk-app';
+import type { CfnResource, CfnTemplate, Statement, SynthesizedApp } from './cdk-app';
 import { actionsOf, allStatements, cdkJsonContext, resourcesOfType, synthApp } from './cdk-app';
 
 const ACCOUNT = '111111111111';
@@ -163,6 +163,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
 
   test('signing key: RSA_2048 SIGN_VERIFY, stage alias, removal policy', () => {
     const t = synth.template(stage, 'stateful');
+    // The one key of every stage, never replaced: its logical id is pinned (a new key breaks every token in flight).
+    expect(Object.keys(resourcesOfType(synth.json(stage, 'stateful'), 'AWS::KMS::Key'))).toEqual([
+      'SigningKeyEEFC2790',
+    ]);
     t.hasResource('AWS::KMS::Key', {
       DeletionPolicy: expected.deletionPolicy,
       Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
@@ -787,5 +791,278 @@ describe('configuration variants', () => {
         },
       ],
     });
+  });
+});
+
+describe('signing keys: the rotation phases (README, "Rotating the signing key")', () => {
+  /** Today's key of every stage: its logical id must never change (a new KMS key breaks every token in flight). */
+  const INITIAL_KEY = 'SigningKeyEEFC2790';
+  const PHASES: Record<string, readonly SigningKeyConfig[]> = {
+    // 0: the key every stage was deployed with.
+    phase0: [{ id: 'initial', state: 'active' }],
+    // 1: B published, signs nothing.
+    phase1: [
+      { id: 'initial', state: 'active' },
+      { id: 'k2026b', state: 'next', algorithm: 'ES256' },
+    ],
+    // 2: B signs; A still published for the tokens it signed.
+    phase2: [
+      { id: 'initial', state: 'retired', retiredAt: '2026-03-01' },
+      { id: 'k2026b', state: 'active', algorithm: 'ES256' },
+    ],
+    // 3: A removed after the retention.
+    phase3: [{ id: 'k2026b', state: 'active', algorithm: 'ES256' }],
+  };
+  const RSA_SIGN = { 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256', 'kms:MessageType': 'DIGEST' };
+  const EC_SIGN = { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' };
+  let app: App;
+  const stages: Record<string, IdpStage> = {};
+
+  beforeAll(() => {
+    app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    for (const [name, signingKeys] of Object.entries(PHASES)) {
+      stages[name] = new IdpStage(app, name, {
+        config: { ...STAGE_DEFAULTS.prod, account: ACCOUNT, region: REGION, signingKeys },
+      });
+    }
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    app.synth();
+  }, 120_000);
+
+  /** The key logical ids an env var of a function names, through the stateful stack's outputs, in order. */
+  function keysNamedBy(stage: IdpStage, service: 'token' | 'discovery', variable: string): string[] {
+    const api = Template.fromStack(stage.api).toJSON() as CfnTemplate;
+    const stateful = Template.fromStack(stage.stateful).toJSON() as CfnTemplate;
+    const fn = Object.values(resourcesOfType(api, 'AWS::Lambda::Function')).find(
+      (f) =>
+        (f.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables[
+          'POWERTOOLS_SERVICE_NAME'
+        ] === service,
+    )!;
+    const value = (fn.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables[variable];
+    const refs = JSON.stringify(value).match(/"OutputName":"[^"]+"/g) ?? [];
+    return refs.map((ref) => {
+      const name = ref.slice('"OutputName":"'.length, -1);
+      const output = stateful.Outputs![name]!.Value as { 'Fn::GetAtt': [string, string] };
+      expect(output['Fn::GetAtt'][1]).toBe('Arn');
+      return output['Fn::GetAtt'][0];
+    });
+  }
+
+  function environmentOf(stage: IdpStage, service: string): Record<string, unknown> {
+    const api = Template.fromStack(stage.api).toJSON() as CfnTemplate;
+    return Object.values(resourcesOfType(api, 'AWS::Lambda::Function'))
+      .map((f) => (f.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables)
+      .find((v) => v['POWERTOOLS_SERVICE_NAME'] === service)!;
+  }
+
+  function keysOf(stage: IdpStage): Record<string, CfnResource> {
+    return resourcesOfType(Template.fromStack(stage.stateful).toJSON() as CfnTemplate, 'AWS::KMS::Key');
+  }
+
+  function roleIds(stage: IdpStage): { token: string; discovery: string } {
+    const json = Template.fromStack(stage.stateful).toJSON() as CfnTemplate;
+    return {
+      token: logicalId(json, 'AWS::IAM::Role', 'TokenFunctionRole'),
+      discovery: logicalId(json, 'AWS::IAM::Role', 'DiscoveryFunctionRole'),
+    };
+  }
+
+  test('each configured key is its own KMS key; the initial key keeps its logical id, spec, alias and description', () => {
+    const expected: Record<string, string[]> = {
+      phase0: [INITIAL_KEY],
+      phase1: [INITIAL_KEY, 'SigningKeyk2026b'],
+      phase2: ['SigningKeyk2026b', INITIAL_KEY], // created in publication order: active first
+      phase3: ['SigningKeyk2026b'],
+    };
+    for (const [phase, stage] of Object.entries(stages)) {
+      const keys = keysOf(stage);
+      expect(Object.keys(keys).map((id) => (id === INITIAL_KEY ? id : id.replace(/[0-9A-F]{8}$/, '')))).toEqual(
+        expected[phase],
+      );
+      for (const [id, key] of Object.entries(keys)) {
+        const initial = id === INITIAL_KEY;
+        expect(key.DeletionPolicy).toBe('Retain');
+        expect({ phase, id, ...key.Properties, KeyPolicy: undefined }).toEqual({
+          phase,
+          id,
+          Description: initial
+            ? 'serverless-idp prod: access-token signing key (RS256)'
+            : 'serverless-idp prod: access-token signing key k2026b (ES256)',
+          KeySpec: initial ? 'RSA_2048' : 'ECC_NIST_P256',
+          KeyUsage: 'SIGN_VERIFY',
+          KeyPolicy: undefined,
+        });
+      }
+      const aliases = Object.values(
+        resourcesOfType(Template.fromStack(stage.stateful).toJSON() as CfnTemplate, 'AWS::KMS::Alias'),
+      ).map((a) => [
+        a.Properties!['AliasName'],
+        (a.Properties!['TargetKeyId'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt']![0],
+      ]);
+      expect(
+        aliases.map(([name, target]) => [name, String(target).replace(/^(SigningKeyk2026b)[0-9A-F]{8}$/, '$1')]),
+      ).toEqual(
+        expected[phase]!.map((id) => [
+          id === INITIAL_KEY ? 'alias/serverless-idp/prod/signing' : 'alias/serverless-idp/prod/signing/k2026b',
+          id,
+        ]),
+      );
+    }
+  });
+
+  test('every key policy: Sign (its algorithm, digests only) for the token role, GetPublicKey for the discovery role, nothing else', () => {
+    for (const stage of Object.values(stages)) {
+      const roles = roleIds(stage);
+      for (const [id, key] of Object.entries(keysOf(stage))) {
+        const statements = (key.Properties!['KeyPolicy'] as { Statement: Statement[] }).Statement;
+        expect(statements.map((s) => s.Sid)).toEqual([
+          'AccountAdministersButCannotUse',
+          'TokenFunctionSignsDigestsOnly',
+          'DiscoveryFunctionReadsPublicKey',
+        ]);
+        expect(statements[1]).toEqual({
+          Sid: 'TokenFunctionSignsDigestsOnly',
+          Effect: 'Allow',
+          Action: 'kms:Sign',
+          Principal: { AWS: { 'Fn::GetAtt': [roles.token, 'Arn'] } },
+          Resource: '*',
+          Condition: { StringEquals: id === INITIAL_KEY ? RSA_SIGN : EC_SIGN },
+        });
+        expect(statements[2]).toEqual({
+          Sid: 'DiscoveryFunctionReadsPublicKey',
+          Effect: 'Allow',
+          Action: 'kms:GetPublicKey',
+          Principal: { AWS: { 'Fn::GetAtt': [roles.discovery, 'Arn'] } },
+          Resource: '*',
+        });
+        expect(
+          actionsOf(statements[0]!).filter((a) => ['kms:Sign', 'kms:GetPublicKey', 'kms:Verify'].includes(a)),
+        ).toEqual([]);
+      }
+      // Signing is the key policies alone: no IAM policy of either stack names a KMS action.
+      for (const stack of [stage.stateful, stage.api]) {
+        const json = Template.fromStack(stack).toJSON() as CfnTemplate;
+        const iamKms = allStatements(json).filter(
+          ({ resource, statement }) =>
+            json.Resources[resource]!.Type !== 'AWS::KMS::Key' &&
+            actionsOf(statement).some((a) => a.startsWith('kms:')),
+        );
+        expect(iamKms).toEqual([]);
+      }
+    }
+  });
+
+  test('the token function signs with the active key only; discovery publishes every key, active first', () => {
+    const b = (stage: IdpStage) => Object.keys(keysOf(stage)).find((id) => id.startsWith('SigningKeyk2026b'))!;
+    const expected = {
+      phase0: { sign: [INITIAL_KEY], alg: 'RS256', published: [INITIAL_KEY], algs: 'RS256' },
+      phase1: {
+        sign: [INITIAL_KEY],
+        alg: 'RS256',
+        published: [INITIAL_KEY, b(stages['phase1']!)],
+        algs: 'RS256,ES256',
+      },
+      phase2: {
+        sign: [b(stages['phase2']!)],
+        alg: 'ES256',
+        published: [b(stages['phase2']!), INITIAL_KEY],
+        algs: 'ES256,RS256',
+      },
+      phase3: { sign: [b(stages['phase3']!)], alg: 'ES256', published: [b(stages['phase3']!)], algs: 'ES256' },
+    };
+    for (const [phase, stage] of Object.entries(stages)) {
+      const want = expected[phase as keyof typeof expected];
+      expect({
+        phase,
+        sign: keysNamedBy(stage, 'token', 'IDP_SIGNING_KEY_ARN'),
+        alg: environmentOf(stage, 'token')['IDP_SIGNING_ALG'],
+        published: keysNamedBy(stage, 'discovery', 'IDP_PUBLISHED_KEY_ARNS'),
+        algs: environmentOf(stage, 'discovery')['IDP_PUBLISHED_KEY_ALGS'],
+        discoverySigns: keysNamedBy(stage, 'discovery', 'IDP_SIGNING_KEY_ARN'),
+      }).toEqual({ phase, ...want, discoverySigns: want.sign });
+      expect(environmentOf(stage, 'token')).not.toHaveProperty('IDP_PUBLISHED_KEY_ARNS');
+    }
+  });
+
+  test('cdk-nag: every phase passes the AWS Solutions rules', () => {
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  test('a retired key past the retention is reported by a synth warning; a younger one is not', () => {
+    const warnings = (stage: IdpStage) =>
+      Annotations.fromStack(stage.stateful)
+        .findWarning('*', Match.stringLikeRegexp('retired at'))
+        .map((w) => w.entry.data);
+    // Retired 2026-03-01 with the 30-day retention: removable from 2026-03-31 (the test runs after).
+    expect(warnings(stages['phase2']!)).toEqual([
+      expect.stringMatching(
+        /^signing key 'initial' retired at 2026-03-01: every token it signed has expired \(retiredKeyRetention 30 days\); remove it from signingKeys of stage prod/,
+      ),
+    ]);
+    const young = new IdpStage(new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } }), 'young', {
+      config: {
+        ...STAGE_DEFAULTS.dev,
+        signingKeys: [
+          { id: 'initial', state: 'retired', retiredAt: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) },
+          { id: 'k2', state: 'active' },
+        ],
+      },
+    });
+    expect(warnings(young)).toEqual([]);
+    expect(removableSigningKeys(PHASES['phase2']!, Duration.days(30), Date.parse('2026-03-30T23:59:59Z'))).toEqual([]);
+    expect(removableSigningKeys(PHASES['phase2']!, Duration.days(30), Date.parse('2026-03-31T00:00:00Z'))).toEqual([
+      PHASES['phase2']![0],
+    ]);
+  });
+
+  test('synthesis refuses a key list without exactly one active key, or with bad ids and dates, with a clear error', () => {
+    const synthWith = (signingKeys: SigningKeyConfig[]) => () =>
+      new IdpStage(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'bad', {
+        config: { ...STAGE_DEFAULTS.dev, signingKeys },
+      });
+    expect(synthWith([])).toThrow(
+      "stage dev: signingKeys must have exactly one key with state 'active' (it signs every token), found 0",
+    );
+    expect(
+      synthWith([
+        { id: 'initial', state: 'active' },
+        { id: 'k2', state: 'active' },
+      ]),
+    ).toThrow(
+      "stage dev: signingKeys must have exactly one key with state 'active' (it signs every token), found 2 (initial, k2)",
+    );
+    expect(synthWith([{ id: 'initial', state: 'next' }])).toThrow('found 0');
+    expect(
+      synthWith([
+        { id: 'initial', state: 'retired' },
+        { id: 'k2', state: 'active' },
+      ]),
+    ).toThrow(
+      "stage dev: signingKeys: retired key 'initial' needs retiredAt, the date its successor became active (e.g. '2026-03-01')",
+    );
+    expect(
+      synthWith([
+        { id: 'initial', state: 'retired', retiredAt: '1 March' },
+        { id: 'k2', state: 'active' },
+      ]),
+    ).toThrow("retired key 'initial' needs retiredAt");
+    expect(synthWith([{ id: 'initial', state: 'active', retiredAt: '2026-03-01' }])).toThrow(
+      "stage dev: signingKeys: key 'initial' is active; only a retired key has retiredAt",
+    );
+    expect(
+      synthWith([
+        { id: 'k2', state: 'active' },
+        { id: 'k2', state: 'next' },
+      ]),
+    ).toThrow("stage dev: signingKeys: id 'k2' is listed twice");
+    expect(synthWith([{ id: 'k_2', state: 'active' }])).toThrow(
+      "stage dev: signingKeys: id 'k_2' must be letters, digits and '-', start with a letter, ≤ 32 characters",
+    );
+  });
+
+  test('every stage defaults to its one initial active key', () => {
+    for (const name of STAGE_NAMES)
+      expect(STAGE_DEFAULTS[name].signingKeys).toEqual([{ id: 'initial', state: 'active' }]);
   });
 });

@@ -58,7 +58,7 @@ describe('the local data folder', () => {
       const found = await modes(dataDir);
       // The database, the secrets and the pre-existing files are all there, all private.
       expect(Object.keys(found)).toEqual(
-        expect.arrayContaining(['.', 'notes.txt', 'pepper', 'signing-key-RS256.json', 'bootstrap.json', 'dynamodb']),
+        expect.arrayContaining(['.', 'notes.txt', 'pepper', 'signing-keys-RS256.json', 'bootstrap.json', 'dynamodb']),
       );
       expect(Object.keys(found).filter((entry) => entry.startsWith('dynamodb/')).length).toBeGreaterThan(2);
       expectPrivate(found);

@@ -4,6 +4,7 @@ import { auditCommands } from './audit-commands';
 import { clientCommands } from './client-commands';
 import type { Command } from './command';
 import { jwtCommands } from './jwt-commands';
+import { keyCommands } from './key-commands';
 import { ruleCommands } from './rule-commands';
 import { secretCommands } from './secret-commands';
 import { tokenCommands } from './token-commands';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   ...ruleCommands,
   ...userCommands,
   ...auditCommands,
+  ...keyCommands,
 ];
 
 /** The groups (`clients`, `secrets`, …): the first word of every two-word command name. */

@@ -8,16 +8,17 @@
  *   checks `header.alg === jwk.alg` when the JWK has an `alg`, and `exp`/`nbf` only when present;
  * - {@link accessTokenChecks} adds the RFC 9068 §4 / RFC 8725 checks the library leaves to us.
  *
- * The JWKS is cached for the life of the verifier: it is preloaded (`jwks`) or fetched once from the
- * JWKS URI and fetched again only for a `kid` it does not hold (key rotation). A flood of unknown
- * `kid`s costs at most one fetch per `penaltySeconds`: aws-jwt-verify's `SimplePenaltyBox` refuses
- * further fetches of the URI for that long after a fetch that did not contain the `kid` (a failed fetch
- * is registered the same way here); tokens with a known `kid` keep verifying from the cache meanwhile.
- * Keys removed from the JWKS stay trusted until the verifier is discarded.
+ * The JWKS is cached by {@link RotationAwareJwksCache} (./jwks-cache.ts): preloaded (`jwks`) or
+ * fetched from the JWKS URI, fetched again for a `kid` it does not hold (key rotation) at most once per
+ * `penaltySeconds` (default 60) — a flood of unknown `kid`s costs at most one fetch a minute, and tokens
+ * with a known `kid` keep verifying from the cache meanwhile — and refreshed once it is older than
+ * `jwksMaxAgeSeconds` (default 300, the IdP's JWKS `max-age`), so a key removed from the JWKS stops
+ * verifying within that time.
  */
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleFetcher } from 'aws-jwt-verify/https';
-import { assertIsJwks, SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
+import type { Jwks } from 'aws-jwt-verify/jwk';
+import { assertIsJwks } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { Json } from 'aws-jwt-verify/safe-json-parse';
@@ -29,9 +30,15 @@ import {
   classifyVerificationError,
 } from './access-token-rules';
 import { assertCanonicalJws } from './canonical-jws';
+import { DEFAULT_JWKS_MAX_AGE_SECONDS, DEFAULT_JWKS_REFETCH_SECONDS, RotationAwareJwksCache } from './jwks-cache';
 
-/** How long unknown `kid`s may not trigger another JWKS fetch, seconds (docs/contract.md, "Authorizers"). */
-export const DEFAULT_PENALTY_SECONDS = 10;
+export { DEFAULT_JWKS_MAX_AGE_SECONDS } from './jwks-cache';
+
+/**
+ * Seconds between two JWKS fetches at most, so unknown `kid`s trigger at most one fetch a minute
+ * (docs/contract.md, "Authorizers").
+ */
+export const DEFAULT_PENALTY_SECONDS = DEFAULT_JWKS_REFETCH_SECONDS;
 
 /** A JWK Set as JSON (RFC 7517 §5), e.g. `{keys: PublicJwk[]}`; validated before use. */
 export interface JwksInput {
@@ -55,8 +62,12 @@ export interface JwtAccessTokenVerifierOptions {
   fetchJwks?: (jwksUri: string) => Promise<unknown>;
   /** Default {@link DEFAULT_GRACE_SECONDS}. */
   graceSeconds?: number;
-  /** Default {@link DEFAULT_PENALTY_SECONDS}. */
+  /** Minimum seconds between two JWKS fetches (unknown `kid`s, refreshes). Default {@link DEFAULT_PENALTY_SECONDS}. */
   penaltySeconds?: number;
+  /** Seconds after which a cached JWKS is fetched again. Default {@link DEFAULT_JWKS_MAX_AGE_SECONDS}. */
+  jwksMaxAgeSeconds?: number;
+  /** The JWKS cache's clock, milliseconds since the epoch; default `Date.now` (tests pass a fake one). */
+  now?: () => number;
   /** Whether `sub` must equal `client_id` (client-credentials tokens only). */
   subject: SubjectRule;
 }
@@ -80,26 +91,25 @@ export class JwtAccessTokenVerifier {
   constructor(options: JwtAccessTokenVerifierOptions) {
     const graceSeconds = options.graceSeconds ?? DEFAULT_GRACE_SECONDS;
     const { subject } = options;
-    const penaltyBox = new SimplePenaltyBox({ waitSeconds: options.penaltySeconds ?? DEFAULT_PENALTY_SECONDS });
     const { fetchJwks } = options;
     const inner: Fetcher =
       fetchJwks === undefined
         ? new SimpleFetcher() // https only; socket idle 1.5 s, response 3 s
         : { fetch: async (uri) => toArrayBuffer(await fetchJwks(uri)) };
-    const fetcher: Fetcher = {
-      fetch: async (uri, requestOptions, data) => {
+    const jwksCache = new RotationAwareJwksCache({
+      fetchJwks: async (uri) => {
         try {
-          const body = await inner.fetch(uri, requestOptions, data);
-          assertIsJwks(JSON.parse(new TextDecoder().decode(body)) as Json); // a broken JWKS counts as a failure
-          return body;
+          const json = JSON.parse(new TextDecoder().decode(await inner.fetch(uri))) as Json;
+          assertIsJwks(json); // a broken JWKS counts as a failure
+          return json as Jwks;
         } catch (err) {
-          // The library penalises only fetches that lacked the kid; a failing JWKS endpoint must not be
-          // hammered by a flood either.
-          penaltyBox.registerFailedAttempt(uri);
           throw new JwksUnavailableError(err);
         }
       },
-    };
+      refetchIntervalSeconds: options.penaltySeconds ?? DEFAULT_PENALTY_SECONDS,
+      maxAgeSeconds: options.jwksMaxAgeSeconds ?? DEFAULT_JWKS_MAX_AGE_SECONDS,
+      now: options.now,
+    });
     this.verifier = JwtVerifier.create(
       {
         issuer: options.issuer,
@@ -108,7 +118,7 @@ export class JwtAccessTokenVerifier {
         graceSeconds,
         customJwtCheck: (props) => accessTokenChecks(props, { graceSeconds, subject, nowSeconds: Date.now() / 1000 }),
       },
-      { jwksCache: new SimpleJwksCache({ fetcher, penaltyBox }) },
+      { jwksCache },
     );
     if (options.jwks !== undefined) this.cacheJwks(options.jwks);
   }

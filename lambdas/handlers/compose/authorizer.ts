@@ -6,6 +6,10 @@
  * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method, or
  *   per method and resource (`"POST /orders": [...]`, see `RouteScopes`)
  * - `IDP_JWKS` (optional): the JWKS JSON, preloaded so no fetch is needed
+ * - `IDP_JWKS_REFETCH_SECONDS` (optional, default 60): at most one JWKS fetch per this many seconds (a
+ *   token with an unknown `kid` triggers one — key rotation — and a flood of them no more)
+ * - `IDP_JWKS_MAX_AGE_SECONDS` (optional, default 300): a cached JWKS older than this is fetched again,
+ *   so a key removed from the IdP's JWKS stops verifying within it (docs/contract.md, "Authorizers")
  * - `IDP_TABLE_NAME` (optional): the IdP table; when set, a token's client must still be enabled (one
  *   cached GetItem, needs `dynamodb:GetItem` on the table). Unset: no status check, and a disabled
  *   client's tokens work until they expire. For the bound see lambdas/adapters/client-status-source.ts:
@@ -19,7 +23,11 @@
  * and neither Powertools, KMS nor lib-dynamodb (so not ./observability.ts or the other compose modules).
  */
 import type { JwksInput } from '../../adapters/access-token-verifier';
-import { AccessTokenVerifier } from '../../adapters/access-token-verifier';
+import {
+  AccessTokenVerifier,
+  DEFAULT_JWKS_MAX_AGE_SECONDS,
+  DEFAULT_PENALTY_SECONDS,
+} from '../../adapters/access-token-verifier';
 import type { DynamoDbClientStatusSourceOptions } from '../../adapters/client-status-source';
 import {
   DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
@@ -107,6 +115,8 @@ export function composeAuthorizerDeps(
       audience: env(vars, 'IDP_AUDIENCE'),
       jwks,
       fetchJwks: overrides.fetchJwks,
+      penaltySeconds: envInteger(vars, 'IDP_JWKS_REFETCH_SECONDS', CACHE_SECONDS, DEFAULT_PENALTY_SECONDS),
+      jwksMaxAgeSeconds: envInteger(vars, 'IDP_JWKS_MAX_AGE_SECONDS', CACHE_SECONDS, DEFAULT_JWKS_MAX_AGE_SECONDS),
     }),
     routeScopes,
     logger,

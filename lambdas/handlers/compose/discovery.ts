@@ -4,27 +4,45 @@
  */
 import { KmsKeySource } from '../../adapters/kms-token-signer';
 import type { DiscoveryDeps } from '../../domain/endpoints/discovery-endpoint';
+import type { SigningAlgorithm } from '../../domain/ports';
 import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
-import { env, functionEnvironment, optionalEnv, readSigningAlg, requireIssuer } from './environment';
+import { env, functionEnvironment, optionalEnv, parseSigningAlg, readSigningAlg, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
 import { awsLogger } from './observability';
 
-/** `IDP_PUBLISHED_KEY_ARNS` (comma-separated, active first), or else the active `IDP_SIGNING_KEY_ARN`. */
-function publishedKeyIds(vars: EnvironmentVariables): string[] {
-  return (optionalEnv(vars, 'IDP_PUBLISHED_KEY_ARNS') ?? env(vars, 'IDP_SIGNING_KEY_ARN'))
+/** A comma-separated list, trimmed, without empty items. */
+function list(value: string): string[] {
+  return value
     .split(',')
-    .map((arn) => arn.trim())
-    .filter((arn) => arn !== '');
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * The published keys: `IDP_PUBLISHED_KEY_ARNS` (comma-separated, active first; default the active
+ * `IDP_SIGNING_KEY_ARN`), each with its algorithm from `IDP_PUBLISHED_KEY_ALGS` (same order; default
+ * `IDP_SIGNING_ALG` for each).
+ */
+function publishedKeys(vars: EnvironmentVariables): { keyId: string; alg: SigningAlgorithm }[] {
+  const published = list(optionalEnv(vars, 'IDP_PUBLISHED_KEY_ARNS') ?? env(vars, 'IDP_SIGNING_KEY_ARN'));
+  const algs = list(optionalEnv(vars, 'IDP_PUBLISHED_KEY_ALGS') ?? '').map((alg) =>
+    parseSigningAlg(alg, 'IDP_PUBLISHED_KEY_ALGS'),
+  );
+  if (algs.length > 0 && algs.length !== published.length) {
+    throw new Error('IDP_PUBLISHED_KEY_ALGS must name one algorithm per key of IDP_PUBLISHED_KEY_ARNS');
+  }
+  const fallback = readSigningAlg(vars);
+  return published.map((keyId, i) => ({ keyId, alg: algs[i] ?? fallback }));
 }
 
 /** Dependencies of the discovery function. */
 export async function composeDiscoveryDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<DiscoveryDeps> {
-  const alg = readSigningAlg(vars);
+  const keys = publishedKeys(vars);
   return {
     issuer: requireIssuer(vars),
-    signingAlgorithms: [alg],
-    keySource: new KmsKeySource({ keys: publishedKeyIds(vars).map((keyId) => ({ keyId, alg })) }),
+    signingAlgorithms: [...new Set(keys.map((key) => key.alg))],
+    keySource: new KmsKeySource({ keys }),
     logger: awsLogger(),
   };
 }

@@ -95,8 +95,12 @@ export function requireIssuer(vars: EnvironmentVariables): string {
 
 /** `IDP_SIGNING_ALG`: `RS256` (default) or `ES256` (docs/contract.md, Access tokens). */
 export function readSigningAlg(vars: EnvironmentVariables): SigningAlgorithm {
-  const alg = optionalEnv(vars, 'IDP_SIGNING_ALG') ?? 'RS256';
-  if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`unsupported IDP_SIGNING_ALG ${alg}`);
+  return parseSigningAlg(optionalEnv(vars, 'IDP_SIGNING_ALG') ?? 'RS256', 'IDP_SIGNING_ALG');
+}
+
+/** A signing algorithm's name (`RS256` | `ES256`), as `IDP_SIGNING_ALG` and `IDP_PUBLISHED_KEY_ALGS` give it. */
+export function parseSigningAlg(alg: string, variable: string): SigningAlgorithm {
+  if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`unsupported ${variable} ${alg}`);
   return alg;
 }
 
