@@ -106,7 +106,11 @@ function parseJson(text: string): Map<string, string> {
   const parsed = parseJsonObject(text);
   if (!parsed.ok) {
     throw new InvalidRequestError(
-      parsed.problem === 'invalid_json' ? 'request body is not valid JSON' : 'request body must be a JSON object',
+      parsed.problem === 'invalid_json'
+        ? 'request body is not valid JSON'
+        : parsed.problem === 'too_deep'
+          ? 'request body must be a flat JSON object of strings'
+          : 'request body must be a JSON object',
     );
   }
   const params = new Map<string, string>();
