@@ -82,6 +82,7 @@ export function awsLogger(): Logger {
   if (logger === undefined) {
     const pt = new PowertoolsLogger({ serviceName: 'serverless-idp' });
     logger = {
+      debug: (message, fields) => pt.debug(message, fields ?? {}),
       info: (message, fields) => pt.info(message, fields ?? {}),
       warn: (message, fields) => pt.warn(message, fields ?? {}),
       error: (message, fields) => pt.error(message, fields ?? {}),
