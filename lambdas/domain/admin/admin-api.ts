@@ -16,6 +16,7 @@ import type { HttpRequest, HttpResponse } from '../http';
 import { mediaType } from '../http';
 import { describeError } from '../errors';
 import { MAX_JSON_NESTING, parseJson } from '../json';
+import { HTTP_TOKEN, echoOr } from '../oauth-grammar';
 import { InvalidCursorError } from '../ports';
 import type { AdminPrincipal, AuditContext } from './audit';
 import type { AdminDeps, OperationContext } from './context';
@@ -125,13 +126,17 @@ export class AdminApi {
   ): Promise<HttpResponse> {
     const isPublic = match !== undefined && match.routes.every((r) => r.scope === undefined);
     if (principal === undefined && !isPublic) throw this.unauthorized();
-    if (match === undefined) throw new ProblemError('not-found', `no admin resource at ${req.path}`);
+    if (match === undefined) throw new ProblemError('not-found', 'no admin resource at this path');
 
     const route = match.routes.find((r) => r.method === req.method);
     if (route === undefined) {
-      throw new ProblemError('method-not-allowed', `${req.method} is not allowed on ${match.template}`, {
-        headers: { Allow: match.routes.map((r) => r.method).join(', ') },
-      });
+      throw new ProblemError(
+        'method-not-allowed',
+        `${echoOr(req.method, 'this method', HTTP_TOKEN)} is not allowed on ${match.template}`,
+        {
+          headers: { Allow: match.routes.map((r) => r.method).join(', ') },
+        },
+      );
     }
     if (route.scope !== undefined) {
       if (principal === undefined) throw this.unauthorized();

@@ -20,7 +20,7 @@ import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
 import { NO_STORE_HEADERS } from '../http';
 import type { Logger, SecretHasher } from '../ports';
-import { restrictToErrorChars } from '../oauth-grammar';
+import { GRANT_NAME, echo, restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
 import { parseTokenRequest, presentedClient } from './token-request';
 
@@ -62,7 +62,10 @@ export class TokenEndpoint {
       const request = parseTokenRequest(req);
       const grant = this.grants.find(request.grantType);
       if (grant === undefined) {
-        throw new UnsupportedGrantTypeError(`grant type ${request.grantType} is not supported`);
+        const shown = echo(request.grantType, GRANT_NAME);
+        throw new UnsupportedGrantTypeError(
+          shown === undefined ? 'the grant type is not supported' : `grant type ${shown} is not supported`,
+        );
       }
       const params = grant.read(request);
       const presented = requireAcceptedMethod(
