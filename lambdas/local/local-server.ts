@@ -32,11 +32,8 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
     return json(
       405,
       { error: 'invalid_request', error_description: 'the token endpoint accepts POST only' },
-      {
-        Allow: 'POST',
-        'Cache-Control': 'no-store',
-        Pragma: 'no-cache',
-      },
+      // RFC 6749 §5.1 / §5.2: JSON with UTF-8, never cached.
+      { Allow: 'POST', 'Content-Type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
     );
   }
   if (path.startsWith(WELL_KNOWN_PREFIX)) return routes.discovery;
@@ -158,7 +155,8 @@ export function createLocalServer(
   onError: (err: unknown) => void,
   onClientAbort: (err: unknown) => void = () => {},
 ): http.Server {
-  const server = http.createServer((req, res) => {
+  // Host is checked in `answer`, so that its absence is answered in the endpoint's format.
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -227,6 +225,14 @@ async function answer(
   const target = parseRequestTarget(req.url ?? '/');
   // RFC 9110 §15.5.1: a target that is not a URI is a bad request, in the format of the endpoint it names.
   if (!target.ok) return edgeError(errorFormat(target.rawPath), 400, BAD_TARGET);
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is a bad request.
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+    return edgeError(
+      errorFormat(target.rawPath, target.path),
+      400,
+      'the Host header is required (RFC 9112 section 3.2)',
+    );
+  }
   if (tooLarge) {
     // RFC 9110 §15.5.14.
     const format = errorFormat(target.rawPath, target.path);

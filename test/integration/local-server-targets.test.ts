@@ -143,6 +143,28 @@ describe(`a body over ${LOCAL_MAX_BODY_BYTES} bytes → 413 in the endpoint's fo
   });
 });
 
+describe('found by the property test (hostile-input.fuzz.test.ts)', () => {
+  it('an HTTP/1.1 request without Host → 400 in the endpoint format (RFC 9112 §3.2)', async () => {
+    const res = await rawRequest(
+      idp.port,
+      'POST /oauth2/token HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(res.body)).toEqual({
+      error: 'invalid_request',
+      error_description: 'the Host header is required (RFC 9112 section 3.2)',
+    });
+  });
+
+  it('405 at the token endpoint is RFC 6749 JSON with UTF-8 (RFC 6749 §5.1)', async () => {
+    const res = await send('PATCH', '/oauth2/token');
+    expect(res.status).toBe(405);
+    expect(res.headers['content-type']).toBe('application/json;charset=UTF-8');
+    expect(res.headers['allow']).toBe('POST');
+  });
+});
+
 describe('what the HTTP parser refuses → a plain JSON 4xx and a closed connection', () => {
   it.each([
     ['a malformed request line', 'GARBAGE\r\n\r\n', 400],

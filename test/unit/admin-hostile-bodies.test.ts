@@ -66,3 +66,11 @@ it('nesting within the bound still reaches the storability rule (30 levels), nam
   expect(res.status).toBe(400);
   expect(res.body.errors[0].detail).toBe('nests deeper than 30 levels');
 });
+
+it('an event whose rawPath is a broken absolute URI (the Lambda mapping) → 404 problem, not 500', async () => {
+  for (const rawPath of ['http://[::1/admin/clients', 'http://%zz/admin/clients', '', '*']) {
+    const res = await h.call('GET', rawPath);
+    expect(res.status).toBe(404);
+    expect(res.headers['Content-Type']).toBe('application/problem+json');
+  }
+});
