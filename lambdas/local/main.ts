@@ -59,10 +59,17 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Bootstrap admin client: ${bootstrap.clientId} (credentials in ${bootstrap.file ?? 'the environment'})`);
   }
-  const secretRef = bootstrap.created ? shellQuote(bootstrap.clientSecret) : '"$CLIENT_SECRET"';
+  // The same variable names as the README's walkthrough (ADMIN_SECRET, ISSUER).
+  const secretRef = bootstrap.created ? shellQuote(bootstrap.clientSecret) : '"$ADMIN_SECRET"';
+  lines.push('', 'Get an admin token:');
+  if (!bootstrap.created) {
+    lines.push(
+      bootstrap.file === undefined
+        ? '  ADMIN_SECRET="$IDP_BOOTSTRAP_CLIENT_SECRET"'
+        : `  ADMIN_SECRET=$(jq -r .clientSecret ${shellQuote(bootstrap.file)})`,
+    );
+  }
   lines.push(
-    '',
-    'Get an admin token:',
     `  curl -s -u ${shellQuote(bootstrap.clientId)}:${secretRef} \\`,
     `    -d grant_type=client_credentials -d audience=${shellQuote(adminAudience(issuer))} \\`,
     `    ${issuer}${TOKEN_PATH}`,
