@@ -9,6 +9,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  setupFiles: ['<rootDir>/test/support/jest-setup.js'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   watchman: false,
 };

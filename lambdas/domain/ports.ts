@@ -312,10 +312,12 @@ export interface RegistrationIds extends IdGenerator {
 
 /** Structured log sink; fields never carry secrets or tokens. */
 export interface Logger {
+  /** Diagnostics that are no fault (a client that went away mid-request); optional, dropped by default. */
+  debug?(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** A logger that drops everything, for tests and callers that do not log. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

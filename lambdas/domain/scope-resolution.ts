@@ -7,6 +7,7 @@
  * - neither → `invalid_scope`.
  */
 import { InvalidScopeError } from './errors';
+import { SCOPE, echo } from './oauth-grammar';
 import type { JsonValue, Rule } from './model';
 
 /** What a token will be issued for. */
@@ -61,5 +62,10 @@ function grantOf(rule: Rule, scopes: string[]): ResolvedGrant {
 }
 
 function notGranted(missing: string[]): InvalidScopeError {
-  return new InvalidScopeError(`scope not granted: ${missing.join(' ')}`);
+  const shown = echo(missing.join(' '), SCOPE);
+  return new InvalidScopeError(
+    shown === undefined
+      ? `scope not granted (${missing.length} scope${missing.length === 1 ? '' : 's'})`
+      : `scope not granted: ${shown}`,
+  );
 }

@@ -104,8 +104,10 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
     let rejectRoutes!: (err: unknown) => void;
     const routes = new Promise<LocalRoutes>((resolve, reject) => ((resolveRoutes = resolve), (rejectRoutes = reject)));
     routes.catch(() => {});
-    const server = createLocalServer(routes, (err) =>
-      logger.error('local server error', { error: describeError(err) }),
+    const server = createLocalServer(
+      routes,
+      (err) => logger.error('local server error', { error: describeError(err) }),
+      (err) => logger.debug?.('client aborted the request', { error: describeError(err) }),
     );
     await listen(server, config.port, config.host);
     closers.push(

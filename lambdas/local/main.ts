@@ -1,14 +1,26 @@
 /**
  * `npm start`: runs the IdP locally. Prints the bootstrap admin credentials the first time (they are
- * kept in the data folder) and a ready `curl` for a token. Stops cleanly on SIGINT/SIGTERM.
+ * kept in the data folder) and a ready `curl` for a token. Stops cleanly on SIGINT/SIGTERM (`npm start`
+ * `exec`s node, so the signal to the process the user started reaches this one). A busy port is one
+ * line saying so, exit 2 (like a bad setting).
  */
 import { adminAudience } from '../domain/bootstrap';
 import { OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { ConfigError, readLocalConfig } from './local-config';
 import { startLocalIdp } from './local-idp';
+import type { LocalIdp } from './local-idp';
+
+// The AWS SDK warns at every start that its releases after January 2027 need Node 22 (DESIGN: Node 20
+// here, 22 on Lambda); `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED` is the SDK's own switch for
+// that one warning (@aws-sdk/core). Set to anything else, the warning comes back.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const logger: Logger = {
+  debug: (message, fields) => {
+    if (/^debug$/i.test(process.env['POWERTOOLS_LOG_LEVEL'] ?? ''))
+      console.error(JSON.stringify({ level: 'DEBUG', message, ...fields }));
+  },
   info: (message, fields) => console.error(JSON.stringify({ level: 'INFO', message, ...fields })),
   warn: (message, fields) => console.error(JSON.stringify({ level: 'WARN', message, ...fields })),
   error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
@@ -16,7 +28,16 @@ const logger: Logger = {
 
 async function main(): Promise<void> {
   const config = readLocalConfig(process.env, process.argv.slice(2), process.cwd());
-  const idp = await startLocalIdp(config, { logger });
+  let idp: LocalIdp;
+  try {
+    idp = await startLocalIdp(config, { logger });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const next = config.port === 65535 ? 3001 : config.port + 1;
+    throw new ConfigError(
+      `port ${config.port} is in use (another npm start?); stop that server or choose another port, e.g. PORT=${next} npm start`,
+    );
+  }
   const { bootstrap, issuer } = idp;
   const lines = [
     `serverless-idp listening on ${idp.url}`,
@@ -38,10 +59,17 @@ async function main(): Promise<void> {
   } else {
     lines.push(`Bootstrap admin client: ${bootstrap.clientId} (credentials in ${bootstrap.file ?? 'the environment'})`);
   }
-  const secretRef = bootstrap.created ? shellQuote(bootstrap.clientSecret) : '"$CLIENT_SECRET"';
+  // The same variable names as the README's walkthrough (ADMIN_SECRET, ISSUER).
+  const secretRef = bootstrap.created ? shellQuote(bootstrap.clientSecret) : '"$ADMIN_SECRET"';
+  lines.push('', 'Get an admin token:');
+  if (!bootstrap.created) {
+    lines.push(
+      bootstrap.file === undefined
+        ? '  ADMIN_SECRET="$IDP_BOOTSTRAP_CLIENT_SECRET"'
+        : `  ADMIN_SECRET=$(jq -r .clientSecret ${shellQuote(bootstrap.file)})`,
+    );
+  }
   lines.push(
-    '',
-    'Get an admin token:',
     `  curl -s -u ${shellQuote(bootstrap.clientId)}:${secretRef} \\`,
     `    -d grant_type=client_credentials -d audience=${shellQuote(adminAudience(issuer))} \\`,
     `    ${issuer}${TOKEN_PATH}`,

@@ -111,6 +111,9 @@ describe('npm start', () => {
     expect(second.output()).toContain(
       `Bootstrap admin client: ${id} (credentials in ${path.join(dataDir, 'bootstrap.json')})`,
     );
+    // The restart banner names the secret as the README does.
+    expect(second.output()).toContain(`ADMIN_SECRET=$(jq -r .clientSecret ${path.join(dataDir, 'bootstrap.json')})`);
+    expect(second.output()).toContain(`curl -s -u ${id}:"$ADMIN_SECRET"`);
     const again = await token(second.url, id!, secret!);
     expect(again.status).toBe(200);
     const kidAgain = JSON.parse(Buffer.from(again.body['access_token']!.split('.')[0]!, 'base64url').toString()).kid;

@@ -98,7 +98,7 @@ describe('routing', () => {
         type: `${P}not-found`,
         title: 'Not found',
         status: 404,
-        detail: `no admin resource at ${path}`,
+        detail: 'no admin resource at this path',
         instance: path,
       });
     }

@@ -5,7 +5,8 @@
  * 2. path → 404 problem; method → 405 with `Allow`;
  * 3. the route's scope (defence in depth behind the authorizer) → 403 `insufficient_scope`;
  * 4. path parameters (percent-decoded) → 400 / 404; query → 400; `If-Match` → 400;
- * 5. body: ≤ 64 KiB → else 413; JSON media type → else 415; valid JSON → else 400; schema → 400.
+ * 5. body: ≤ 64 KiB → else 413; JSON media type → else 415; valid JSON nesting at most
+ *    {@link MAX_JSON_NESTING} levels (checked before anything walks it, json.ts) → else 400; schema → 400.
  * Every response carries `Cache-Control: no-store`; errors are RFC 9457 problem+json (problem.ts).
  * Nothing about a request body is logged.
  */
@@ -14,6 +15,8 @@ import { ConflictError, DependencyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { mediaType } from '../http';
 import { describeError } from '../errors';
+import { MAX_JSON_NESTING, parseJson } from '../json';
+import { HTTP_TOKEN, echoOr } from '../oauth-grammar';
 import { InvalidCursorError } from '../ports';
 import type { AdminPrincipal, AuditContext } from './audit';
 import type { AdminDeps, OperationContext } from './context';
@@ -123,13 +126,17 @@ export class AdminApi {
   ): Promise<HttpResponse> {
     const isPublic = match !== undefined && match.routes.every((r) => r.scope === undefined);
     if (principal === undefined && !isPublic) throw this.unauthorized();
-    if (match === undefined) throw new ProblemError('not-found', `no admin resource at ${req.path}`);
+    if (match === undefined) throw new ProblemError('not-found', 'no admin resource at this path');
 
     const route = match.routes.find((r) => r.method === req.method);
     if (route === undefined) {
-      throw new ProblemError('method-not-allowed', `${req.method} is not allowed on ${match.template}`, {
-        headers: { Allow: match.routes.map((r) => r.method).join(', ') },
-      });
+      throw new ProblemError(
+        'method-not-allowed',
+        `${echoOr(req.method, 'this method', HTTP_TOKEN)} is not allowed on ${match.template}`,
+        {
+          headers: { Allow: match.routes.map((r) => r.method).join(', ') },
+        },
+      );
     }
     if (route.scope !== undefined) {
       if (principal === undefined) throw this.unauthorized();
@@ -187,13 +194,18 @@ export class AdminApi {
     }
     if (req.body.byteLength === 0)
       throw new ProblemError('invalid-json', 'the body is empty; a JSON object is expected');
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(req.body));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(req.body);
     } catch {
       throw new ProblemError('invalid-json', 'the body is not valid UTF-8 JSON (RFC 8259)');
     }
-    return parseBody(route.body, parsed);
+    const parsed = parseJson(text);
+    if (!parsed.ok && parsed.problem === 'too_deep') {
+      throw validationProblem([{ pointer: '', detail: `nests deeper than ${MAX_JSON_NESTING} levels` }]);
+    }
+    if (!parsed.ok) throw new ProblemError('invalid-json', 'the body is not valid UTF-8 JSON (RFC 8259)');
+    return parseBody(route.body, parsed.value);
   }
 
   private unauthorized(): ProblemError {

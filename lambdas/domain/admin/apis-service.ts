@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ADMIN_READ, ADMIN_WRITE, adminAudience } from '../bootstrap';
 import { ConflictError } from '../errors';
+import { echo } from '../oauth-grammar';
 import type { Api } from '../model';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
@@ -48,7 +49,11 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
     await ctx.deps.apis.createApi(api, audit);
   } catch (err) {
     if (err instanceof ConflictError) {
-      throw new ProblemError('already-exists', `an API with identifier ${api.identifier} exists`);
+      const shown = echo(api.identifier);
+      throw new ProblemError(
+        'already-exists',
+        shown === undefined ? 'an API with this identifier exists' : `an API with identifier ${shown} exists`,
+      );
     }
     throw err;
   }

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { AUTHORIZE_PATH, TOKEN_PATH } from '../endpoints/paths';
 import { ConflictError } from '../errors';
+import { echoOr } from '../oauth-grammar';
 import type { Client, ClientBundle, ClientSecret, JsonValue } from '../model';
 import { isPublicClient, usesCodeFlow } from '../people/client-settings';
 import { auditEvent, diffViews } from './audit';
@@ -30,7 +31,7 @@ export function clientLocation(clientId: string): string {
 /** The client's bundle, or 404. */
 export async function loadBundle(ctx: Ctx, clientId: string): Promise<ClientBundle> {
   const bundle = await ctx.deps.clients.loadClientBundle(clientId);
-  if (bundle === undefined) throw notFound(`no client with id ${clientId}`);
+  if (bundle === undefined) throw notFound(`no client with id ${echoOr(clientId, '(not shown)')}`);
   return bundle;
 }
 

@@ -20,6 +20,7 @@ export const PROBLEM_TYPE_BASE = 'https://serverless-idp.dev/problems/';
 /** Every problem type of the admin API: slug → status and fixed title. */
 export const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'The request is not valid' },
+  'bad-request': { status: 400, title: 'The request is malformed' },
   'invalid-json': { status: 400, title: 'The request body is not valid JSON' },
   unauthorized: { status: 401, title: 'Authentication required' },
   'insufficient-scope': { status: 403, title: 'The access token lacks a required scope' },

@@ -12,6 +12,7 @@
  */
 import type { z } from 'zod';
 import { ConflictError } from '../errors';
+import { echoOr } from '../oauth-grammar';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { json } from './context';
@@ -70,7 +71,7 @@ export async function addSecret(ctx: Ctx<z.output<typeof SecretCreateSchema>>) {
   try {
     await ctx.deps.clients.putSecret(clientId, secret, audit);
   } catch (err) {
-    if (err instanceof ConflictError) throw notFound(`no client with id ${clientId}`);
+    if (err instanceof ConflictError) throw notFound(`no client with id ${echoOr(clientId, '(not shown)')}`);
     throw err;
   }
   const created: Record<string, string> = { id: secret.secretId, value, createdAt: secret.createdAt };
@@ -85,7 +86,7 @@ export async function revokeSecret(ctx: Ctx) {
   const secretId = ctx.params['secretId']!;
   const bundle = await loadBundle(ctx, clientId);
   const secret = bundle.secrets.find((s) => s.secretId === secretId);
-  const missing = `client ${clientId} has no secret ${secretId}`;
+  const missing = `client ${clientId} has no secret ${echoOr(secretId, '(not shown)')}`;
   if (secret === undefined) throw notFound(missing);
   const remaining = bundle.secrets.filter((s) => s !== secret);
   return deleteClientPart(ctx, {

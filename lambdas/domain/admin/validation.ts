@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ProblemFieldError } from './problem';
 import { validationProblem } from './problem';
 import { SERVER_OWNED_FIELDS } from './schemas';
+import { HTTP_TOKEN, echo } from '../oauth-grammar';
 
 type Issue = z.core.$ZodIssue;
 type PathKey = PropertyKey;
@@ -79,8 +80,19 @@ function issueDetail(issue: Issue, input: unknown): string {
 /** Field errors of a failed parse; `where` says whether paths are body pointers or parameter names. */
 export function issueErrors(issues: readonly Issue[], input: unknown, where: 'body' | 'query'): ProblemFieldError[] {
   const errors: ProblemFieldError[] = [];
-  const at = (path: readonly PathKey[], detail: string): ProblemFieldError =>
-    where === 'body' ? { pointer: jsonPointer(path), detail } : { parameter: path.map(String).join('.'), detail };
+  const at = (path: readonly PathKey[], detail: string): ProblemFieldError => {
+    // A name the caller chose is repeated only when short and plain (oauth-grammar.ts `echo`); else
+    // the entry names the object holding it.
+    const hidden = path.findIndex((key) => typeof key !== 'number' && echo(String(key), HTTP_TOKEN) === undefined);
+    if (hidden >= 0) {
+      return where === 'body'
+        ? { pointer: jsonPointer(path.slice(0, hidden)), detail: `has a field (its name not repeated) that ${detail}` }
+        : { parameter: '', detail: `a parameter (its name not repeated) ${detail}` };
+    }
+    return where === 'body'
+      ? { pointer: jsonPointer(path), detail }
+      : { parameter: path.map(String).join('.'), detail };
+  };
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
@@ -118,8 +130,13 @@ export function parseQuery<S extends z.ZodType>(schema: S, rawQuery: string): z.
   const errors: ProblemFieldError[] = [];
   for (const [name, value] of new URLSearchParams(rawQuery)) {
     if (Object.prototype.hasOwnProperty.call(params, name)) {
-      if (!errors.some((e) => 'parameter' in e && e.parameter === name)) {
-        errors.push({ parameter: name, detail: 'is repeated' });
+      const shown = echo(name, HTTP_TOKEN);
+      const entry: ProblemFieldError =
+        shown === undefined
+          ? { parameter: '', detail: 'a parameter (its name not repeated) is repeated' }
+          : { parameter: shown, detail: 'is repeated' };
+      if (!errors.some((e) => 'parameter' in e && e.parameter === entry.parameter && e.detail === entry.detail)) {
+        errors.push(entry);
       }
       continue;
     }

@@ -24,7 +24,7 @@ import { NO_STORE_HEADERS, headerValue } from '../http';
 import type { ClientBundle } from '../model';
 import { allowedOriginsOf } from '../people/client-settings';
 import type { Logger, SecretHasher } from '../ports';
-import { restrictToErrorChars } from '../oauth-grammar';
+import { GRANT_NAME, echo, restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
 import { preflightResponse, withCors } from './cors';
 import { parseTokenRequest, presentedClient } from './token-request';
@@ -81,7 +81,10 @@ export class TokenEndpoint {
       const request = parseTokenRequest(req);
       const grant = this.grants.find(request.grantType);
       if (grant === undefined) {
-        throw new UnsupportedGrantTypeError(`grant type ${request.grantType} is not supported`);
+        const shown = echo(request.grantType, GRANT_NAME);
+        throw new UnsupportedGrantTypeError(
+          shown === undefined ? 'the grant type is not supported' : `grant type ${shown} is not supported`,
+        );
       }
       const params = grant.read(request);
       const presented = requireAcceptedMethod(

@@ -10,7 +10,7 @@ import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../e
 import type { HttpRequest } from '../http';
 import { mediaType } from '../http';
 import { parseJsonObject } from '../json';
-import { SCOPE_TOKEN } from '../oauth-grammar';
+import { HTTP_TOKEN, SCOPE_TOKEN, echo } from '../oauth-grammar';
 
 /** Largest accepted request body, bytes. */
 export const MAX_TOKEN_REQUEST_BYTES = 8192;
@@ -106,12 +106,16 @@ function parseJson(text: string): Map<string, string> {
   const parsed = parseJsonObject(text);
   if (!parsed.ok) {
     throw new InvalidRequestError(
-      parsed.problem === 'invalid_json' ? 'request body is not valid JSON' : 'request body must be a JSON object',
+      parsed.problem === 'invalid_json'
+        ? 'request body is not valid JSON'
+        : parsed.problem === 'too_deep'
+          ? 'request body must be a flat JSON object of strings'
+          : 'request body must be a JSON object',
     );
   }
   const params = new Map<string, string>();
   for (const [name, value] of Object.entries(parsed.value)) {
-    if (typeof value !== 'string') throw new InvalidRequestError(`parameter ${name} must be a string`);
+    if (typeof value !== 'string') throw new InvalidRequestError(`${parameterName(name)} must be a string`);
     params.set(name, value);
   }
   rejectDuplicateNames(text);
@@ -136,7 +140,13 @@ function repeated(name: string): Error {
   // RFC 8707 §2: several resources may be asked for, but a token here has one audience.
   if (name === 'resource') return new InvalidTargetError('only one resource may be requested per token');
   // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
-  return new InvalidRequestError(`parameter ${name} is repeated`);
+  return new InvalidRequestError(`${parameterName(name)} is repeated`);
+}
+
+/** How an error names a parameter: by its name when that may be repeated (oauth-grammar.ts `echo`). */
+function parameterName(name: string): string {
+  const shown = echo(name, HTTP_TOKEN);
+  return shown === undefined ? 'a parameter' : `parameter ${shown}`;
 }
 
 /** RFC 6749 §3.3: scope = scope-token *( SP scope-token ). */

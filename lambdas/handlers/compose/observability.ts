@@ -18,6 +18,7 @@ export function awsLogger(): Logger {
   if (logger === undefined) {
     const pt = new PowertoolsLogger({ serviceName: SERVICE_NAME });
     logger = {
+      debug: (message, fields) => pt.debug(message, fields ?? {}),
       info: (message, fields) => pt.info(message, fields ?? {}),
       warn: (message, fields) => pt.warn(message, fields ?? {}),
       error: (message, fields) => pt.error(message, fields ?? {}),
