@@ -81,6 +81,14 @@ function expectSafe(res: RawResponse, format: 'token' | 'admin' | 'any'): void {
   expect(res.status).toBeGreaterThanOrEqual(200);
   expect(res.status).toBeLessThan(500);
   const type = res.headers['content-type'] ?? '';
+  if (format === 'token' && res.status === 204) {
+    // OPTIONS (RFC 9110 §9.3.7; a CORS preflight): no body, `Allow`, never credentials.
+    expect(res.body).toBe('');
+    expect(res.headers['allow']).toBe('OPTIONS, POST');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    return;
+  }
   if (format === 'token') {
     expect(type).toBe('application/json;charset=UTF-8');
     expect(res.headers['cache-control']).toBe('no-store');
