@@ -27,8 +27,8 @@ import type { KmsFake } from '../support/kms-fake';
 import { startKmsFake } from '../support/kms-fake';
 import type { CfnTemplate, SynthesizedApp } from './cdk-app';
 import { resourcesOfType, synthApp } from './cdk-app';
-import type { SecretsManagerFake } from './secrets-manager-fake';
-import { startSecretsManagerFake } from './secrets-manager-fake';
+import type { SecretsManagerFake } from '../support/secrets-manager-fake';
+import { startSecretsManagerFake } from '../support/secrets-manager-fake';
 
 const ISSUER = 'https://idp.bundle.test';
 const KB = 1024;
