@@ -198,7 +198,7 @@ describe('local server routing', () => {
     expect(get).toEqual({
       statusCode: 405,
       headers: {
-        'Content-Type': 'application/json',
+        'Content-Type': 'application/json;charset=UTF-8',
         Allow: 'OPTIONS, POST',
         'Cache-Control': 'no-store',
         Pragma: 'no-cache',
