@@ -8,6 +8,7 @@ import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import { env, functionEnvironment, optionalEnv, readSigningAlg, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger } from './observability';
 
 /** `IDP_PUBLISHED_KEY_ARNS` (comma-separated, active first), or else the active `IDP_SIGNING_KEY_ARN`. */
@@ -18,13 +19,16 @@ function publishedKeyIds(vars: EnvironmentVariables): string[] {
     .filter((arn) => arn !== '');
 }
 
-/** Dependencies of the discovery function. */
-export async function composeDiscoveryDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<DiscoveryDeps> {
+/** Dependencies of the discovery function; `sdk` replaces the shared SDK clients (tests). */
+export async function composeDiscoveryDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<DiscoveryDeps> {
   const alg = readSigningAlg(vars);
   return {
     issuer: requireIssuer(vars),
     signingAlgorithms: [alg],
-    keySource: new KmsKeySource({ keys: publishedKeyIds(vars).map((keyId) => ({ keyId, alg })) }),
+    keySource: new KmsKeySource({ client: sdk.kms, keys: publishedKeyIds(vars).map((keyId) => ({ keyId, alg })) }),
     logger: awsLogger(),
   };
 }
