@@ -24,14 +24,31 @@ const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   'TransactionInProgressException',
 ]);
 
-/** Whether an AWS SDK v3 error is a throttle (by name, HTTP 429, or the SDK's own classification). */
+/**
+ * `CancellationReasons` codes of a DynamoDB transaction cancelled because an item was throttled
+ * (DynamoDB API Reference, TransactWriteItems): a 400 whose cause retrying fixes.
+ */
+const THROTTLED_CANCELLATION_CODES: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+/**
+ * Whether an AWS SDK v3 error is a throttle (by name, HTTP 429, the SDK's own classification, or a
+ * DynamoDB transaction cancelled for a throttled item).
+ */
 export function isThrottle(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown }; $retryable?: { throttling?: unknown } };
+  const e = err as {
+    name?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    $retryable?: { throttling?: unknown };
+    CancellationReasons?: unknown;
+  };
   return (
     (typeof e.name === 'string' && THROTTLING_ERROR_NAMES.has(e.name)) ||
     e.$metadata?.httpStatusCode === 429 ||
-    e.$retryable?.throttling === true
+    e.$retryable?.throttling === true ||
+    (e.name === 'TransactionCanceledException' &&
+      Array.isArray(e.CancellationReasons) &&
+      e.CancellationReasons.some((r) => THROTTLED_CANCELLATION_CODES.has(String((r as { Code?: unknown }).Code))))
   );
 }
 

@@ -5,6 +5,7 @@
  * authorize paths keep reading one partition.
  */
 import type { AuditEvent } from '../domain/admin/audit';
+import { ConflictError } from '../domain/errors';
 import { ruleSubjectType } from '../domain/model';
 import type { Api, SubjectType } from '../domain/model';
 import type { ApiRepository, Page, PageRequest } from '../domain/ports';
@@ -66,12 +67,38 @@ export class DynamoDbApiRepository implements ApiRepository {
     for (const write of ruleWrites.slice(head.length)) await this.table.transact([write]).catch(ignoreConflict);
   }
 
+  /**
+   * Deletes the API unless a rule refers to it, closed against a concurrent rule put: the API's
+   * `rulesVersion` is read (consistently) before the rules of its audience are listed, and the delete
+   * is conditioned on both `version` and that `rulesVersion`. A rule put after the read bumps it and
+   * fails the delete; one put before it is in the table when the listing runs. On a failed delete one
+   * consistent re-read tells a rule granted meanwhile (same `version`) from a changed API.
+   * @throws ConflictError `in-use` when a rule refers to the API, `changed` when it is gone or changed
+   */
   async deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void> {
     const { items } = this.table;
-    await this.table.transact([
-      items.deleteIfVersion(itemKeys.api(identifier), expectedVersion),
-      ...items.audit(audit),
-    ]);
+    const key = itemKeys.api(identifier);
+    const stored = await this.table.get(key);
+    if (stored === undefined || stored[ATTR.version] !== expectedVersion) {
+      throw new ConflictError('the API does not exist or changed');
+    }
+    if ((await queryRulesForAudience(this.table, identifier)).length > 0) {
+      throw new ConflictError('rules refer to the API', 'in-use');
+    }
+    const rulesVersion = stored[ATTR.rulesVersion] as number | undefined;
+    try {
+      await this.table.transact([
+        items.deleteApiIfUnchanged(key, expectedVersion, rulesVersion),
+        ...items.audit(audit),
+      ]);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const now = await this.table.get(key);
+      if (now !== undefined && now[ATTR.version] === expectedVersion) {
+        throw new ConflictError('a rule was granted on the API meanwhile', 'in-use');
+      }
+      throw err;
+    }
   }
 
   /**

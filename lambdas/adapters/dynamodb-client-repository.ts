@@ -154,14 +154,35 @@ export class DynamoDbClientRepository implements ClientRepository {
       .then(() => true, conflictAsFalse);
   }
 
-  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+  /**
+   * One transaction: the client exists, the rule is put (conditioned on `existing`), the API — still at
+   * `apiVersion` — has its `rulesVersion` bumped (so a deletion that read the API before fails), and the
+   * audit event. The existence conditions come first, so a store that reports only the first failed
+   * item (the local front) names the same one DynamoDB does.
+   */
+  async putRule(
+    clientId: string,
+    rule: Rule,
+    apiVersion: number,
+    audit: AuditEvent,
+    existing?: boolean,
+  ): Promise<void> {
     const { items } = this.table;
-    await this.table.transact([
-      items.checkExists(itemKeys.client(clientId)),
-      items.checkVersion(itemKeys.api(rule.audience), apiVersion),
-      items.put(ruleItem(clientId, rule)),
-      ...items.audit(audit),
-    ]);
+    const item = ruleItem(clientId, rule);
+    const put = existing === undefined ? items.put(item) : existing ? items.putIfExists(item) : items.putIfAbsent(item);
+    await this.table.transact(
+      [
+        items.checkExists(itemKeys.client(clientId)),
+        put,
+        items.bumpRulesVersion(itemKeys.api(rule.audience), apiVersion),
+        ...items.audit(audit),
+      ],
+      (failed) => {
+        if (failed.has(0)) return new ConflictError('the client does not exist', 'client-gone');
+        if (failed.has(1) && existing === true) return new ConflictError('the rule does not exist', 'rule-gone');
+        return undefined;
+      },
+    );
   }
 
   async deleteRule(

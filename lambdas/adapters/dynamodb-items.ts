@@ -98,8 +98,10 @@ export function apiItem(api: Api): Item {
   };
 }
 
+/** The API without its storage attributes (`rulesVersion` too: it belongs to the store's conditions). */
 export function apiFromItem(item: Item): Api {
-  return strip(item) as unknown as Api;
+  const { [ATTR.rulesVersion]: _rulesVersion, ...api } = strip(item);
+  return api as unknown as Api;
 }
 
 export function auditItem(event: AuditEvent): Item {

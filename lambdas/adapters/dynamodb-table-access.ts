@@ -40,6 +40,28 @@ export const INDEX_KEY_ATTRS = [ATTR.pk, ATTR.sk, ATTR.gsi1pk, ATTR.gsi1sk] as c
 /** Query pages one filtered listing page may read (each evaluates up to 50–100 items). */
 const MAX_READS_PER_PAGE = 10;
 
+/**
+ * Tells which condition of a cancelled transaction failed: given the indexes of the items whose
+ * condition failed (from `CancellationReasons`), the domain's conflict, or `undefined` for the
+ * generic one.
+ */
+export type ConflictExplainer = (failed: ReadonlySet<number>) => ConflictError | undefined;
+
+/**
+ * Indexes of a cancelled transaction's items whose condition failed: `CancellationReasons` holds one
+ * entry per item, in order (DynamoDB API Reference, TransactWriteItems; the local front answers the
+ * same, docs/data-model.md, Local store). Empty for any other error.
+ */
+function failedConditions(err: unknown): ReadonlySet<number> {
+  const failed = new Set<number>();
+  if (err instanceof TransactionCanceledException) {
+    (err.CancellationReasons ?? []).forEach((reason, index) => {
+      if (reason.Code === 'ConditionalCheckFailed') failed.add(index);
+    });
+  }
+  return failed;
+}
+
 /** Whether a write was refused because one of its conditions failed. */
 function conditionFailed(err: unknown): boolean {
   if (err instanceof ConditionalCheckFailedException) return true;
@@ -68,19 +90,24 @@ export class DynamoDbTableAccess {
   /**
    * Runs writes atomically: one Put or Delete (cheaper) or one TransactWriteItems (all or nothing,
    * ≤ 100 items).
+   * @param explain tells the caller's conditions apart (a transaction of two or more writes)
    * @throws ConflictError when a condition fails
    */
-  async transact(items: TransactItem[]): Promise<void> {
+  async transact(items: TransactItem[], explain?: ConflictExplainer): Promise<void> {
     if (items.length === 0) return;
     if (items.length > MAX_TRANSACT_ITEMS)
       throw new Error(`a transaction holds at most 100 writes, got ${items.length}`);
     // A single Put or Delete is its own atomic unit, and cheaper than a transaction.
     const [only] = items.length === 1 ? items : [];
-    await this.call(async () => {
-      if (only?.Put !== undefined) await this.client.send(new PutCommand(only.Put));
-      else if (only?.Delete !== undefined) await this.client.send(new DeleteCommand(only.Delete));
-      else await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-    }, 'the item exists or changed concurrently');
+    await this.call(
+      async () => {
+        if (only?.Put !== undefined) await this.client.send(new PutCommand(only.Put));
+        else if (only?.Delete !== undefined) await this.client.send(new DeleteCommand(only.Delete));
+        else await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      },
+      'the item exists or changed concurrently',
+      explain,
+    );
   }
 
   /** The item under `key`, strongly consistent; `undefined` when there is none. */
@@ -156,13 +183,16 @@ export class DynamoDbTableAccess {
 
   /**
    * Runs one SDK call, translating its errors: a failed condition → ConflictError (when the caller
-   * expects one, naming it with `conflictMessage`), anything else → dependencyUnavailable('store').
+   * expects one, naming it with `conflictMessage`, or as `explain` tells it from the failed items),
+   * anything else → dependencyUnavailable('store').
    */
-  async call<T>(run: () => Promise<T>, conflictMessage?: string): Promise<T> {
+  async call<T>(run: () => Promise<T>, conflictMessage?: string, explain?: ConflictExplainer): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (conflictMessage !== undefined && conditionFailed(err)) throw new ConflictError(conflictMessage);
+      if (conflictMessage !== undefined && conditionFailed(err)) {
+        throw explain?.(failedConditions(err)) ?? new ConflictError(conflictMessage);
+      }
       throw dependencyUnavailable('store', err);
     }
   }

@@ -38,6 +38,11 @@ export const ATTR = {
   ttl: 'ttl',
   type: 'type',
   version: 'version',
+  /**
+   * On an API item: bumped (`ADD 1`) by every rule put on the API, in the rule's own transaction;
+   * absent until the first. A deletion conditions on the value it read (docs/data-model.md, Transactions).
+   */
+  rulesVersion: 'rulesVersion',
 } as const;
 
 export const GSI1 = 'gsi1';

@@ -21,10 +21,22 @@ export interface TransactItems {
   putIfAbsent(item: Item): TransactItem;
   /** A Put that creates or replaces the item unconditionally. */
   put(item: Item): TransactItem;
+  /** A Put that replaces the item only while it exists. */
+  putIfExists(item: Item): TransactItem;
   /** A Put that replaces the item only while its `version` is `expectedVersion`. */
   putIfVersion(item: Item, expectedVersion: number): TransactItem;
   /** A Delete that succeeds only while the item's `version` is `expectedVersion`. */
   deleteIfVersion(key: Item, expectedVersion: number): TransactItem;
+  /**
+   * A Delete of an API that succeeds only while its `version` is `expectedVersion` and its
+   * `rulesVersion` is `rulesVersion` (absent when `undefined`): no rule was put on it since it was read.
+   */
+  deleteApiIfUnchanged(key: Item, expectedVersion: number, rulesVersion: number | undefined): TransactItem;
+  /**
+   * An Update that bumps an API's `rulesVersion` (`ADD 1`), on condition that its `version` is
+   * `version`: the rule put in the same transaction was checked against this API.
+   */
+  bumpRulesVersion(key: Item, version: number): TransactItem;
   /** A Delete that fails when the item does not exist. */
   deleteIfExists(key: Item): TransactItem;
   /** An unconditional Delete (a missing item is fine). */
@@ -54,12 +66,39 @@ export function transactItems(tableName: string): TransactItems {
   const putIfAbsent = (item: Item): TransactItem => ({ Put: { TableName: tableName, Item: item, ...absent } });
   return {
     putIfAbsent,
+    putIfExists: (item) => ({ Put: { TableName: tableName, Item: item, ...exists } }),
     put: (item) => ({ Put: { TableName: tableName, Item: item } }),
     putIfVersion: (item, expectedVersion) => ({
       Put: { TableName: tableName, Item: item, ...versionIs(expectedVersion) },
     }),
     deleteIfVersion: (key, expectedVersion) => ({
       Delete: { TableName: tableName, Key: key, ...versionIs(expectedVersion) },
+    }),
+    deleteApiIfUnchanged: (key, expectedVersion, rulesVersion) => ({
+      Delete: {
+        TableName: tableName,
+        Key: key,
+        ConditionExpression:
+          rulesVersion === undefined
+            ? '#version = :expected AND attribute_not_exists(#rulesVersion)'
+            : '#version = :expected AND #rulesVersion = :rulesVersion',
+        ExpressionAttributeNames: { '#version': ATTR.version, '#rulesVersion': ATTR.rulesVersion },
+        ExpressionAttributeValues: {
+          ':expected': expectedVersion,
+          ...(rulesVersion === undefined ? {} : { ':rulesVersion': rulesVersion }),
+        },
+      },
+    }),
+    bumpRulesVersion: (key, version) => ({
+      Update: {
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'ADD #rulesVersion :one',
+        // A missing API fails the condition too, so the Update never creates one.
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': ATTR.version, '#rulesVersion': ATTR.rulesVersion },
+        ExpressionAttributeValues: { ':version': version, ':one': 1 },
+      },
     }),
     deleteIfExists: (key) => ({ Delete: { TableName: tableName, Key: key, ...exists } }),
     delete: (key) => ({ Delete: { TableName: tableName, Key: key } }),

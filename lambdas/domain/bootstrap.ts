@@ -122,15 +122,18 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
     );
     return { createdApi, createdClient, registeredSecret: createdClient };
   }
-  if (existing.secrets.some((s) => hasher.equal(s.hash, secret.hash))) {
-    return { createdApi, createdClient: false, registeredSecret: false };
-  }
-  await clients.putSecret(input.clientId, secret);
+  const current = existing.secrets.find((s) => hasher.equal(s.hash, secret.hash));
+  if (current === undefined) await clients.putSecret(input.clientId, secret);
   // The previous bootstrap secret is replaced, not kept: rotating the source cuts a leaked value off.
+  // Also when the current one was registered by an earlier run that failed before this step, so a
+  // retried deployment finishes the rotation.
+  const kept = current?.secretId ?? secret.secretId;
   for (const old of existing.secrets) {
-    if (old.secretId.startsWith(BOOTSTRAP_SECRET_ID_PREFIX)) await clients.deleteSecret(input.clientId, old.secretId);
+    if (old.secretId !== kept && old.secretId.startsWith(BOOTSTRAP_SECRET_ID_PREFIX)) {
+      await clients.deleteSecret(input.clientId, old.secretId);
+    }
   }
-  return { createdApi, createdClient: false, registeredSecret: true };
+  return { createdApi, createdClient: false, registeredSecret: current === undefined };
 }
 
 /** A concurrent bootstrap won the race: the item exists, which is what we wanted. */

@@ -159,9 +159,22 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
+/**
+ * What a failed condition meant, where the store can tell (docs/data-model.md, Transactions):
+ * - `changed`: the item exists already, its `version` moved on, or a concurrent transaction won;
+ * - `client-gone`: the client the write needs no longer exists;
+ * - `rule-gone`: the rule a replacement expected no longer exists;
+ * - `in-use`: a rule was granted on the API a deletion expected to be unreferenced.
+ */
+export type ConflictReason = 'changed' | 'client-gone' | 'rule-gone' | 'in-use';
+
 /** A conditional write lost: the item exists already, or its `version` moved on (optimistic locking). */
 export class ConflictError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Which condition failed, where the store can tell; `changed` otherwise. */
+    readonly reason: ConflictReason = 'changed',
+  ) {
     super(message);
     this.name = 'ConflictError';
   }

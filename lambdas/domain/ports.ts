@@ -148,10 +148,14 @@ export interface ClientRepository {
    * Creates or replaces the client's rule for `rule.audience` and the rule's subject type (a client
    * holds at most one client rule and one user rule per API), on condition that the client exists
    * and the API exists with version `apiVersion` (so the rule's snapshots and its scopes were checked
-   * against the current API).
-   * @throws ConflictError when the client or the API is missing, or the API's version moved on
+   * against the current API). The same atomic write marks the API as having had a rule put on it, so
+   * a concurrent {@link ApiRepository.deleteApi} that read it before fails.
+   * @param existing what the caller read: `true` replaces the rule only while it still exists, `false`
+   *   creates it only while there is none, `undefined` (bootstrap) puts it either way
+   * @throws ConflictError `client-gone` when the client is missing, `rule-gone` when the rule to replace
+   *   is, `changed` when the API is missing or its version moved on, or a rule appeared meanwhile
    */
-  putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void>;
+  putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent, existing?: boolean): Promise<void>;
 
   /**
    * Deletes the client's rule for `audience` of `subjectType` (default `client`). Returns `false`,
@@ -207,10 +211,11 @@ export interface ApiRepository {
   updateApi(api: Api, expectedVersion: number, audit?: AuditEvent): Promise<void>;
 
   /**
-   * Deletes the API if its stored version is `expectedVersion`. The caller checks
-   * {@link ClientRepository.listRulesForAudience} first (the admin API refuses while rules reference
-   * the API).
-   * @throws ConflictError when the API is missing or its version moved on
+   * Deletes the API if its stored version is `expectedVersion` and no rule (client or user) refers to
+   * it, checked in the store against a concurrent {@link ClientRepository.putRule}: of a deletion and a
+   * rule put racing on one API, one fails. The admin API lists the rules first for its own message.
+   * @throws ConflictError `in-use` when a rule refers to the API (or was put meanwhile), `changed` when
+   *   the API is missing or its version moved on
    */
   deleteApi(identifier: string, expectedVersion: number, audit: AuditEvent): Promise<void>;
 }

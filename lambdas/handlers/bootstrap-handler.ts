@@ -12,6 +12,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ensureBootstrap } from '../domain/bootstrap';
 import type { BootstrapRepositories } from '../domain/bootstrap';
+import { DependencyUnavailableError, describeError } from '../domain/errors';
 import type { Clock, Logger, RegistrationIds } from '../domain/ports';
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { bootstrapEntry } from './compose/bootstrap';
@@ -76,6 +77,20 @@ export function parseBootstrapCredentials(secretString: string): { clientId: str
   return { clientId, clientSecret };
 }
 
+/**
+ * A dependency was throttled or did not answer: the deployment fails with this (CloudFormation shows
+ * the message as the reason) and succeeds when retried, since every step of {@link ensureBootstrap} is
+ * atomic and idempotent. It carries no stack: the Lambda runtime logs a thrown error's stack, and a
+ * transient fault is not a bug (the warning before it names the dependency and the SDK error).
+ */
+export class BootstrapUnavailableError extends Error {
+  constructor(readonly dependency: DependencyUnavailableError['dependency']) {
+    super(`the ${dependency} is temporarily unavailable; retry the deployment`);
+    this.name = 'BootstrapUnavailableError';
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
 /** The handler over given dependencies: Delete leaves the data; Create and Update ensure the bootstrap. */
 export function makeHandler(deps: BootstrapHandlerDeps) {
   return async (event: CloudFormationCustomResourceEvent): Promise<BootstrapResponse> => {
@@ -85,28 +100,46 @@ export function makeHandler(deps: BootstrapHandlerDeps) {
       });
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
-    const props = properties(event);
-    const credentials = parseBootstrapCredentials(await deps.readSecretString(props.bootstrapSecretArn));
-    const pepper = await deps.loadPepper(props.pepperSecretArn);
-    const result = await ensureBootstrap(
-      {
-        ...deps.repositoriesFor(props.tableName),
-        hasher: new HmacSecretHasher(pepper),
-        clock: deps.clock,
-        ids: deps.ids,
-      },
-      { issuer: props.issuer, ...credentials },
-    );
-    deps.logger.info('bootstrap done', { requestType: event.RequestType, clientId: credentials.clientId, ...result });
-    return {
-      PhysicalResourceId: `serverless-idp-bootstrap-${credentials.clientId}`,
-      Data: {
-        ClientId: credentials.clientId,
-        CreatedApi: String(result.createdApi),
-        CreatedClient: String(result.createdClient),
-        RegisteredSecret: String(result.registeredSecret),
-      },
-    };
+    try {
+      return await ensure(deps, event);
+    } catch (err) {
+      if (!(err instanceof DependencyUnavailableError)) throw err;
+      deps.logger.warn('bootstrap: dependency unavailable', {
+        dependency: err.dependency,
+        throttled: err.throttled,
+        cause: describeError(err.cause),
+      });
+      throw new BootstrapUnavailableError(err.dependency);
+    }
+  };
+}
+
+/** Create and Update: the credentials and the pepper, then {@link ensureBootstrap}. */
+async function ensure(
+  deps: BootstrapHandlerDeps,
+  event: CloudFormationCustomResourceEvent,
+): Promise<BootstrapResponse> {
+  const props = properties(event);
+  const credentials = parseBootstrapCredentials(await deps.readSecretString(props.bootstrapSecretArn));
+  const pepper = await deps.loadPepper(props.pepperSecretArn);
+  const result = await ensureBootstrap(
+    {
+      ...deps.repositoriesFor(props.tableName),
+      hasher: new HmacSecretHasher(pepper),
+      clock: deps.clock,
+      ids: deps.ids,
+    },
+    { issuer: props.issuer, ...credentials },
+  );
+  deps.logger.info('bootstrap done', { requestType: event.RequestType, clientId: credentials.clientId, ...result });
+  return {
+    PhysicalResourceId: `serverless-idp-bootstrap-${credentials.clientId}`,
+    Data: {
+      ClientId: credentials.clientId,
+      CreatedApi: String(result.createdApi),
+      CreatedClient: String(result.createdClient),
+      RegisteredSecret: String(result.registeredSecret),
+    },
   };
 }
 

@@ -247,12 +247,23 @@ export class InMemoryClientRepository implements ClientRepository {
 
   // ---- rules ----
 
-  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+  async putRule(
+    clientId: string,
+    rule: Rule,
+    apiVersion: number,
+    audit: AuditEvent,
+    existing?: boolean,
+  ): Promise<void> {
     this.table.enter('putRule');
     const stored = this.table.clients.get(clientId);
     const api = this.table.apis.get(rule.audience);
-    if (stored === undefined || api === undefined || api.version !== apiVersion) {
-      throw new ConflictError('client or API missing, or the API changed');
+    // The conditions in the DynamoDB adapter's order: client, rule, API.
+    if (stored === undefined) throw new ConflictError('the client does not exist', 'client-gone');
+    const present = stored.rules.has(ruleKey(rule.audience, ruleSubjectType(rule)));
+    if (existing === true && !present) throw new ConflictError('the rule does not exist', 'rule-gone');
+    if (existing === false && present) throw new ConflictError('the rule exists');
+    if (api === undefined || api.version !== apiVersion) {
+      throw new ConflictError('API missing, or the API changed');
     }
     this.table.appendAudit(audit);
     stored.rules.set(ruleKey(rule.audience, ruleSubjectType(rule)), copy(rule));
@@ -330,6 +341,11 @@ export class InMemoryApiRepository implements ApiRepository {
     this.table.enter('deleteApi');
     const current = this.table.apis.get(identifier);
     if (current === undefined || current.version !== expectedVersion) throw new ConflictError('version moved on');
+    for (const stored of this.table.clients.values()) {
+      if (stored.rules.has(ruleKey(identifier, 'client')) || stored.rules.has(ruleKey(identifier, 'user'))) {
+        throw new ConflictError('rules refer to the API', 'in-use');
+      }
+    }
     this.table.appendAudit(audit);
     this.table.apis.delete(identifier);
   }

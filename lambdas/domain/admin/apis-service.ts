@@ -152,6 +152,10 @@ export async function deleteApi(ctx: Ctx) {
     current.identifier,
     diffViews(apiView(current), undefined),
   );
-  await writeOrConcurrentChange(ctx, () => ctx.deps.apis.deleteApi(current.identifier, current.version, audit));
+  // A rule granted between the listing above and the delete: the store's condition refuses it.
+  await writeOrConcurrentChange(ctx, () => ctx.deps.apis.deleteApi(current.identifier, current.version, audit), {
+    'in-use': () =>
+      new ProblemError('in-use', 'a rule was granted on this API meanwhile; delete the rules on it first'),
+  });
   return noContent();
 }

@@ -5,6 +5,7 @@
  * in one transaction, and a failed condition is a {@link ConflictError}.
  */
 import { ConflictError } from '../errors';
+import type { ConflictReason } from '../errors';
 import type { HttpResponse } from '../http';
 import type { ClientBundle } from '../model';
 import { auditEvent, diffViews } from './audit';
@@ -13,20 +14,26 @@ import type { OperationContext } from './context';
 import { concurrentChange, etag, iso, json, noContent } from './context';
 import { guardLastAdminWriter } from './guard-rails';
 import { notFound } from './problem';
+import type { ProblemError } from './problem';
 
 /** A wire representation, as audit diffs compare them. */
 type View = Readonly<Record<string, unknown>>;
 
 /**
  * Runs a conditional write that the checks before it allowed; a lost race (the repository's
- * {@link ConflictError}) becomes 412 `precondition-failed` or 409 `version-conflict`.
- * @throws ProblemError from {@link concurrentChange}
+ * {@link ConflictError}) becomes the problem `answers` gives for its reason (a client deleted meanwhile
+ * is 404, say), or else 412 `precondition-failed` / 409 `version-conflict`.
+ * @throws ProblemError from `answers` or {@link concurrentChange}
  */
-export async function writeOrConcurrentChange<T>(ctx: OperationContext, write: () => Promise<T>): Promise<T> {
+export async function writeOrConcurrentChange<T>(
+  ctx: OperationContext,
+  write: () => Promise<T>,
+  answers: Partial<Record<ConflictReason, () => ProblemError>> = {},
+): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (err instanceof ConflictError) throw concurrentChange(ctx);
+    if (err instanceof ConflictError) throw answers[err.reason]?.() ?? concurrentChange(ctx);
     throw err;
   }
 }

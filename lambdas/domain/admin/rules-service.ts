@@ -130,7 +130,16 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
     clientId,
     ...(subjectType === 'user' ? { subjectType: 'user' as const } : {}),
   });
-  await writeOrConcurrentChange(ctx, () => ctx.deps.clients.putRule(clientId, rule, api.version, audit));
+  // The store names the condition that failed: a client or a rule deleted meanwhile is gone (404),
+  // anything else a concurrent change (409).
+  await writeOrConcurrentChange(
+    ctx,
+    () => ctx.deps.clients.putRule(clientId, rule, api.version, audit, existing !== undefined),
+    {
+      'client-gone': () => notFound(`no client with id ${clientId}`),
+      'rule-gone': () => notFound(noRule(clientId, rule.audience, subjectType)),
+    },
+  );
   return json(existing === undefined ? 201 : 200, ruleView(rule), location);
 }
 

@@ -104,7 +104,15 @@ export class DiscoveryEndpoint {
       return jsonResponse(200, { keys }, { 'Cache-Control': JWKS_CACHE }, 'application/jwk-set+json');
     } catch (err) {
       const unavailable = err instanceof DependencyUnavailableError;
-      this.deps.logger.error('JWKS unavailable', { error: describeError(err) });
+      // A transient failure is a warning naming the dependency (docs/architecture.md, Style rules, 2);
+      // anything else an error.
+      if (unavailable) {
+        this.deps.logger.warn('JWKS unavailable', {
+          dependency: err.dependency,
+          throttled: err.throttled,
+          cause: describeError(err.cause),
+        });
+      } else this.deps.logger.error('JWKS unavailable', { error: describeError(err) });
       return jsonResponse(
         unavailable ? 503 : 500,
         { error: unavailable ? 'temporarily_unavailable' : 'server_error' },

@@ -15,15 +15,23 @@ import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import { env, envInteger, functionEnvironment, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger } from './observability';
 
 /**
  * Dependencies of the admin function. `IDP_AUDIT_RETENTION_DAYS` (whole days; audit events are kept
  * forever without it) and `IDP_LASTING_SECRET_MARGIN_SECONDS` (the last-admin guard rail's margin,
- * {@link DEFAULT_LASTING_SECRET_MARGIN_SECONDS} without it) are optional.
+ * {@link DEFAULT_LASTING_SECRET_MARGIN_SECONDS} without it) are optional. `sdk` replaces the shared SDK
+ * clients (tests).
  */
-export async function composeAdminDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<AdminDeps> {
-  const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
+export async function composeAdminDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<AdminDeps> {
+  const pepper = await loadPepperFromSecretsManager({
+    client: sdk.secretsManager,
+    secretId: env(vars, 'IDP_PEPPER_SECRET_ARN'),
+  });
   const retention = envInteger(vars, 'IDP_AUDIT_RETENTION_DAYS', { min: 1, max: 36_500 });
   const margin = envInteger(
     vars,
@@ -32,7 +40,7 @@ export async function composeAdminDeps(vars: EnvironmentVariables = functionEnvi
     DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
   );
   return {
-    ...makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') }),
+    ...makeDynamoDbRepositories({ client: sdk.dynamodb, tableName: env(vars, 'IDP_TABLE_NAME') }),
     hasher: new HmacSecretHasher(pepper),
     kdf: new ScryptPasswordKdf(pepper),
     clock: systemClock,

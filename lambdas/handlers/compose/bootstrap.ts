@@ -11,13 +11,14 @@ import { loadPepperFromSecretsManager, readSecretString } from '../../adapters/s
 import { systemClock } from '../../adapters/system-clock';
 import type { BootstrapHandlerDeps, BootstrapResponse } from '../bootstrap-handler';
 import { awsLogger } from './observability';
+import type { SdkClients } from './sdk-clients';
 
-/** Dependencies of the bootstrap function. */
-export function composeBootstrapDeps(): BootstrapHandlerDeps {
+/** Dependencies of the bootstrap function; `sdk` replaces the shared SDK clients (tests). */
+export function composeBootstrapDeps(sdk: SdkClients = {}): BootstrapHandlerDeps {
   return {
-    readSecretString: (secretId) => readSecretString({ secretId }),
-    loadPepper: (secretId) => loadPepperFromSecretsManager({ secretId }),
-    repositoriesFor: (tableName) => makeDynamoDbRepositories({ tableName }),
+    readSecretString: (secretId) => readSecretString({ client: sdk.secretsManager, secretId }),
+    loadPepper: (secretId) => loadPepperFromSecretsManager({ client: sdk.secretsManager, secretId }),
+    repositoriesFor: (tableName) => makeDynamoDbRepositories({ client: sdk.dynamodb, tableName }),
     clock: systemClock,
     ids: randomIds,
     logger: awsLogger(),

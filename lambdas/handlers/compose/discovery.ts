@@ -9,6 +9,7 @@ import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import { env, functionEnvironment, optionalEnv, parseSigningAlg, readSigningAlg, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger } from './observability';
 
 /** A comma-separated list, trimmed, without empty items. */
@@ -36,13 +37,16 @@ function publishedKeys(vars: EnvironmentVariables): { keyId: string; alg: Signin
   return published.map((keyId, i) => ({ keyId, alg: algs[i] ?? fallback }));
 }
 
-/** Dependencies of the discovery function. */
-export async function composeDiscoveryDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<DiscoveryDeps> {
+/** Dependencies of the discovery function; `sdk` replaces the shared SDK clients (tests). */
+export async function composeDiscoveryDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<DiscoveryDeps> {
   const keys = publishedKeys(vars);
   return {
     issuer: requireIssuer(vars),
     signingAlgorithms: [...new Set(keys.map((key) => key.alg))],
-    keySource: new KmsKeySource({ keys }),
+    keySource: new KmsKeySource({ client: sdk.kms, keys }),
     logger: awsLogger(),
   };
 }

@@ -4,7 +4,8 @@
  * composition or origin-secret read is logged and answered with the function's own 503, and retried by
  * the next invocation.
  */
-import { describeError } from '../../domain/errors';
+import { DependencyUnavailableError, describeError } from '../../domain/errors';
+import type { Logger } from '../../domain/ports';
 import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import { lazyHandler } from '../api-gateway';
 import { awsLogger } from './observability';
@@ -23,12 +24,23 @@ export interface HttpEntryOptions<D> {
   make: (deps: D) => HttpApiHandler;
   /** The answer while the function cannot start (a 503 with `Retry-After`). */
   unavailable: () => HttpApiResult;
+  /** Where a failed start is logged. @default the Powertools logger (./observability.ts) */
+  logger?: Logger;
 }
 
 /** The function's `handler` (see the module comment). */
-export function httpEntry<D>({ name, vars, compose, make, unavailable }: HttpEntryOptions<D>): HttpApiHandler {
+export function httpEntry<D>({ name, vars, compose, make, unavailable, logger }: HttpEntryOptions<D>): HttpApiHandler {
   const onStartFailure = (err: unknown): HttpApiResult => {
-    awsLogger().error(`${name} handler initialisation failed`, { error: describeError(err) });
+    const log = logger ?? awsLogger();
+    // A dependency that may answer on retry (a throttled or timed-out pepper read) is a warning naming
+    // it; anything else (a missing variable, a refused or missing secret) an error.
+    if (err instanceof DependencyUnavailableError) {
+      log.warn(`${name} handler initialisation failed: dependency unavailable`, {
+        dependency: err.dependency,
+        throttled: err.throttled,
+        cause: describeError(err.cause),
+      });
+    } else log.error(`${name} handler initialisation failed`, { error: describeError(err) });
     return unavailable();
   };
   return guardedByOrigin(

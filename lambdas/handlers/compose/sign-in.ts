@@ -17,12 +17,19 @@ import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import { env, envInteger, functionEnvironment, optionalEnv, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger } from './observability';
 
-/** Dependencies of the sign-in function. */
-export async function composeSignInDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<HostedPagesDeps> {
-  const repositories = makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') });
-  const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
+/** Dependencies of the sign-in function; `sdk` replaces the shared SDK clients (tests). */
+export async function composeSignInDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<HostedPagesDeps> {
+  const repositories = makeDynamoDbRepositories({ client: sdk.dynamodb, tableName: env(vars, 'IDP_TABLE_NAME') });
+  const pepper = await loadPepperFromSecretsManager({
+    client: sdk.secretsManager,
+    secretId: env(vars, 'IDP_PEPPER_SECRET_ARN'),
+  });
   const displayName = optionalEnv(vars, 'IDP_DISPLAY_NAME');
   return {
     clients: repositories.clients,

@@ -24,18 +24,30 @@ import {
   requireIssuer,
 } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger, awsMetrics } from './observability';
 
-/** Dependencies of the token function. */
-export async function composeTokenDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<TokenEndpointDeps> {
-  const pepper = await loadPepperFromSecretsManager({ secretId: env(vars, 'IDP_PEPPER_SECRET_ARN') });
+/** Dependencies of the token function; `sdk` replaces the shared SDK clients (tests). */
+export async function composeTokenDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<TokenEndpointDeps> {
+  const pepper = await loadPepperFromSecretsManager({
+    client: sdk.secretsManager,
+    secretId: env(vars, 'IDP_PEPPER_SECRET_ARN'),
+  });
   const { clients, apis, codes, users, revocations } = makeDynamoDbRepositories({
+    client: sdk.dynamodb,
     tableName: env(vars, 'IDP_TABLE_NAME'),
   });
   return {
     store: tokenPathReads(clients, apis),
     people: { codes, users, revocations },
-    signer: new KmsTokenSigner({ keyId: env(vars, 'IDP_SIGNING_KEY_ARN'), alg: readSigningAlg(vars) }),
+    signer: new KmsTokenSigner({
+      client: sdk.kms,
+      keyId: env(vars, 'IDP_SIGNING_KEY_ARN'),
+      alg: readSigningAlg(vars),
+    }),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,
     ids: randomIds,

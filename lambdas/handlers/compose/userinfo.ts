@@ -14,10 +14,14 @@ import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import { env, functionEnvironment, optionalEnv, requireIssuer } from './environment';
 import { httpEntry } from './http-entry';
+import type { SdkClients } from './sdk-clients';
 import { awsLogger } from './observability';
 
-/** Dependencies of the userinfo function, once per cold start. */
-export async function composeUserinfoDeps(vars: EnvironmentVariables = functionEnvironment()): Promise<UserinfoDeps> {
+/** Dependencies of the userinfo function, once per cold start; `sdk` replaces the shared SDK clients (tests). */
+export async function composeUserinfoDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<UserinfoDeps> {
   const issuer = requireIssuer(vars);
   const jwksJson = optionalEnv(vars, 'IDP_JWKS');
   let jwks: JwksInput | undefined;
@@ -28,7 +32,10 @@ export async function composeUserinfoDeps(vars: EnvironmentVariables = functionE
       throw new Error('IDP_JWKS is not JSON');
     }
   }
-  const { users, revocations } = makeDynamoDbRepositories({ tableName: env(vars, 'IDP_TABLE_NAME') });
+  const { users, revocations } = makeDynamoDbRepositories({
+    client: sdk.dynamodb,
+    tableName: env(vars, 'IDP_TABLE_NAME'),
+  });
   return {
     issuer,
     // RFC 9068 §4 checks, aud = <issuer>/oauth2/userinfo, sub any (a user's id).

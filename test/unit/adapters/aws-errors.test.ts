@@ -15,6 +15,24 @@ describe('isTransient', () => {
     ['a server fault', sdkError('InternalServerError', { httpStatusCode: 500 }, { $fault: 'server' }), true],
     ['HTTP 503', sdkError('ServiceUnavailable', { httpStatusCode: 503 }), true],
     ['no answer (network error after retries)', sdkError('TimeoutError', { attempts: 3 }), true],
+    [
+      'a transaction cancelled for a throttled item (ThrottlingError)',
+      sdkError(
+        'TransactionCanceledException',
+        { httpStatusCode: 400 },
+        { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] },
+      ),
+      true,
+    ],
+    [
+      'a transaction cancelled for a failed condition',
+      sdkError(
+        'TransactionCanceledException',
+        { httpStatusCode: 400 },
+        { CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] },
+      ),
+      false,
+    ],
     ['a 4xx refusal', sdkError('AccessDeniedException', { httpStatusCode: 400 }), false],
     ['a validation error', sdkError('ValidationException', { httpStatusCode: 400 }), false],
     [
