@@ -1,11 +1,12 @@
 /**
- * `npm start`: runs the IdP locally. Prints the bootstrap admin credentials the first time (they are
- * kept in the data folder) and a ready `curl` for a token. Stops cleanly on SIGINT/SIGTERM (`npm start`
- * `exec`s node, so the signal to the process the user started reaches this one). A busy port is one
- * line saying so, exit 2 (like a bad setting).
+ * `npm start`: runs the IdP locally. Prints the endpoints, the bootstrap admin credentials the first
+ * time (they are kept in the data folder), a ready `curl` for a token, and where the README walks a
+ * newcomer from here to signing a person in from a browser (README, "Quick start › Sign in from a
+ * browser"). Stops cleanly on SIGINT/SIGTERM (`npm start` `exec`s node, so the signal to the process
+ * the user started reaches this one). A busy port is one line saying so, exit 2 (like a bad setting).
  */
 import { adminAudience } from '../domain/bootstrap';
-import { OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
+import { AUTHORIZE_PATH, OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { ConfigError, readLocalConfig } from './local-config';
 import { startLocalIdp } from './local-idp';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     `serverless-idp listening on ${idp.url}`,
     `  issuer      ${issuer}`,
     `  discovery   ${issuer}${OAUTH_METADATA_PATH}`,
+    `  authorize   ${issuer}${AUTHORIZE_PATH}`,
     `  token       ${issuer}${TOKEN_PATH}`,
     `  data        ${config.dataDir ?? '(in memory: nothing is kept)'}`,
     `  signing     ${config.alg}`,
@@ -73,6 +75,9 @@ async function main(): Promise<void> {
     `  curl -s -u ${shellQuote(bootstrap.clientId)}:${secretRef} \\`,
     `    -d grant_type=client_credentials -d audience=${shellQuote(adminAudience(issuer))} \\`,
     `    ${issuer}${TOKEN_PATH}`,
+    '',
+    'Sign a person in from a browser: README.md, "Quick start › Sign in from a browser"',
+    '(a user, a code-flow client, the authorization URL, the code exchange; five steps).',
     '',
   );
   process.stdout.write(lines.join('\n') + '\n');

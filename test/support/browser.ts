@@ -3,7 +3,8 @@
  * system Chrome/Chromium, else the Chromium packaged in `@sparticuz/chromium` (inside its registry
  * tarball, so `npm ci` is the only step). Driven by playwright-core. Web security stays on: none of
  * the packaged defaults (`--disable-web-security`, `--allow-running-insecure-content`) are used, so a
- * CSP or CORS test means what it says. A missing browser is a one-line error naming the fix.
+ * CSP or CORS test means what it says. A missing browser, or a system library the packaged Chromium
+ * needs (`libnss3`, `libexpat1` on Debian/Ubuntu), is a one-line error naming the fix.
  */
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -75,7 +76,42 @@ export function chromiumPath(): Promise<string> {
   return resolved;
 }
 
+/**
+ * The Debian/Ubuntu package of each shared library the packaged Chromium links against and a slim
+ * image may lack (`ldd` of the unpacked binary; the rest is glibc).
+ */
+const LIBRARY_PACKAGES: Readonly<Record<string, string>> = {
+  'libnss3.so': 'libnss3',
+  'libnssutil3.so': 'libnss3',
+  'libsmime3.so': 'libnss3',
+  'libnspr4.so': 'libnspr4',
+  'libplc4.so': 'libnspr4',
+  'libplds4.so': 'libnspr4',
+  'libexpat.so.1': 'libexpat1',
+};
+
+/**
+ * The message for a Chromium that did not start: when the dynamic loader names a missing library, which
+ * one and the package that provides it; otherwise the launcher's own message.
+ */
+export function explainLaunchFailure(executablePath: string, message: string): string {
+  const missing = /error while loading shared libraries: ([^\s:]+)/.exec(message)?.[1];
+  if (missing === undefined) return message;
+  const pkg = LIBRARY_PACKAGES[missing];
+  return (
+    `Chromium (${executablePath}) cannot start: the system library ${missing} is missing` +
+    (pkg === undefined ? '.' : ` (Debian/Ubuntu: apt-get install -y ${pkg}).`) +
+    ` Or set CHROMIUM_PATH to a Chromium that runs here.`
+  );
+}
+
 /** A headless Chromium; close it when done. */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumPath(), headless: true, args: ARGS });
+  const executablePath = await chromiumPath();
+  try {
+    return await chromium.launch({ executablePath, headless: true, args: ARGS });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(explainLaunchFailure(executablePath, message), { cause: err });
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * The consent page (docs/contract.md, "People › Consent"): the client's name, the scopes it asks for
- * (with the API's descriptions when it has them), and one form with Allow and Deny buttons, the
+ * (in words first — the API's description, or what an OIDC scope means — with the scope's value
+ * beneath it; the value alone when there is no description), and one form with Allow and Deny buttons, the
  * pending request's handle and a CSRF token.
  */
 import { CONSENT_PATH } from '../endpoints/paths';
@@ -35,13 +36,14 @@ export function consentPage(input: ConsentPageInput): PageContent {
   return {
     title: 'Allow access?',
     body: html`<p class="lead">
-        ${input.clientName} asks for access to your account
-        ${input.username}${input.apiName ? html` and to ${input.apiName}` : ''}:
+        <strong>${input.clientName}</strong> asks for access to your account
+        <strong>${input.username}</strong>${input.apiName ? html` and to ${input.apiName}` : ''}:
       </p>
       <ul class="scopes">
-        ${input.scopes.map(
-          (line) =>
-            html`<li><code>${line.scope}</code>${line.description ? html`<span>${line.description}</span>` : ''}</li> `,
+        ${input.scopes.map((line) =>
+          line.description
+            ? html`<li><span>${line.description}</span><code>${line.scope}</code></li> `
+            : html`<li><span>${line.scope}</span></li> `,
         )}
       </ul>
       <form method="post" action="${CONSENT_PATH}">

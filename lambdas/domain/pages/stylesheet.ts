@@ -102,8 +102,10 @@ input:focus-visible, button:focus-visible, a:focus-visible {
 a { color: var(--accent); }
 ul.scopes { margin: 0 0 1rem; padding: 0; list-style: none; border-top: 1px solid var(--border); }
 ul.scopes li { padding: 0.625rem 0; border-bottom: 1px solid var(--border); word-break: break-word; }
-ul.scopes code { font-weight: 600; }
-ul.scopes span { display: block; font-size: 0.875rem; color: var(--muted); }
+ul.scopes span { display: block; font-weight: 600; }
+ul.scopes code { display: block; font-size: 0.8125rem; color: var(--muted); }
+.lead strong { color: var(--text); font-weight: 600; }
+main.card > :last-child { margin-bottom: 0; }
 @media (max-width: 400px) {
   body { padding: 1rem 0.5rem; justify-content: flex-start; }
   main.card { padding: 1.25rem 1rem; border-radius: 0.5rem; }

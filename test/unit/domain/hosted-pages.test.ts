@@ -39,8 +39,8 @@ describe('consent', () => {
     expect(res.headers?.['Content-Security-Policy']).toContain("frame-ancestors 'none'");
     const body = String(res.body);
     expect(body).toContain('The consenting app');
-    expect(body).toContain('<code>openid</code>');
-    expect(body).toContain('<code>photos:read</code><span>photos:read on https://photos.example.com</span>');
+    expect(body).toContain('<li><span>Sign you in with your account</span><code>openid</code></li>');
+    expect(body).toContain('<li><span>photos:read on https://photos.example.com</span><code>photos:read</code></li>');
     expect(body.match(/<form /g)).toHaveLength(1);
     expect(body).toContain('name="decision" value="allow"');
     expect(body).toContain('name="decision" value="deny"');
