@@ -7,6 +7,7 @@
 import { Issuer } from 'openid-client';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { accessTokenVerifier, startTestIdp } from '../support/local-idp';
+import { issuedLifetime } from '../support/token-lifetime';
 
 const ORDERS = 'https://orders.example.com';
 
@@ -185,7 +186,7 @@ describe('admin API end to end', () => {
     expect(rule.status).toBe(201);
 
     const tokens = await clientToken(clientId, first.value, 'client_secret_post');
-    expect(tokens.expires_in).toBe(900);
+    expect(issuedLifetime(tokens.access_token)).toBe(900);
     const verifier = await accessTokenVerifier(idp, ORDERS);
     expect(await verifier.verify(tokens.access_token!)).toMatchObject({
       client_id: clientId,

@@ -14,6 +14,7 @@ import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { ALICE, REDIRECT_URI, RFC7636_VERIFIER, createCode, userRule } from '../support/code-flow';
 import { makeClient } from '../support/in-memory';
 import { registerApi, startTestIdp } from '../support/local-idp';
+import { issuedLifetime } from '../support/token-lifetime';
 
 const ORDERS = 'https://orders.example.com';
 const NONCE = 'n-0S6_WzA2Mj';
@@ -67,7 +68,7 @@ describe('authorization code + PKCE with openid-client against the local server'
     const params = client.callbackParams(callbackUrl);
     const tokens = await client.callback(REDIRECT_URI, params, { code_verifier: RFC7636_VERIFIER, nonce: NONCE });
     expect(tokens.token_type).toBe('Bearer');
-    expect(tokens.expires_in).toBe(900);
+    expect(issuedLifetime(tokens.access_token)).toBe(900);
     expect(tokens.scope).toBe('openid profile email orders:read');
     expect(tokens.refresh_token).toBeUndefined();
     expect(tokens.claims()).toMatchObject({
