@@ -2,7 +2,8 @@
  * CloudWatch alarms of one stage (when its config enables them): API 5xx and 4xx spikes, token route
  * p99 latency, Lambda errors and throttles per function, DynamoDB throttling and system errors, and
  * KMS / DynamoDB failures as the token function logs them (a metric filter on its structured logs:
- * lambdas/domain/token-endpoint.ts logs `dependency unavailable` with `dependency: signer|store|pepper`).
+ * lambdas/domain/token-endpoint.ts logs `dependency unavailable` with `dependency: signer|store|pepper`),
+ * and a token or sign-in function that cannot start.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -37,6 +38,8 @@ export interface IdpAlarmsProps {
   readonly table: dynamodb.ITable;
   /** The token function's log group, for the dependency-failure metric filters. */
   readonly tokenLogGroup: logs.ILogGroup;
+  /** The sign-in function's log group, for its start-failure metric filter. */
+  readonly signInLogGroup: logs.ILogGroup;
   /** Custom metrics namespace of the stage. */
   readonly metricsNamespace: string;
 }
@@ -154,23 +157,33 @@ export class IdpAlarms extends Construct {
     );
     // A cold start that cannot compose (the pepper unreadable, configuration wrong) answers every
     // request 503 until the next try: alarm on the first.
-    new logs.MetricFilter(this, 'TokenInitFailuresFilter', {
-      logGroup: props.tokenLogGroup,
-      metricNamespace: props.metricsNamespace,
-      metricName: 'TokenInitFailures',
-      filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'token handler initialisation failed'),
-      metricValue: '1',
-    });
-    add(
-      'TokenInitFailures',
-      'The token function could not start (pepper from Secrets Manager, configuration)',
-      new cloudwatch.Metric({
+    const initFailures = (alarmId: string, logGroup: logs.ILogGroup, fn: string, description: string) => {
+      new logs.MetricFilter(this, `${alarmId}Filter`, {
+        logGroup,
+        metricNamespace: props.metricsNamespace,
+        metricName: alarmId,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', `${fn} handler initialisation failed`),
+        metricValue: '1',
+      });
+      const metric = new cloudwatch.Metric({
         namespace: props.metricsNamespace,
-        metricName: 'TokenInitFailures',
+        metricName: alarmId,
         statistic: 'Sum',
         period: Duration.minutes(1),
-      }),
-      1,
+      });
+      add(alarmId, description, metric, 1);
+    };
+    initFailures(
+      'TokenInitFailures',
+      props.tokenLogGroup,
+      'token',
+      'The token function could not start (pepper from Secrets Manager, configuration)',
+    );
+    initFailures(
+      'SignInInitFailures',
+      props.signInLogGroup,
+      'sign-in',
+      'The sign-in function could not start (pepper from Secrets Manager, configuration): no one can sign in',
     );
   }
 }

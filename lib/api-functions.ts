@@ -1,7 +1,8 @@
 /**
- * The four request-path functions of one stage — token, discovery (metadata + JWKS), admin and the
- * admin API's bearer-token authorizer — with their environment, on the execution roles the stateful
- * stack owns, and, behind CloudFront, the permission to read the origin-verify secret.
+ * The request-path functions of one stage — token, discovery (metadata + JWKS), admin, the admin API's
+ * bearer-token authorizer, sign-in (the hosted pages) and userinfo — with their environment, on the
+ * execution roles the stateful stack owns, and, behind CloudFront, the permission to read the
+ * origin-verify secret.
  */
 import { Duration, Fn, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,8 +10,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ADMIN_ROUTE_SCOPES } from '../lambdas/domain/bearer-authorization';
 import { adminAudience } from '../lambdas/domain/bootstrap';
-import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { AUTHORIZE_PATH, TOKEN_PATH, USERINFO_PATH } from '../lambdas/domain/endpoints/paths';
 import type { StageConfig } from './config';
+import { validateSignInFunction } from './config';
 import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
 import type { StatefulStack } from './stateful-stack';
 
@@ -24,6 +26,16 @@ export interface ApiFunctions {
   readonly admin: IdpFunction;
   /** The admin API's Lambda authorizer (bearer access tokens, all-of route scopes). */
   readonly authorizer: IdpFunction;
+  /**
+   * The hosted pages: authorize, sign-in, consent, logout, set-password and their stylesheet. Sized for
+   * the password KDF (config `signIn`); issues codes, never tokens.
+   */
+  readonly signIn: IdpFunction;
+  /**
+   * `GET|POST /oauth2/userinfo`, a function of its own: it needs neither the KDF's memory nor the pepper,
+   * and a burst of slow sign-ins cannot take its concurrency.
+   */
+  readonly userinfo: IdpFunction;
 }
 
 /** Props of {@link addApiFunctions}. */
@@ -37,16 +49,17 @@ export interface ApiFunctionsProps {
   /** Custom metrics namespace of the stage (`POWERTOOLS_METRICS_NAMESPACE`). */
   readonly metricsNamespace: string;
   /**
-   * The secret CloudFront sends as the origin-verify header. When given, the token, discovery and
-   * admin functions require it and may read it.
+   * The secret CloudFront sends as the origin-verify header. When given, the token, discovery, admin,
+   * sign-in and userinfo functions require it and may read it.
    * @default - no CloudFront in front: the functions run without the origin check
    */
   readonly originVerify?: secretsmanager.ISecret;
 }
 
 /**
- * Adds the four functions to `scope` (`TokenFunction`, `DiscoveryFunction`, `AdminFunction`,
- * `AuthorizerFunction`) and, with {@link ApiFunctionsProps.originVerify}, the `OriginVerifyRead` policy.
+ * Adds the functions to `scope` (`TokenFunction`, `DiscoveryFunction`, `AdminFunction`,
+ * `AuthorizerFunction`, `SignInFunction`, `UserinfoFunction`) and, with
+ * {@link ApiFunctionsProps.originVerify}, the `OriginVerifyRead` policy.
  */
 export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): ApiFunctions {
   const { config, stateful, issuer, originVerify } = props;
@@ -134,16 +147,55 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
       IDP_CLIENT_STATUS_TTL_SECONDS: '0',
     },
   });
+  const signInConfig = config.signIn;
+  validateSignInFunction(stage, signInConfig);
+  const signIn = new IdpFunction(scope, 'SignInFunction', {
+    ...common,
+    entry: handlerEntry('sign-in-handler.ts'),
+    description: `serverless-idp ${stage}: hosted pages (${AUTHORIZE_PATH}, sign-in, consent, logout, set-password)`,
+    serviceName: 'sign-in',
+    role: stateful.roles.signIn,
+    // scrypt N=2^17, r=8 takes 128 MiB and a CPU: the memory buys the CPU share (lib/config.ts).
+    memorySize: signInConfig.memorySize,
+    timeout: signInConfig.timeout,
+    reservedConcurrentExecutions: signInConfig.reservedConcurrency,
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_TABLE_NAME: stateful.table.tableName,
+      IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
+      ...(signInConfig.displayName !== undefined ? { IDP_DISPLAY_NAME: signInConfig.displayName } : {}),
+      ...(signInConfig.sessionTtl !== undefined
+        ? { IDP_SIGN_IN_SESSION_TTL: String(signInConfig.sessionTtl.toSeconds()) }
+        : {}),
+      ...originVerifyEnv,
+    },
+  });
+  const userinfo = new IdpFunction(scope, 'UserinfoFunction', {
+    ...common,
+    entry: handlerEntry('userinfo-handler.ts'),
+    description: `serverless-idp ${stage}: ${USERINFO_PATH}`,
+    serviceName: 'userinfo',
+    role: stateful.roles.userinfo,
+    memorySize: config.memorySize,
+    // Verifies with the issuer's JWKS over https (<issuer>/.well-known/jwks.json), never kms:GetPublicKey.
+    environment: { IDP_ISSUER: issuer, IDP_TABLE_NAME: stateful.table.tableName, ...originVerifyEnv },
+  });
   if (originVerify !== undefined) {
     // In this scope's stack (the roles live in the stateful stack, which must not point back here).
     new iam.Policy(scope, 'OriginVerifyRead', {
-      roles: [stateful.roles.token, stateful.roles.discovery, stateful.roles.admin],
+      roles: [
+        stateful.roles.token,
+        stateful.roles.discovery,
+        stateful.roles.admin,
+        stateful.roles.signIn,
+        stateful.roles.userinfo,
+      ],
       statements: [
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [originVerify.secretArn] }),
       ],
     });
   }
-  const functions = { token, discovery, admin, authorizer };
+  const functions = { token, discovery, admin, authorizer, signIn, userinfo };
   for (const f of Object.values(functions)) {
     Validations.of(f.fn).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_RUNTIME_PIN_REASON });
   }

@@ -1,7 +1,9 @@
 /**
- * The routes of the IdP's HTTP API (docs/contract.md, HTTP contract): the token endpoint, metadata and
- * JWKS, the admin OpenAPI document, and the admin API behind the bearer-token authorizer, plus the
- * token route's own throttling. The paths are the domain's (lambdas/domain/endpoints/paths.ts).
+ * The routes of the IdP's HTTP API (docs/contract.md, HTTP contract): the token endpoint (and its CORS
+ * preflight, answered by the token function: no API-level CORS configuration), metadata and JWKS, the
+ * hosted pages and their stylesheet (the sign-in function), userinfo (its own function), the admin
+ * OpenAPI document, and the admin API behind the bearer-token authorizer, plus the token route's own
+ * throttling. The paths are the domain's (lambdas/domain/endpoints/paths.ts).
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,11 +12,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import {
   ADMIN_OPENAPI_PATH,
   ADMIN_PREFIX,
+  AUTHORIZE_PATH,
+  CONSENT_PATH,
   DISCOVERY_PATHS,
   JWKS_PATH,
+  LOGOUT_PATH,
   OAUTH_METADATA_PATH,
   OPENID_CONFIGURATION_PATH,
+  PAGES_STYLESHEET_PATH,
+  SET_PASSWORD_PATH,
+  SIGN_IN_PATH,
   TOKEN_PATH,
+  USERINFO_PATH,
 } from '../lambdas/domain/endpoints/paths';
 import type { ApiFunctions } from './api-functions';
 import type { ThrottleConfig } from './config';
@@ -32,6 +41,24 @@ export const ROUTES = {
   adminOpenApi: `GET ${ADMIN_OPENAPI_PATH}`,
 } as const;
 
+const { GET, HEAD, POST } = apigwv2.HttpMethod;
+
+/**
+ * The sign-in function's paths and the methods it answers (lambdas/handlers/sign-in-handler.ts); HEAD
+ * wherever it answers GET (RFC 9110 §9.3.2: the handler answers HEAD as GET without the body).
+ */
+export const SIGN_IN_ROUTE_METHODS: Readonly<Record<string, readonly apigwv2.HttpMethod[]>> = {
+  [AUTHORIZE_PATH]: [GET, HEAD],
+  [SIGN_IN_PATH]: [POST],
+  [CONSENT_PATH]: [GET, HEAD, POST],
+  [LOGOUT_PATH]: [GET, HEAD, POST],
+  [SET_PASSWORD_PATH]: [GET, HEAD, POST],
+  [PAGES_STYLESHEET_PATH]: [GET, HEAD],
+};
+
+/** The userinfo function's methods (OIDC Core §5.3: GET and POST; it answers HEAD 405). */
+export const USERINFO_ROUTE_METHODS: readonly apigwv2.HttpMethod[] = [GET, POST];
+
 /** Props of {@link addIdpRoutes}. */
 export interface IdpRoutesProps {
   /** The API the routes are added to. */
@@ -46,7 +73,10 @@ export interface IdpRoutesProps {
 
 /** The routes, by who may call them. */
 export interface IdpRoutes {
-  /** Routes without an API Gateway authorizer: the token endpoint, metadata, JWKS, the OpenAPI document. */
+  /**
+   * Routes without an API Gateway authorizer: the token endpoint and its preflight, metadata, JWKS, the
+   * hosted pages, userinfo, the OpenAPI document.
+   */
   readonly publicRoutes: apigwv2.HttpRoute[];
   /** The admin API's routes, behind the bearer-token authorizer. */
   readonly adminRoutes: apigwv2.HttpRoute[];
@@ -58,6 +88,8 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
   const tokenIntegration = new HttpLambdaIntegration('TokenIntegration', functions.token.target);
   const discoveryIntegration = new HttpLambdaIntegration('DiscoveryIntegration', functions.discovery.target);
   const adminIntegration = new HttpLambdaIntegration('AdminIntegration', functions.admin.target);
+  const signInIntegration = new HttpLambdaIntegration('SignInIntegration', functions.signIn.target);
+  const userinfoIntegration = new HttpLambdaIntegration('UserinfoIntegration', functions.userinfo.target);
   const adminAuthorizer = new HttpLambdaAuthorizer('AdminAuthorizer', functions.authorizer.target, {
     authorizerName: 'admin-bearer',
     responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -69,13 +101,18 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
     resultsCacheTtl: Duration.seconds(0),
   });
   const publicRoutes = [
-    ...api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.POST], integration: tokenIntegration }),
-    ...DISCOVERY_PATHS.flatMap((path) =>
-      api.addRoutes({ path, methods: [apigwv2.HttpMethod.GET], integration: discoveryIntegration }),
+    ...api.addRoutes({ path: TOKEN_PATH, methods: [POST], integration: tokenIntegration }),
+    // The CORS preflight of browser clients (public SPAs): answered by the token function from the
+    // client's allowedOrigins, so it is a route, not the API's CORS configuration.
+    ...api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.OPTIONS], integration: tokenIntegration }),
+    ...DISCOVERY_PATHS.flatMap((path) => api.addRoutes({ path, methods: [GET], integration: discoveryIntegration })),
+    ...Object.entries(SIGN_IN_ROUTE_METHODS).flatMap(([path, methods]) =>
+      api.addRoutes({ path, methods: [...methods], integration: signInIntegration }),
     ),
+    ...api.addRoutes({ path: USERINFO_PATH, methods: [...USERINFO_ROUTE_METHODS], integration: userinfoIntegration }),
     ...api.addRoutes({
       path: ADMIN_OPENAPI_PATH,
-      methods: [apigwv2.HttpMethod.GET],
+      methods: [GET],
       integration: adminIntegration,
     }),
   ];
@@ -101,7 +138,7 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Public by protocol: the token endpoint authenticates clients itself (RFC 6749 §2.3), metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), and the admin OpenAPI description holds no data.',
+        'Public by protocol: the token endpoint authenticates clients itself (RFC 6749 §2.3) and answers its CORS preflight, metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), the hosted sign-in pages are where users authenticate (RFC 6749 §3.1), userinfo checks its bearer token itself (OIDC Core §5.3, RFC 6750), and the admin OpenAPI description holds no data.',
     });
   }
   return { publicRoutes, adminRoutes };

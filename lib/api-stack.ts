@@ -1,7 +1,7 @@
 /**
  * The request path of one stage, assembled: the HTTP API with its `$default` stage (so the issuer has
  * no path) and throttling (lib/http-api.ts), optional CloudFront + WAF edge protection
- * (lib/edge-distribution.ts), the four functions (lib/api-functions.ts) and their routes
+ * (lib/edge-distribution.ts), the request-path functions (lib/api-functions.ts) and their routes
  * (lib/api-routes.ts), an optional custom domain (lib/custom-domain.ts), the deploy-time bootstrap of
  * the admin API and its bootstrap client (lib/admin-bootstrap.ts), per-client queries and alarms.
  *
@@ -13,7 +13,7 @@ import type { StackProps } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct } from 'constructs';
-import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { AUTHORIZE_PATH, TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
 import { addAdminBootstrap } from './admin-bootstrap';
 import { IdpAlarms } from './alarms';
 import type { ApiFunctions } from './api-functions';
@@ -100,16 +100,24 @@ export class ApiStack extends Stack {
       pepperSecret: stateful.pepperSecret,
     });
     this.bootstrapFunction = bootstrap.fn;
-    const { token, discovery, admin, authorizer } = this.functions;
+    const { token, discovery, admin, authorizer, signIn, userinfo } = this.functions;
     addPerClientQueries(this, { stageName: config.stageName, tokenLogGroup: token.logGroup });
     if (config.alarms.enabled) {
       this.alarms = new IdpAlarms(this, 'Alarms', {
         config,
         apiId: this.api.apiId,
         stageName: '$default',
-        functions: { Token: token.fn, Discovery: discovery.fn, Admin: admin.fn, Authorizer: authorizer.fn },
+        functions: {
+          Token: token.fn,
+          Discovery: discovery.fn,
+          Admin: admin.fn,
+          Authorizer: authorizer.fn,
+          SignIn: signIn.fn,
+          Userinfo: userinfo.fn,
+        },
         table: stateful.table,
         tokenLogGroup: token.logGroup,
+        signInLogGroup: signIn.logGroup,
         metricsNamespace,
       });
     }
@@ -117,6 +125,7 @@ export class ApiStack extends Stack {
     // --- Outputs --------------------------------------------------------------------------------------
     new CfnOutput(this, 'Issuer', { value: this.issuer, description: 'OAuth 2.0 issuer (RFC 8414)' });
     new CfnOutput(this, 'TokenEndpoint', { value: `${this.issuer}${TOKEN_PATH}` });
+    new CfnOutput(this, 'AuthorizationEndpoint', { value: `${this.issuer}${AUTHORIZE_PATH}` });
     new CfnOutput(this, 'BootstrapSecretArn', {
       value: stateful.bootstrapSecret.secretArn,
       description: 'aws secretsmanager get-secret-value --secret-id <this> (JSON {clientId, clientSecret})',

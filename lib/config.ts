@@ -65,9 +65,54 @@ export interface EdgeProtectionConfig {
   readonly enabled: boolean;
   /** Requests per source IP per 5-minute window on `/oauth2/token` before WAF blocks (WAF minimum is 10). */
   readonly tokenRequestsPerIpPer5Min: number;
+  /**
+   * `POST` requests per source IP per 5-minute window on `/oauth2/sign-in` and `/oauth2/set-password`
+   * before WAF blocks: the two forms that run the password KDF (a guessed password costs the attacker
+   * one request and the IdP one scrypt hash). Stricter than the token limit; an office behind one NAT
+   * address shares it.
+   * @default 100
+   */
+  readonly signInRequestsPerIpPer5Min: number;
+  /**
+   * Requests per source IP per 5-minute window on `/oauth2/authorize` (each may write a pending
+   * authorization request to the table).
+   * @default 300 (staging), 600 (prod)
+   */
+  readonly authorizeRequestsPerIpPer5Min: number;
   /** Requests per source IP per 5-minute window on all paths. */
   readonly requestsPerIpPer5Min: number;
 }
+
+/**
+ * The sign-in function (the hosted pages: authorize, sign-in, consent, logout, set-password). Its
+ * password KDF — scrypt N=2^17, r=8, p=1 — takes 128 MiB and is CPU-bound, and Lambda allocates CPU
+ * in proportion to memory (one full vCPU at 1,769 MB), so the function gets more memory than the
+ * others for the CPU share, and a timeout that fits a cold start and a few hashes.
+ */
+export interface SignInFunctionConfig {
+  /** Memory, MB (also its CPU share). @default 1024 */
+  readonly memorySize: number;
+  /** Timeout; API Gateway's integration timeout (30 s) is the upper bound. @default Duration.seconds(15) */
+  readonly timeout: Duration;
+  /**
+   * Reserved concurrency: a cap on the KDF's CPU, and so on what a sign-in flood can cost.
+   * @default - none (unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * The issuer's name on the pages (`IDP_DISPLAY_NAME`).
+   * @default - the issuer's host name
+   */
+  readonly displayName?: string;
+  /**
+   * Lifetime of a browser sign-in session (`IDP_SIGN_IN_SESSION_TTL`), 5 minutes to 30 days.
+   * @default - 12 hours (the function's own default)
+   */
+  readonly sessionTtl?: Duration;
+}
+
+/** The sign-in function of every stage unless a stage says otherwise. */
+export const DEFAULT_SIGN_IN_FUNCTION: SignInFunctionConfig = { memorySize: 1024, timeout: Duration.seconds(15) };
 
 /**
  * Where a signing key is in its life (README, "Rotating the signing key"; docs/deploy.md, Signing keys):
@@ -128,7 +173,7 @@ export interface StageConfig {
   readonly customDomain?: CustomDomainConfig;
   /** Access-token lifetime when neither the client nor the API sets one. @default Duration.hours(1) */
   readonly defaultAccessTokenTtl: Duration;
-  /** Memory of the request-path functions (token, discovery, admin), MB. CPU scales with it. @default 512 */
+  /** Memory of the request-path functions (token, discovery, admin, userinfo), MB. CPU scales with it. @default 512 */
   readonly memorySize: number;
   /**
    * Reserved concurrency of the token function: a cap that protects the table and KMS quotas and
@@ -142,6 +187,11 @@ export interface StageConfig {
    * @default - none
    */
   readonly tokenProvisionedConcurrency?: number;
+  /**
+   * The sign-in function: memory and timeout sized for the password KDF, concurrency, page settings.
+   * @default DEFAULT_SIGN_IN_FUNCTION - 1024 MB, 15 s, unreserved, the issuer's host as display name, 12 h sessions
+   */
+  readonly signIn: SignInFunctionConfig;
   /** Retention of every log group. @default RetentionDays.ONE_MONTH */
   readonly logRetention: RetentionDays;
   /** What happens to the table, key and secrets when the stack is deleted. DESTROY for dev/test, RETAIN for staging/prod. */
@@ -178,7 +228,13 @@ export interface StageConfig {
   readonly auditTtlDays: number;
 }
 
-const NO_EDGE: EdgeProtectionConfig = { enabled: false, tokenRequestsPerIpPer5Min: 300, requestsPerIpPer5Min: 3000 };
+const NO_EDGE: EdgeProtectionConfig = {
+  enabled: false,
+  tokenRequestsPerIpPer5Min: 300,
+  signInRequestsPerIpPer5Min: 100,
+  authorizeRequestsPerIpPer5Min: 300,
+  requestsPerIpPer5Min: 3000,
+};
 
 /** The stage defaults; {@link resolveStageConfig} adds context-provided values. */
 export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
@@ -186,6 +242,7 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     stageName: 'dev',
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
+    signIn: DEFAULT_SIGN_IN_FUNCTION,
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
@@ -203,6 +260,7 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     stageName: 'test',
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
+    signIn: DEFAULT_SIGN_IN_FUNCTION,
     logRetention: RetentionDays.TWO_WEEKS,
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
@@ -220,6 +278,7 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     stageName: 'staging',
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
+    signIn: DEFAULT_SIGN_IN_FUNCTION,
     tokenReservedConcurrency: 50,
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -228,7 +287,13 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     alarms: { enabled: true },
     tokenThrottle: { rateLimit: 200, burstLimit: 400 },
     defaultThrottle: { rateLimit: 100, burstLimit: 200 },
-    edgeProtection: { enabled: true, tokenRequestsPerIpPer5Min: 300, requestsPerIpPer5Min: 3000 },
+    edgeProtection: {
+      enabled: true,
+      tokenRequestsPerIpPer5Min: 300,
+      signInRequestsPerIpPer5Min: 100,
+      authorizeRequestsPerIpPer5Min: 300,
+      requestsPerIpPer5Min: 3000,
+    },
     signingAlgorithm: 'RS256',
     signingKeys: INITIAL_SIGNING_KEYS,
     retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
@@ -238,6 +303,7 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     stageName: 'prod',
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
+    signIn: DEFAULT_SIGN_IN_FUNCTION,
     tokenReservedConcurrency: 200,
     tokenProvisionedConcurrency: 2,
     logRetention: RetentionDays.THREE_MONTHS,
@@ -247,7 +313,13 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
     alarms: { enabled: true },
     tokenThrottle: { rateLimit: 1000, burstLimit: 2000 },
     defaultThrottle: { rateLimit: 200, burstLimit: 400 },
-    edgeProtection: { enabled: true, tokenRequestsPerIpPer5Min: 600, requestsPerIpPer5Min: 6000 },
+    edgeProtection: {
+      enabled: true,
+      tokenRequestsPerIpPer5Min: 600,
+      signInRequestsPerIpPer5Min: 100,
+      authorizeRequestsPerIpPer5Min: 600,
+      requestsPerIpPer5Min: 6000,
+    },
     signingAlgorithm: 'RS256',
     signingKeys: INITIAL_SIGNING_KEYS,
     retiredKeyRetention: Duration.seconds(MAX_ACCESS_TOKEN_TTL),
@@ -316,6 +388,24 @@ export function resolveStageConfig(
     signingAlgorithm: alg,
     alarms: { ...base.alarms, ...(topicArn !== undefined ? { topicArn } : {}) },
   };
+}
+
+/**
+ * Refuses sign-in settings the function would refuse at its cold start (or that cannot run the KDF).
+ * @throws Error naming the setting
+ */
+export function validateSignInFunction(stageName: StageName, signIn: SignInFunctionConfig): void {
+  const where = `stage ${stageName}: signIn`;
+  // 128 MiB per scrypt hash plus the runtime; Lambda allows 128 .. 10,240 MB.
+  if (!Number.isInteger(signIn.memorySize) || signIn.memorySize < 512 || signIn.memorySize > 10_240) {
+    throw new Error(`${where}.memorySize must be a whole number of MB from 512 to 10240 (the KDF takes 128 MiB)`);
+  }
+  const timeout = signIn.timeout.toSeconds();
+  if (timeout < 3 || timeout > 30) throw new Error(`${where}.timeout must be 3 to 30 seconds (API Gateway waits 30 s)`);
+  const ttl = signIn.sessionTtl?.toSeconds();
+  if (ttl !== undefined && (ttl < 300 || ttl > 30 * 86_400)) {
+    throw new Error(`${where}.sessionTtl must be 5 minutes to 30 days`);
+  }
 }
 
 /** The id of the key every stage was first deployed with (see {@link SigningKeyConfig.id}). */

@@ -1,7 +1,8 @@
 /**
  * CloudFront in front of the HTTP API for stages with edge protection (staging, prod): the WAF web ACL
- * (lib/edge-protection.ts) on the distribution, metadata and JWKS cached at the edge, everything else
- * passed through uncached, and the origin-verify secret CloudFront adds as a header so the API's own
+ * (lib/edge-protection.ts) on the distribution, metadata, JWKS and the pages' stylesheet cached at the
+ * edge, everything else — the hosted pages with their cookies and query strings among it — passed
+ * through uncached, and the origin-verify secret CloudFront adds as a header so the API's own
  * execute-api host cannot be used to go around the WAF (docs/deploy.md).
  */
 import { CfnRule, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
@@ -10,7 +11,12 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ORIGIN_VERIFY_HEADER, WELL_KNOWN_PREFIX } from '../lambdas/domain/endpoints/paths';
+import {
+  ORIGIN_VERIFY_HEADER,
+  PAGES_STYLESHEET_PATH,
+  SIGN_IN_FUNCTION_PATHS,
+  WELL_KNOWN_PREFIX,
+} from '../lambdas/domain/endpoints/paths';
 import type { StageConfig } from './config';
 import { EdgeWebAcl } from './edge-protection';
 
@@ -89,8 +95,10 @@ function newDistribution(
     // A CloudFormation dynamic reference: the value is resolved at deploy time, never in the template.
     customHeaders: { [ORIGIN_VERIFY_HEADER]: originVerify.secretValue.unsafeUnwrap() },
   });
-  // Nothing on the token/admin paths is cached; with caching off, AllViewerExceptHostHeader forwards
-  // Authorization (client_secret_basic, bearer tokens) and API Gateway still sees its own Host.
+  // Nothing on the token/admin paths or the hosted pages is cached; with caching off,
+  // AllViewerExceptHostHeader forwards Authorization (client_secret_basic, bearer tokens), every cookie
+  // (the sign-in session) and the query string (`?request=…`, authorize's parameters), Set-Cookie comes
+  // back to the browser, and API Gateway still sees its own Host.
   const dynamic: cloudfront.BehaviorOptions = {
     origin,
     allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -102,7 +110,8 @@ function newDistribution(
   // CloudFront sends API Gateway its own Host (the managed UseOriginCacheControlHeaders policy keys on
   // Host, which would forward the viewer's Host and make API Gateway answer 403).
   const wellKnownCache = new cloudfront.CachePolicy(scope, 'WellKnownCache', {
-    comment: 'serverless-idp metadata and JWKS: origin Cache-Control, no headers, cookies or query strings',
+    comment:
+      'serverless-idp metadata, JWKS, pages stylesheet: origin Cache-Control, no headers, cookies or query strings',
     headerBehavior: cloudfront.CacheHeaderBehavior.none(),
     cookieBehavior: cloudfront.CacheCookieBehavior.none(),
     queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
@@ -112,18 +121,25 @@ function newDistribution(
     enableAcceptEncodingGzip: true,
     enableAcceptEncodingBrotli: true,
   });
+  const cachedPublic: cloudfront.BehaviorOptions = {
+    origin,
+    allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+    cachePolicy: wellKnownCache,
+    viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+  };
+  // The hosted pages and userinfo, pinned to the uncached, cookie-forwarding behaviour whatever the
+  // default becomes; the stylesheet (public, no cookie) is cached like the metadata.
+  const pages = Object.fromEntries(
+    SIGN_IN_FUNCTION_PATHS.map((path) => [path, path === PAGES_STYLESHEET_PATH ? cachedPublic : dynamic]),
+  );
   const domain = config.customDomain;
   return new cloudfront.Distribution(scope, 'Edge', {
     comment: `serverless-idp ${config.stageName}`,
     defaultBehavior: dynamic,
     additionalBehaviors: {
       // Metadata and JWKS are public and carry Cache-Control max-age: let the edge serve them.
-      [`${WELL_KNOWN_PREFIX}*`]: {
-        origin,
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-        cachePolicy: wellKnownCache,
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-      },
+      [`${WELL_KNOWN_PREFIX}*`]: cachedPublic,
+      ...pages,
     },
     webAclId: webAclArn,
     httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

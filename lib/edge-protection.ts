@@ -5,16 +5,55 @@
  * Why CloudFront: AWS WAF can be associated with REST APIs, ALBs, AppSync, Cognito, App Runner,
  * Verified Access and CloudFront, but not with API Gateway HTTP APIs. API Gateway throttling is a
  * shared token bucket (per stage/route, not per caller), so it cannot stop one client from guessing
- * secrets. A WAF rate-based rule keyed on the source IP, scoped to `/oauth2/token`, is the per-client
- * brute-force limit; a wider per-IP rule and the AWS managed common rule set cover the rest.
+ * secrets. WAF rate-based rules keyed on the source IP are the per-client brute-force limits: one
+ * scoped to `/oauth2/token`, a stricter one to the `POST`s that run the password KDF (`/oauth2/sign-in`,
+ * `/oauth2/set-password`), one to `/oauth2/authorize`; a wider per-IP rule and the AWS managed common
+ * rule set cover the rest.
  * A CLOUDFRONT-scoped web ACL must be created in us-east-1 (see {@link EdgeWafStack}).
  */
 import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { AUTHORIZE_PATH, SET_PASSWORD_PATH, SIGN_IN_PATH, TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
 import type { EdgeProtectionConfig, StageName } from './config';
+
+/**
+ * Requests whose path starts with `path` once URL-decoded and normalised: `/oauth2/%74oken` or
+ * `/x/../oauth2/token` still count.
+ */
+export function pathStartsWith(path: string): wafv2.CfnWebACL.StatementProperty {
+  return {
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: 'STARTS_WITH',
+      searchString: path,
+      textTransformations: [
+        { priority: 0, type: 'URL_DECODE' },
+        { priority: 1, type: 'NORMALIZE_PATH' },
+      ],
+    },
+  };
+}
+
+/** `POST` requests (the method as CloudFront received it). */
+const IS_POST: wafv2.CfnWebACL.StatementProperty = {
+  byteMatchStatement: {
+    fieldToMatch: { method: {} },
+    positionalConstraint: 'EXACTLY',
+    searchString: 'POST',
+    textTransformations: [{ priority: 0, type: 'NONE' }],
+  },
+};
+
+/**
+ * Rules of the AWS managed common rule set that only count. `NoUserAgent_HEADER`: machine clients (OAuth
+ * libraries, curl in scripts) may omit User-Agent. `GenericRFI_QUERYARGUMENTS` / `GenericRFI_BODY` match
+ * any `http://<IPv4>` value, which is what a native app's loopback redirect URI is (RFC 8252 §7.3:
+ * `redirect_uri=http://127.0.0.1:<port>/…` at authorize and in the code exchange's form body); the IdP
+ * includes no file by URL, so the rule protects nothing here and would block those flows.
+ */
+export const COUNTED_COMMON_RULES = ['NoUserAgent_HEADER', 'GenericRFI_QUERYARGUMENTS', 'GenericRFI_BODY'] as const;
 
 /** Props of {@link EdgeWebAcl}. */
 export interface EdgeWebAclProps {
@@ -54,15 +93,26 @@ export class EdgeWebAcl extends Construct {
               aggregateKeyType: 'IP',
               evaluationWindowSec: 300,
               limit: props.config.tokenRequestsPerIpPer5Min,
+              scopeDownStatement: pathStartsWith(TOKEN_PATH),
+            },
+          },
+        },
+        {
+          // Each of these POSTs costs the IdP one scrypt hash (128 MiB, most of a CPU second).
+          name: 'SignInPerIpRateLimit',
+          priority: 1,
+          action: tooManyRequests,
+          visibilityConfig: metric('sign-in-rate'),
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              limit: props.config.signInRequestsPerIpPer5Min,
               scopeDownStatement: {
-                byteMatchStatement: {
-                  fieldToMatch: { uriPath: {} },
-                  positionalConstraint: 'STARTS_WITH',
-                  searchString: TOKEN_PATH,
-                  // Decoded and normalised first: `/oauth2/%74oken` or `/x/../oauth2/token` still count.
-                  textTransformations: [
-                    { priority: 0, type: 'URL_DECODE' },
-                    { priority: 1, type: 'NORMALIZE_PATH' },
+                andStatement: {
+                  statements: [
+                    IS_POST,
+                    { orStatement: { statements: [pathStartsWith(SIGN_IN_PATH), pathStartsWith(SET_PASSWORD_PATH)] } },
                   ],
                 },
               },
@@ -70,8 +120,22 @@ export class EdgeWebAcl extends Construct {
           },
         },
         {
+          name: 'AuthorizePerIpRateLimit',
+          priority: 2,
+          action: tooManyRequests,
+          visibilityConfig: metric('authorize-rate'),
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              limit: props.config.authorizeRequestsPerIpPer5Min,
+              scopeDownStatement: pathStartsWith(AUTHORIZE_PATH),
+            },
+          },
+        },
+        {
           name: 'AllPathsPerIpRateLimit',
-          priority: 1,
+          priority: 3,
           action: tooManyRequests,
           visibilityConfig: metric('all-rate'),
           statement: {
@@ -84,15 +148,14 @@ export class EdgeWebAcl extends Construct {
         },
         {
           name: 'AWSManagedRulesCommonRuleSet',
-          priority: 2,
+          priority: 4,
           overrideAction: { none: {} },
           visibilityConfig: metric('common'),
           statement: {
             managedRuleGroupStatement: {
               vendorName: 'AWS',
               name: 'AWSManagedRulesCommonRuleSet',
-              // Machine clients (OAuth libraries, curl in scripts) may omit User-Agent: count, not block.
-              ruleActionOverrides: [{ name: 'NoUserAgent_HEADER', actionToUse: { count: {} } }],
+              ruleActionOverrides: COUNTED_COMMON_RULES.map((name) => ({ name, actionToUse: { count: {} } })),
             },
           },
         },

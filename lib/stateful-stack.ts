@@ -18,7 +18,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { tableSchema } from '../lambdas/adapters/dynamodb-table';
+import { keys, tableSchema } from '../lambdas/adapters/dynamodb-table';
 import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
 import { removableSigningKeys, signingKeyAlias, signingKeyConstructId, validateSigningKeys } from './config';
 import { clientStatusReadStatement } from './idp-token-authorizer';
@@ -66,6 +66,54 @@ export interface FunctionRoles {
   readonly discovery: iam.Role;
   readonly admin: iam.Role;
   readonly authorizer: iam.Role;
+  /** The hosted pages (authorize, sign-in, consent, logout, set-password): no KMS permission at all. */
+  readonly signIn: iam.Role;
+  /** `GET|POST /oauth2/userinfo`: reads users and the deny-list; verifies tokens with the public JWKS. */
+  readonly userinfo: iam.Role;
+}
+
+/**
+ * `dynamodb:LeadingKeys` patterns of the table's partitions (lambdas/adapters/dynamodb-table.ts, from its
+ * own key builders): what a role may touch is named by the item kinds it serves.
+ */
+export const PARTITIONS = {
+  client: keys.clientPk('*'),
+  api: keys.apiPk('*'),
+  user: keys.userPk('*'),
+  username: keys.usernamePk('*'),
+  setup: keys.setupPk('*'),
+  signIn: keys.signInPk('*'),
+  authRequest: keys.authRequestPk('*'),
+  consent: keys.consentPk('*'),
+  code: keys.codePk('*'),
+  deny: keys.denyPk('*'),
+  audit: keys.auditPk,
+} as const;
+
+/**
+ * `actions` on the table, only on items whose partition key matches one of `partitions` (IAM evaluates
+ * each item of a TransactWriteItems with its own action and key), optionally only on `attributes`.
+ */
+export function partitionScopedStatement(
+  tableArn: string,
+  actions: string[],
+  partitions: string[],
+  attributes?: string[],
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions,
+    resources: [tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions },
+      ...(attributes === undefined
+        ? {}
+        : {
+            'ForAllValues:StringEquals': {
+              'dynamodb:Attributes': [tableSchema.partitionKey, tableSchema.sortKey, ...attributes],
+            },
+          }),
+    },
+  });
 }
 
 /** One configured signing key as deployed. */
@@ -126,6 +174,8 @@ export class StatefulStack extends Stack {
       discovery: lambdaRole('DiscoveryFunctionRole', 'discovery/JWKS'),
       admin: lambdaRole('AdminFunctionRole', 'admin API'),
       authorizer: lambdaRole('AuthorizerFunctionRole', 'admin authorizer'),
+      signIn: lambdaRole('SignInFunctionRole', 'sign-in (hosted pages)'),
+      userinfo: lambdaRole('UserinfoFunctionRole', 'userinfo'),
     };
 
     // --- KMS signing keys: one kms.Key per configured key (docs/deploy.md, Signing keys) -----------
@@ -187,9 +237,16 @@ export class StatefulStack extends Stack {
         },
       }),
     );
+    // …redeems authorization codes: one conditional UpdateItem per redemption, and the `issued` record
+    // (no attribute list: the redemption returns the code's whole binding, ReturnValues ALL_NEW)…
+    const tableArn = this.table.tableArn;
+    this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:UpdateItem'], [PARTITIONS.code]));
+    // …and puts a replayed code's access token on the deny-list (RFC 6749 §4.1.2).
+    this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:PutItem'], [PARTITIONS.deny]));
     this.roles.token.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
+    this.grantPeoplePermissions();
     // admin: item reads and writes on the table and its index (no Scan, no table management), the pepper.
     this.roles.admin.addToPolicy(
       new iam.PolicyStatement({
@@ -215,6 +272,44 @@ export class StatefulStack extends Stack {
     // discovery: kms:GetPublicKey through the key policy only.
 
     this.acknowledgeFindings(config);
+  }
+
+  /**
+   * The people side's functions, each item kind by its partition (docs/deploy.md, Permissions).
+   * sign-in reads clients (one Query of the client's collection), APIs, users, usernames, setups, sign-in
+   * sessions, pending requests and consents; writes users (a rehash, a new password), sign-in sessions,
+   * pending requests, consents, codes and the audit event of a password setup; deletes sign-in sessions,
+   * pending requests and used setups; and updates only a user's sign-in counters. It never touches
+   * clients' secrets or rules, APIs, usernames or the deny-list, and it has no KMS permission at all: it
+   * issues codes, never tokens. userinfo reads a user's collection and the deny-list, nothing else.
+   */
+  private grantPeoplePermissions(): void {
+    const tableArn = this.table.tableArn;
+    const { signIn, userinfo } = this.roles;
+    const p = PARTITIONS;
+    signIn.addToPolicy(
+      partitionScopedStatement(
+        tableArn,
+        ['dynamodb:GetItem', 'dynamodb:Query'],
+        [p.client, p.api, p.user, p.username, p.setup, p.signIn, p.authRequest, p.consent],
+      ),
+    );
+    signIn.addToPolicy(
+      partitionScopedStatement(
+        tableArn,
+        ['dynamodb:PutItem'],
+        [p.user, p.signIn, p.authRequest, p.consent, p.code, p.audit],
+      ),
+    );
+    signIn.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:DeleteItem'], [p.setup, p.signIn, p.authRequest]));
+    // Failed-sign-in counting and the lock (DynamoDbUserRepository.recordFailedSignIn): these attributes only.
+    signIn.addToPolicy(
+      partitionScopedStatement(tableArn, ['dynamodb:UpdateItem'], [p.user], ['failedSignIns', 'lockedUntil']),
+    );
+    signIn.addToPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
+    );
+    userinfo.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:GetItem', 'dynamodb:Query'], [p.user, p.deny]));
   }
 
   /** One signing key with its key policy; `initial` keeps the construct id and description it always had. */

@@ -1,7 +1,7 @@
 /**
  * The bundles CDK deploys, exercised from the bundle itself: the dev stage is synthesized WITH
  * esbuild bundling (lib/function-defaults.ts: ESM, minified, node22; the AWS SDK bundled in every
- * function but the authorizer), then the token and discovery artefacts are imported by a fresh `node`
+ * function but the authorizer), then the token, discovery, sign-in and userinfo artefacts are imported by a fresh `node`
  * process with AWS endpoints pointed at loopback fakes: dynalite, the KMS fake and a Secrets Manager
  * fake. Like on Lambda, where the runtime provides the SDK, the only packages a bundle may import are
  * `@aws-sdk/*` and `@smithy/*`: the artefact is copied under the repository's node_modules/.cache so exactly those
@@ -75,12 +75,12 @@ function environmentOf(prefix: string): Record<string, string> {
 }
 
 /** HTTP API payload v2 event (the fields API Gateway always sends). */
-function httpEvent(method: string, rawPath: string, headers: Record<string, string>, body?: string) {
+function httpEvent(method: string, rawPath: string, headers: Record<string, string>, body?: string, query = '') {
   return {
     version: '2.0',
     routeKey: `${method} ${rawPath}`,
     rawPath,
-    rawQueryString: '',
+    rawQueryString: query,
     headers,
     ...(body !== undefined ? { body, isBase64Encoded: false } : { isBase64Encoded: false }),
     requestContext: {
@@ -213,6 +213,8 @@ describe('bundles as deployed', () => {
       'AdminFunction',
       'AuthorizerFunction',
       'BootstrapFunction',
+      'SignInFunction',
+      'UserinfoFunction',
     ]) {
       const dir = assetDir(prefix);
       const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
@@ -237,15 +239,25 @@ describe('bundles as deployed', () => {
     expect(existsSync(path.join(synth.outdir, `asset.${prodKey}`, 'index.mjs'))).toBe(false);
   });
 
-  test('bundle sizes stay within the budgets (token ≤ 500 KB, authorizer ≤ 60 KB)', async () => {
+  test('bundle sizes stay within the budgets (token, sign-in, userinfo ≤ 500 KB, authorizer ≤ 60 KB)', async () => {
     const size = (prefix: string) => statSync(path.join(assetDir(prefix), 'index.mjs')).size;
     expect(size('TokenFunction')).toBeLessThanOrEqual(500 * KB);
     expect(size('AuthorizerFunction')).toBeLessThanOrEqual(60 * KB);
+    // The people side: the hosted pages carry the pages and the KDF, userinfo the verifier; both the SDK.
+    expect(size('SignInFunction')).toBeLessThanOrEqual(500 * KB);
+    expect(size('UserinfoFunction')).toBeLessThanOrEqual(500 * KB);
     // The request-path functions carry the SDK (faster cold init); the authorizer (60 KB budget)
     // imports the one client it uses from the runtime.
     const packagesOf = async (prefix: string) =>
       (await importedPackages(path.join(assetDir(prefix), 'index.mjs'))).filter((p) => !isBuiltin(p));
-    for (const prefix of ['TokenFunction', 'DiscoveryFunction', 'AdminFunction', 'BootstrapFunction']) {
+    for (const prefix of [
+      'TokenFunction',
+      'DiscoveryFunction',
+      'AdminFunction',
+      'BootstrapFunction',
+      'SignInFunction',
+      'UserinfoFunction',
+    ]) {
       expect({ prefix, packages: await packagesOf(prefix) }).toEqual({ prefix, packages: [] });
     }
     expect(await packagesOf('AuthorizerFunction')).toEqual(['@aws-sdk/client-dynamodb']);
@@ -311,5 +323,50 @@ describe('bundles as deployed', () => {
     expect(JSON.parse(jwks!.body)).toEqual({
       keys: [{ kty: 'RSA', kid: keyId, alg: 'RS256', use: 'sig', n: expected.n, e: expected.e }],
     });
+  });
+
+  test('the sign-in bundle serves the pages: an unknown client gets the 400 page, never a redirect; the stylesheet; HEAD', async () => {
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'no-such-client',
+      redirect_uri: 'https://app.example.com/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const pepperReads = secrets.reads[pepperArn] ?? 0;
+    const results = (await invokeBundle(stageBundle('SignInFunction'), environmentOf('SignInFunction'), [
+      httpEvent('GET', '/oauth2/authorize', {}, undefined, query),
+      httpEvent('HEAD', '/oauth2/authorize', {}, undefined, query),
+      httpEvent('GET', '/oauth2/assets/pages.css', {}),
+      httpEvent('DELETE', '/oauth2/sign-in', {}),
+    ])) as { statusCode: number; headers: Record<string, string>; body: string }[];
+    const [page, head, css, wrongMethod] = results;
+    // RFC 6749 §4.1.2.1: no redirect to an unverified redirect URI.
+    expect(page!.statusCode).toBe(400);
+    expect(page!.headers).not.toHaveProperty('Location');
+    expect(page!.headers).toMatchObject({
+      'Content-Type': 'text/html;charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+    });
+    expect(page!.headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
+    expect(page!.body).toContain('This sign-in request is not valid');
+    expect(head!.statusCode).toBe(400);
+    expect(css!.statusCode).toBe(200);
+    expect(css!.headers['Content-Type']).toMatch(/^text\/css/);
+    expect(wrongMethod!.statusCode).toBe(405);
+    expect(wrongMethod!.headers['Allow']).toBe('POST');
+    // The pepper (for the KDF) is read once per cold start.
+    expect(secrets.reads[pepperArn]).toBe(pepperReads + 1);
+  });
+
+  test('the userinfo bundle answers a request without a token 401 with an RFC 6750 challenge', async () => {
+    const [res] = (await invokeBundle(stageBundle('UserinfoFunction'), environmentOf('UserinfoFunction'), [
+      httpEvent('GET', '/oauth2/userinfo', {}),
+    ])) as { statusCode: number; headers: Record<string, string>; body: string }[];
+    expect(res!.statusCode).toBe(401);
+    expect(res!.headers['WWW-Authenticate']).toMatch(new RegExp(`^Bearer realm="${ISSUER}"`));
+    expect(res!.headers['Cache-Control']).toBe('no-store');
   });
 });

@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { SigningKeyConfig, StageName } from '../../lib/config';
 import { STAGE_DEFAULTS, STAGE_NAMES, removableSigningKeys, resolveStageConfig } from '../../lib/config';
+import { SIGN_IN_FUNCTION_PATHS } from '../../lambdas/domain/endpoints/paths';
 import { IdpStage } from '../../lib/idp-stage';
 import type { CfnResource, CfnTemplate, Statement, SynthesizedApp } from './cdk-app';
 import { actionsOf, allStatements, cdkJsonContext, resourcesOfType, synthApp } from './cdk-app';
@@ -274,15 +275,45 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
       xray,
     ]);
+    const tableArn = { 'Fn::GetAtt': [table, 'Arn'] };
+    const partitions = (action: string | string[], leadingKeys: string[], attributes?: string[]) => ({
+      Effect: 'Allow',
+      Action: action,
+      Resource: tableArn,
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys },
+        ...(attributes === undefined ? {} : { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': attributes } }),
+      },
+    });
     expect(statementsOfRole(roleId('TokenFunctionRole'))).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: tableArn },
       {
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
-        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+        Resource: tableArn,
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] } },
       },
+      // Code redemption (one conditional UpdateItem) and the deny-list entry of a replayed code's token.
+      partitions('dynamodb:UpdateItem', ['CODE#*']),
+      partitions('dynamodb:PutItem', ['DENY#*']),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
+      xray,
+    ]);
+    // The hosted pages: their item kinds only, the pepper, and no KMS permission of any kind.
+    expect(statementsOfRole(roleId('SignInFunctionRole'))).toEqual([
+      partitions(
+        ['dynamodb:GetItem', 'dynamodb:Query'],
+        ['CLIENT#*', 'API#*', 'USER#*', 'USERNAME#*', 'SETUP#*', 'SIGNIN#*', 'AUTHREQ#*', 'CONSENT#*'],
+      ),
+      partitions('dynamodb:PutItem', ['USER#*', 'SIGNIN#*', 'AUTHREQ#*', 'CONSENT#*', 'CODE#*', 'AUDIT']),
+      partitions('dynamodb:DeleteItem', ['SETUP#*', 'SIGNIN#*', 'AUTHREQ#*']),
+      partitions('dynamodb:UpdateItem', ['USER#*'], ['pk', 'sk', 'failedSignIns', 'lockedUntil']),
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
+      xray,
+    ]);
+    // userinfo: a user's collection and the deny-list; no pepper, no KMS (it verifies with the public JWKS).
+    expect(statementsOfRole(roleId('UserinfoFunctionRole'))).toEqual([
+      partitions(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*', 'DENY#*']),
       xray,
     ]);
     expect(statementsOfRole(roleId('DiscoveryFunctionRole'))).toEqual([xray]);
@@ -292,6 +323,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       'DiscoveryFunctionRole',
       'AdminFunctionRole',
       'AuthorizerFunctionRole',
+      'SignInFunctionRole',
+      'UserinfoFunctionRole',
     ]) {
       expect(json.Resources[roleId(prefix)]!.Properties!['ManagedPolicyArns']).toBeUndefined();
     }
@@ -320,7 +353,9 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       'AuthorizerFunction',
       'BootstrapFunction',
       'DiscoveryFunction',
+      'SignInFunction',
       'TokenFunction',
+      'UserinfoFunction',
     ]);
     for (const [id, fn] of Object.entries(fns)) {
       const p = fn.Properties!;
@@ -363,8 +398,46 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       { key: 'GET /.well-known/oauth-authorization-server', auth: 'NONE', authorizer: false },
       { key: 'GET /.well-known/openid-configuration', auth: 'NONE', authorizer: false },
       { key: 'GET /admin/openapi.json', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/assets/pages.css', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/authorize', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'GET /oauth2/userinfo', auth: 'NONE', authorizer: false },
+      { key: 'HEAD /oauth2/assets/pages.css', auth: 'NONE', authorizer: false },
+      { key: 'HEAD /oauth2/authorize', auth: 'NONE', authorizer: false },
+      { key: 'HEAD /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'HEAD /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'HEAD /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'OPTIONS /oauth2/token', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/sign-in', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/token', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/userinfo', auth: 'NONE', authorizer: false },
     ]);
+    // Each route reaches its function: the hosted pages the sign-in function, userinfo its own, the
+    // preflight the token function (which answers CORS itself: the API has no CORS configuration).
+    const integrationOf = (routeKey: string) => {
+      const route = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Route')).find(
+        (r) => r.Properties!['RouteKey'] === routeKey,
+      )!;
+      const target = (route.Properties!['Target'] as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as {
+        Ref: string;
+      };
+      const uri = JSON.stringify(json.Resources[target.Ref]!.Properties!['IntegrationUri']);
+      return /"(\w+?)Function(?:Live)?[0-9A-F]{8}"/.exec(uri)?.[1];
+    };
+    for (const path of SIGN_IN_FUNCTION_PATHS) {
+      const owner = path === '/oauth2/userinfo' ? 'Userinfo' : 'SignIn';
+      const keys = routes.map((r) => String(r.key)).filter((k) => k.endsWith(` ${path}`));
+      expect({ path, routed: keys.length > 0 }).toEqual({ path, routed: true });
+      for (const key of keys) expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: owner });
+    }
+    expect(integrationOf('OPTIONS /oauth2/token')).toBe('Token');
+    const api = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Api'))[0]!;
+    expect(api.Properties!['CorsConfiguration']).toBeUndefined();
     const authorizerFn = logicalId(json, 'AWS::Lambda::Function', 'AuthorizerFunction');
     synth.template(stage, 'api').hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
@@ -438,6 +511,11 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'AdminThrottles',
         'AuthorizerErrors',
         'AuthorizerThrottles',
+        'SignInErrors',
+        'SignInThrottles',
+        'SignInInitFailures',
+        'UserinfoErrors',
+        'UserinfoThrottles',
         'DynamoDbThrottles',
         'DynamoDbSystemErrors',
         'KmsSignErrors',
@@ -546,7 +624,14 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       expect(records).toEqual([]);
     }
     // Every function that needs the issuer gets the same value.
-    for (const prefix of ['TokenFunction', 'DiscoveryFunction', 'AdminFunction', 'AuthorizerFunction']) {
+    for (const prefix of [
+      'TokenFunction',
+      'DiscoveryFunction',
+      'AdminFunction',
+      'AuthorizerFunction',
+      'SignInFunction',
+      'UserinfoFunction',
+    ]) {
       const fn = json.Resources[logicalId(json, 'AWS::Lambda::Function', prefix)]!;
       expect((fn.Properties!['Environment'] as { Variables: Record<string, unknown> }).Variables['IDP_ISSUER']).toEqual(
         issuer,
@@ -629,7 +714,13 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       },
     ]);
     const json = synth.json(stage, 'api');
-    for (const prefix of ['TokenFunction', 'DiscoveryFunction', 'AdminFunction']) {
+    for (const prefix of [
+      'TokenFunction',
+      'DiscoveryFunction',
+      'AdminFunction',
+      'SignInFunction',
+      'UserinfoFunction',
+    ]) {
       const fn = json.Resources[logicalId(json, 'AWS::Lambda::Function', prefix)]!;
       expect(Object.keys((fn.Properties!['Environment'] as { Variables: object }).Variables)).toContain(
         'IDP_ORIGIN_VERIFY_SECRET_ARN',

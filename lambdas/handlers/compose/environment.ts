@@ -13,6 +13,10 @@
  *   `IDP_LASTING_SECRET_MARGIN_SECONDS` (not set by the stack), `IDP_ORIGIN_VERIFY_SECRET_ARN`
  * - authorizer (./authorizer.ts): `IDP_ISSUER`, `IDP_AUDIENCE`, `IDP_ROUTE_SCOPES`, `IDP_JWKS`,
  *   `IDP_TABLE_NAME`, `IDP_CLIENT_STATUS_TTL_SECONDS`, `IDP_CLIENT_STATUS_STALE_SECONDS`
+ * - sign-in (./sign-in.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_PEPPER_SECRET_ARN`, `IDP_DISPLAY_NAME`,
+ *   `IDP_SIGN_IN_SESSION_TTL`, `IDP_ORIGIN_VERIFY_SECRET_ARN`
+ * - userinfo (./userinfo.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_JWKS` (not set by the stack),
+ *   `IDP_ORIGIN_VERIFY_SECRET_ARN`
  * - bootstrap (./bootstrap.ts): none; its inputs are the custom resource's properties
  *
  * An empty variable counts as unset. A missing required or malformed variable throws an Error naming it
