@@ -89,7 +89,7 @@ export class DynamoDbClientRepository implements ClientRepository {
     await this.table.transact([...bundleItems(bundle).map(items.putIfAbsent), ...items.audit(audit)]);
   }
 
-  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     const { items } = this.table;
     await this.table.transact([items.putIfVersion(clientItem(client), expectedVersion), ...items.audit(audit)]);
   }
@@ -154,7 +154,7 @@ export class DynamoDbClientRepository implements ClientRepository {
       .then(() => true, conflictAsFalse);
   }
 
-  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+  async putRule(clientId: string, rule: Rule, apiVersion: number, audit?: AuditEvent): Promise<void> {
     const { items } = this.table;
     await this.table.transact([
       items.checkExists(itemKeys.client(clientId)),

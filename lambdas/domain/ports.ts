@@ -109,9 +109,10 @@ export interface ClientRepository {
 
   /**
    * Replaces the client item if its stored version is `expectedVersion` (secrets and rules untouched).
+   * @param audit absent only for bootstrap (its repair of the built-in CLI client)
    * @throws ConflictError when the client is missing or its version moved on
    */
-  updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void>;
+  updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void>;
 
   /**
    * Deletes the client's whole aggregate (client, secrets, rules) if the client's stored version is
@@ -149,9 +150,10 @@ export interface ClientRepository {
    * holds at most one client rule and one user rule per API), on condition that the client exists
    * and the API exists with version `apiVersion` (so the rule's snapshots and its scopes were checked
    * against the current API).
+   * @param audit absent only for bootstrap (its repair of the built-in CLI client's rule)
    * @throws ConflictError when the client or the API is missing, or the API's version moved on
    */
-  putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void>;
+  putRule(clientId: string, rule: Rule, apiVersion: number, audit?: AuditEvent): Promise<void>;
 
   /**
    * Deletes the client's rule for `audience` of `subjectType` (default `client`). Returns `false`,

@@ -199,7 +199,7 @@ export class InMemoryClientRepository implements ClientRepository {
     });
   }
 
-  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     this.table.enter('updateClient');
     const stored = this.table.clients.get(client.clientId);
     if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
@@ -247,7 +247,7 @@ export class InMemoryClientRepository implements ClientRepository {
 
   // ---- rules ----
 
-  async putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent): Promise<void> {
+  async putRule(clientId: string, rule: Rule, apiVersion: number, audit?: AuditEvent): Promise<void> {
     this.table.enter('putRule');
     const stored = this.table.clients.get(clientId);
     const api = this.table.apis.get(rule.audience);
@@ -394,6 +394,9 @@ export interface CallResult {
  * clock, real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint
  * on the same repositories so tests can check that admin changes reach token issuance.
  */
+/** Clients bootstrap registers: the bootstrap admin client and the CLI's `idp-cli`. */
+export const BUILT_IN_CLIENTS = 2;
+
 export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
   const table = new InMemoryAdminTable();
   const clients = new InMemoryClientRepository(table);
