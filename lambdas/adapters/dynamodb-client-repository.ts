@@ -89,7 +89,7 @@ export class DynamoDbClientRepository implements ClientRepository {
     await this.table.transact([...bundleItems(bundle).map(items.putIfAbsent), ...items.audit(audit)]);
   }
 
-  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     const { items } = this.table;
     await this.table.transact([items.putIfVersion(clientItem(client), expectedVersion), ...items.audit(audit)]);
   }
@@ -164,7 +164,7 @@ export class DynamoDbClientRepository implements ClientRepository {
     clientId: string,
     rule: Rule,
     apiVersion: number,
-    audit: AuditEvent,
+    audit?: AuditEvent,
     existing?: boolean,
   ): Promise<void> {
     const { items } = this.table;

@@ -64,11 +64,18 @@ export class AdminApiError extends Error {
   }
 }
 
+/**
+ * Where the admin client's bearer tokens come from: a {@link TokenClient} with an admin client's
+ * credentials, or anything else that sends a request with a token for the audience and scope (the
+ * CLI's stored sign-in of a person).
+ */
+export type AdminTokenSource = Pick<TokenClient, 'authorizedFetch'>;
+
 export interface AdminClientOptions {
   /** The issuer; the admin API is at `<issuer>/admin` and is also the token audience. */
   issuer: string;
-  /** Holds the admin client's credentials. */
-  tokenClient: TokenClient;
+  /** Sends the requests with admin tokens (an admin client's credentials, or a person's token). */
+  tokenClient: AdminTokenSource;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -81,7 +88,7 @@ export interface Versioned {
 export class AdminClient {
   readonly issuer: string;
   readonly audience: string;
-  private readonly tokens: TokenClient;
+  private readonly tokens: AdminTokenSource;
 
   constructor(options: AdminClientOptions) {
     this.issuer = options.issuer.replace(/\/$/, '');

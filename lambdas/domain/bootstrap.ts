@@ -1,12 +1,13 @@
 /**
- * Bootstrap (docs/contract.md, Admin API): the built-in admin API `<issuer>/admin` with scopes `admin:read`
- * and `admin:write` and `userAccess: "granted"` (a person holds admin scopes only by their own grants),
- * and a bootstrap admin client holding a rule for both. Idempotent: run at every local start and by
- * the deploy-time custom resource on AWS; it also repairs the `userAccess` of an admin API created
- * before people existed.
+ * Bootstrap (docs/contract.md, Admin API › Bootstrap): the built-in admin API `<issuer>/admin` with scopes
+ * `admin:read` and `admin:write` and `userAccess: "granted"` (a person holds admin scopes only by their
+ * own grants), a bootstrap admin client holding a rule for both, and the built-in public client
+ * `idp-cli` of `idp login` (a native app, RFC 8252) with a user rule for both. Idempotent: run at every
+ * local start and by the deploy-time custom resource on AWS; it also repairs the `userAccess` of an
+ * admin API created before people existed, and the parts of `idp-cli` that `idp login` relies on.
  */
 import { ConflictError } from './errors';
-import type { Api, ClientSecret, Rule } from './model';
+import type { Api, Client, ClientBundle, ClientSecret, GrantType, Rule } from './model';
 import type { ApiRepository, ClientRepository, Clock, RegistrationIds, SecretHasher } from './ports';
 
 export const ADMIN_READ = 'admin:read';
@@ -32,8 +33,20 @@ export type BootstrapApis = Pick<ApiRepository, 'getApi' | 'createApi' | 'update
 /** What bootstrap needs of the client repository; it writes without audit events (no acting admin). */
 export type BootstrapClients = Pick<
   ClientRepository,
-  'loadClientBundle' | 'createClient' | 'putSecret' | 'deleteSecret'
+  'loadClientBundle' | 'createClient' | 'putSecret' | 'deleteSecret' | 'updateClient' | 'putRule'
 >;
+
+/** The client id of the `idp` CLI, a public native client (RFC 8252). */
+export const CLI_CLIENT_ID = 'idp-cli';
+
+/**
+ * The CLI's redirect URI: an http loopback IP literal registered without a port; authorize accepts it
+ * with any port (RFC 8252 §7.3), the one `idp login` listens on.
+ */
+export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+/** The scopes the CLI's user rule grants on the admin API (a person gets only what their grants allow). */
+export const CLI_ADMIN_SCOPES: readonly string[] = [ADMIN_READ, ADMIN_WRITE];
 
 /** The repositories bootstrap writes to. */
 export interface BootstrapRepositories {
@@ -60,6 +73,8 @@ export interface BootstrapResult {
   createdClient: boolean;
   /** True when the secret was registered now (new client, or a new fixed secret for an existing one). */
   registeredSecret: boolean;
+  /** What happened to the built-in CLI client `idp-cli`. */
+  cliClient: 'created' | 'repaired' | 'unchanged';
 }
 
 export interface BootstrapDeps extends BootstrapRepositories {
@@ -68,7 +83,14 @@ export interface BootstrapDeps extends BootstrapRepositories {
   ids: RegistrationIds;
 }
 
+/** Ensures the admin API, the bootstrap admin client and the CLI client (see the module comment). */
 export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput): Promise<BootstrapResult> {
+  const admin = await ensureAdmin(deps, input);
+  const cliClient = await ensureCliClient(deps, input.issuer);
+  return { ...admin, cliClient };
+}
+
+async function ensureAdmin(deps: BootstrapDeps, input: BootstrapInput): Promise<Omit<BootstrapResult, 'cliClient'>> {
   const { apis, clients, hasher, clock, ids } = deps;
   const now = new Date(clock.now()).toISOString();
   const audience = adminAudience(input.issuer);
@@ -134,6 +156,91 @@ export async function ensureBootstrap(deps: BootstrapDeps, input: BootstrapInput
     }
   }
   return { createdApi, createdClient: false, registeredSecret: current === undefined };
+}
+
+/** The CLI's user rule on the admin API, with the API's snapshots (as the admin API's rules carry them). */
+function cliRule(api: Api, scopes: readonly string[], createdAt: string): Rule {
+  const rule: Rule = { audience: api.identifier, scopes: [...scopes], subjectType: 'user', createdAt };
+  if (api.accessTokenTtl !== undefined) rule.apiAccessTokenTtl = api.accessTokenTtl;
+  if (api.tokenReuse !== undefined) rule.apiTokenReuse = api.tokenReuse;
+  if (api.userAccess !== undefined) rule.apiUserAccess = api.userAccess;
+  return rule;
+}
+
+/**
+ * What `idp login` needs of a stored `idp-cli`, as repairs to make: the `authorization_code` grant
+ * (never `client_credentials`: it is public), `tokenEndpointAuthMethod: none`, the loopback redirect
+ * URI. Its status, name and the rest are the admins' (disabling it switches CLI sign-in off).
+ */
+export function cliClientRepairs(client: Client): Partial<Client> {
+  const repairs: Partial<Client> = {};
+  if (!client.grantTypes.includes('authorization_code') || client.grantTypes.includes('client_credentials')) {
+    const kept: GrantType[] = client.grantTypes.includes('refresh_token') ? ['refresh_token'] : [];
+    repairs.grantTypes = ['authorization_code', ...kept];
+  }
+  if (client.tokenEndpointAuthMethod !== 'none') repairs.tokenEndpointAuthMethod = 'none';
+  if (!(client.redirectUris ?? []).includes(CLI_REDIRECT_URI)) {
+    repairs.redirectUris = [CLI_REDIRECT_URI, ...(client.redirectUris ?? [])];
+  }
+  return repairs;
+}
+
+/** Whether a client's user rule on the admin API still lets `idp login` ask for both admin scopes. */
+export function cliRuleIntact(bundle: Pick<ClientBundle, 'rules'>, audience: string): boolean {
+  const rule = bundle.rules.find((r) => r.audience === audience && r.subjectType === 'user');
+  return rule !== undefined && CLI_ADMIN_SCOPES.every((s) => rule.scopes.includes(s));
+}
+
+/**
+ * The built-in public client `idp-cli` (docs/contract.md, Admin API › Bootstrap): created when
+ * missing; an existing one gets back what {@link cliClientRepairs} lists and a user rule on the admin
+ * API for both admin scopes (its snapshot of the API's `userAccess` kept in step). Writes no audit
+ * events; a concurrent bootstrap's write (a ConflictError) counts as done.
+ */
+async function ensureCliClient(deps: BootstrapDeps, issuer: string): Promise<BootstrapResult['cliClient']> {
+  const { apis, clients, clock } = deps;
+  const now = new Date(clock.now()).toISOString();
+  const audience = adminAudience(issuer);
+  const api = await apis.getApi(audience);
+  // Only when a concurrent bootstrap's creation of the API is not visible yet: the next run adds it.
+  if (api === undefined) return 'unchanged';
+  const existing = await clients.loadClientBundle(CLI_CLIENT_ID);
+  if (existing === undefined) {
+    const created = await ignoreConflict(
+      clients.createClient({
+        client: {
+          clientId: CLI_CLIENT_ID,
+          name: 'idp CLI',
+          description: 'Built in: `idp login` signs people in with it (public native client, RFC 8252)',
+          status: 'enabled',
+          grantTypes: ['authorization_code'],
+          tokenEndpointAuthMethod: 'none',
+          redirectUris: [CLI_REDIRECT_URI],
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        },
+        secrets: [],
+        rules: [cliRule(api, CLI_ADMIN_SCOPES, now)],
+      }),
+    );
+    return created ? 'created' : 'unchanged';
+  }
+  let repaired = false;
+  const repairs = cliClientRepairs(existing.client);
+  if (Object.keys(repairs).length > 0) {
+    const { client } = existing;
+    const next: Client = { ...client, ...repairs, updatedAt: now, version: client.version + 1 };
+    repaired = (await ignoreConflict(clients.updateClient(next, client.version))) || repaired;
+  }
+  const rule = existing.rules.find((r) => r.audience === audience && r.subjectType === 'user');
+  if (!cliRuleIntact(existing, audience) || rule?.apiUserAccess !== api.userAccess) {
+    const scopes = [...new Set([...(rule?.scopes ?? []), ...CLI_ADMIN_SCOPES])];
+    const next = cliRule(api, scopes, rule?.createdAt ?? now);
+    if (rule?.claims !== undefined) next.claims = rule.claims;
+    repaired = (await ignoreConflict(clients.putRule(CLI_CLIENT_ID, next, api.version))) || repaired;
+  }
+  return repaired ? 'repaired' : 'unchanged';
 }
 
 /** A concurrent bootstrap won the race: the item exists, which is what we wanted. */

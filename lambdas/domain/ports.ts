@@ -109,9 +109,10 @@ export interface ClientRepository {
 
   /**
    * Replaces the client item if its stored version is `expectedVersion` (secrets and rules untouched).
+   * @param audit absent only for bootstrap (its repair of the built-in CLI client)
    * @throws ConflictError when the client is missing or its version moved on
    */
-  updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void>;
+  updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void>;
 
   /**
    * Deletes the client's whole aggregate (client, secrets, rules) if the client's stored version is
@@ -150,12 +151,13 @@ export interface ClientRepository {
    * and the API exists with version `apiVersion` (so the rule's snapshots and its scopes were checked
    * against the current API). The same atomic write marks the API as having had a rule put on it, so
    * a concurrent {@link ApiRepository.deleteApi} that read it before fails.
+   * @param audit absent only for bootstrap (its repair of the built-in CLI client's rule)
    * @param existing what the caller read: `true` replaces the rule only while it still exists, `false`
    *   creates it only while there is none, `undefined` (bootstrap) puts it either way
    * @throws ConflictError `client-gone` when the client is missing, `rule-gone` when the rule to replace
    *   is, `changed` when the API is missing or its version moved on, or a rule appeared meanwhile
    */
-  putRule(clientId: string, rule: Rule, apiVersion: number, audit: AuditEvent, existing?: boolean): Promise<void>;
+  putRule(clientId: string, rule: Rule, apiVersion: number, audit?: AuditEvent, existing?: boolean): Promise<void>;
 
   /**
    * Deletes the client's rule for `audience` of `subjectType` (default `client`). Returns `false`,

@@ -29,13 +29,16 @@ interface Result {
   stderr: string;
 }
 
-/** The environment without any IDP_* variable of the machine running the tests. */
+/**
+ * The environment without any IDP_* variable of the machine running the tests, and with a config folder
+ * that does not exist, so no sign-in of `idp login` on this machine is used.
+ */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith('IDP_')) env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, IDP_CONFIG_DIR: path.join(os.tmpdir(), 'idp-cli-test-no-config'), ...extra };
 }
 
 /** Runs `idp` as a child process; killed after SPAWN_TIMEOUT_MS. */
@@ -353,8 +356,8 @@ describe('idp CLI', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       const lines = result.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^CLIENT_ID +NAME +STATUS +AUTH_METHOD +CREATED$/);
-      // The bootstrap admin client and the three registered partners.
-      expect(lines).toHaveLength(5);
+      // The bootstrap admin client, the built-in idp-cli and the three registered partners.
+      expect(lines).toHaveLength(6);
       expect(result.stdout).toContain(local.bootstrap.clientId);
       expect(result.stdout).toContain(partner.clientId);
     });
@@ -372,7 +375,8 @@ describe('idp CLI', () => {
         code: 2,
         stdout: '',
         stderr:
-          'error: no admin credentials: set IDP_ADMIN_CLIENT_ID and IDP_ADMIN_CLIENT_SECRET\n' +
+          'error: not signed in to https://idp.example.test: run idp login (or set IDP_ADMIN_CLIENT_ID and ' +
+          'IDP_ADMIN_CLIENT_SECRET)\n' +
           'usage: idp clients list [options]\n',
       });
       const wrong = await idp(['clients', 'list'], { env: { ...adminEnv, IDP_ADMIN_CLIENT_SECRET: 'nope' } });
@@ -602,7 +606,7 @@ describe('idp CLI', () => {
       expect(page1.stdout.trimEnd().split('\n')).toHaveLength(2);
       expect(page1.stderr).toMatch(/^more: --cursor \S+ \(or --all\)\n$/);
       const all = await cli(['clients', 'list', '--limit', '1', '--all', '--json'], adminEnv);
-      expect((JSON.parse(all.stdout) as { items: unknown[] }).items).toHaveLength(6);
+      expect((JSON.parse(all.stdout) as { items: unknown[] }).items).toHaveLength(7);
 
       // ---- disable / enable take effect at once
       expect(await cli(['clients', 'disable', client.clientId], adminEnv)).toEqual({

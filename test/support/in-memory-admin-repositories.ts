@@ -199,7 +199,7 @@ export class InMemoryClientRepository implements ClientRepository {
     });
   }
 
-  async updateClient(client: Client, expectedVersion: number, audit: AuditEvent): Promise<void> {
+  async updateClient(client: Client, expectedVersion: number, audit?: AuditEvent): Promise<void> {
     this.table.enter('updateClient');
     const stored = this.table.clients.get(client.clientId);
     if (stored === undefined || stored.client.version !== expectedVersion) throw new ConflictError('version moved on');
@@ -251,7 +251,7 @@ export class InMemoryClientRepository implements ClientRepository {
     clientId: string,
     rule: Rule,
     apiVersion: number,
-    audit: AuditEvent,
+    audit?: AuditEvent,
     existing?: boolean,
   ): Promise<void> {
     this.table.enter('putRule');
@@ -410,6 +410,9 @@ export interface CallResult {
  * clock, real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint
  * on the same repositories so tests can check that admin changes reach token issuance.
  */
+/** Clients bootstrap registers: the bootstrap admin client and the CLI's `idp-cli`. */
+export const BUILT_IN_CLIENTS = 2;
+
 export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
   const table = new InMemoryAdminTable();
   const clients = new InMemoryClientRepository(table);

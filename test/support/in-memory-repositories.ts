@@ -7,7 +7,8 @@
  */
 import type { BootstrapApis, BootstrapClients } from '../../lambdas/domain/bootstrap';
 import { ConflictError, DependencyUnavailableError } from '../../lambdas/domain/errors';
-import type { Api, ClientBundle, ClientSecret } from '../../lambdas/domain/model';
+import type { Api, Client, ClientBundle, ClientSecret, Rule } from '../../lambdas/domain/model';
+import { ruleSubjectType } from '../../lambdas/domain/model';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -20,7 +21,9 @@ export type StoreMethod =
   | 'updateApi'
   | 'createClient'
   | 'putSecret'
-  | 'deleteSecret';
+  | 'deleteSecret'
+  | 'updateClient'
+  | 'putRule';
 
 export const STORE_METHODS: readonly StoreMethod[] = [
   'loadClientBundle',
@@ -31,7 +34,12 @@ export const STORE_METHODS: readonly StoreMethod[] = [
   'createClient',
   'putSecret',
   'deleteSecret',
+  'updateClient',
+  'putRule',
 ];
+
+/** Methods only bootstrap calls, counted once called. */
+type BootstrapOnly = 'getApi' | 'updateApi' | 'updateClient' | 'putRule';
 
 interface PlannedFailure {
   methods: readonly StoreMethod[];
@@ -61,11 +69,11 @@ export class InMemoryTokenTable {
   readonly apis = new Map<string, Api>();
   readonly bundles = new Map<string, ClientBundle>();
   /**
-   * Calls per method (failed calls included: a round trip was attempted). Bootstrap's `getApi` and
-   * `updateApi` appear once called, so the token path's counts read as they always did.
+   * Calls per method (failed calls included: a round trip was attempted). Bootstrap's `getApi`,
+   * `updateApi`, `updateClient` and `putRule` appear once called, so the token path's counts read as
+   * they always did.
    */
-  readonly calls: Record<Exclude<StoreMethod, 'getApi' | 'updateApi'>, number> &
-    Partial<Record<'getApi' | 'updateApi', number>> = {
+  readonly calls: Record<Exclude<StoreMethod, BootstrapOnly>, number> & Partial<Record<BootstrapOnly, number>> = {
     loadClientBundle: 0,
     apiExists: 0,
     createApi: 0,
@@ -174,6 +182,27 @@ export class InMemoryClients implements BootstrapClients {
     const before = bundle?.secrets.length ?? 0;
     if (bundle !== undefined) bundle.secrets = bundle.secrets.filter((s) => s.secretId !== secretId);
     return (bundle?.secrets.length ?? 0) < before;
+  }
+
+  /** Replaces the client at `expectedVersion` (bootstrap's repair of the CLI client). */
+  async updateClient(client: Client, expectedVersion: number): Promise<void> {
+    this.table.enter('updateClient');
+    const bundle = this.table.bundles.get(client.clientId);
+    if (bundle === undefined || bundle.client.version !== expectedVersion) {
+      throw new ConflictError(`client ${client.clientId} is missing or moved on`);
+    }
+    bundle.client = copy(client);
+  }
+
+  /** Creates or replaces the rule for its audience and subject type, if the API is at `apiVersion`. */
+  async putRule(clientId: string, rule: Rule, apiVersion: number): Promise<void> {
+    this.table.enter('putRule');
+    const bundle = this.table.bundles.get(clientId);
+    if (bundle === undefined || this.table.apis.get(rule.audience)?.version !== apiVersion) {
+      throw new ConflictError(`client ${clientId} or API ${rule.audience} is missing or moved on`);
+    }
+    const same = (r: Rule) => r.audience === rule.audience && ruleSubjectType(r) === ruleSubjectType(rule);
+    bundle.rules = [...bundle.rules.filter((r) => !same(r)), copy(rule)];
   }
 }
 

@@ -5,6 +5,7 @@ import { clientCommands } from './client-commands';
 import type { Command } from './command';
 import { jwtCommands } from './jwt-commands';
 import { keyCommands } from './key-commands';
+import { loginCommands } from './login-commands';
 import { ruleCommands } from './rule-commands';
 import { secretCommands } from './secret-commands';
 import { tokenCommands } from './token-commands';
@@ -12,6 +13,7 @@ import { userCommands } from './user-commands';
 
 /** Every command. */
 export const COMMANDS: readonly Command[] = [
+  ...loginCommands,
   ...tokenCommands,
   ...jwtCommands,
   ...clientCommands,

@@ -1,12 +1,15 @@
 /**
  * Where the CLI's issuer and credentials come from: options, else `IDP_*` environment variables, else
- * (admin commands against a localhost issuer) the local IdP's bootstrap credentials file.
+ * (admin commands) the person's sign-in stored by `idp login`, else (against a localhost issuer) the
+ * local IdP's bootstrap credentials file.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { str, flag } from './args';
 import type { CliIo, Invocation } from './command';
 import { CliFailure, DEFAULT_ISSUER, UsageError } from './command';
+import type { StoredLogin } from './token-store';
+import { TokenStore, configDir } from './token-store';
 
 /** An environment variable's value, with an empty one counting as unset. */
 export function nonEmpty(value: string | undefined): string | undefined {
@@ -48,16 +51,27 @@ export async function clientCredentials(inv: Invocation): Promise<{ clientId: st
   return { clientId, clientSecret };
 }
 
+/** How admin commands authenticate: an admin client's credentials, or a person's stored sign-in. */
+export type AdminCredentials =
+  { kind: 'client'; clientId: string; clientSecret: string } | { kind: 'login'; login: StoredLogin };
+
 /**
- * The admin client's credentials: `$IDP_ADMIN_CLIENT_ID` and `$IDP_ADMIN_CLIENT_SECRET`, else, for a
- * localhost issuer, the local IdP's `<data dir>/bootstrap.json`.
+ * How admin commands authenticate, first match wins:
+ * 1. `$IDP_ADMIN_CLIENT_ID` and `$IDP_ADMIN_CLIENT_SECRET` (an admin client, client credentials);
+ * 2. the person's sign-in for this issuer stored by `idp login` (its access token as is; expired →
+ *    "run idp login");
+ * 3. for a localhost issuer, the local IdP's `<data dir>/bootstrap.json`.
  */
-export async function adminCredentials(io: CliIo, issuer: string): Promise<{ clientId: string; clientSecret: string }> {
+export async function adminCredentials(io: CliIo, issuer: string): Promise<AdminCredentials> {
   const clientId = nonEmpty(io.env['IDP_ADMIN_CLIENT_ID']);
   const clientSecret = nonEmpty(io.env['IDP_ADMIN_CLIENT_SECRET']);
-  if (clientId !== undefined && clientSecret !== undefined) return { clientId, clientSecret };
+  if (clientId !== undefined && clientSecret !== undefined) return { kind: 'client', clientId, clientSecret };
   if (clientId !== undefined || clientSecret !== undefined) {
     throw new UsageError('set both IDP_ADMIN_CLIENT_ID and IDP_ADMIN_CLIENT_SECRET');
+  }
+  if (configDir(io) !== undefined) {
+    const login = await TokenStore.of(io).load(issuer);
+    if (login !== undefined) return { kind: 'login', login };
   }
   if (isLoopback(issuer)) {
     // The local IdP keeps its bootstrap admin credentials in <data dir>/bootstrap.json (mode 0600).
@@ -65,14 +79,14 @@ export async function adminCredentials(io: CliIo, issuer: string): Promise<{ cli
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as { clientId?: unknown; clientSecret?: unknown };
       if (typeof parsed.clientId === 'string' && typeof parsed.clientSecret === 'string') {
-        return { clientId: parsed.clientId, clientSecret: parsed.clientSecret };
+        return { kind: 'client', clientId: parsed.clientId, clientSecret: parsed.clientSecret };
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliFailure(`cannot read ${file}`);
     }
   }
   throw new UsageError(
-    'no admin credentials: set IDP_ADMIN_CLIENT_ID and IDP_ADMIN_CLIENT_SECRET' +
-      (isLoopback(issuer) ? ' (or run where .idp/bootstrap.json of the local IdP is, or set IDP_DATA_DIR)' : ''),
+    `not signed in to ${issuer}: run idp login (or set IDP_ADMIN_CLIENT_ID and IDP_ADMIN_CLIENT_SECRET` +
+      (isLoopback(issuer) ? ', or run where .idp/bootstrap.json of the local IdP is, or set IDP_DATA_DIR)' : ')'),
   );
 }

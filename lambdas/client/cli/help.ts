@@ -29,8 +29,9 @@ export function commandHelp(command: Command): string {
   if (command.admin === true) {
     lines.push(
       '',
-      'Admin credentials: $IDP_ADMIN_CLIENT_ID and $IDP_ADMIN_CLIENT_SECRET, else (for a localhost issuer) the',
-      "local IdP's .idp/bootstrap.json (or $IDP_DATA_DIR/bootstrap.json).",
+      'Admin credentials: $IDP_ADMIN_CLIENT_ID and $IDP_ADMIN_CLIENT_SECRET, else your sign-in from `idp login`',
+      "for the issuer, else (for a localhost issuer) the local IdP's .idp/bootstrap.json (or",
+      '$IDP_DATA_DIR/bootstrap.json).',
     );
   }
   return lines.join('\n');

@@ -5,23 +5,10 @@ import type { Command } from './command';
 import { CliFailure, ISSUER_OPTION, UsageError, audienceOption, scopeOption } from './command';
 import { isLoopback } from './credentials';
 import { decodeJwt } from './jwt';
+import { getJson } from './http-json';
 import { fields, print, printJson } from './output';
 import { AccessTokenRejectedError } from '../verify/access-token-rules';
 import { JwtAccessTokenVerifier } from '../verify/jwt-access-token-verifier';
-
-/** A JSON object from a GET, or a {@link CliFailure} saying why not. */
-async function getJson(doFetch: typeof fetch, url: string): Promise<Record<string, unknown>> {
-  let response: Response;
-  try {
-    response = await doFetch(url, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new CliFailure(`cannot reach ${url}: ${(err as Error).message}`);
-  }
-  if (!response.ok) throw new CliFailure(`${url} answered ${response.status}`);
-  const body: unknown = await response.json().catch(() => undefined);
-  if (typeof body !== 'object' || body === null) throw new CliFailure(`${url} did not answer a JSON object`);
-  return body as Record<string, unknown>;
-}
 
 /** The JWT commands. */
 export const jwtCommands: Command[] = [

@@ -1,6 +1,7 @@
 /**
- * The `idp` command line: tokens (`token`), inspection (`decode`, `verify`) and the admin API
- * (`clients`, `secrets`, `apis`, `rules`, `audit`). Arguments are parsed with `node:util` `parseArgs`.
+ * The `idp` command line: a person's sign-in (`login`, `whoami`, `logout`), tokens (`token`),
+ * inspection (`decode`, `verify`) and the admin API (`clients`, `secrets`, `apis`, `rules`, `users`,
+ * `audit`, `keys`). Arguments are parsed with `node:util` `parseArgs`.
  *
  * Exit codes: 0 success; 1 an API, token-endpoint, network or verification error; 2 a usage error
  * (unknown command or option, missing argument or credentials). Errors go to stderr as

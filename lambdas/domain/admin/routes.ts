@@ -271,7 +271,7 @@ export const ROUTES: readonly AnyRoute[] = [
     query: EmptyQuerySchema,
     ifMatch: true,
     responses: { 204: { description: 'Deleted' } },
-    problems: ['version-conflict', 'precondition-failed', 'last-admin'],
+    problems: ['version-conflict', 'precondition-failed', 'last-admin', 'in-use'],
     handle: deleteClient,
   }),
   // ---- secrets ----
@@ -341,7 +341,7 @@ export const ROUTES: readonly AnyRoute[] = [
       200: { description: 'The replaced rule', schema: RuleSchema, headers: ['Location'] },
       201: { description: 'The new rule', schema: RuleSchema, headers: ['Location'] },
     },
-    problems: ['limit-exceeded', 'last-admin', 'version-conflict'],
+    problems: ['limit-exceeded', 'last-admin', 'version-conflict', 'in-use'],
     handle: putRule,
   }),
   route({
@@ -365,7 +365,7 @@ export const ROUTES: readonly AnyRoute[] = [
     scope: ADMIN_WRITE,
     query: RuleQuerySchema,
     responses: { 204: { description: 'Deleted' } },
-    problems: ['last-admin'],
+    problems: ['last-admin', 'in-use'],
     handle: deleteRule,
   }),
   // ---- users ----

@@ -15,6 +15,7 @@ import type { OperationContext } from './context';
 import { iso, json } from './context';
 import { deleteClientPart, writeOrConcurrentChange } from './audited-writes';
 import { clientLocation, loadBundle } from './clients-service';
+import { guardCliRule } from './built-in-clients';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { ProblemFieldError } from './problem';
@@ -98,6 +99,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   });
   if (unknown.length > 0) throw validationProblem(unknown);
 
+  guardCliRule(ctx.deps.config.issuer, clientId, body.audience, subjectType, body.scopes);
   const existing = bundle.rules.find(sameRule(body.audience, subjectType));
   if (existing === undefined && bundle.rules.length >= MAX_RULES_PER_CLIENT) {
     throw new ProblemError('limit-exceeded', `client ${clientId} has ${bundle.rules.length} rules, the most allowed`);
@@ -149,6 +151,7 @@ export async function deleteRule(ctx: Ctx<unknown, z.output<typeof RuleQuerySche
   const subjectType = ctx.query.subjectType ?? 'client';
   const bundle = await loadBundle(ctx, clientId);
   const rule = findRule(bundle, audience, subjectType);
+  guardCliRule(ctx.deps.config.issuer, clientId, audience, subjectType, undefined);
   return deleteClientPart(ctx, {
     bundle,
     after: { ...bundle, rules: bundle.rules.filter((r) => r !== rule) },

@@ -5,7 +5,7 @@
  * the audit trail or the captured logs.
  */
 import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
-import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
+import { BUILT_IN_CLIENTS, makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const ORDERS = 'https://api.example.com/orders';
@@ -159,7 +159,7 @@ describe('audit events', () => {
     const before = h.table.audit.size;
     const res = await h.call('POST', '/admin/clients', { body: clientBody });
     expect(res.status).toBe(503);
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
     expect(h.table.audit.size).toBe(before);
     // Refused changes (validation, guard rails, conflicts) leave no event either.
     await h.call('PATCH', `/admin/clients/${h.bootstrap.clientId}`, { body: { status: 'disabled' } });

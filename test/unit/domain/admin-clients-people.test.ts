@@ -5,7 +5,7 @@
  * origins (default computed from a public client's redirect URIs), consent and refresh-token settings
  * with their defaults and bounds, and PATCH keeping every rule on the merged result.
  */
-import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
+import { BUILT_IN_CLIENTS, makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
@@ -112,7 +112,7 @@ describe('a public client (none)', () => {
     expect(cc.body).toEqual(invalid([none]));
     const both = await create({ ...spa, grantTypes: ['client_credentials', 'authorization_code'] });
     expect(both.body).toEqual(invalid([none]));
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 
   it('a public client cannot obtain client-credentials tokens: client_id alone is no authentication', async () => {
@@ -206,7 +206,7 @@ describe('redirect URIs', () => {
         { pointer: '/redirectUris/9', detail: 'the scheme must be lower case' },
       ]),
     );
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 
   it('1 to 20 distinct strings; required with authorization_code; only with it', async () => {
@@ -234,7 +234,7 @@ describe('redirect URIs', () => {
     expect(logout.body).toEqual(
       invalid([{ pointer: '/postLogoutRedirectUris/0', detail: 'must not have a fragment' }]),
     );
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 });
 
@@ -278,7 +278,7 @@ describe('allowed origins', () => {
         { pointer: '/allowedOrigins/11', detail: 'repeats the origin at index 10' },
       ]),
     );
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 
   it('an explicit list (even empty) replaces the default; null in a PATCH returns to it', async () => {
@@ -389,7 +389,7 @@ describe('consent and refresh-token settings', () => {
     );
     const dup = await create({ ...spa, grantTypes: ['authorization_code', 'authorization_code'] });
     expect(dup.body).toEqual(invalid([{ pointer: '/grantTypes/1', detail: 'repeats the grant type at index 0' }]));
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 });
 

@@ -3,7 +3,8 @@
  * (concurrency, enable/disable reaching the token endpoint at once), delete (item collection), and
  * the last-admin guard rail on disable and delete.
  */
-import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
+import { CLI_CLIENT_ID } from '../../../lambdas/domain/bootstrap';
+import { BUILT_IN_CLIENTS, makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
@@ -144,7 +145,7 @@ describe('POST /admin/clients', () => {
     expect(dup.body.errors).toEqual([{ pointer: '/grantTypes/1', detail: 'repeats the grant type at index 0' }]);
     const meta = await h.call('POST', '/admin/clients', { body: { name: 'x', ...base, metadata: ['a'] } });
     expect(meta.body.errors).toEqual([{ pointer: '/metadata', detail: 'must be an object' }]);
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
   });
 });
 
@@ -160,6 +161,7 @@ describe('GET /admin/clients', () => {
     const all = await h.call('GET', '/admin/clients');
     expect(all.body.items.map((c: { clientId: string }) => c.clientId)).toEqual([
       ...[...ids].reverse(),
+      CLI_CLIENT_ID,
       h.bootstrap.clientId,
     ]);
     expect(all.body.nextCursor).toBeUndefined();

@@ -7,7 +7,7 @@
 import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
 import { principalFromEvent } from '../../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../../lambdas/handlers/admin-handler';
-import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
+import { BUILT_IN_CLIENTS, makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
@@ -53,7 +53,7 @@ describe('authorization', () => {
       detail: 'this operation requires the scope admin:write',
       instance: '/admin/clients',
     });
-    expect(h.table.clients.size).toBe(1);
+    expect(h.table.clients.size).toBe(BUILT_IN_CLIENTS);
     const read = await h.call('GET', '/admin/clients', { scope: 'orders:read' });
     expect(read.status).toBe(403);
     expect(read.headers['WWW-Authenticate']).toBe(

@@ -21,7 +21,13 @@ import {
 import type { CodeAuth, CodeFixtures } from '../../support/code-flow';
 import { FIXED_NOW, ISSUER, ORDERS_API, bodyOf, useTokenHarness } from '../../support/in-memory';
 import type { TokenHarness } from '../../support/in-memory';
-import { HEADERS, invalidClientBasic, invalidClientPost, invalidRequest, oauthError } from '../../support/token-responses';
+import {
+  HEADERS,
+  invalidClientBasic,
+  invalidClientPost,
+  invalidRequest,
+  oauthError,
+} from '../../support/token-responses';
 
 const USERINFO = `${ISSUER}/oauth2/userinfo`;
 const NOW_S = Math.floor(FIXED_NOW / 1000);

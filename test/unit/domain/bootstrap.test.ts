@@ -5,7 +5,15 @@
  * token endpoint over the same store.
  */
 import { decodeJwt } from 'jose';
-import { ADMIN_READ, ADMIN_SCOPES, ADMIN_WRITE, adminAudience, ensureBootstrap } from '../../../lambdas/domain/bootstrap';
+import {
+  ADMIN_READ,
+  ADMIN_SCOPES,
+  ADMIN_WRITE,
+  CLI_CLIENT_ID,
+  adminAudience,
+  cliRuleIntact,
+  ensureBootstrap,
+} from '../../../lambdas/domain/bootstrap';
 import type { BootstrapDeps } from '../../../lambdas/domain/bootstrap';
 import { ConflictError, DependencyUnavailableError } from '../../../lambdas/domain/errors';
 import {
@@ -58,6 +66,7 @@ describe('ensureBootstrap', () => {
       createdApi: true,
       createdClient: true,
       registeredSecret: true,
+      cliClient: 'created',
     });
     expect([...h.store.apis.values()]).toEqual([
       {
@@ -71,7 +80,8 @@ describe('ensureBootstrap', () => {
       },
     ]);
     expect(ADMIN_SCOPES.map((s) => s.value)).toEqual([ADMIN_READ, ADMIN_WRITE]);
-    expect([...h.store.bundles.values()]).toEqual([
+    expect([...h.store.bundles.keys()]).toEqual([CLIENT_ID, CLI_CLIENT_ID]);
+    expect([h.store.bundles.get(CLIENT_ID)]).toEqual([
       {
         client: {
           clientId: CLIENT_ID,
@@ -88,6 +98,31 @@ describe('ensureBootstrap', () => {
         rules: [{ audience: ADMIN, scopes: ['admin:read', 'admin:write'], createdAt: NOW }],
       },
     ]);
+    // The CLI: a public native client (RFC 8252) with a user rule for both admin scopes.
+    expect(h.store.bundles.get(CLI_CLIENT_ID)).toEqual({
+      client: {
+        clientId: CLI_CLIENT_ID,
+        name: 'idp CLI',
+        description: 'Built in: `idp login` signs people in with it (public native client, RFC 8252)',
+        status: 'enabled',
+        grantTypes: ['authorization_code'],
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: ['http://127.0.0.1/callback'],
+        createdAt: NOW,
+        updatedAt: NOW,
+        version: 1,
+      },
+      secrets: [],
+      rules: [
+        {
+          audience: ADMIN,
+          scopes: ['admin:read', 'admin:write'],
+          subjectType: 'user',
+          apiUserAccess: 'granted',
+          createdAt: NOW,
+        },
+      ],
+    });
     // Only the peppered hash is stored.
     expect(JSON.stringify([...h.store.bundles.values()])).not.toContain(secret);
   });
@@ -114,11 +149,12 @@ describe('ensureBootstrap', () => {
       createdApi: false,
       createdClient: false,
       registeredSecret: false,
+      cliClient: 'unchanged',
     });
     expect(h.store.calls).toEqual({
       apiExists: 0,
-      getApi: 1,
-      loadClientBundle: 1,
+      getApi: 2,
+      loadClientBundle: 2,
       createApi: 0,
       createClient: 0,
       putSecret: 0,
@@ -132,12 +168,13 @@ describe('ensureBootstrap', () => {
     const results = await Promise.all([ensureBootstrap(deps, input), ensureBootstrap(deps, input)]);
     // Both tried to create both items (the conflicts were real), exactly one of each write won.
     expect(h.store.calls.createApi).toBe(2);
-    expect(h.store.calls.createClient).toBe(2);
+    expect(h.store.calls.createClient).toBe(4);
     expect(results.filter((r) => r.createdApi)).toHaveLength(1);
     expect(results.filter((r) => r.createdClient)).toHaveLength(1);
     expect(results.filter((r) => r.registeredSecret)).toHaveLength(1);
     expect(h.store.apis.size).toBe(1);
-    expect(h.store.bundles.size).toBe(1);
+    expect(results.filter((r) => r.cliClient === 'created')).toHaveLength(1);
+    expect(h.store.bundles.size).toBe(2);
     expect(h.store.bundles.get(CLIENT_ID)!.secrets).toHaveLength(1);
     expect((await adminToken(secret)).status).toBe(200);
   });
@@ -149,6 +186,7 @@ describe('ensureBootstrap', () => {
       createdApi: false,
       createdClient: false,
       registeredSecret: false,
+      cliClient: 'unchanged',
     });
   });
 
@@ -162,6 +200,7 @@ describe('ensureBootstrap', () => {
       createdApi: false,
       createdClient: true,
       registeredSecret: true,
+      cliClient: 'created',
     });
   });
 
@@ -173,11 +212,13 @@ describe('ensureBootstrap', () => {
       createdApi: false,
       createdClient: false,
       registeredSecret: true,
+      cliClient: 'unchanged',
     });
     expect(await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: fixed })).toEqual({
       createdApi: false,
       createdClient: false,
       registeredSecret: false,
+      cliClient: 'unchanged',
     });
     expect(h.store.calls.putSecret).toBe(1);
     expect(h.store.calls.deleteSecret).toBe(1);
@@ -194,13 +235,74 @@ describe('ensureBootstrap', () => {
       createdApi: false,
       createdClient: true,
       registeredSecret: true,
+      cliClient: 'unchanged',
     });
-    expect([...h.store.bundles.keys()]).toEqual(['first-admin', CLIENT_ID]);
+    expect([...h.store.bundles.keys()]).toEqual(['first-admin', CLI_CLIENT_ID, CLIENT_ID]);
   });
 
   it('another issuer gets its own admin API', async () => {
     await ensureBootstrap(deps, { issuer: 'http://localhost:3000', clientId: CLIENT_ID, clientSecret: secret });
     expect([...h.store.apis.keys()]).toEqual(['http://localhost:3000/admin']);
     expect(h.store.bundles.get(CLIENT_ID)!.rules.map((r) => r.audience)).toEqual(['http://localhost:3000/admin']);
+    expect(h.store.bundles.get(CLI_CLIENT_ID)!.rules.map((r) => r.audience)).toEqual(['http://localhost:3000/admin']);
+  });
+
+  it('repairs what idp login needs of idp-cli, keeping what admins may change (status, name, more URIs)', async () => {
+    await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
+    const stored = h.store.bundles.get(CLI_CLIENT_ID)!;
+    stored.client = {
+      ...stored.client,
+      name: 'CLI (renamed)',
+      status: 'disabled',
+      grantTypes: ['client_credentials'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      redirectUris: ['http://127.0.0.1/other'],
+    };
+    stored.rules = [{ ...stored.rules[0]!, scopes: ['admin:read'], apiUserAccess: 'any' }];
+    h.clock.advance(60);
+    h.store.resetCalls();
+    expect(await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret })).toEqual({
+      createdApi: false,
+      createdClient: false,
+      registeredSecret: false,
+      cliClient: 'repaired',
+    });
+    expect(h.store.calls.updateClient).toBe(1);
+    expect(h.store.calls.putRule).toBe(1);
+    const repaired = h.store.bundles.get(CLI_CLIENT_ID)!;
+    expect(repaired.client).toMatchObject({
+      name: 'CLI (renamed)',
+      status: 'disabled',
+      grantTypes: ['authorization_code'],
+      tokenEndpointAuthMethod: 'none',
+      redirectUris: ['http://127.0.0.1/callback', 'http://127.0.0.1/other'],
+      version: 2,
+      updatedAt: new Date(FIXED_NOW + 60_000).toISOString(),
+    });
+    expect(repaired.rules).toEqual([
+      {
+        audience: ADMIN,
+        scopes: ['admin:read', 'admin:write'],
+        subjectType: 'user',
+        apiUserAccess: 'granted',
+        createdAt: NOW,
+      },
+    ]);
+    // Repaired once: the next run changes nothing.
+    h.store.resetCalls();
+    expect((await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret })).cliClient).toBe(
+      'unchanged',
+    );
+    expect(h.store.calls.updateClient).toBe(0);
+    expect(h.store.calls.putRule).toBe(0);
+  });
+
+  it('a missing user rule on the admin API is put back', async () => {
+    await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
+    h.store.bundles.get(CLI_CLIENT_ID)!.rules = [];
+    expect((await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret })).cliClient).toBe(
+      'repaired',
+    );
+    expect(cliRuleIntact(h.store.bundles.get(CLI_CLIENT_ID)!, ADMIN)).toBe(true);
   });
 });
