@@ -549,7 +549,9 @@ async function main(): Promise<void> {
     http.push(result);
   }
 
+  const codeStarted = Date.now();
   const codePart = await codeAndKdf(false, failures);
+  const codeSeconds = (Date.now() - codeStarted) / 1000;
 
   progress('handler level');
   const handler = await benchHandlers(ALGS, HANDLER);
@@ -619,6 +621,8 @@ async function main(): Promise<void> {
   say();
   say(kdfSection(codePart.kdf, codePart.signIn));
   say();
+  say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -637,6 +641,7 @@ async function main(): Promise<void> {
     http,
     ratios: { ...httpText.ratios, ...codeText.ratios },
     codeExchange: codePart.code,
+    codeSeconds,
     kdf: codePart.kdf,
     signIn: codePart.signIn,
     handler,
