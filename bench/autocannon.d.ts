@@ -17,6 +17,21 @@ declare module 'autocannon' {
       pipelining?: number;
       /** Seconds. */
       timeout?: number;
+      /** Total requests, spread over the connections; when set, `duration` is ignored. */
+      amount?: number;
+      /**
+       * Requests each connection cycles through. `setupRequest` runs each time a request is built (once
+       * per request sent, and once per connection when it is created) and may change it.
+       */
+      requests?: Request[];
+    }
+
+    interface Request {
+      method?: 'GET' | 'POST';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: Request) => Request;
     }
 
     interface Histogram {

@@ -3,6 +3,16 @@
  * server never shares an event loop with the load generator or with the other server.
  */
 
+/** What a server started for the code exchange (`BENCH_GRANT=authorization_code`) also announces. */
+export interface CodeFlowFixture {
+  /** A public client (`token_endpoint_auth_method: none`) registered for `authorization_code`. */
+  clientId: string;
+  redirectUri: string;
+  /** Our server only: the seeded user's credentials, for the sign-in timing (the peer has no sign-in page here). */
+  username?: string;
+  password?: string;
+}
+
 /** Sent by a child once it listens. */
 export interface ReadyMessage {
   type: 'ready';
@@ -10,8 +20,11 @@ export interface ReadyMessage {
   url: string;
   issuer: string;
   jwksUri: string;
+  /** The confidential client-credentials client (empty strings in code-exchange mode). */
   clientId: string;
   clientSecret: string;
+  /** Present in code-exchange mode. */
+  codeFlow?: CodeFlowFixture;
 }
 
 /**
@@ -27,8 +40,27 @@ export interface StatsMessage {
   issued: number;
   reused: number;
   denied: number;
+  /**
+   * Storage operations by name since the last `reset`: ours, DynamoDB commands as the SDK client
+   * sent them (`QueryCommand`, `UpdateItemCommand`, …); the peer, its adapter's calls
+   * (`AuthorizationCode.find`, `Grant.find`, …). Absent where nothing counts them.
+   */
+  storeCalls?: Record<string, number>;
 }
 
-export type ChildMessage = ReadyMessage | StatsMessage | { type: 'error'; message: string };
+/** The answer to `prepare`: fresh authorization codes, each to be redeemed once. */
+export interface PreparedMessage {
+  type: 'prepared';
+  codes: string[];
+  /** Wall-clock milliseconds the child spent creating them. */
+  ms: number;
+}
 
-export type ParentMessage = { type: 'reset' } | { type: 'stats' } | { type: 'stop' };
+export type ChildMessage = ReadyMessage | StatsMessage | PreparedMessage | { type: 'error'; message: string };
+
+export type ParentMessage =
+  | { type: 'reset' }
+  | { type: 'stats' }
+  | { type: 'stop' }
+  /** Code-exchange mode: create `count` codes for the fixture client and user, bound to the bench PKCE challenge. */
+  | { type: 'prepare'; count: number };

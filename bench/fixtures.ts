@@ -4,6 +4,9 @@
  * `POST /oauth2/token`, form body `grant_type=client_credentials&resource=…&scope=…` (RFC 6749 §4.4.2,
  * RFC 8707 §2.1), credentials in the Basic header (RFC 6749 §2.3.1).
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { codeDigest } from '../lambdas/domain/grants/authorization-code-grant';
+import type { AuthorizationCodeRepository } from '../lambdas/domain/people/ports';
 import type { LocalIdp } from '../lambdas/local/local-idp';
 import { seedApi, seedClient } from '../lambdas/local/local-seed';
 import { randomIds } from '../lambdas/adapters/random-ids';
@@ -78,4 +81,138 @@ export async function seedBenchClient(
       ...(options.tokenReuse === true ? { tokenReuse: true } : {}),
     },
   );
+}
+
+/* ---------------------------------------------------------------- code exchange (authorization_code) */
+
+/** The one redirect URI the code-flow client registers on both servers (https: no loopback rules apply). */
+export const CODE_REDIRECT_URI = 'https://app.bench.example/callback';
+/** RFC 7636 Appendix B's verifier; every prepared code is bound to its S256 challenge. */
+export const CODE_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const CODE_CHALLENGE = createHash('sha256').update(CODE_VERIFIER, 'ascii').digest('base64url');
+/** `openid` + the API's scopes: both servers issue an access token AND an ID token (two signatures). */
+export const CODE_SCOPE = `openid ${SCOPE}`;
+/** The prepared codes' lifetime, seconds: the contract's 60 s, as node-oidc-provider's default. */
+export const CODE_LIFETIME_SECONDS = 60;
+export const CODE_NONCE = 'n-bench';
+/** The seeded user's name; the password is generated per run. */
+export const CODE_USERNAME = 'bench.user';
+
+/**
+ * The code-exchange request (RFC 6749 §4.1.3, RFC 7636 §4.5, RFC 8707 §2.2) of a public client, the
+ * same on both servers: `client_id` in the body, no secret, the resource the code was granted for.
+ */
+export function codeRequestBody(clientId: string, code: string): string {
+  return new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: CODE_REDIRECT_URI,
+    code_verifier: CODE_VERIFIER,
+    client_id: clientId,
+    resource: RESOURCE,
+  }).toString();
+}
+
+/** Headers of the code-exchange request (no Authorization: a public client). */
+export function codeRequestHeaders(): Record<string, string> {
+  return { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+}
+
+/** What {@link seedBenchCodeFlow} registered. */
+export interface BenchCodeFlow {
+  clientId: string;
+  userId: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * Registers the bench API, a public code-flow client (`none`, `authorization_code`, the bench redirect
+ * URI, a user rule for the API's scopes) and one enabled user whose password is hashed by the local
+ * IdP's own KDF (production parameters: one ~0.3 s hash at start), straight in the repositories.
+ */
+export async function seedBenchCodeFlow(idp: Pick<LocalIdp, 'repositories' | 'passwordKdf'>): Promise<BenchCodeFlow> {
+  await seedApi(idp.repositories, {
+    identifier: RESOURCE,
+    name: 'Orders (bench)',
+    scopes: [...SCOPES],
+    accessTokenTtl: TOKEN_TTL,
+  });
+  const now = new Date().toISOString();
+  const clientId = `bench-spa-${randomBytes(6).toString('hex')}`;
+  await idp.repositories.clients.createClient({
+    client: {
+      clientId,
+      name: 'bench code-flow client',
+      status: 'enabled',
+      grantTypes: ['authorization_code'],
+      tokenEndpointAuthMethod: 'none',
+      redirectUris: [CODE_REDIRECT_URI],
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    },
+    secrets: [],
+    rules: [
+      { audience: RESOURCE, scopes: [...SCOPES], apiAccessTokenTtl: TOKEN_TTL, subjectType: 'user', createdAt: now },
+    ],
+  });
+  const password = randomBytes(18).toString('base64url');
+  const userId = `u-${randomBytes(6).toString('hex')}`;
+  await idp.repositories.users.createUser({
+    userId,
+    username: CODE_USERNAME,
+    name: 'Bench User',
+    status: 'enabled',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    failedSignIns: 0,
+    password: await idp.passwordKdf.hash(password),
+  });
+  return { clientId, userId, username: CODE_USERNAME, password };
+}
+
+/** Codes created concurrently while preparing: bounds the in-flight PutItems on dynalite. */
+const PREPARE_CONCURRENCY = 32;
+/** Upper bound of one preparation (the bench asks for far fewer). */
+export const MAX_PREPARED_CODES = 200_000;
+
+/**
+ * Creates `count` codes through the code repository — the seam the sign-in page writes to after a
+ * user signs in (one conditional PutItem each) — for the bench client and user, bound to the bench
+ * redirect URI, {@link CODE_CHALLENGE}, {@link CODE_SCOPE}, the API and a nonce, valid
+ * {@link CODE_LIFETIME_SECONDS} from now. Returns the code values in creation order (oldest first).
+ */
+export async function createBenchCodes(
+  codes: Pick<AuthorizationCodeRepository, 'createCode'>,
+  flow: Pick<BenchCodeFlow, 'clientId' | 'userId'>,
+  count: number,
+): Promise<string[]> {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_PREPARED_CODES) throw new Error(`bad count ${count}`);
+  const values: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const value = randomBytes(32).toString('base64url');
+      const nowMs = Date.now();
+      await codes.createCode({
+        digest: codeDigest(value),
+        clientId: flow.clientId,
+        redirectUri: CODE_REDIRECT_URI,
+        codeChallenge: CODE_CHALLENGE,
+        userId: flow.userId,
+        scopes: CODE_SCOPE.split(' '),
+        audience: RESOURCE,
+        nonce: CODE_NONCE,
+        authTime: Math.floor(nowMs / 1000),
+        sessionId: 'bench-session',
+        createdAt: new Date(nowMs).toISOString(),
+        expiresAt: new Date(nowMs + CODE_LIFETIME_SECONDS * 1000).toISOString(),
+      });
+      values[i] = value;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, count) }, worker));
+  return values;
 }

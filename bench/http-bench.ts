@@ -11,7 +11,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { SigningAlgorithm } from '../lambdas/domain/ports';
-import type { ChildMessage, ParentMessage, ReadyMessage, StatsMessage } from './child-protocol';
+import type { ChildMessage, ParentMessage, PreparedMessage, ReadyMessage, StatsMessage } from './child-protocol';
 import { RESOURCE, SCOPE, TOKEN_PATH, TOKEN_TTL, tokenRequestBody, tokenRequestHeaders } from './fixtures';
 
 export interface LoadSettings {
@@ -67,16 +67,22 @@ export function targetLabel(target: HttpTarget): string {
   return `${who} ${target.alg}${extras === '' ? '' : ` (${extras})`}`;
 }
 
-class ServerChild {
+/** One server in its own child process, driven over IPC (bench/child-protocol.ts). */
+export class ServerChild {
   private readonly waiters: ((message: ChildMessage) => void)[] = [];
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (message: ChildMessage) => this.waiters.shift()?.(message));
   }
 
-  static async start(target: HttpTarget): Promise<{ server: ServerChild; ready: ReadyMessage }> {
+  /** Forks the target's server; `extraEnv` adds settings (the code-exchange mode). */
+  static async start(
+    target: HttpTarget,
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ server: ServerChild; ready: ReadyMessage }> {
     const env = {
       ...process.env,
+      ...extraEnv,
       NODE_ENV: 'production',
       BENCH_ALG: target.alg,
       BENCH_TOKEN_REUSE: target.tokenReuse === true ? 'true' : 'false',
@@ -106,7 +112,18 @@ class ServerChild {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  async request(message: Exclude<ParentMessage, { type: 'stop' }>): Promise<StatsMessage> {
+  /** Code-exchange mode: asks the child for `count` fresh codes. */
+  async prepare(count: number): Promise<PreparedMessage> {
+    const answer = this.next();
+    this.child.send({ type: 'prepare', count } satisfies ParentMessage);
+    const reply = await answer;
+    if (reply.type !== 'prepared') {
+      throw new Error(`prepare failed: ${reply.type === 'error' ? reply.message : reply.type}`);
+    }
+    return reply;
+  }
+
+  async request(message: Extract<ParentMessage, { type: 'reset' | 'stats' }>): Promise<StatsMessage> {
     const answer = this.next();
     this.child.send(message);
     const reply = await answer;
@@ -125,7 +142,7 @@ class ServerChild {
 }
 
 /** The token endpoint path of each server (oidc-provider serves `/token`). */
-function tokenUrl(kind: ServerKind, ready: ReadyMessage): string {
+export function tokenUrl(kind: ServerKind, ready: ReadyMessage): string {
   return `${ready.url}${kind === 'ours' ? TOKEN_PATH : '/token'}`;
 }
 

@@ -6,13 +6,22 @@
  * first read, so requests do no DynamoDB I/O, like the peer); talks to it over IPC
  * (bench/child-protocol.ts).
  *
+ * With `BENCH_GRANT=authorization_code` (the code-exchange bench) it seeds a public code-flow client
+ * and a user instead (`seedBenchCodeFlow`), answers `prepare` with codes created through the code
+ * repository (`createBenchCodes`), and counts every DynamoDB command the SDK client sends (a
+ * middleware at the `initialize` step, as test/support/dynalite.ts counts them), reported in `stats`.
+ * With `BENCH_STORE=memory` as well, codes live in memory and the user bundle is kept after its first
+ * read (bench/memory-codes.ts), so an exchange makes no DynamoDB call, like the peer's in-memory adapter.
+ *
  * Production-like: `NODE_ENV=production`, logs are JSON lines on stderr, warnings and errors only.
  */
 import type { ClientBundle } from '../lambdas/domain/model';
 import type { Logger, TokenPathReads, TokenSigner } from '../lambdas/domain/ports';
 import { startLocalIdp } from '../lambdas/local/local-idp';
 import type { ChildMessage, ParentMessage } from './child-protocol';
-import { TOKEN_TTL, seedBenchClient } from './fixtures';
+import { InMemoryCodes, memoizedUsers } from './memory-codes';
+import type { BenchCodeFlow } from './fixtures';
+import { CODE_REDIRECT_URI, TOKEN_TTL, createBenchCodes, seedBenchClient, seedBenchCodeFlow } from './fixtures';
 
 const logger: Logger = {
   info: () => {},
@@ -29,12 +38,24 @@ async function main(): Promise<void> {
   if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`BENCH_ALG must be RS256 or ES256, got ${alg}`);
   const tokenReuse = process.env['BENCH_TOKEN_REUSE'] === 'true';
   const memoryStore = process.env['BENCH_STORE'] === 'memory';
+  const codeMode = process.env['BENCH_GRANT'] === 'authorization_code';
+  const storeCalls: Record<string, number> = {};
+  const memoryCodes = new InMemoryCodes();
 
   const counts = { signCalls: 0, issued: 0, reused: 0, denied: 0 };
   const idp = await startLocalIdp(
     { port: 0, host: '127.0.0.1', alg, defaultAccessTokenTtl: TOKEN_TTL },
     {
       logger,
+      instrumentDynamoDb: (client) =>
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const name = context.commandName ?? 'unknown';
+            storeCalls[name] = (storeCalls[name] ?? 0) + 1;
+            return next(args);
+          },
+          { step: 'initialize', name: 'benchCountCommands' },
+        ),
       overrideTokenDeps: (deps) => {
         const inner = deps.signer;
         const signer: TokenSigner = {
@@ -60,6 +81,10 @@ async function main(): Promise<void> {
         return {
           ...deps,
           store: memoryStore ? store : deps.store,
+          people:
+            memoryStore && codeMode
+              ? { ...deps.people, codes: memoryCodes, users: memoizedUsers(deps.people.users) }
+              : deps.people,
           signer,
           observe: (outcome) => {
             if (outcome.outcome === 'issued') {
@@ -74,20 +99,39 @@ async function main(): Promise<void> {
       },
     },
   );
-  const credentials = await seedBenchClient(idp, { tokenReuse });
+  let flow: BenchCodeFlow | undefined;
+  let credentials = { clientId: '', clientSecret: '' };
+  if (codeMode) flow = await seedBenchCodeFlow(idp);
+  else credentials = await seedBenchClient(idp, { tokenReuse });
 
   let cpu = process.cpuUsage();
   const stats = (): ChildMessage => {
     const used = process.cpuUsage(cpu);
-    return { type: 'stats', cpuUs: used.user + used.system, ...counts };
+    return {
+      type: 'stats',
+      cpuUs: used.user + used.system,
+      ...counts,
+      ...(codeMode ? { storeCalls: { ...storeCalls } } : {}),
+    };
+  };
+  const prepare = async (count: number): Promise<ChildMessage> => {
+    if (flow === undefined) throw new Error('prepare needs BENCH_GRANT=authorization_code');
+    const started = Date.now();
+    const codes = await createBenchCodes(memoryStore ? memoryCodes : idp.repositories.codes, flow, count);
+    return { type: 'prepared', codes, ms: Date.now() - started };
   };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'reset') {
       Object.assign(counts, { signCalls: 0, issued: 0, reused: 0, denied: 0 });
+      for (const name of Object.keys(storeCalls)) delete storeCalls[name];
       cpu = process.cpuUsage();
       send(stats());
     } else if (message.type === 'stats') {
       send(stats());
+    } else if (message.type === 'prepare') {
+      prepare(message.count).then(send, (err: unknown) =>
+        send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
+      );
     } else if (message.type === 'stop') {
       void idp.stop().finally(() => process.exit(0));
     }
@@ -100,6 +144,16 @@ async function main(): Promise<void> {
     issuer: idp.issuer,
     jwksUri: `http://127.0.0.1:${idp.port}/.well-known/jwks.json`,
     ...credentials,
+    ...(flow === undefined
+      ? {}
+      : {
+          codeFlow: {
+            clientId: flow.clientId,
+            redirectUri: CODE_REDIRECT_URI,
+            username: flow.username,
+            password: flow.password,
+          },
+        }),
   });
 }
 

@@ -8,6 +8,13 @@
  * 4. Lambda bundles: size and cold module-init time.
  * 5. The machine's single-thread RSA-2048 / P-256 sign rates, and our req/s as a fraction of them.
  * 6. Token reuse: req/s and signer calls per request with a client that opted in.
+ * 7. The authorization code exchange over HTTP (PKCE, public client, `openid` + API scopes): ours vs
+ *    the peer, codes prepared before the timed part and each redeemed once (bench/code-exchange.ts),
+ *    with DynamoDB calls per exchange counted.
+ * 8. The deliberately slow step on its own: the password KDF and the sign-in POST (bench/kdf-bench.ts).
+ *
+ * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
+ * the code preparation yields valid codes on both sides; writes no results file.
  *
  * Prints Markdown tables and writes `bench/results/<ISO timestamp>.json` (colons as `-`) and
  * `bench/results/latest.json`. Exits 1 when any request failed or a check did not hold.
@@ -17,6 +24,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SigningAlgorithm } from '../lambdas/domain/ports';
 import { benchBundles } from './bundles';
+import { benchCodeExchange } from './code-exchange';
+import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
+import { benchKdf, benchSignIn } from './kdf-bench';
+import type { KdfBenchResult, SignInBenchResult, Timing } from './kdf-bench';
 import type { BundleBenchResult } from './bundles';
 import { benchHandlers } from './handler-bench';
 import type { HandlerBenchResult, HandlerSettings } from './handler-bench';
@@ -31,6 +42,20 @@ const HANDLER: HandlerSettings = { concurrency: 16, rounds: 3, durationMs: 700, 
 const INIT_RUNS = 5;
 const SIGN_RATE_MS = 2000;
 const ALGS: SigningAlgorithm[] = ['RS256', 'ES256'];
+/** Warm-up: 300 codes (rate probe + JIT); window: ~10 s worth at that rate, at most 30,000 codes. */
+const CODE: CodeExchangeSettings = { connections: 16, durationSeconds: 10, warmupCodes: 300, maxCodes: 30_000 };
+/**
+ * Code-exchange algorithms: RS256 by default (three targets, ~45 s); `BENCH_CODE_ALGS=RS256,ES256`
+ * adds ES256 (another ~45 s).
+ */
+const CODE_ALGS: SigningAlgorithm[] = (process.env['BENCH_CODE_ALGS'] ?? 'RS256')
+  .split(',')
+  .map((alg) => alg.trim())
+  .filter((alg): alg is SigningAlgorithm => alg === 'RS256' || alg === 'ES256');
+const KDF_ROUNDS = 10;
+const SIGN_IN_ROUNDS = 5;
+const SMOKE = process.argv.includes('--smoke');
+const SMOKE_CODES = 20;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
 
@@ -84,7 +109,9 @@ interface Ratios {
   cpuPerToken: number;
 }
 
-function compare(ours: HttpResult, peer: HttpResult): Ratios {
+type Comparable = Pick<HttpResult, 'requestsPerSecond' | 'p50' | 'p99' | 'serverCpuUsPerRequest'>;
+
+function compare(ours: Comparable, peer: Comparable): Ratios {
   return {
     throughput: ours.requestsPerSecond / peer.requestsPerSecond,
     p50: ours.p50 / peer.p50,
@@ -306,6 +333,180 @@ function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
   return markdownTable(['row', 'req/s', 'p99 ms', 'CPU µs/token', 'signer calls/request', 'reused'], rows);
 }
 
+function codeFind(results: CodeExchangeResult[], kind: 'ours' | 'peer', alg: SigningAlgorithm, memory = false) {
+  return results.find(
+    (r) => r.target.kind === kind && r.target.alg === alg && (r.target.store === 'memory') === memory,
+  );
+}
+
+/** `QueryCommand: 1.99, UpdateItemCommand: 1` (per exchange). */
+function callsText(calls: Record<string, number>): string {
+  const entries = Object.entries(calls).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return '0 (none)';
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return `${num(total, 2)}: ${entries.map(([name, n]) => `${name.replace(/Command$/, '')} ${num(n, 2)}`).join(', ')}`;
+}
+
+function codeSection(results: CodeExchangeResult[]): { text: string; ratios: Record<string, Ratios> } {
+  const table = markdownTable(
+    [
+      'target',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'exchanges',
+      'non-2xx + errors',
+      'window s',
+      'codes prepared / used',
+      'server CPU µs/exchange',
+      'signs/exchange',
+      'one exchange checked',
+    ],
+    results.map((r) => [
+      r.label,
+      num(r.requestsPerSecond),
+      num(r.p50),
+      num(r.p99),
+      num(r.requests),
+      num(r.non2xx + r.errors + r.timeouts),
+      num(r.windowSeconds, 1),
+      `${num(r.pool.prepared)} / ${num(r.pool.handedOut)}`,
+      num(r.serverCpuUsPerRequest),
+      r.signCallsPerRequest === undefined ? `${r.checked.signedTokens} (AT + ID)` : num(r.signCallsPerRequest, 2),
+      `AT ${r.checked.accessToken.alg} ${r.checked.accessToken.typ ?? ''} + ID token verified; ` +
+        `reuse → ${r.checked.secondRedemptionRefused ? 'invalid_grant' : 'NOT refused'}`,
+    ]),
+  );
+  const ratios: Record<string, Ratios> = {};
+  const ratioRows: string[][] = [];
+  for (const alg of CODE_ALGS) {
+    const peer = codeFind(results, 'peer', alg);
+    if (peer === undefined) continue;
+    for (const [memory, label] of [
+      [false, 'ours (local server, dynalite) / peer'],
+      [true, 'ours (store in memory, no I/O like the peer) / peer'],
+    ] as const) {
+      const ours = codeFind(results, 'ours', alg, memory);
+      if (ours === undefined) continue;
+      const r = compare(ours, peer);
+      ratios[`code exchange ${alg}${memory ? ' store in memory' : ''}`] = r;
+      ratioRows.push([
+        alg,
+        label,
+        ratio(r.throughput),
+        ratio(r.p50),
+        ratio(r.p99),
+        ratio(r.cpuPerToken),
+        `${r.throughput >= 2 ? 'meets' : 'BELOW'} the 2× budget; p99 ${r.p99 <= 1 ? 'no worse' : 'WORSE'}`,
+      ]);
+    }
+  }
+  const ratioTable = markdownTable(
+    ['alg', 'comparison', 'req/s', 'p50', 'p99', 'server CPU/exchange', 'verdict (≥ 2×, p99 no worse)'],
+    ratioRows,
+  );
+  const counts = markdownTable(
+    ['target', 'storage calls per exchange (counted in the measured window)', 'what is counted'],
+    results.map((r) => [
+      r.label,
+      callsText(r.storeCallsPerRequest),
+      r.target.kind === 'peer'
+        ? 'its in-memory adapter (no I/O)'
+        : r.target.store === 'memory'
+          ? 'SDK commands (codes and the user in memory)'
+          : 'SDK commands sent to dynalite',
+    ]),
+  );
+  return {
+    text: `${table}\n\nRatios (same run, same settings):\n\n${ratioTable}\n\nStorage calls per exchange:\n\n${counts}`,
+    ratios,
+  };
+}
+
+function timingRow(label: string, t: Timing): string[] {
+  return [label, num(t.rounds), num(t.median), num(t.p90), num(t.min), num(t.max)];
+}
+
+function kdfSection(kdf: KdfBenchResult, signIn: SignInBenchResult | undefined): string {
+  const rows = [timingRow('ScryptPasswordKdf.hash', kdf.hash), timingRow('ScryptPasswordKdf.verify', kdf.verify)];
+  if (signIn !== undefined) {
+    rows.push(timingRow('POST /oauth2/sign-in (right password → 303 with a code)', signIn.post));
+    rows.push(timingRow('GET /oauth2/authorize + POST /oauth2/sign-in', signIn.endToEnd));
+  }
+  const { N, r, p, memoryMiB } = kdf.params;
+  return (
+    `scrypt N=2^${Math.log2(N)}, r=${r}, p=${p} (${num(memoryMiB)} MiB per call), sequential, one at a time:\n\n` +
+    markdownTable(['step', 'rounds', 'median ms', 'p90 ms', 'min ms', 'max ms'], rows) +
+    (signIn === undefined
+      ? ''
+      : `\n\nThe last sign-in's code ${signIn.codeExchanged ? 'exchanged at the token endpoint (200)' : 'was NOT exchanged'}.`)
+  );
+}
+
+interface CodePart {
+  code: CodeExchangeResult[];
+  kdf: KdfBenchResult;
+  signIn: SignInBenchResult | undefined;
+}
+
+/** Sections 7 and 8; `smoke`: tiny, to check the code preparation on both sides. */
+async function codeAndKdf(smoke: boolean, failures: string[]): Promise<CodePart> {
+  const settings: CodeExchangeSettings = smoke
+    ? { ...CODE, warmupCodes: 0, fixedRequests: SMOKE_CODES, maxCodes: SMOKE_CODES }
+    : CODE;
+  const targets: CodeExchangeTarget[] = CODE_ALGS.flatMap((alg): CodeExchangeTarget[] =>
+    smoke
+      ? [
+          { kind: 'ours', alg },
+          { kind: 'peer', alg },
+        ]
+      : [
+          { kind: 'ours', alg },
+          { kind: 'peer', alg },
+          { kind: 'ours', alg, store: 'memory' },
+        ],
+  );
+  const code: CodeExchangeResult[] = [];
+  let signIn: SignInBenchResult | undefined;
+  for (const target of targets) {
+    progress(`code exchange ${target.kind} ${target.alg}${target.store === 'memory' ? ' (store in memory)' : ''}`);
+    // The sign-in timing runs on the first of our dynalite servers, after its window.
+    const timeSignIn = signIn === undefined && target.kind === 'ours' && target.store === undefined;
+    const result = await benchCodeExchange(target, settings, async (ready) => {
+      if (timeSignIn) signIn = await benchSignIn(ready, smoke ? 1 : SIGN_IN_ROUNDS);
+    });
+    const failed = result.non2xx + result.errors + result.timeouts;
+    if (failed > 0) {
+      failures.push(
+        `${result.label} code exchange: ${result.non2xx} non-2xx (${result.pool.exhausted} from an empty pool), ` +
+          `${result.errors} errors, ${result.timeouts} timeouts`,
+      );
+    }
+    if (result.requests !== result.pool.planned) {
+      failures.push(`${result.label} code exchange: ${result.requests} answered of ${result.pool.planned} planned`);
+    }
+    code.push(result);
+  }
+  progress('password KDF');
+  const kdf = await benchKdf(smoke ? 1 : KDF_ROUNDS);
+  return { code, kdf, signIn };
+}
+
+/** `--smoke`: sections 7 and 8 only, tiny; exits 1 on any failure. */
+async function smokeMain(): Promise<void> {
+  const failures: string[] = [];
+  const part = await codeAndKdf(true, failures);
+  say('## Smoke: code exchange with prepared codes');
+  say();
+  say(codeSection(part.code).text);
+  say();
+  say(kdfSection(part.kdf, part.signIn));
+  if (failures.length > 0) {
+    for (const failure of failures) process.stderr.write(`FAILED: ${failure}\n`);
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
@@ -348,6 +549,10 @@ async function main(): Promise<void> {
     http.push(result);
   }
 
+  const codeStarted = Date.now();
+  const codePart = await codeAndKdf(false, failures);
+  const codeSeconds = (Date.now() - codeStarted) / 1000;
+
   progress('handler level');
   const handler = await benchHandlers(ALGS, HANDLER);
 
@@ -360,6 +565,7 @@ async function main(): Promise<void> {
   }
 
   const httpText = httpSection(http);
+  const codeText = codeSection(codePart.code);
   const sign = signSection(signRates, http);
   host.loadAverageEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
   const durationSeconds = (Date.now() - t0) / 1000;
@@ -397,15 +603,47 @@ async function main(): Promise<void> {
   say();
   say(reuseSection(http, handler));
   say();
+  say('## 7. Code exchange over HTTP (authorization_code + PKCE)');
+  say();
+  say(
+    'POST token endpoint, form body `grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…&' +
+      'client_id=…&resource=…`, a public client (`none`) on both servers, scope `openid` + the API scopes: each ' +
+      'exchange signs an access token and an ID token. Codes prepared in each server before the timed part ' +
+      `(ours: the code repository on dynalite; the peer: its Grant + AuthorizationCode models), each redeemed once; ` +
+      `${CODE.connections} connections, ${CODE.warmupCodes} codes of warm-up, then ~${CODE.durationSeconds} s worth ` +
+      'of codes at the warm-up rate. The peer uses its in-memory adapter (no I/O per request); ours does what ' +
+      '`npm start` does (each exchange writes, and every write invalidates the local bundle cache).',
+  );
+  say();
+  say(codeText.text);
+  say();
+  say('## 8. The deliberately slow step: password KDF and sign-in (not part of any token request)');
+  say();
+  say(kdfSection(codePart.kdf, codePart.signIn));
+  say();
+  say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
     startedAt: started.toISOString(),
     durationSeconds,
     machine: host,
-    settings: { load: LOAD, handler: HANDLER, initRuns: INIT_RUNS, signRateMs: SIGN_RATE_MS },
+    settings: {
+      load: LOAD,
+      handler: HANDLER,
+      initRuns: INIT_RUNS,
+      signRateMs: SIGN_RATE_MS,
+      codeExchange: { ...CODE, algs: CODE_ALGS },
+      kdfRounds: KDF_ROUNDS,
+      signInRounds: SIGN_IN_ROUNDS,
+    },
     http,
-    ratios: httpText.ratios,
+    ratios: { ...httpText.ratios, ...codeText.ratios },
+    codeExchange: codePart.code,
+    codeSeconds,
+    kdf: codePart.kdf,
+    signIn: codePart.signIn,
     handler,
     bundles,
     signRates,
@@ -425,7 +663,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+(SMOKE ? smokeMain() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -75,6 +75,11 @@ export interface LocalIdpOptions {
   overrideTokenDeps?: (deps: TokenEndpointDeps) => TokenEndpointDeps;
   /** The issuer's name on the hosted pages (default: the issuer's host). */
   displayName?: string;
+  /**
+   * Called once with the SDK client every repository sends through, before anything is sent (the
+   * benchmark adds a middleware that counts commands; nothing else should need it).
+   */
+  instrumentDynamoDb?: (client: DynamoDBClient) => void;
 }
 
 export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
@@ -92,6 +97,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
     credentials: db.credentials,
     maxAttempts: 3,
   });
+  options.instrumentDynamoDb?.(dynamo);
 
   const closers: (() => Promise<void>)[] = [async () => dynamo.destroy(), () => db.close()];
   const stopAll = async () => {
