@@ -20,7 +20,7 @@ import {
   secretItem,
 } from './dynamodb-items';
 import { ATTR, GSI1, keys } from './dynamodb-table';
-import { conflictAsFalse, DynamoDbTableAccess, INDEX_KEY_ATTRS } from './dynamodb-table-access';
+import { conflictAsFalse, DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 
 /** Every rule on `audience` (client and user rules) with its client: the GSI `RULES#<audience>`, all pages. */
@@ -51,33 +51,8 @@ export class DynamoDbClientRepository implements ClientRepository {
   }
 
   async listClients(query: ClientQuery): Promise<Page<Client>> {
-    const names: Record<string, string> = { '#gpk': ATTR.gsi1pk };
-    const values: Record<string, unknown> = { ':gpk': keys.clientsIndexPk };
-    const filters: string[] = [];
-    if (query.q !== undefined && query.q !== '') {
-      names['#nameLower'] = 'nameLower';
-      names['#clientId'] = 'clientId';
-      values[':qLower'] = query.q.toLowerCase();
-      values[':q'] = query.q;
-      filters.push('(contains(#nameLower, :qLower) OR #clientId = :q)');
-    }
-    if (query.status !== undefined) {
-      names['#status'] = 'status';
-      values[':status'] = query.status;
-      filters.push('#status = :status');
-    }
-    return this.table.queryPage(
-      {
-        IndexName: GSI1,
-        KeyConditionExpression: '#gpk = :gpk',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-      },
-      query,
-      INDEX_KEY_ATTRS,
-      clientFromItem,
-    );
+    const search = { indexPk: keys.clientsIndexPk, searchFields: ['nameLower'], idField: 'clientId' };
+    return this.table.searchIndex({ ...search, q: query.q, status: query.status }, query, clientFromItem);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { Page, PageRequest } from '../domain/ports';
 import { dependencyUnavailable } from './aws-errors';
 import type { Item } from './dynamodb-items';
 import { defaultDynamoDbDocumentClient } from './dynamodb-setup';
-import { ATTR } from './dynamodb-table';
+import { ATTR, GSI1 } from './dynamodb-table';
 import { MAX_TRANSACT_ITEMS, transactItems } from './dynamodb-transact-items';
 import type { TransactItem, TransactItems } from './dynamodb-transact-items';
 
@@ -130,6 +130,48 @@ export class DynamoDbTableAccess {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
+  }
+
+  /**
+   * One page of a newest-first search of an index partition (`gsi1pk = indexPk`): items whose
+   * lower-cased `searchFields` contain `q` case-insensitively, or whose `idField` equals `q` exactly, and
+   * whose `status` equals `status`; either filter is off when absent. See {@link queryPage} for paging.
+   */
+  async searchIndex<T>(
+    search: { indexPk: string; searchFields: readonly string[]; idField: string; q?: string; status?: string },
+    page: PageRequest,
+    map: (item: Item) => T,
+  ): Promise<Page<T>> {
+    const names: Record<string, string> = { '#gpk': ATTR.gsi1pk };
+    const values: Record<string, unknown> = { ':gpk': search.indexPk };
+    const filters: string[] = [];
+    if (search.q !== undefined && search.q !== '') {
+      const terms = search.searchFields.map((field, i) => {
+        names[`#s${i}`] = field;
+        return `contains(#s${i}, :qLower)`;
+      });
+      names['#id'] = search.idField;
+      values[':qLower'] = search.q.toLowerCase();
+      values[':q'] = search.q;
+      filters.push(`(${[...terms, '#id = :q'].join(' OR ')})`);
+    }
+    if (search.status !== undefined) {
+      names['#status'] = 'status';
+      values[':status'] = search.status;
+      filters.push('#status = :status');
+    }
+    return this.queryPage(
+      {
+        IndexName: GSI1,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      },
+      page,
+      INDEX_KEY_ATTRS,
+      map,
+    );
   }
 
   /**

@@ -11,8 +11,8 @@ import { ConflictError } from '../domain/errors';
 import type { PasswordSetup, StoredUser, User, UserBundle, UserGrant } from '../domain/people/model';
 import type { UserQuery, UserRepository } from '../domain/people/ports';
 import type { Page } from '../domain/ports';
-import { ATTR, GSI1, keys } from './dynamodb-table';
-import { conflictAsFalse, DynamoDbTableAccess, ignoreConflict, INDEX_KEY_ATTRS } from './dynamodb-table-access';
+import { ATTR, keys } from './dynamodb-table';
+import { conflictAsFalse, DynamoDbTableAccess, ignoreConflict } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 import {
   grantItem,
@@ -47,39 +47,12 @@ export class DynamoDbUserRepository implements UserRepository {
   }
 
   async listUsers(query: UserQuery): Promise<Page<User>> {
-    const names: Record<string, string> = { '#gpk': ATTR.gsi1pk };
-    const values: Record<string, unknown> = { ':gpk': keys.usersIndexPk };
-    const filters: string[] = [];
-    if (query.q !== undefined && query.q !== '') {
-      Object.assign(names, {
-        '#usernameLower': 'usernameLower',
-        '#emailLower': 'emailLower',
-        '#nameLower': 'nameLower',
-        '#userId': 'userId',
-      });
-      values[':qLower'] = query.q.toLowerCase();
-      values[':q'] = query.q;
-      filters.push(
-        '(contains(#usernameLower, :qLower) OR contains(#emailLower, :qLower) OR contains(#nameLower, :qLower) OR #userId = :q)',
-      );
-    }
-    if (query.status !== undefined) {
-      names['#status'] = 'status';
-      values[':status'] = query.status;
-      filters.push('#status = :status');
-    }
-    return this.table.queryPage(
-      {
-        IndexName: GSI1,
-        KeyConditionExpression: '#gpk = :gpk',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-      },
-      query,
-      INDEX_KEY_ATTRS,
-      userFromItem,
-    );
+    const search = {
+      indexPk: keys.usersIndexPk,
+      searchFields: ['usernameLower', 'emailLower', 'nameLower'],
+      idField: 'userId',
+    };
+    return this.table.searchIndex({ ...search, q: query.q, status: query.status }, query, userFromItem);
   }
 
   /**
