@@ -11,7 +11,8 @@ import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { checkVersion, etag, iso, json, noContent } from './context';
 import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
-import { ProblemError, notFound } from './problem';
+import { ProblemError, notFound, validationProblem } from './problem';
+import type { ProblemFieldError } from './problem';
 import type { ApiCreateSchema, ApiUpdateSchema, PageQuerySchema } from './schemas';
 import { DEFAULT_PAGE_SIZE } from './schemas';
 import { apiView } from './views';
@@ -158,4 +159,28 @@ export async function deleteApi(ctx: Ctx) {
       new ProblemError('in-use', 'a rule was granted on this API meanwhile; delete the rules on it first'),
   });
   return noContent();
+}
+
+/**
+ * The registered API a rule or a grant names, when every one of `scopes` is one of its scopes (what a
+ * client rule, a user rule and a user's grant may hold).
+ * @throws ProblemError 400 `validation-error` at `/audience` for an unknown API, at `/scopes/<i>` for each
+ *   scope it does not define
+ */
+export async function registeredApiWithScopes(
+  ctx: Pick<OperationContext, 'deps'>,
+  audience: string,
+  scopes: readonly string[],
+): Promise<Api> {
+  const api = await ctx.deps.apis.getApi(audience);
+  if (api === undefined) {
+    throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
+  }
+  const known = new Set(api.scopes.map((s) => s.value));
+  const unknown: ProblemFieldError[] = [];
+  scopes.forEach((scope, index) => {
+    if (!known.has(scope)) unknown.push({ pointer: `/scopes/${index}`, detail: `is not a scope of ${api.identifier}` });
+  });
+  if (unknown.length > 0) throw validationProblem(unknown);
+  return api;
 }

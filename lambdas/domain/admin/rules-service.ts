@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { ClientBundle, Rule, SubjectType } from '../model';
 import { ruleSubjectType } from '../model';
+import { registeredApiWithScopes } from './apis-service';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { iso, json } from './context';
@@ -18,7 +19,6 @@ import { clientLocation, loadBundle } from './clients-service';
 import { guardCliRule } from './built-in-clients';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
-import type { ProblemFieldError } from './problem';
 import type { RuleCreateSchema, RuleQuerySchema } from './schemas';
 import { ruleView } from './views';
 
@@ -88,16 +88,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
       },
     ]);
   }
-  const api = await ctx.deps.apis.getApi(body.audience);
-  if (api === undefined) {
-    throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
-  }
-  const known = new Set(api.scopes.map((s) => s.value));
-  const unknown: ProblemFieldError[] = [];
-  body.scopes.forEach((scope, index) => {
-    if (!known.has(scope)) unknown.push({ pointer: `/scopes/${index}`, detail: `is not a scope of ${api.identifier}` });
-  });
-  if (unknown.length > 0) throw validationProblem(unknown);
+  const api = await registeredApiWithScopes(ctx, body.audience, body.scopes);
 
   guardCliRule(ctx.deps.config.issuer, clientId, body.audience, subjectType, body.scopes);
   const existing = bundle.rules.find(sameRule(body.audience, subjectType));

@@ -7,12 +7,12 @@
  */
 import type { z } from 'zod';
 import type { UserBundle, UserGrant } from '../people/model';
+import { registeredApiWithScopes } from './apis-service';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
 import { iso, json, noContent } from './context';
 import { writeOrConcurrentChange } from './audited-writes';
-import { ProblemError, notFound, validationProblem } from './problem';
-import type { ProblemFieldError } from './problem';
+import { ProblemError, notFound } from './problem';
 import { MAX_GRANTS_PER_USER } from './user-schemas';
 import type { GrantPutSchema } from './user-schemas';
 import { grantView } from './user-views';
@@ -47,16 +47,7 @@ export async function putGrant(ctx: Ctx<z.output<typeof GrantPutSchema>>) {
   const { body } = ctx;
   const userId = ctx.params['userId']!;
   const bundle = await loadUserBundle(ctx, userId);
-  const api = await ctx.deps.apis.getApi(body.audience);
-  if (api === undefined) {
-    throw validationProblem([{ pointer: '/audience', detail: 'is not the identifier of a registered API' }]);
-  }
-  const known = new Set(api.scopes.map((s) => s.value));
-  const unknown: ProblemFieldError[] = [];
-  body.scopes.forEach((scope, index) => {
-    if (!known.has(scope)) unknown.push({ pointer: `/scopes/${index}`, detail: `is not a scope of ${api.identifier}` });
-  });
-  if (unknown.length > 0) throw validationProblem(unknown);
+  await registeredApiWithScopes(ctx, body.audience, body.scopes);
 
   const existing = bundle.grants.find((g) => g.audience === body.audience);
   if (existing === undefined && bundle.grants.length >= MAX_GRANTS_PER_USER) {
