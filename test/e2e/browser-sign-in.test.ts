@@ -438,7 +438,11 @@ describe('sign-in in a real browser', () => {
           return { id: el.id || el.textContent, outline: `${style.outlineStyle} ${style.outlineWidth}` };
         });
 
-      // The username field has the focus on arrival; Tab walks the form in order.
+      // The username field has the focus on arrival (`autofocus` is applied after load, so wait for it,
+      // bounded); Tab walks the form in order.
+      await page.waitForFunction(() => document.activeElement?.id === 'username', undefined, {
+        timeout: STEP_TIMEOUT_MS,
+      });
       await expect(focused()).resolves.toEqual({ id: 'username', outline: 'solid 3px' });
       await page.keyboard.type('lee');
       await page.keyboard.press('Tab');
