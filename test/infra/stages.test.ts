@@ -519,6 +519,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'DynamoDbThrottles',
         'DynamoDbSystemErrors',
         'KmsSignErrors',
+        'KmsThrottling',
+        'KmsSignRateNearQuota',
         'StoreErrors',
         'TokenInitFailures',
       ]
