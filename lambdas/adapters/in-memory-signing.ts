@@ -17,7 +17,7 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
 
 /** The public JWK (RFC 7517 §4, public members only) of a private or public key; `kid` its thumbprint. */
 export function publicJwkOf(alg: SigningAlgorithm, key: KeyObject): PublicJwk {
-  const pub = createPublicKey(key).export({ format: 'jwk' });
+  const pub = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
   const kid = jwkThumbprint(pub);
   return alg === 'RS256'
     ? { kty: 'RSA', kid, alg, use: 'sig', n: pub.n, e: pub.e }
