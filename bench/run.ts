@@ -34,6 +34,8 @@ import type { HandlerBenchResult, HandlerSettings } from './handler-bench';
 import { benchTarget, targetLabel } from './http-bench';
 import type { HttpResult, HttpTarget, LoadSettings } from './http-bench';
 import { benchSignRates } from './sign-rates';
+import { benchSigningModes, TOKEN_FUNCTION_MEMORY_MB } from './signing-modes';
+import type { SigningModeRow } from './signing-modes';
 import type { SignRate } from './sign-rates';
 import { kib, markdownTable, num, ratio } from './table';
 
@@ -304,6 +306,37 @@ function signSection(rates: SignRate[], http: HttpResult[]): { text: string; gap
   };
 }
 
+function signingModesSection(rows: SigningModeRow[]): string {
+  const cell = (value: number, digits = 0) => (Number.isNaN(value) ? 'n/a' : num(value, digits));
+  return [
+    markdownTable(
+      [
+        'mode',
+        'alg',
+        'KMS requests at cold start',
+        'KMS requests per token',
+        'signs/s, one at a time',
+        'signs per CPU-s (per core)',
+        `est. signs/s per instance at ${TOKEN_FUNCTION_MEMORY_MB} MB`,
+      ],
+      rows.map((r) => [
+        r.mode,
+        r.alg,
+        num(r.kmsRequestsAtStart),
+        num(r.kmsRequestsPerToken, 2),
+        cell(r.perSecond),
+        cell(r.perCpuSecond),
+        cell(r.perInstanceAt512MbEstimate),
+      ]),
+    ),
+    '',
+    '`envelope`: one `Decrypt` per cold start, then node:crypto in memory; an instance signs as fast as its CPU share ' +
+      '(one vCPU at 1,769 MB). `kms`: one `kms:Sign` per token, so the stage issues at most the account quota ' +
+      '(RSA 500/s, ECC 300/s by default, shared by every caller in the account and Region) whatever its instances; ' +
+      'its rate here would be the loopback fake’s, so it is not reported. KMS requests are counted at the fake.',
+  ].join('\n');
+}
+
 function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
   const rows: string[][] = [];
   for (const [label, r] of [
@@ -556,6 +589,9 @@ async function main(): Promise<void> {
   progress('handler level');
   const handler = await benchHandlers(ALGS, HANDLER);
 
+  progress('signing modes');
+  const signingModes = await benchSigningModes(ALGS, SIGN_RATE_MS);
+
   progress('bundles');
   const bundles = await benchBundles(INIT_RUNS);
   for (const row of bundles.rows) {
@@ -623,6 +659,10 @@ async function main(): Promise<void> {
   say();
   say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
   say();
+  say('## 9. Signing modes per function instance (the production signers over the KMS protocol fake)');
+  say();
+  say(signingModesSection(signingModes));
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -648,6 +688,7 @@ async function main(): Promise<void> {
     bundles,
     signRates,
     signGap: sign.gap,
+    signingModes,
     failures,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
