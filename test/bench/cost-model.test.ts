@@ -258,3 +258,24 @@ describe('stage rows as lib/config.ts deploys them', () => {
     expect(prod!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.6 + 2.3 + 5 + 3 + 8.6401728, 9);
   });
 });
+
+describe('envelope signing (README, "Signing modes")', () => {
+  it('no KMS request per token: the KMS cost is one Decrypt per cold start; the rest as in kms mode', () => {
+    const kms = costPerMillionTokens(CONFIG, PRICES, 10_000_000);
+    const envelope = costPerMillionTokens({ ...CONFIG, signing: 'envelope' }, PRICES, 10_000_000);
+    const kmsItems = (r: typeof kms) => r.items.filter((i) => i.service === 'KMS' && i.usd > 0);
+    expect(kmsItems(envelope)).toEqual([
+      {
+        service: 'KMS',
+        item: 'KMS Decrypt (envelope key, once per cold start)',
+        quantity: CONFIG.coldStartsPerMillion,
+        unit: 'requests',
+        usd: (CONFIG.coldStartsPerMillion / 10_000) * PRICES.kmsSymmetricPer10kRequests,
+      },
+    ]);
+    expect(envelope.kmsSigns).toBe(CONFIG.coldStartsPerMillion);
+    expect(kmsItems(kms).map((i) => i.item)).toEqual([expect.stringMatching(/^KMS Sign/)]);
+    const notKms = (r: typeof kms) => r.items.filter((i) => i.service !== 'KMS');
+    expect(notKms(envelope)).toEqual(notKms(kms));
+  });
+});
