@@ -154,6 +154,23 @@ describe('token endpoint', () => {
     },
   );
 
+  it('ThrottlingException from the KMS protocol fake (as the SDK parses it off the wire) → 4 Signs, then 503 with Retry-After', async () => {
+    const { request, logger } = await tokenFunction();
+    const before = h.kms.calls.Sign;
+    h.kms.failNext('Sign', 'throttle', SIGN_RETRY_BUDGET.maxAttempts);
+    const answer = await request();
+    expect(answer).toEqual({ ...TOKEN_UNAVAILABLE, body: JSON.parse(TOKEN_UNAVAILABLE.text) });
+    expect(h.kms.calls.Sign - before).toBe(4);
+    expect(logger.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'dependency unavailable',
+        fields: { dependency: 'signer', throttled: true, cause: 'ThrottlingException: Rate exceeded' },
+      },
+    ]);
+    expect((await request()).status).toBe(200);
+  });
+
   it.each(KMS_TRANSIENT.map((f) => [f.name, f]))(
     'KMS Sign %s that clears within the budget → retried, 200 with a token that verifies',
     async (_, fault) => {
