@@ -530,17 +530,18 @@ export const EDGE_WAF_RULES = 3;
  * Alarm metrics of lib/alarms.ts: API 5xx, 4xx spike and token p99 (3); errors and throttles of the
  * token, discovery, admin and authorizer functions (8); DynamoDB read + write throttles (2, one math
  * expression); DynamoDB system errors over 7 operations (7, one math expression); KMS, store and init
- * failures from metric filters (3).
+ * failures from metric filters (3); KMS throttles and the Sign rate near the quota (2).
  */
-export const ALARM_METRICS = 3 + 8 + 2 + 7 + 3;
+export const ALARM_METRICS = 3 + 8 + 2 + 7 + 3 + 2;
 
 /**
  * Custom metrics the token function publishes every month through EMF (lambdas/adapters/token-metrics.ts):
- * `TokensIssued` and `TokensReused`, each with the `service` dimension. `TokensDenied` adds one
+ * `TokensIssued` and `TokensReused`, each with the `service` dimension, and `KmsSignRequests` (kms mode) or
+ * `KmsDecryptRequests` (envelope mode; `KmsThrottles` only in a month with throttles). `TokensDenied` adds one
  * metric per (error, reason) pair that occurs in the month, and the metric filters of lib/alarms.ts one
  * each only in a month they match: not counted.
  */
-export const CUSTOM_METRICS = 2;
+export const CUSTOM_METRICS = 3;
 
 /** What {@link stageCostConfig} needs besides the stage's configuration. */
 export interface StageAssumptions {

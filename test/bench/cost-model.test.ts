@@ -253,9 +253,10 @@ describe('stage rows as lib/config.ts deploys them', () => {
     expect(prod!.config.logRetentionDays).toBe(90);
     expect(dev!.config.secretReadsPerColdStart).toBe(1);
     expect(prod!.config.secretReadsPerColdStart).toBe(2);
-    expect(dev!.fixedMonthlyUsd).toBeCloseTo(1 + 0.8 + 0.6, 9);
-    expect(staging!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.6 + 2.3 + 5 + 3, 9);
-    expect(prod!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.6 + 2.3 + 5 + 3 + 8.6401728, 9);
+    // KMS key, secrets, 3 custom metrics ($0.30 each), 25 alarm metrics ($0.10), web ACL, WAF rules, provisioned.
+    expect(dev!.fixedMonthlyUsd).toBeCloseTo(1 + 0.8 + 0.9, 9);
+    expect(staging!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.9 + 2.5 + 5 + 3, 9);
+    expect(prod!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.9 + 2.5 + 5 + 3 + 8.6401728, 9);
   });
 });
 
