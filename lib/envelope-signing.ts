@@ -124,10 +124,8 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
           principals: [fn.role],
           actions: ['kms:GenerateDataKeyPairWithoutPlaintext'],
           resources: ['*'],
-          conditions: {
-            ...context,
-            'ForAnyValue:StringEquals': { 'kms:DataKeyPairSpec': specs },
-          },
+          // kms:DataKeyPairSpec is single-valued: StringEquals with a list matches any of them.
+          conditions: { ...context, StringEquals: { ...context['StringEquals'], 'kms:DataKeyPairSpec': specs } },
         }),
       ],
     }),

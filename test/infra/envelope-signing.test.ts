@@ -125,7 +125,10 @@ describe('envelope mode: one config value', () => {
       Action: 'kms:GenerateDataKeyPairWithoutPlaintext',
       Principal: { AWS: { 'Fn::GetAtt': [fnRole, 'Arn'] } },
       Resource: '*',
-      Condition: { ...CONTEXT_CONDITIONS, 'ForAnyValue:StringEquals': { 'kms:DataKeyPairSpec': ['RSA_2048'] } },
+      Condition: {
+        ...CONTEXT_CONDITIONS,
+        StringEquals: { ...CONTEXT_CONDITIONS.StringEquals, 'kms:DataKeyPairSpec': ['RSA_2048'] },
+      },
     });
     expect(
       (
@@ -134,8 +137,8 @@ describe('envelope mode: one config value', () => {
             'KeyPolicy'
           ] as { Statement: Statement[] }
         ).Statement[2]!.Condition as Record<string, unknown>
-      )['ForAnyValue:StringEquals'],
-    ).toEqual({ 'kms:DataKeyPairSpec': ['ECC_NIST_P256'] });
+      )['StringEquals'],
+    ).toMatchObject({ 'kms:DataKeyPairSpec': ['ECC_NIST_P256'] });
   });
 
   test('no IAM policy grants a KMS action: the key policy is the only grant', () => {
