@@ -364,6 +364,7 @@ export class InMemoryAuditRepository implements AuditRepository {
         (query.from === undefined || e.at >= query.from) &&
         (query.to === undefined || e.at < query.to) &&
         (query.actor === undefined || e.actor === query.actor) &&
+        (query.actorUserId === undefined || e.actorUserId === query.actorUserId) &&
         (query.action === undefined || e.action === query.action) &&
         (query.targetType === undefined || e.targetType === query.targetType) &&
         (query.targetId === undefined ||
