@@ -8,6 +8,7 @@
 import { principalFromEvent } from '../../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../../lambdas/handlers/admin-handler';
 import { auditEvent } from '../../../lambdas/domain/admin/audit';
+import { AuditListSchema } from '../../../lambdas/domain/admin/schemas';
 import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
@@ -82,6 +83,8 @@ describe("a person's token", () => {
       userId: adaId,
       username: 'ada',
     });
+    // The page parses with the schema the OpenAPI document names (a strict object: nothing undocumented).
+    expect(AuditListSchema.safeParse(audit.body).success).toBe(true);
     // ?actorUserId= selects the person's changes; ?actor= the client's tokens, the person's through it too.
     const byPerson = await h.call('GET', '/admin/audit', { query: `actorUserId=${adaId}` });
     expect(byPerson.body.items.map((e: { action: string }) => e.action)).toEqual(['client.create']);
