@@ -72,8 +72,14 @@ describe("a person's token", () => {
   it('works for an enabled user with the admin grant; the audit event names the person and the client', async () => {
     const created = await asPerson(adaId, 'POST', '/admin/clients', { body: clientBody });
     expect(created.status).toBe(201);
+    // One user read per request of a person (the admin API is not the hot path); none for a client's own.
+    const reads = () => h.people.table.calls.get('loadUser') ?? 0;
+    const before = reads();
     const listed = await asPerson(adaId, 'GET', '/admin/clients');
     expect(listed.status).toBe(200);
+    expect(reads() - before).toBe(1);
+    await h.call('GET', '/admin/clients');
+    expect(reads() - before).toBe(1);
 
     const audit = await h.call('GET', '/admin/audit', { query: 'action=client.create' });
     expect(audit.body.items).toHaveLength(1);
