@@ -7,6 +7,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { RevocationOutcome } from '../domain/endpoints/revocation-endpoint';
 import type { TokenOutcome } from '../domain/endpoints/token-endpoint';
 
 export const TOKENS_ISSUED = 'TokensIssued';
@@ -26,5 +27,27 @@ export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) 
     metrics.addDimensions({ error: outcome.error, reason: outcome.reason ?? outcome.error });
     metrics.addMetric(TOKENS_DENIED, MetricUnit.Count, 1);
     if (outcome.clientId !== undefined) metrics.addMetadata('clientId', outcome.clientId);
+  };
+}
+
+/** A revocation (RFC 7009) that put a token on the deny-list or revoked a session. */
+export const TOKENS_REVOKED = 'TokensRevoked';
+/**
+ * A revocation request answered 503 or 500: the token was NOT revoked (the caller was told to retry).
+ * The stage's alarm watches it (lib/alarms.ts).
+ */
+export const REVOCATIONS_FAILED = 'RevocationsFailed';
+
+/** The revocation endpoint's `observe` hook: `TokensRevoked` by token type and `RevocationsFailed`. */
+export function revocationMetricsObserver(metrics: Metrics): (outcome: RevocationOutcome) => void {
+  return (outcome) => {
+    if (outcome.outcome === 'revoked') {
+      metrics.addMetric(TOKENS_REVOKED, MetricUnit.Count, 1);
+      metrics.addMetadata('clientId', outcome.clientId);
+      metrics.addMetadata('tokenType', outcome.tokenType);
+    } else if (outcome.outcome === 'failed') {
+      metrics.addMetric(REVOCATIONS_FAILED, MetricUnit.Count, 1);
+      metrics.addMetadata('error', outcome.error);
+    }
   };
 }

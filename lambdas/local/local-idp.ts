@@ -32,7 +32,7 @@ import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
-import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeTokenFunctionHandler } from '../handlers/token-handler';
 import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
@@ -179,8 +179,21 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           lastingSecretMarginSeconds: config.lastingSecretMarginSeconds ?? DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
         },
       });
+      // Revocation and introspection verify any of this issuer's access tokens (any audience), with the
+      // JWKS from the in-process key source like the admin verifier.
+      const issuedTokens = new AccessTokenVerifier({
+        issuer,
+        audience: null,
+        subject: 'any',
+        fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+      });
+      const inspection = { issuer, verifier: issuedTokens, store: tokenDeps.store, hasher, clock: systemClock, logger };
       resolveRoutes({
-        token: makeTokenHandler(tokenDeps),
+        token: makeTokenFunctionHandler({
+          token: tokenDeps,
+          revocation: { ...inspection, people: { revocations: repositories.revocations } },
+          introspection: { ...inspection, apis, people: { users, revocations: repositories.revocations } },
+        }),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
         admin: withBearerAuthorization(
           {
