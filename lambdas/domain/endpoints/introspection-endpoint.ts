@@ -18,7 +18,13 @@
  */
 import type { AccessTokenVerifierPort, BearerGrant } from '../bearer-authorization';
 import { SECRET_AUTH_METHODS } from '../client-auth/methods';
-import { DependencyUnavailableError, describeError, OAuthError, ServerError, TemporarilyUnavailableError } from '../errors';
+import {
+  DependencyUnavailableError,
+  describeError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+} from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';

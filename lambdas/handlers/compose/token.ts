@@ -99,7 +99,14 @@ export async function composeTokenFunctionDeps(
     subject: 'any',
     jwks: readJwks(vars),
   });
-  const common = { issuer, verifier, store: token.store, hasher: token.hasher, clock: token.clock, logger: token.logger };
+  const common = {
+    issuer,
+    verifier,
+    store: token.store,
+    hasher: token.hasher,
+    clock: token.clock,
+    logger: token.logger,
+  };
   return {
     token,
     revocation: { ...common, people: { revocations }, observe: revocationMetricsObserver(awsMetrics()) },
