@@ -18,6 +18,9 @@
  * | consent   | `CONSENT#<userId>`     | `CLIENT#<clientId>`   |                    |                            |
  * | code      | `CODE#<digest>`        | `CODE`                |                    |                            |
  * | deny      | `DENY#<jti>`           | `DENY`                |                    |                            |
+ * | session   | `SESSION#<sessionId>`  | `SESSION`             | `USERSESSIONS#<userId>` | `<createdAt>#<sessionId>` |
+ * | sessionref| `USER#<userId>`        | `SESSION#<sessionId>` |                    |                            |
+ * | denysid   | `DENYSID#<sid>`        | `DENY`                |                    |                            |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
@@ -61,7 +64,10 @@ export type ItemType =
   | 'authreq'
   | 'consent'
   | 'code'
-  | 'deny';
+  | 'deny'
+  | 'session'
+  | 'sessionref'
+  | 'denysid';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -101,6 +107,16 @@ export const keys = {
   /** A user's consents, one item per client. */
   consentPk: (userId: string) => `CONSENT#${userId}`,
   consentSk: (clientId: string) => `CLIENT#${clientId}`,
+  /** A refresh-token session by its public id (docs/data-model.md, Sessions). */
+  sessionPk: (sessionId: string) => `SESSION#${sessionId}`,
+  sessionSk: 'SESSION',
+  /** The index partition of a user's sessions (listing, `maxSessionsPerUser`). */
+  userSessionsIndexPk: (userId: string) => `USERSESSIONS#${userId}`,
+  /** A live session's entry in its user's collection (`USER#<userId>`), read strongly consistently. */
+  sessionRefSk: (sessionId: string) => `SESSION#${sessionId}`,
+  sessionRefPrefix: 'SESSION#',
+  /** A revoked session's `sid` on the deny-list. */
+  denySidPk: (sid: string) => `DENYSID#${sid}`,
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

@@ -150,7 +150,12 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const { users } = repositories;
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
-        people: { codes: repositories.codes, users, revocations: repositories.revocations },
+        people: {
+          codes: repositories.codes,
+          users,
+          revocations: repositories.revocations,
+          sessions: repositories.sessions,
+        },
         signer,
         hasher,
         clock: systemClock,

@@ -12,6 +12,8 @@ import type {
   Consent,
   IssuedFromCode,
   PasswordSetup,
+  RefreshSession,
+  SessionRevocationReason,
   SignInSession,
   StoredUser,
   User,
@@ -24,12 +26,18 @@ import type {
   CodeRedemption,
   ConsentRepository,
   PasswordSetupRepository,
+  RefreshRotation,
+  RefreshRotationInput,
+  RefreshSessionRepository,
   RevocationRepository,
+  SessionQuery,
   SignInSessionRepository,
   UserQuery,
   UserRepository,
 } from '../../lambdas/domain/people/ports';
+import { CONSUMED_DIGESTS_KEPT } from '../../lambdas/domain/people/model';
 import { InvalidCursorError } from '../../lambdas/domain/ports';
+import { MAX_ACCESS_TOKEN_TTL } from '../../lambdas/domain/tokens/access-token';
 import type { PeopleTokenPath } from '../../lambdas/domain/grants/grant';
 import type { Page } from '../../lambdas/domain/ports';
 
@@ -48,6 +56,10 @@ export class InMemoryPeopleTable {
   readonly codes = new Map<string, AuthorizationCode>();
   /** Denied access-token `jti` → its `exp`. */
   readonly deniedTokens = new Map<string, number>();
+  /** Refresh-token sessions by id. */
+  readonly sessions = new Map<string, RefreshSession>();
+  /** Denied session ids → until (seconds since the epoch). */
+  readonly deniedSessions = new Map<string, number>();
   /** `<userId> <clientId>` → consent. */
   readonly consents = new Map<string, Consent>();
   readonly audit: AuditEvent[] = [];
@@ -296,11 +308,110 @@ export class InMemoryRevocationRepository implements RevocationRepository {
     this.table.count('isAccessTokenDenied');
     return this.table.deniedTokens.has(jti);
   }
+
+  async denySession(sid: string, until: number): Promise<void> {
+    this.table.count('denySession');
+    this.table.deniedSessions.set(sid, until);
+  }
+
+  async isSessionDenied(sid: string): Promise<boolean> {
+    this.table.count('isSessionDenied');
+    return this.table.deniedSessions.has(sid);
+  }
+}
+
+/**
+ * Refresh-token sessions: rotation is one atomic step with the DynamoDB adapter's condition (current
+ * digest, same client, not revoked, not expired) and classification of a failure; revocation marks the
+ * session and denies its sid, as the adapter's transaction does.
+ */
+export class InMemoryRefreshSessionRepository implements RefreshSessionRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async createSession(session: RefreshSession): Promise<void> {
+    this.table.count('createSession');
+    if (this.table.sessions.has(session.sessionId)) throw new ConflictError('session exists');
+    this.table.sessions.set(session.sessionId, copy(session));
+  }
+
+  async findSession(sessionId: string): Promise<RefreshSession | undefined> {
+    this.table.count('findSession');
+    const session = this.table.sessions.get(sessionId);
+    return session === undefined ? undefined : copy(session);
+  }
+
+  async rotate(sessionId: string, input: RefreshRotationInput): Promise<RefreshRotation> {
+    this.table.count('rotate');
+    const session = this.table.sessions.get(sessionId);
+    if (session === undefined) return { outcome: 'unknown' };
+    const live =
+      session.clientId === input.clientId &&
+      session.revokedAt === undefined &&
+      session.expiresAt > input.at &&
+      (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
+    if (live && session.currentDigest === input.presentedDigest) {
+      session.consumedDigests = [session.currentDigest, ...session.consumedDigests].slice(0, CONSUMED_DIGESTS_KEPT);
+      session.currentDigest = input.nextDigest;
+      session.lastUsedAt = input.at;
+      if (input.idleExpiresAt !== undefined) session.idleExpiresAt = input.idleExpiresAt;
+      return { outcome: 'rotated', session: copy(session) };
+    }
+    if (session.clientId !== input.clientId || session.revokedAt !== undefined) {
+      return { outcome: 'refused', session: copy(session) };
+    }
+    if (session.consumedDigests.includes(input.presentedDigest)) return { outcome: 'reused', session: copy(session) };
+    if (session.currentDigest === input.presentedDigest) return { outcome: 'refused', session: copy(session) };
+    return { outcome: 'unknown' };
+  }
+
+  async revokeSession(
+    sessionId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds: number = MAX_ACCESS_TOKEN_TTL,
+  ): Promise<boolean> {
+    this.table.count('revokeSession');
+    const session = this.table.sessions.get(sessionId);
+    if (session === undefined || session.revokedAt !== undefined) return false;
+    session.revokedAt = at;
+    session.revokedReason = reason;
+    this.table.deniedSessions.set(sessionId, Math.ceil(Date.parse(session.expiresAt) / 1000) + denyMarginSeconds);
+    return true;
+  }
+
+  async listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>> {
+    this.table.count('listUserSessions');
+    const matching = [...this.table.sessions.values()]
+      .filter((s) => s.userId === userId && (page.clientId === undefined || s.clientId === page.clientId))
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? b.sessionId.localeCompare(a.sessionId) : b.createdAt.localeCompare(a.createdAt),
+      );
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError();
+    const items = matching.slice(start, start + page.limit).map((s) => copy(s));
+    const next = start + page.limit;
+    return next < matching.length ? { items, cursor: String(next) } : { items };
+  }
+
+  async revokeUserSessions(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+  ): Promise<number> {
+    this.table.count('revokeUserSessions');
+    let revoked = 0;
+    for (const session of [...this.table.sessions.values()]) {
+      if (session.userId !== userId || session.revokedAt !== undefined || session.expiresAt <= at) continue;
+      if (await this.revokeSession(session.sessionId, reason, at, denyMarginSeconds)) revoked += 1;
+    }
+    return revoked;
+  }
 }
 
 /** The token path's people dependencies (GrantDeps.people) over in-memory fakes of one table. */
 export function inMemoryPeopleTokenPath(people: ReturnType<typeof inMemoryPeople> = inMemoryPeople()): PeopleTokenPath {
-  return { codes: people.codes, users: people.users, revocations: people.revocations };
+  return { codes: people.codes, users: people.users, revocations: people.revocations, sessions: people.sessions };
 }
 
 /** Consents per user and client. */
@@ -329,6 +440,7 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
   codes: InMemoryAuthorizationCodeRepository;
   revocations: InMemoryRevocationRepository;
   consents: InMemoryConsentRepository;
+  sessions: InMemoryRefreshSessionRepository;
 } {
   return {
     table,
@@ -339,5 +451,6 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
     codes: new InMemoryAuthorizationCodeRepository(table),
     revocations: new InMemoryRevocationRepository(table),
     consents: new InMemoryConsentRepository(table),
+    sessions: new InMemoryRefreshSessionRepository(table),
   };
 }

@@ -15,6 +15,8 @@ import type {
   IssuedFromCode,
   PasswordHash,
   PasswordSetup,
+  RefreshSession,
+  SessionRevocationReason,
   SignInSession,
   StoredUser,
   User,
@@ -166,6 +168,100 @@ export interface RevocationRepository {
   denyAccessToken(jti: string, exp: number): Promise<void>;
   /** Whether `jti` is on the deny-list (strongly consistent: a revocation holds at once). */
   isAccessTokenDenied(jti: string): Promise<boolean>;
+  /**
+   * Puts a session id on the deny-list (`DENYSID#<sid>`) until `until` (seconds since the epoch):
+   * every access token carrying that `sid` is refused; idempotent.
+   */
+  denySession(sid: string, until: number): Promise<void>;
+  /** Whether `sid` is on the deny-list (strongly consistent). */
+  isSessionDenied(sid: string): Promise<boolean>;
+}
+
+/** The outcome of presenting a refresh token, decided by ONE conditional UpdateItem. */
+export type RefreshRotation =
+  /** The token was the session's current one: it is consumed and `session` holds the new state. */
+  | { outcome: 'rotated'; session: RefreshSession }
+  /**
+   * The token was consumed before (a replay, likely a theft: RFC 9700 §4.14.2): nothing was written;
+   * the caller revokes the session.
+   */
+  | { outcome: 'reused'; session: RefreshSession }
+  /** The session is revoked, expired (absolute or idle) or of another client: nothing was written. */
+  | { outcome: 'refused'; session: RefreshSession }
+  /** No such session, or a digest it never had. */
+  | { outcome: 'unknown' };
+
+/** What a rotation writes. */
+export interface RefreshRotationInput {
+  /** The client presenting the token: a session of another client is not touched. */
+  clientId: string;
+  /** Digest of the presented token (must be the current one). */
+  presentedDigest: string;
+  /** Digest of the new refresh token. */
+  nextDigest: string;
+  /** Now (ISO 8601): `lastUsedAt`, and the instant expiry is checked against. */
+  at: string;
+  /** The new idle expiry, for a client with `refreshTokenIdleTtl`. */
+  idleExpiresAt?: string;
+}
+
+/** A page of a user's sessions, newest first. */
+export interface SessionQuery extends PageRequest {
+  /** Only the sessions of this client. */
+  clientId?: string;
+}
+
+/**
+ * Refresh-token sessions (DynamoDB: `pk = SESSION#<sessionId>`, listed per user through GSI1
+ * `USERSESSIONS#<userId>`; docs/data-model.md, Sessions). Revoking a session marks it and puts its
+ * `sid` on the deny-list (`DENYSID#<sid>`) in the same transaction, so the access tokens issued under
+ * it stop at the APIs too. Expiry is checked in code; a DynamoDB TTL only cleans up.
+ */
+export interface RefreshSessionRepository {
+  /**
+   * Creates the session (and its entry in the user's collection, which revoking all of a user's
+   * sessions reads strongly consistently).
+   * @throws ConflictError when a session with this id exists
+   */
+  createSession(session: RefreshSession): Promise<void>;
+
+  /** The session, strongly consistent; `undefined` when there is none. */
+  findSession(sessionId: string): Promise<RefreshSession | undefined>;
+
+  /**
+   * Rotation with ONE conditional UpdateItem (`currentDigest = :presented`, same client, not revoked,
+   * not expired at `at`): the presented digest moves to the consumed ones, `nextDigest` becomes
+   * current, `lastUsedAt` (and the idle expiry) move on. Of any number of concurrent calls with one
+   * token exactly one gets `rotated`.
+   * @throws DependencyUnavailableError when the backend cannot be reached or is throttled
+   */
+  rotate(sessionId: string, input: RefreshRotationInput): Promise<RefreshRotation>;
+
+  /**
+   * Revokes the session (`revokedAt`, `revokedReason`) and denies its `sid` until the session's expiry
+   * plus `denyMarginSeconds` (the longest access-token lifetime); `false`, writing nothing, when it is
+   * unknown or revoked already.
+   */
+  revokeSession(
+    sessionId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+  ): Promise<boolean>;
+
+  /** The user's sessions newest first (any state), in pages. */
+  listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>>;
+
+  /**
+   * Revokes every session of the user not revoked yet (read strongly consistently from the user's
+   * collection), as {@link revokeSession} does; answers how many it revoked.
+   */
+  revokeUserSessions(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+  ): Promise<number>;
 }
 
 /**

@@ -44,13 +44,13 @@ export async function composeTokenDeps(
     client: sdk.secretsManager,
     secretId: env(vars, 'IDP_PEPPER_SECRET_ARN'),
   });
-  const { clients, apis, codes, users, revocations } = makeDynamoDbRepositories({
+  const { clients, apis, codes, users, revocations, sessions } = makeDynamoDbRepositories({
     client: sdk.dynamodb,
     tableName: env(vars, 'IDP_TABLE_NAME'),
   });
   return {
     store: tokenPathReads(clients, apis),
-    people: { codes, users, revocations },
+    people: { codes, users, revocations, sessions },
     signer: new KmsTokenSigner({
       client: sdk.kms,
       keyId: env(vars, 'IDP_SIGNING_KEY_ARN'),
