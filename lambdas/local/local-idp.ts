@@ -196,8 +196,15 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       resolveRoutes({
         token: makeTokenFunctionHandler({
           token: tokenDeps,
-          revocation: { ...inspection, people: { revocations: repositories.revocations } },
-          introspection: { ...inspection, apis, people: { users, revocations: repositories.revocations } },
+          revocation: {
+            ...inspection,
+            people: { revocations: repositories.revocations, sessions: repositories.sessions },
+          },
+          introspection: {
+            ...inspection,
+            apis,
+            people: { users, revocations: repositories.revocations, sessions: repositories.sessions },
+          },
         }),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
         admin: withBearerAuthorization(

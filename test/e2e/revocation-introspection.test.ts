@@ -11,6 +11,8 @@ import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { registerApi, registerClient, startTestIdp } from '../support/local-idp';
 import { ALICE, REDIRECT_URI, RFC7636_VERIFIER, createCode, userRule } from '../support/code-flow';
 import { makeClient } from '../support/in-memory';
+import { newRefreshSessionId, newRefreshToken } from '../../lambdas/domain/people/refresh-tokens';
+import type { RefreshSession } from '../../lambdas/domain/people/model';
 
 const ORDERS = 'https://orders.example.com';
 const SPA_ORIGIN = 'https://app.example.com';
@@ -251,6 +253,77 @@ describe('revocation and introspection against the local server', () => {
     expect(await clientFor(rs).introspect(at)).toEqual({ active: false });
     const userinfo = await fetch(`${idp.url}/oauth2/userinfo`, { headers: { authorization: `Bearer ${at}` } });
     expect(userinfo.status).toBe(401);
+  });
+
+  /** A refresh-token session of Alice on the public client `spa`, as a code redemption starts one. */
+  async function refreshSession(): Promise<{ token: string; session: RefreshSession }> {
+    const sessionId = newRefreshSessionId();
+    const { token, digest } = newRefreshToken(sessionId);
+    const now = Date.now();
+    const session: RefreshSession = {
+      sessionId,
+      userId: ALICE.userId,
+      user: { userId: ALICE.userId, username: ALICE.username },
+      clientId: 'spa',
+      scopes: ['openid', 'orders:read'],
+      audience: ORDERS,
+      authTime: Math.floor(now / 1000) - 60,
+      createdAt: new Date(now - 60_000).toISOString(),
+      lastUsedAt: new Date(now - 30_000).toISOString(),
+      expiresAt: new Date(now + 86_400_000).toISOString(),
+      currentDigest: digest,
+      consumedDigests: [],
+    };
+    await idp.repositories.sessions.createSession(session);
+    return { token, session };
+  }
+
+  it('a refresh token: introspection (an introspector of its API) sees the session; revoking it revokes the session and denies its sid', async () => {
+    const { token, session } = await refreshSession();
+    const expected = {
+      active: true,
+      scope: 'openid orders:read',
+      client_id: 'spa',
+      username: ALICE.username,
+      token_type: 'refresh_token',
+      exp: Math.floor(Date.parse(session.expiresAt) / 1000),
+      iat: Math.floor(Date.parse(session.lastUsedAt) / 1000),
+      sub: ALICE.userId,
+      sid: session.sessionId,
+    };
+    const raw = await answer(
+      await post('/oauth2/introspect', `token=${token}&token_type_hint=refresh_token`, {
+        authorization: basic(rs.clientId, rs.clientSecret),
+      }),
+    );
+    expect(raw).toEqual({
+      status: 200,
+      contentType: 'application/json;charset=UTF-8',
+      cacheControl: 'no-store',
+      body: JSON.stringify(expected),
+    });
+    // Another confidential client: not its token, not listed → inactive; its revocation → 400, no effect.
+    expect(await clientFor(other).introspect(token)).toEqual({ active: false });
+    expect(
+      (await post('/oauth2/revoke', `token=${token}`, { authorization: basic(other.clientId, other.clientSecret) }))
+        .status,
+    ).toBe(400);
+    expect(await clientFor(rs).introspect(token)).toEqual(expected);
+
+    // The owner (public) revokes it, with a wrong hint even.
+    const revoked = await post('/oauth2/revoke', `token=${token}&token_type_hint=access_token&client_id=spa`);
+    expect(await answer(revoked)).toEqual({ status: 200, contentType: null, cacheControl: 'no-store', body: '' });
+    expect((await idp.repositories.sessions.findSession(session.sessionId))?.revokedReason).toBe('token-revoked');
+    expect(await idp.repositories.revocations.isSessionDenied(session.sessionId)).toBe(true);
+    expect(await clientFor(rs).introspect(token)).toEqual({ active: false });
+    // Revoking it again: 200.
+    expect((await post('/oauth2/revoke', `token=${token}&client_id=spa`)).status).toBe(200);
+  });
+
+  it('an unknown refresh token of the right shape → 200 / inactive; nothing written', async () => {
+    const { token } = newRefreshToken(newRefreshSessionId());
+    expect((await post('/oauth2/revoke', `token=${token}&client_id=spa`)).status).toBe(200);
+    expect(await clientFor(rs).introspect(token)).toEqual({ active: false });
   });
 
   it('a disabled user or client: their tokens are inactive', async () => {

@@ -4,6 +4,10 @@
  * - The client authenticates as registered, exactly as at the token endpoint (a public client with its
  *   `client_id`, RFC 7009 §2.1); bad credentials → 401 `invalid_client` (with `WWW-Authenticate` when
  *   the Authorization header was used, RFC 6749 §5.2).
+ * - A refresh token (people/refresh-tokens.ts; the current one of its session or one it consumed) → the
+ *   whole session is revoked: the session is marked and its `sid` denied, so its refresh token stops at
+ *   the token endpoint and the access tokens issued under it stop at the APIs (RFC 7009 §2.1: revoking
+ *   a refresh token SHOULD also invalidate the access tokens of the same grant).
  * - A JWT access token this IdP signed (signature verified before any claim is trusted) → its `jti` on
  *   the deny-list until its `exp`, so the APIs' authorizers and the userinfo endpoint refuse it.
  * - `token_type_hint` is optional and never required to be right (RFC 7009 §2.1: the server extends its
@@ -19,6 +23,7 @@
  * - CORS as the token endpoint (cors.ts): the answer is readable by the caller's `allowedOrigins`.
  */
 import type { AccessTokenVerifierPort } from '../bearer-authorization';
+import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
 import {
   DependencyUnavailableError,
@@ -33,8 +38,10 @@ import type { HttpRequest, HttpResponse } from '../http';
 import { headerValue, NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
 import { allowedOriginsOf } from '../people/client-settings';
-import type { RevocationRepository } from '../people/ports';
+import type { RefreshSessionRepository, RevocationRepository } from '../people/ports';
+import { parseRefreshToken } from '../people/refresh-tokens';
 import type { Logger } from '../ports';
+import { MAX_ACCESS_TOKEN_TTL } from '../tokens/access-token';
 import { preflightResponse, withCors } from './cors';
 import { oauthErrorResponse } from './token-endpoint';
 import type { CallerAuthDeps } from './token-inspection';
@@ -42,7 +49,7 @@ import { authenticateRequest, numericClaim, verifiedAccessToken } from './token-
 
 /** What happened to one revocation request, for metrics (never a token). */
 export type RevocationOutcome =
-  | { outcome: 'revoked'; tokenType: 'access_token'; clientId: string }
+  | { outcome: 'revoked'; tokenType: 'access_token' | 'refresh_token'; clientId: string }
   /** Nothing to revoke: unknown, expired or garbage, or another client's token from a public caller. */
   | { outcome: 'ignored'; clientId: string }
   | { outcome: 'refused'; error: string; reason?: string }
@@ -55,7 +62,10 @@ export interface RevocationEndpointDeps extends CallerAuthDeps {
   issuer: string;
   /** Verifies this IdP's access tokens: `iss` pinned, any `aud`, any `sub` (token-inspection.ts). */
   verifier: AccessTokenVerifierPort;
-  people: { revocations: Pick<RevocationRepository, 'denyAccessToken'> };
+  people: {
+    revocations: Pick<RevocationRepository, 'denyAccessToken'>;
+    sessions: Pick<RefreshSessionRepository, 'findSession' | 'revokeSession'>;
+  };
   logger: Logger;
   /** Called once per request with its outcome (metrics); never changes the answer. */
   observe?: (outcome: RevocationOutcome) => unknown;
@@ -78,6 +88,8 @@ export class RevocationEndpoint {
     try {
       const { caller, token } = await authenticateRequest(req, CLIENT_AUTH_METHODS, this.deps, read);
       const clientId = caller.client.clientId;
+      const refresh = parseRefreshToken(token);
+      if (refresh !== undefined) return await this.revokeRefreshToken(refresh, caller);
       const access = await verifiedAccessToken(this.deps.verifier, token);
       if (access === undefined) {
         await this.notify({ outcome: 'ignored', clientId });
@@ -103,6 +115,40 @@ export class RevocationEndpoint {
     } catch (err) {
       return await this.errorResponse(err);
     }
+  }
+
+  /**
+   * A refresh token names its session: one strongly consistent read, then (the caller's own token) one
+   * transaction that marks the session and denies its `sid` until the session's expiry plus the longest
+   * access-token lifetime. A session that is revoked already is answered 200 without a write.
+   */
+  private async revokeRefreshToken(
+    refresh: { sessionId: string; digest: string },
+    caller: AuthenticatedClient,
+  ): Promise<HttpResponse> {
+    const clientId = caller.client.clientId;
+    const session = await this.deps.people.sessions.findSession(refresh.sessionId);
+    const known =
+      session !== undefined &&
+      (session.currentDigest === refresh.digest || session.consumedDigests.includes(refresh.digest));
+    if (!known) {
+      await this.notify({ outcome: 'ignored', clientId });
+      return revoked();
+    }
+    if (session.clientId !== clientId) {
+      // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+      if (caller.method === 'none') {
+        await this.notify({ outcome: 'ignored', clientId });
+        return revoked();
+      }
+      throw new InvalidRequestError('the token was not issued to this client');
+    }
+    if (session.revokedAt === undefined) {
+      const at = new Date(this.deps.clock.now()).toISOString();
+      await this.deps.people.sessions.revokeSession(session.sessionId, 'token-revoked', at, MAX_ACCESS_TOKEN_TTL);
+    }
+    await this.notify({ outcome: 'revoked', tokenType: 'refresh_token', clientId });
+    return revoked();
   }
 
   private async errorResponse(err: unknown): Promise<HttpResponse> {

@@ -88,7 +88,7 @@ export async function composeTokenFunctionDeps(
   sdk: SdkClients = {},
 ): Promise<TokenFunctionDeps> {
   const token = await composeTokenDeps(vars, sdk);
-  const { apis, users, revocations } = makeDynamoDbRepositories({
+  const { apis, users, revocations, sessions } = makeDynamoDbRepositories({
     client: sdk.dynamodb,
     tableName: env(vars, 'IDP_TABLE_NAME'),
   });
@@ -109,8 +109,8 @@ export async function composeTokenFunctionDeps(
   };
   return {
     token,
-    revocation: { ...common, people: { revocations }, observe: revocationMetricsObserver(awsMetrics()) },
-    introspection: { ...common, apis, people: { users, revocations } },
+    revocation: { ...common, people: { revocations, sessions }, observe: revocationMetricsObserver(awsMetrics()) },
+    introspection: { ...common, apis, people: { users, revocations, sessions } },
   };
 }
 
