@@ -27,7 +27,7 @@ import { randomIds } from '../adapters/random-ids';
 import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
-import { DynamoDbClientStatusSource } from '../adapters/client-status-source';
+import { DynamoDbTokenStatusSource } from '../adapters/token-status-source';
 import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
@@ -66,6 +66,10 @@ export interface LocalIdp {
   repositories: DynamoDbRepositories;
   /** The password KDF, keyed with the local pepper (to seed users with a password). */
   passwordKdf: PasswordKdf;
+  /** The low-level client of the embedded table (an authorizer under test reads through it). */
+  dynamoDb: DynamoDBClient;
+  /** The embedded table's name. */
+  tableName: string;
   stop(): Promise<void>;
 }
 
@@ -212,8 +216,9 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
             verifier: adminVerifier,
             routeScopes: ADMIN_ROUTE_SCOPES,
             logger,
-            // Locally the status is read on every request (no cache): disabling an admin takes effect at once.
-            clientStatus: new DynamoDbClientStatusSource({
+            // Locally the status is read on every request (no cache): a revoked token, a disabled admin
+            // client or user takes effect at once.
+            tokenStatus: new DynamoDbTokenStatusSource({
               client: dynamo,
               tableName: LOCAL_TABLE_NAME,
               ttlSeconds: 0,
@@ -261,6 +266,8 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         tokenDeps,
         repositories,
         passwordKdf: kdf,
+        dynamoDb: dynamo,
+        tableName: LOCAL_TABLE_NAME,
         stop: stopAll,
       };
     } catch (err) {
