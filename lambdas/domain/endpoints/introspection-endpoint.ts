@@ -98,7 +98,7 @@ export class IntrospectionEndpoint {
   /** Answers one introspection request; never throws. */
   async handle(req: HttpRequest): Promise<HttpResponse> {
     try {
-      const { caller, bundle, token } = await authenticateRequest(req, SECRET_AUTH_METHODS, this.deps, {});
+      const { bundle, token } = await authenticateRequest(req, SECRET_AUTH_METHODS, this.deps, {});
       const refresh = parseRefreshToken(token);
       let active: ActiveAccessToken | ActiveRefreshToken | undefined;
       if (refresh !== undefined) {
