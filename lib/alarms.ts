@@ -3,7 +3,10 @@
  * p99 latency, Lambda errors and throttles per function, DynamoDB throttling and system errors, and
  * KMS / DynamoDB failures as the token function logs them (a metric filter on its structured logs:
  * lambdas/domain/token-endpoint.ts logs `dependency unavailable` with `dependency: signer|store|pepper`),
- * and a token or sign-in function that cannot start.
+ * a token or sign-in function that cannot start, refresh-token reuse (a likely theft: the grant
+ * revoked the session) and revocations that failed (`POST /oauth2/revoke` answered 503/500: a token the
+ * caller wanted dead is still valid). The last two are the token function's EMF metrics
+ * (lambdas/adapters/token-metrics.ts), dimension `service` only.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,7 +16,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { REVOCATION_PATH, TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
 import type { StageConfig } from './config';
 
 /** The table operations the IdP uses (an alarm's math expression holds at most 10 metrics). */
@@ -26,6 +29,9 @@ const SYSTEM_ERROR_OPERATIONS = [
   dynamodb.Operation.TRANSACT_WRITE_ITEMS,
   dynamodb.Operation.BATCH_WRITE_ITEM,
 ];
+
+/** The service name the functions' Powertools metrics carry as their `service` dimension. */
+const POWERTOOLS_SERVICE = 'serverless-idp';
 
 /** Props of {@link IdpAlarms}. */
 export interface IdpAlarmsProps {
@@ -153,6 +159,28 @@ export class IdpAlarms extends Construct {
       'StoreErrors',
       'DynamoDB reads failed or were throttled at the token endpoint',
       failures('store', 'StoreFailures'),
+      1,
+    );
+    // EMF metrics of the token function (lambdas/adapters/token-metrics.ts): Powertools names the service
+    // `serverless-idp` (lambdas/handlers/compose/observability.ts), its only dimension on these metrics.
+    const emf = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: POWERTOOLS_SERVICE },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+    add(
+      'RefreshTokenReuse',
+      'A consumed refresh token was presented again (RFC 9700 §4.14.2: likely stolen); its session was revoked',
+      emf('RefreshTokenReuse'),
+      1,
+    );
+    add(
+      'RevocationFailures',
+      `POST ${REVOCATION_PATH} could not revoke (503/500): the caller's token stays valid until it retries`,
+      emf('RevocationsFailed'),
       1,
     );
     // A cold start that cannot compose (the pepper unreadable, configuration wrong) answers every

@@ -141,8 +141,9 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
       IDP_ISSUER: issuer,
       IDP_AUDIENCE: adminAudience(issuer),
       IDP_ROUTE_SCOPES: JSON.stringify(ADMIN_ROUTE_SCOPES),
-      // A disabled admin's tokens stop at once: the client status is read on every admin request
-      // (admin traffic is low), and authorizer results are not cached (lib/api-routes.ts).
+      // A revoked token or a disabled admin stops at once: the token status (deny-list, client, user)
+      // is read on every admin request (admin traffic is low), and authorizer results are not cached
+      // (lib/api-routes.ts).
       IDP_TABLE_NAME: stateful.table.tableName,
       IDP_CLIENT_STATUS_TTL_SECONDS: '0',
     },

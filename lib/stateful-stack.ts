@@ -267,7 +267,7 @@ export class StatefulStack extends Stack {
     this.roles.admin.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
-    // authorizer: one GetItem of the client item (is the token's client still enabled?).
+    // authorizer: one BatchGetItem of a token's client, user and deny-list items (revoked? disabled?).
     this.roles.authorizer.addToPolicy(clientStatusReadStatement(this.table.tableArn));
     // discovery: kms:GetPublicKey through the key policy only.
 

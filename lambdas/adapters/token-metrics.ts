@@ -46,8 +46,8 @@ export function revocationMetricsObserver(metrics: Metrics): (outcome: Revocatio
       metrics.addMetadata('clientId', outcome.clientId);
       metrics.addMetadata('tokenType', outcome.tokenType);
     } else if (outcome.outcome === 'failed') {
-      metrics.addMetric(REVOCATIONS_FAILED, MetricUnit.Count, 1);
-      metrics.addMetadata('error', outcome.error);
+      // A metric of its own with the default dimension only, so the stage's one alarm matches it.
+      metrics.singleMetric().addMetric(REVOCATIONS_FAILED, MetricUnit.Count, 1);
     }
   };
 }

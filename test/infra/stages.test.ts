@@ -245,10 +245,11 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       // The status attribute (and keys) only: never a secret hash or a rule.
       {
         Effect: 'Allow',
-        Action: 'dynamodb:GetItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         Resource: { 'Fn::GetAtt': [table, 'Arn'] },
         Condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'USER#*', 'DENY#*', 'DENYSID#*'] },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
         },
       },
@@ -409,9 +410,12 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       { key: 'HEAD /oauth2/consent', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/logout', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'OPTIONS /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'OPTIONS /oauth2/token', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/introspect', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/set-password', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/sign-in', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/token', auth: 'NONE', authorizer: false },
@@ -436,6 +440,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       for (const key of keys) expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: owner });
     }
     expect(integrationOf('OPTIONS /oauth2/token')).toBe('Token');
+    // RFC 7009 / RFC 7662 on the token function, which authenticates their clients the same way.
+    for (const key of ['POST /oauth2/revoke', 'OPTIONS /oauth2/revoke', 'POST /oauth2/introspect']) {
+      expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: 'Token' });
+    }
     const api = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Api'))[0]!;
     expect(api.Properties!['CorsConfiguration']).toBeUndefined();
     const authorizerFn = logicalId(json, 'AWS::Lambda::Function', 'AuthorizerFunction');
@@ -466,6 +474,16 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       },
       RouteSettings: {
         'POST /oauth2/token': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/revoke': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/introspect': {
           ThrottlingRateLimit: expected.tokenThrottle[0],
           ThrottlingBurstLimit: expected.tokenThrottle[1],
           DetailedMetricsEnabled: true,
@@ -521,6 +539,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'KmsSignErrors',
         'StoreErrors',
         'TokenInitFailures',
+        'RefreshTokenReuse',
+        'RevocationFailures',
       ]
         .map((n) => `serverless-idp-${stage}-${n}`)
         .sort(),
@@ -534,6 +554,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         { Name: 'Resource', Value: '/oauth2/token' },
       ]),
     });
+    // The token function's EMF metrics: refresh-token reuse (a likely theft) and failed revocations.
+    for (const [alarm, metric] of [
+      ['RefreshTokenReuse', 'RefreshTokenReuse'],
+      ['RevocationFailures', 'RevocationsFailed'],
+    ] as const) {
+      synth.template(stage, 'api').hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `serverless-idp-${stage}-${alarm}`,
+        MetricName: metric,
+        Namespace: `serverless-idp/${stage}`,
+        Dimensions: [{ Name: 'service', Value: 'serverless-idp' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    }
     synth.template(stage, 'api').hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ ($.message = "dependency unavailable") && ($.dependency = "signer") }',
       MetricTransformations: [
