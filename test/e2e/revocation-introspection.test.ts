@@ -6,6 +6,8 @@
  * from a confidential caller, CORS on revocation, and revocation reaching the userinfo endpoint.
  */
 import { Issuer } from 'openid-client';
+import { runCli } from '../../lambdas/client/cli/main';
+import { TokenClient } from '../../lambdas/client/token-client';
 import type { Client } from 'openid-client';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { registerApi, registerClient, startTestIdp } from '../support/local-idp';
@@ -356,6 +358,60 @@ describe('revocation and introspection against the local server', () => {
       alice.user.version,
     );
     expect(await clientFor(rs).introspect(userToken)).toEqual({ active: false });
+  });
+
+  it('the token client: introspect(), then revoke() forgets the cached token and the next getToken() gets a new one', async () => {
+    const client = new TokenClient({ issuer: idp.issuer, clientId: svc.clientId, clientSecret: svc.clientSecret });
+    const first = await client.getToken({ audience: ORDERS });
+    expect(await client.introspect(first.accessToken)).toMatchObject({ active: true, client_id: svc.clientId });
+    await client.revoke(first.accessToken, 'access_token');
+    expect(await client.introspect(first.accessToken)).toEqual({ active: false });
+    const second = await client.getToken({ audience: ORDERS });
+    expect(second.accessToken).not.toBe(first.accessToken);
+    // Another client's token from a confidential client: the RFC 6749 §5.2 error, thrown.
+    // (rs: confidential, may introspect orders tokens, but revoke only its own.)
+    const intruder = new TokenClient({ issuer: idp.issuer, clientId: rs.clientId, clientSecret: rs.clientSecret });
+    await expect(intruder.revoke(second.accessToken)).rejects.toMatchObject({ error: 'invalid_request', status: 400 });
+  });
+
+  it('idp tokens introspect / revoke', async () => {
+    const cli = async (args: string[], env: Record<string, string>) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(args, {
+        env: { IDP_ISSUER: idp.issuer, ...env },
+        cwd: process.cwd(),
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+        readStdin: async () => '',
+      });
+      return { code, stdout, stderr };
+    };
+    const creds = { IDP_CLIENT_ID: svc.clientId, IDP_CLIENT_SECRET: svc.clientSecret };
+    const at = await token();
+    const live = await cli(['tokens', 'introspect', at], creds);
+    expect(live.code).toBe(0);
+    expect(JSON.parse(live.stdout)).toMatchObject({ active: true, client_id: svc.clientId, token_type: 'Bearer' });
+    expect(await cli(['tokens', 'revoke', at], creds)).toEqual({
+      code: 0,
+      stdout: 'revoked (or not a live token of this client)\n',
+      stderr: '',
+    });
+    expect(await cli(['tokens', 'introspect', at], creds)).toEqual({
+      code: 1,
+      stdout: '{\n  "active": false\n}\n',
+      stderr: 'error: the token is not active\n',
+    });
+    // Another client's token, revoked by a confidential client: the error, exit code 1.
+    const refused = await cli(['tokens', 'revoke', await token()], {
+      IDP_CLIENT_ID: rs.clientId,
+      IDP_CLIENT_SECRET: rs.clientSecret,
+    });
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: invalid_request: the token was not issued to this client\n',
+    });
   });
 
   it('GET on either endpoint → 405 with Allow', async () => {
