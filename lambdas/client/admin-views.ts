@@ -22,6 +22,8 @@ export interface ApiView {
   tokenReuse?: boolean;
   /** How the API admits people: `any` when absent, or `granted`. */
   userAccess?: 'any' | 'granted';
+  /** Clients that may introspect this API's tokens (RFC 7662) besides the token's own client. */
+  introspectors?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;
