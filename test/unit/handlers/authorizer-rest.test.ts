@@ -813,7 +813,9 @@ describe('composition: IDP_TABLE_NAME and IDP_CLIENT_STATUS_TTL_SECONDS', () => 
       send: (command: { input: unknown }) => {
         sent.push(command.input);
         return Promise.resolve({
-          Responses: { 'idp-table': [{ pk: { S: 'CLIENT#partner-9' }, sk: { S: 'CLIENT' }, status: { S: 'disabled' } }] },
+          Responses: {
+            'idp-table': [{ pk: { S: 'CLIENT#partner-9' }, sk: { S: 'CLIENT' }, status: { S: 'disabled' } }],
+          },
         });
       },
     } as unknown as NonNullable<Parameters<typeof composeAuthorizerDeps>[1]>['dynamoDb'];
