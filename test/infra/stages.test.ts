@@ -699,15 +699,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
               AggregateKeyType: 'IP',
               EvaluationWindowSec: 300,
               Limit: config.edgeProtection.tokenRequestsPerIpPer5Min,
+              // One bucket for every endpoint that checks a client secret.
               ScopeDownStatement: {
-                ByteMatchStatement: {
-                  FieldToMatch: { UriPath: {} },
-                  PositionalConstraint: 'STARTS_WITH',
-                  SearchString: '/oauth2/token',
-                  TextTransformations: [
-                    { Priority: 0, Type: 'URL_DECODE' },
-                    { Priority: 1, Type: 'NORMALIZE_PATH' },
-                  ],
+                OrStatement: {
+                  Statements: ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].map((path) => ({
+                    ByteMatchStatement: {
+                      FieldToMatch: { UriPath: {} },
+                      PositionalConstraint: 'STARTS_WITH',
+                      SearchString: path,
+                      TextTransformations: [
+                        { Priority: 0, Type: 'URL_DECODE' },
+                        { Priority: 1, Type: 'NORMALIZE_PATH' },
+                      ],
+                    },
+                  })),
                 },
               },
             },
