@@ -13,6 +13,7 @@ import { denyKey } from '../../lambdas/adapters/dynamodb-revocation-repository';
 import type { FaultHarness } from '../support/fault-harness';
 import { answerOf, capturingLogger, httpEvent, startFaultHarness } from '../support/fault-harness';
 import { sdkFaults } from '../support/faulty-client';
+import { newRefreshSessionId, newRefreshToken } from '../../lambdas/domain/people/refresh-tokens';
 
 const { dynamodb } = sdkFaults;
 const OAUTH_HEADERS = {
@@ -124,6 +125,39 @@ describe('revocation endpoint under DynamoDB faults', () => {
       { outcome: 'failed', error: 'temporarily_unavailable' },
       { outcome: 'failed', error: 'server_error' },
     ]);
+  });
+});
+
+describe('revoking a refresh token under DynamoDB faults', () => {
+  it('the session transaction fails → 503, the session stays live; the retry revokes it and denies its sid', async () => {
+    const { call, outcomes } = await tokenFunction();
+    const sessionId = newRefreshSessionId();
+    const { token, digest } = newRefreshToken(sessionId);
+    const now = Date.now();
+    await h.dynamo.sessions.createSession({
+      sessionId,
+      userId: 'u-faults',
+      user: { userId: 'u-faults', username: 'faults' },
+      clientId: h.bootstrap.clientId,
+      scopes: ['admin:read'],
+      authTime: Math.floor(now / 1000),
+      createdAt: new Date(now).toISOString(),
+      lastUsedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 86_400_000).toISOString(),
+      currentDigest: digest,
+      consumedDigests: [],
+    });
+    h.faulty.dynamodb.fail({ fault: dynamodb.internal, commands: ['TransactWriteCommand'] });
+    expect(await call('/oauth2/revoke', `token=${token}`)).toEqual({
+      ...UNAVAILABLE,
+      body: JSON.parse(UNAVAILABLE.text),
+    });
+    expect((await h.dynamo.sessions.findSession(sessionId))?.revokedAt).toBeUndefined();
+    expect(await h.dynamo.revocations.isSessionDenied(sessionId)).toBe(false);
+    expect(outcomes).toEqual([{ outcome: 'failed', error: 'temporarily_unavailable' }]);
+    expect((await call('/oauth2/revoke', `token=${token}`)).status).toBe(200);
+    expect((await h.dynamo.sessions.findSession(sessionId))?.revokedReason).toBe('token-revoked');
+    expect(await h.dynamo.revocations.isSessionDenied(sessionId)).toBe(true);
   });
 });
 
