@@ -189,6 +189,23 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
     expect(ref.Item).toBeUndefined();
   });
 
+  it('maxSessionsPerUser: limitUserSessions keeps the newest of the client’s live sessions, revokes the rest', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await db.sessions.createSession(
+        session(`S00000000000000000cap${i}`, `d${i}`, { createdAt: at(i * 1000), clientId: 'capped' }),
+      );
+    }
+    await db.sessions.createSession(session('S00000000000000capother', 'dx', { clientId: 'other' }));
+    expect(await db.sessions.limitUserSessions('u-alice', 'capped', 2, at(10_000))).toBe(2);
+    const state = async (id: string) => (await db.sessions.findSession(id))?.revokedReason;
+    expect(await state('S00000000000000000cap0')).toBe('session-limit');
+    expect(await state('S00000000000000000cap1')).toBe('session-limit');
+    expect(await state('S00000000000000000cap2')).toBeUndefined();
+    expect(await state('S00000000000000000cap3')).toBeUndefined();
+    expect(await state('S00000000000000capother')).toBeUndefined();
+    expect(await db.sessions.limitUserSessions('u-alice', 'capped', 2, at(10_000))).toBe(0);
+  });
+
   it('creates no session for a disabled or unknown user (ConditionCheck in the same transaction)', async () => {
     await expect(
       db.sessions.createSession(session('S0000000000000000nouser', 'd', { userId: 'u-nobody' })),
