@@ -12,6 +12,7 @@
 import { Issuer, errors } from 'openid-client';
 import type { Client } from 'openid-client';
 import { decodeJwt } from 'jose';
+import { TokenClientError, TokenEndpointError, refreshTokenSession } from '../../lambdas/client/token-client';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { ALICE, REDIRECT_URI, RFC7636_VERIFIER, createCode, userRule } from '../support/code-flow';
 import { makeClient } from '../support/in-memory';
@@ -225,5 +226,42 @@ describe('refresh_token grant with rotation against the local server', () => {
     resetCalls();
     expect((await refresh(first.body['refresh_token'] as string)).status).toBe(200);
     expect(calls).toEqual({ UpdateItemCommand: 1 });
+  });
+
+  it('the token client keeps the newest refresh token, shares one request between concurrent callers, stops after invalid_grant', async () => {
+    const first = await exchange(await code());
+    const rotated: string[] = [];
+    let requests = 0;
+    const session = refreshTokenSession({
+      tokenEndpoint: `${idp.url}/oauth2/token`,
+      client: { method: 'none', clientId: 'spa' },
+      refreshToken: first.body['refresh_token'] as string,
+      onRotate: (token) => {
+        rotated.push(token);
+      },
+      fetch: (input, init) => {
+        requests += 1;
+        return fetch(input, init);
+      },
+    });
+    const a = await session.refresh();
+    expect(a.refreshToken).toBe(session.refreshToken);
+    expect(a.idToken).toEqual(expect.any(String));
+    expect(a.scope).toBe('openid profile orders:read orders:write');
+    // Concurrent callers: one request with the newest token, so the session survives.
+    const [b, c] = await Promise.all([session.refresh(), session.refresh()]);
+    expect(b).toBe(c);
+    expect(requests).toBe(2);
+    expect(rotated).toEqual([a.refreshToken, b.refreshToken]);
+    expect((await session.refresh('orders:read')).scope).toBe('orders:read');
+    // The session revoked elsewhere: invalid_grant drops the token; no request is sent again.
+    await idp.repositories.sessions.revokeSession(a.refreshToken.split('.')[0]!, 'admin', new Date().toISOString());
+    const refused = await session.refresh().catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(TokenEndpointError);
+    expect(refused).toMatchObject({ error: 'invalid_grant', status: 400 });
+    expect(session.refreshToken).toBeUndefined();
+    const before = requests;
+    await expect(session.refresh()).rejects.toBeInstanceOf(TokenClientError);
+    expect(requests).toBe(before);
   });
 });
