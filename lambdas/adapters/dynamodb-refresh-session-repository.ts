@@ -5,7 +5,7 @@
  *   `<createdAt>#<sessionId>` (the admin listing, newest first), `ttl` at its absolute expiry.
  *   `consumedDigests` is a list of exactly {@link CONSUMED_DIGESTS_KEPT} slots (unused ones hold
  *   `-`), shifted by each rotation, so the item stays small however often it is refreshed.
- * - Its entry in the user's collection: `pk = USER#<userId>`, `sk = SESSION#<sessionId>`, written with
+ * - Its entry in the user's token entries: `pk = USERTOKENS#<userId>`, `sk = SESSION#<sessionId>`, written with
  *   the session and deleted with its revocation. Revoking all of a user's sessions reads these with a
  *   strongly consistent Query (an index read could miss a session created a moment before).
  * - A revocation puts `DENYSID#<sid>` (dynamodb-revocation-repository.ts) in the same transaction.
@@ -28,32 +28,26 @@ import type {
   SessionQuery,
 } from '../domain/people/ports';
 import type { Page } from '../domain/ports';
-import { MAX_ACCESS_TOKEN_TTL } from '../domain/tokens/access-token';
 import { dependencyUnavailable } from './aws-errors';
 import type { Item } from './dynamodb-items';
+import type { AuditEvent } from '../domain/admin/audit';
 import { epochSeconds, fromPeopleItem } from './dynamodb-people-items';
-import { denySidItem } from './dynamodb-revocation-repository';
 import { ATTR, GSI1, keys } from './dynamodb-table';
 import { DynamoDbTableAccess, INDEX_KEY_ATTRS } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
-import type { TransactItem } from './dynamodb-transact-items';
+import {
+  revokeUserTokens,
+  sessionKey,
+  sessionRevocationItems,
+  userEnabledCheck,
+  userTokenRefItem,
+  userTokenRefs,
+} from './dynamodb-user-revocation';
+
+export { sessionKey } from './dynamodb-user-revocation';
 
 /** An unused slot of `consumedDigests` (DynamoDB list elements cannot be absent in the middle). */
 const EMPTY_SLOT = '-';
-
-/** Writes per revoked session in a transaction: the session, its deny entry, its user entry. */
-const WRITES_PER_REVOCATION = 3;
-
-/** Sessions revoked per TransactWriteItems (≤ 100 writes, one kept for the caller's own). */
-export const REVOCATIONS_PER_TRANSACTION = Math.floor(99 / WRITES_PER_REVOCATION);
-
-export function sessionKey(sessionId: string): Item {
-  return { [ATTR.pk]: keys.sessionPk(sessionId), [ATTR.sk]: keys.sessionSk };
-}
-
-export function sessionRefKey(userId: string, sessionId: string): Item {
-  return { [ATTR.pk]: keys.userPk(userId), [ATTR.sk]: keys.sessionRefSk(sessionId) };
-}
 
 /** The session's item: its attributes, keys, index keys, the padded consumed list and a cleanup `ttl`. */
 export function sessionItem(session: RefreshSession): Item {
@@ -76,19 +70,6 @@ export function sessionFromItem(item: Item): RefreshSession {
   return { ...session, consumedDigests: (session.consumedDigests ?? []).filter((d) => d !== EMPTY_SLOT) };
 }
 
-/** A live session's entry in its user's collection: what revoking them all needs. */
-function sessionRefItem(session: RefreshSession): Item {
-  return {
-    ...sessionRefKey(session.userId, session.sessionId),
-    [ATTR.type]: 'sessionref',
-    sessionId: session.sessionId,
-    clientId: session.clientId,
-    createdAt: session.createdAt,
-    expiresAt: session.expiresAt,
-    [ATTR.ttl]: epochSeconds(session.expiresAt),
-  };
-}
-
 /** A value in DynamoDB's wire format (the old item a failed condition returns) as a plain value. */
 function fromAttribute(value: AttributeValue): unknown {
   if (value.S !== undefined) return value.S;
@@ -109,77 +90,13 @@ function fromAttributes(item: Record<string, AttributeValue>): Item {
 export function classifyFailedRotation(session: RefreshSession, input: RefreshRotationInput): RefreshRotation {
   if (session.clientId !== input.clientId || session.revokedAt !== undefined) return { outcome: 'refused', session };
   if (session.consumedDigests.includes(input.presentedDigest)) return { outcome: 'reused', session };
-  // The current token of an expired session; anything else is a digest this session never had (a
-  // guessed secret beside a public sid is not a reuse: it must not revoke the session).
-  if (session.currentDigest === input.presentedDigest) return { outcome: 'refused', session };
-  return { outcome: 'unknown' };
-}
-
-/**
- * The writes that revoke a session: the session marked (on condition that it exists; a revocation
- * already there is kept), its `sid` denied until its expiry plus `denyMarginSeconds`, its user entry
- * deleted. Shared with the user repository, which revokes a user's sessions in the user's own
- * transaction.
- */
-export function sessionRevocationItems(
-  table: DynamoDbTableAccess,
-  ref: { userId: string; sessionId: string; expiresAt: string },
-  reason: SessionRevocationReason,
-  at: string,
-  denyMarginSeconds: number = MAX_ACCESS_TOKEN_TTL,
-): TransactItem[] {
-  return [
-    {
-      Update: {
-        TableName: table.tableName,
-        Key: sessionKey(ref.sessionId),
-        UpdateExpression: 'SET #revokedAt = if_not_exists(#revokedAt, :at), #reason = if_not_exists(#reason, :reason)',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': ATTR.pk, '#revokedAt': 'revokedAt', '#reason': 'revokedReason' },
-        ExpressionAttributeValues: { ':at': at, ':reason': reason },
-      },
-    },
-    table.items.put(denySidItem(ref.sessionId, epochSeconds(ref.expiresAt) + denyMarginSeconds)),
-    table.items.delete(sessionRefKey(ref.userId, ref.sessionId)),
-  ];
-}
-
-/**
- * The writes revoking the sessions of `refs`: an expired one (its item may be gone by TTL already)
- * only loses its user entry.
- */
-export function revokeRefs(
-  table: DynamoDbTableAccess,
-  refs: readonly { userId: string; sessionId: string; expiresAt: string }[],
-  reason: SessionRevocationReason,
-  at: string,
-  denyMarginSeconds?: number,
-): TransactItem[] {
-  return refs.flatMap((ref) =>
-    ref.expiresAt > at
-      ? sessionRevocationItems(table, ref, reason, at, denyMarginSeconds)
-      : [table.items.delete(sessionRefKey(ref.userId, ref.sessionId))],
-  );
-}
-
-/** The live-session entries of a user's collection (one strongly consistent Query). */
-export async function userSessionRefs(
-  table: DynamoDbTableAccess,
-  userId: string,
-): Promise<{ userId: string; sessionId: string; clientId: string; createdAt: string; expiresAt: string }[]> {
-  const items = await table.queryAll({
-    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-    ExpressionAttributeNames: { '#pk': ATTR.pk, '#sk': ATTR.sk },
-    ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.sessionRefPrefix },
-    ConsistentRead: true,
-  });
-  return items.map((item) => ({
-    userId,
-    sessionId: item['sessionId'] as string,
-    clientId: item['clientId'] as string,
-    createdAt: item['createdAt'] as string,
-    expiresAt: item['expiresAt'] as string,
-  }));
+  // A digest this session never had (a guessed secret beside a public sid) is no reuse: it must not
+  // revoke the session. The current token failed on expiry, or on a scope beyond the session's.
+  if (session.currentDigest !== input.presentedDigest) return { outcome: 'unknown' };
+  const live =
+    session.expiresAt > input.at && (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
+  const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
+  return { outcome: live && !within ? 'scope-exceeded' : 'refused', session };
 }
 
 export class DynamoDbRefreshSessionRepository implements RefreshSessionRepository {
@@ -189,10 +106,19 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
     this.table = table instanceof DynamoDbTableAccess ? table : new DynamoDbTableAccess(table);
   }
 
-  /** One TransactWriteItems: the session (if absent) and its user entry. */
+  /**
+   * One TransactWriteItems: the session (if absent), its user entry, and a ConditionCheck that the user
+   * is enabled (dynamodb-user-revocation.ts: a user disabled meanwhile gets no session).
+   * @throws ConflictError when the id is taken or the user is not (or no longer) enabled
+   */
   async createSession(session: RefreshSession): Promise<void> {
+    const ref = { kind: 'session' as const, id: session.sessionId, ...session };
     await this.table.transact(
-      [this.table.items.putIfAbsent(sessionItem(session)), this.table.items.put(sessionRefItem(session))],
+      [
+        this.table.items.putIfAbsent(sessionItem(session)),
+        this.table.items.put(userTokenRefItem(ref)),
+        userEnabledCheck(this.table, session.userId),
+      ],
       () => undefined,
     );
   }
@@ -228,6 +154,12 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
       sets.push('#idle = :idle');
       values[':idle'] = input.idleExpiresAt;
     }
+    // A narrower scope: each requested token must be an element of the session's `scopes` list.
+    const scopeChecks = (input.requiredScopes ?? []).map((scope, i) => {
+      values[`:scope${i}`] = scope;
+      return ` AND contains(#scopes, :scope${i})`;
+    });
+    if (scopeChecks.length > 0) names['#scopes'] = 'scopes';
     try {
       const out = await this.table.client.send(
         new UpdateCommand({
@@ -236,7 +168,8 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression:
             'attribute_exists(#pk) AND #current = :presented AND #client = :client AND attribute_not_exists(#revokedAt)' +
-            ' AND #expiresAt > :at AND (attribute_not_exists(#idle) OR #idle > :at)',
+            ' AND #expiresAt > :at AND (attribute_not_exists(#idle) OR #idle > :at)' +
+            scopeChecks.join(''),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -269,6 +202,21 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
     return true;
   }
 
+  /** One consistent Query of the user's entries, then one transaction revoking the surplus (if any). */
+  async limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number> {
+    const live = (await userTokenRefs(this.table, userId))
+      .filter((ref) => ref.kind === 'session' && ref.clientId === clientId && ref.expiresAt > at)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const surplus = live.slice(Math.max(keep, 0));
+    for (let i = 0; i < surplus.length; i += 33) {
+      const items = surplus
+        .slice(i, i + 33)
+        .flatMap((ref) => sessionRevocationItems(this.table, { ...ref, sessionId: ref.id }, 'session-limit', at));
+      await this.table.transact(items, () => undefined);
+    }
+    return surplus.length;
+  }
+
   /** One page of the user's index partition, newest first (optionally one client's). */
   async listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>> {
     const names: Record<string, string> = { '#gpk': ATTR.gsi1pk };
@@ -292,20 +240,24 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
   }
 
   /**
-   * The user's live-session entries (one consistent Query), then their revocations in transactions of
-   * {@link REVOCATIONS_PER_TRANSACTION}.
+   * Every live session (and pending code) of the user, from its entries in the user's token entries (`USERTOKENS#<userId>`), in
+   * the audit event's transaction (dynamodb-user-revocation.ts).
    */
   async revokeUserSessions(
     userId: string,
     reason: SessionRevocationReason,
     at: string,
     denyMarginSeconds?: number,
+    audit?: AuditEvent,
   ): Promise<number> {
-    const refs = await userSessionRefs(this.table, userId);
-    for (let i = 0; i < refs.length; i += REVOCATIONS_PER_TRANSACTION) {
-      const chunk = refs.slice(i, i + REVOCATIONS_PER_TRANSACTION);
-      await this.table.transact(revokeRefs(this.table, chunk, reason, at, denyMarginSeconds), () => undefined);
-    }
-    return refs.filter((ref) => ref.expiresAt > at).length;
+    return revokeUserTokens(
+      this.table,
+      userId,
+      reason,
+      at,
+      this.table.items.audit(audit),
+      undefined,
+      denyMarginSeconds,
+    );
   }
 }

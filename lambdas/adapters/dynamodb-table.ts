@@ -19,7 +19,8 @@
  * | code      | `CODE#<digest>`        | `CODE`                |                    |                            |
  * | deny      | `DENY#<jti>`           | `DENY`                |                    |                            |
  * | session   | `SESSION#<sessionId>`  | `SESSION`             | `USERSESSIONS#<userId>` | `<createdAt>#<sessionId>` |
- * | sessionref| `USER#<userId>`        | `SESSION#<sessionId>` |                    |                            |
+ * | sessionref| `USERTOKENS#<userId>`  | `SESSION#<sessionId>` |                    |                            |
+ * | coderef   | `USERTOKENS#<userId>`  | `CODE#<digest>`       |                    |                            |
  * | denysid   | `DENYSID#<sid>`        | `DENY`                |                    |                            |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
@@ -67,6 +68,7 @@ export type ItemType =
   | 'deny'
   | 'session'
   | 'sessionref'
+  | 'coderef'
   | 'denysid';
 
 export const keys = {
@@ -112,9 +114,16 @@ export const keys = {
   sessionSk: 'SESSION',
   /** The index partition of a user's sessions (listing, `maxSessionsPerUser`). */
   userSessionsIndexPk: (userId: string) => `USERSESSIONS#${userId}`,
-  /** A live session's entry in its user's collection (`USER#<userId>`), read strongly consistently. */
+  /**
+   * The partition of a user's live sessions and pending codes (their entries), read strongly
+   * consistently when they are all revoked; apart from `USER#` so the token function never writes there.
+   */
+  userTokensPk: (userId: string) => `USERTOKENS#${userId}`,
+  /** A live session's entry in `USERTOKENS#<userId>`. */
   sessionRefSk: (sessionId: string) => `SESSION#${sessionId}`,
   sessionRefPrefix: 'SESSION#',
+  /** A pending code's entry in `USERTOKENS#<userId>`, so that disabling the user revokes it. */
+  codeRefSk: (digest: string) => `CODE#${digest}`,
   /** A revoked session's `sid` on the deny-list. */
   denySidPk: (sid: string) => `DENYSID#${sid}`,
 } as const;

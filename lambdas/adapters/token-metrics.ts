@@ -1,6 +1,6 @@
 /**
  * CloudWatch metrics of the token function through Powertools (embedded metric format, no API call):
- * `TokensIssued`, `TokensReused` (no dimension: audiences and clients are unbounded) and `TokensDenied` by `error`
+ * `TokensIssued`, `TokensReused`, `RefreshTokenReuse` (no dimension: audiences and clients are unbounded) and `TokensDenied` by `error`
  * and `reason` — bounded sets, so the metric count (and its cost) stays fixed. The client id and, for
  * issued tokens, whether the token was reused are EMF metadata: searchable per client in CloudWatch
  * Logs Insights without a metric per client. Never a secret or a token.
@@ -13,6 +13,11 @@ import type { TokenOutcome } from '../domain/endpoints/token-endpoint';
 export const TOKENS_ISSUED = 'TokensIssued';
 export const TOKENS_DENIED = 'TokensDenied';
 export const TOKENS_REUSED = 'TokensReused';
+/**
+ * A consumed refresh token presented again (RFC 9700 §4.14.2: likely a theft; the session was revoked).
+ * No dimension, so one alarm watches it.
+ */
+export const REFRESH_TOKEN_REUSE = 'RefreshTokenReuse';
 
 /** The token endpoint's `observe` hook that records one request's outcome; flushed per invocation. */
 export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) => void {
@@ -23,6 +28,10 @@ export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) 
       metrics.addMetadata('clientId', outcome.clientId);
       metrics.addMetadata('audience', outcome.audience);
       return;
+    }
+    if (outcome.reason === 'refresh_token_reuse') {
+      // Before the dimensions below: Powertools applies the invocation's dimensions to every metric of it.
+      metrics.singleMetric().addMetric(REFRESH_TOKEN_REUSE, MetricUnit.Count, 1);
     }
     metrics.addDimensions({ error: outcome.error, reason: outcome.reason ?? outcome.error });
     metrics.addMetric(TOKENS_DENIED, MetricUnit.Count, 1);

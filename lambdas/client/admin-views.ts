@@ -107,3 +107,18 @@ export interface GrantView {
   scopes: string[];
   createdAt: string;
 }
+
+/** A user's refresh-token session as the admin API shows it (never a token). */
+export interface SessionView {
+  sessionId: string;
+  clientId: string;
+  scopes: string[];
+  audience?: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  idleExpiresAt?: string;
+  status: 'active' | 'expired' | 'revoked';
+  revokedAt?: string;
+  revokedReason?: string;
+}

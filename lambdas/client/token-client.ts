@@ -26,6 +26,8 @@ import { TokenClientError, TokenEndpointError, TokenNetworkError } from './token
 import { clientCredentialsRequest, parseTokenResponse, secretRedactor, tokenErrorResponse } from './token-exchange';
 import { tokenOperationRequest } from './token-revocation';
 import type { TokenTypeHint } from './token-revocation';
+import { RefreshTokenSession } from './token-refresh';
+import type { RefreshClientAuth } from './token-refresh';
 import type { AccessToken, ClientAuthMethod, TokenClientLogger, TokenRequest } from './token-types';
 
 export { metadataUrl } from './endpoint-discovery';
@@ -36,6 +38,53 @@ export { TokenClientError, TokenEndpointError, TokenNetworkError } from './token
 export { formEncode } from './token-exchange';
 export type { AccessToken, ClientAuthMethod, LogFields, TokenClientLogger, TokenRequest } from './token-types';
 export type { TokenTypeHint } from './token-revocation';
+export type { RefreshClientAuth, RefreshedTokens } from './token-refresh';
+export { RefreshTokenSession } from './token-refresh';
+
+/** Options of {@link refreshTokenSession}. */
+export interface RefreshTokenSessionInit {
+  tokenEndpoint: string;
+  client: RefreshClientAuth;
+  refreshToken: string;
+  onRotate?: (refreshToken: string) => void | Promise<void>;
+  /** Time limit of the HTTP request, ms; default 10000. */
+  timeoutMs?: number;
+  allowInsecureHttp?: boolean;
+  fetch?: typeof fetch;
+  clock?: () => number;
+  logger?: TokenClientLogger;
+}
+
+/**
+ * A refresh-token session for a client of the authorization code flow (public or confidential): it
+ * keeps the newest refresh token and never sends a consumed one (token-refresh.ts).
+ */
+export function refreshTokenSession(init: RefreshTokenSessionInit): RefreshTokenSession {
+  const clock = init.clock ?? Date.now;
+  const secret = init.client.method === 'none' ? undefined : init.client.clientSecret;
+  const redact = secret === undefined ? (text: string) => text : secretRedactor(secret);
+  const http = new RetryingHttp({
+    fetch: init.fetch ?? ((input, options) => fetch(input, options)),
+    timeoutMs: init.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retry: { attempts: 1 },
+    clock,
+    sleep: async () => {},
+    random: Math.random,
+    logger: init.logger ?? {},
+    redact,
+  });
+  return new RefreshTokenSession({
+    tokenEndpoint: init.tokenEndpoint,
+    client: init.client,
+    refreshToken: init.refreshToken,
+    ...(init.onRotate === undefined ? {} : { onRotate: init.onRotate }),
+    http,
+    clock,
+    ...(init.logger === undefined ? {} : { logger: init.logger }),
+    redact,
+    ...(init.allowInsecureHttp === undefined ? {} : { allowInsecureHttp: init.allowInsecureHttp }),
+  });
+}
 
 export interface TokenClientOptions {
   /** The token endpoint URL; or give `issuer` to discover it. */

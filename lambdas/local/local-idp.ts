@@ -251,6 +251,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           signInSessions: repositories.signInSessions,
           requests: repositories.authorizationRequests,
           codes: repositories.codes,
+          sessions: repositories.sessions,
           consents: repositories.consents,
           clock: systemClock,
           ids: randomIds,

@@ -322,6 +322,48 @@ describe('revocation and introspection against the local server', () => {
     expect((await post('/oauth2/revoke', `token=${token}&client_id=spa`)).status).toBe(200);
   });
 
+  it("openid-client end to end: a real session's refresh token revoked with revoke(); refresh() then fails, and the session's access token is dead", async () => {
+    await idp.repositories.clients.createClient({
+      client: makeClient('spa-refresh', {
+        grantTypes: ['authorization_code', 'refresh_token'],
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: [REDIRECT_URI],
+      }),
+      secrets: [],
+      rules: [userRule(['orders:read'], { audience: ORDERS, apiAccessTokenTtl: 900 })],
+    });
+    const spa = new issuer.Client({
+      client_id: 'spa-refresh',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [REDIRECT_URI],
+      response_types: ['code'],
+    });
+    const value = await createCode(idp.repositories.codes, 'spa-refresh', Date.now(), {
+      audience: ORDERS,
+      scopes: ['openid', 'orders:read'],
+    });
+    const params = spa.callbackParams(`${REDIRECT_URI}?code=${value}&iss=${encodeURIComponent(idp.issuer)}`);
+    const first = await spa.callback(REDIRECT_URI, params, { code_verifier: RFC7636_VERIFIER, nonce: 'n-0S6_WzA2Mj' });
+    const rotated = await spa.refresh(first.refresh_token!);
+    expect(await clientFor(rs).introspect(rotated.refresh_token!)).toMatchObject({
+      active: true,
+      token_type: 'refresh_token',
+      client_id: 'spa-refresh',
+      sid: rotated.refresh_token!.split('.')[0],
+    });
+    expect(await clientFor(rs).introspect(rotated.access_token!)).toMatchObject({ active: true });
+
+    await expect(spa.revoke(rotated.refresh_token!, 'refresh_token')).resolves.toBeUndefined();
+    await expect(spa.refresh(rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await clientFor(rs).introspect(rotated.refresh_token!)).toEqual({ active: false });
+    // The session's access token carries its sid, now denied: inactive, and userinfo refuses it.
+    expect(await clientFor(rs).introspect(rotated.access_token!)).toEqual({ active: false });
+    const userinfo = await fetch(`${idp.url}/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${rotated.access_token!}` },
+    });
+    expect(userinfo.status).toBe(401);
+  });
+
   it('an unknown refresh token of the right shape → 200 / inactive; nothing written', async () => {
     const { token } = newRefreshToken(newRefreshSessionId());
     expect((await post('/oauth2/revoke', `token=${token}&client_id=spa`)).status).toBe(200);

@@ -297,6 +297,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       // Code redemption (one conditional UpdateItem) and the deny-list entry of a replayed code's token.
       partitions('dynamodb:UpdateItem', ['CODE#*']),
       partitions('dynamodb:PutItem', ['DENY#*']),
+      // Refresh-token sessions: rotation, creation (entry under USERTOKENS#, the user only checked), reuse.
+      partitions(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['SESSION#*', 'USERTOKENS#*', 'DENYSID#*']),
+      partitions('dynamodb:DeleteItem', ['USERTOKENS#*']),
+      partitions('dynamodb:ConditionCheckItem', ['USER#*']),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
       xray,
     ]);
@@ -309,12 +313,17 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       partitions('dynamodb:PutItem', ['USER#*', 'SIGNIN#*', 'AUTHREQ#*', 'CONSENT#*', 'CODE#*', 'AUDIT']),
       partitions('dynamodb:DeleteItem', ['SETUP#*', 'SIGNIN#*', 'AUTHREQ#*']),
       partitions('dynamodb:UpdateItem', ['USER#*'], ['pk', 'sk', 'failedSignIns', 'lockedUntil']),
+      // Code entries, the session cap and a new password's revocations (docs/data-model.md, Sessions).
+      partitions(['dynamodb:DeleteItem', 'dynamodb:Query'], ['USERTOKENS#*']),
+      partitions('dynamodb:PutItem', ['USERTOKENS#*', 'DENYSID#*']),
+      partitions('dynamodb:UpdateItem', ['SESSION#*', 'CODE#*'], ['pk', 'sk', 'revokedAt', 'revokedReason']),
+      partitions('dynamodb:ConditionCheckItem', ['USER#*']),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
       xray,
     ]);
     // userinfo: a user's collection and the deny-list; no pepper, no KMS (it verifies with the public JWKS).
     expect(statementsOfRole(roleId('UserinfoFunctionRole'))).toEqual([
-      partitions(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*', 'DENY#*']),
+      partitions(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*', 'DENY#*', 'DENYSID#*']),
       xray,
     ]);
     expect(statementsOfRole(roleId('DiscoveryFunctionRole'))).toEqual([xray]);

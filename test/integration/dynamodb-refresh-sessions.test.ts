@@ -43,6 +43,20 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
   let db: TestDynamo;
   beforeAll(async () => {
     db = await startTestDynamo();
+    for (const [userId, username] of [
+      ['u-alice', 'alice'],
+      ['u-bob', 'bob'],
+    ] as const) {
+      await db.users.createUser({
+        userId,
+        username,
+        status: 'enabled',
+        createdAt: at(0),
+        updatedAt: at(0),
+        version: 1,
+        failedSignIns: 0,
+      });
+    }
   });
   afterAll(async () => db.close());
   beforeEach(() => db.resetCalls());
@@ -75,10 +89,13 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
     });
     expect(JSON.stringify(Item)).not.toContain(first.token);
     const ref = await db.doc.send(
-      new GetCommand({ TableName: db.tableName, Key: { pk: 'USER#u-alice', sk: 'SESSION#S0000000000000000layout' } }),
+      new GetCommand({
+        TableName: db.tableName,
+        Key: { pk: 'USERTOKENS#u-alice', sk: 'SESSION#S0000000000000000layout' },
+      }),
     );
     expect(ref.Item).toEqual({
-      pk: 'USER#u-alice',
+      pk: 'USERTOKENS#u-alice',
       sk: 'SESSION#S0000000000000000layout',
       type: 'sessionref',
       sessionId: 'S0000000000000000layout',
@@ -167,9 +184,33 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
     expect(deny.Item).toEqual({ pk: `DENYSID#${id}`, sk: 'DENY', type: 'denysid', sid: id, until, ttl: until });
     expect(await db.revocations.isSessionDenied(id)).toBe(true);
     const ref = await db.doc.send(
-      new GetCommand({ TableName: db.tableName, Key: { pk: 'USER#u-alice', sk: `SESSION#${id}` } }),
+      new GetCommand({ TableName: db.tableName, Key: { pk: 'USERTOKENS#u-alice', sk: `SESSION#${id}` } }),
     );
     expect(ref.Item).toBeUndefined();
+  });
+
+  it('maxSessionsPerUser: limitUserSessions keeps the newest of the client’s live sessions, revokes the rest', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await db.sessions.createSession(
+        session(`S00000000000000000cap${i}`, `d${i}`, { createdAt: at(i * 1000), clientId: 'capped' }),
+      );
+    }
+    await db.sessions.createSession(session('S00000000000000capother', 'dx', { clientId: 'other' }));
+    expect(await db.sessions.limitUserSessions('u-alice', 'capped', 2, at(10_000))).toBe(2);
+    const state = async (id: string) => (await db.sessions.findSession(id))?.revokedReason;
+    expect(await state('S00000000000000000cap0')).toBe('session-limit');
+    expect(await state('S00000000000000000cap1')).toBe('session-limit');
+    expect(await state('S00000000000000000cap2')).toBeUndefined();
+    expect(await state('S00000000000000000cap3')).toBeUndefined();
+    expect(await state('S00000000000000capother')).toBeUndefined();
+    expect(await db.sessions.limitUserSessions('u-alice', 'capped', 2, at(10_000))).toBe(0);
+  });
+
+  it('creates no session for a disabled or unknown user (ConditionCheck in the same transaction)', async () => {
+    await expect(
+      db.sessions.createSession(session('S0000000000000000nouser', 'd', { userId: 'u-nobody' })),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.sessions.findSession('S0000000000000000nouser')).toBeUndefined();
   });
 
   it('lists a user’s sessions newest first, by client, in pages; revokes them all', async () => {

@@ -134,6 +134,16 @@ describe('revoking a refresh token under DynamoDB faults', () => {
     const sessionId = newRefreshSessionId();
     const { token, digest } = newRefreshToken(sessionId);
     const now = Date.now();
+    const at = new Date(now).toISOString();
+    await h.dynamo.users.createUser({
+      userId: 'u-faults',
+      username: 'faults',
+      status: 'enabled',
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      failedSignIns: 0,
+    });
     await h.dynamo.sessions.createSession({
       sessionId,
       userId: 'u-faults',

@@ -439,6 +439,7 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     apis,
     auditTrail,
     users: people.users,
+    sessions: people.sessions,
     hasher,
     kdf,
     clock,

@@ -81,6 +81,40 @@ export class InMemoryPeopleTable {
     return copy({ user, grants: [...(this.grants.get(userId)?.values() ?? [])] });
   }
 
+  /**
+   * Revokes the user's live sessions (denying their sids) and codes not redeemed yet, as the DynamoDB
+   * adapter's revokeUserTokens does; answers how many sessions.
+   */
+  revokeUserTokens(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds = MAX_ACCESS_TOKEN_TTL,
+  ): number {
+    let revoked = 0;
+    for (const session of this.sessions.values()) {
+      if (session.userId !== userId || session.revokedAt !== undefined || session.expiresAt <= at) continue;
+      session.revokedAt = at;
+      session.revokedReason = reason;
+      this.deniedSessions.set(session.sessionId, Math.ceil(Date.parse(session.expiresAt) / 1000) + denyMarginSeconds);
+      revoked += 1;
+    }
+    for (const code of this.codes.values()) {
+      if (code.userId === userId && code.consumedAt === undefined) code.revokedAt ??= at;
+    }
+    return revoked;
+  }
+
+  /**
+   * Whether a session or code may be created for the user: the adapter's ConditionCheck requires the
+   * user item to be enabled; the fake refuses only a user it holds that is not enabled (unit tests
+   * often make codes for users they never stored).
+   */
+  userMayHoldTokens(userId: string): boolean {
+    const user = this.users.get(userId);
+    return user === undefined || user.status === 'enabled';
+  }
+
   record(audit: AuditEvent | undefined): void {
     if (audit === undefined) return;
     this.audit.push(copy(audit));
@@ -136,11 +170,17 @@ export class InMemoryUserRepository implements UserRepository {
     this.table.record(audit);
   }
 
-  async updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void> {
+  async updateUser(
+    user: StoredUser,
+    expectedVersion: number,
+    audit?: AuditEvent,
+    revokeSessions?: SessionRevocationReason,
+  ): Promise<void> {
     this.table.count('updateUser');
     const stored = this.table.users.get(user.userId);
     if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
     this.table.users.set(user.userId, copy(user));
+    if (revokeSessions !== undefined) this.table.revokeUserTokens(user.userId, revokeSessions, user.updatedAt);
     this.table.record(audit);
   }
 
@@ -148,6 +188,7 @@ export class InMemoryUserRepository implements UserRepository {
     this.table.count('deleteUser');
     const stored = this.table.users.get(userId);
     if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
+    this.table.revokeUserTokens(userId, 'user-deleted', audit.at);
     this.table.users.delete(userId);
     this.table.usernames.delete(stored.username.toLowerCase());
     this.table.grants.delete(userId);
@@ -212,6 +253,7 @@ export class InMemoryPasswordSetupRepository implements PasswordSetupRepository 
     }
     this.table.setups.delete(digest);
     this.table.users.set(user.userId, copy(user));
+    this.table.revokeUserTokens(user.userId, 'password-changed', audit.at);
     this.table.record(audit);
   }
 }
@@ -272,14 +314,18 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
 
   async createCode(code: AuthorizationCode): Promise<void> {
     this.table.count('createCode');
-    if (this.table.codes.has(code.digest)) throw new ConflictError('code exists');
+    if (this.table.codes.has(code.digest) || !this.table.userMayHoldTokens(code.userId)) {
+      throw new ConflictError('code exists, or the user is not enabled');
+    }
     this.table.codes.set(code.digest, copy(code));
   }
 
   async redeemCode(digest: string, at: string, issued: IssuedFromCode): Promise<CodeRedemption> {
     this.table.count('redeemCode');
     const code = this.table.codes.get(digest);
-    if (code === undefined) return { outcome: 'unknown' };
+    if (code === undefined || (code.consumedAt === undefined && code.revokedAt !== undefined)) {
+      return { outcome: 'unknown' };
+    }
     if (code.consumedAt !== undefined) {
       return code.issued === undefined ? { outcome: 'reused' } : { outcome: 'reused', issued: copy(code.issued) };
     }
@@ -330,7 +376,9 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
 
   async createSession(session: RefreshSession): Promise<void> {
     this.table.count('createSession');
-    if (this.table.sessions.has(session.sessionId)) throw new ConflictError('session exists');
+    if (this.table.sessions.has(session.sessionId) || !this.table.userMayHoldTokens(session.userId)) {
+      throw new ConflictError('session exists, or the user is not enabled');
+    }
     this.table.sessions.set(session.sessionId, copy(session));
   }
 
@@ -349,7 +397,8 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
       session.revokedAt === undefined &&
       session.expiresAt > input.at &&
       (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
-    if (live && session.currentDigest === input.presentedDigest) {
+    const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
+    if (live && within && session.currentDigest === input.presentedDigest) {
       session.consumedDigests = [session.currentDigest, ...session.consumedDigests].slice(0, CONSUMED_DIGESTS_KEPT);
       session.currentDigest = input.nextDigest;
       session.lastUsedAt = input.at;
@@ -360,8 +409,8 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
       return { outcome: 'refused', session: copy(session) };
     }
     if (session.consumedDigests.includes(input.presentedDigest)) return { outcome: 'reused', session: copy(session) };
-    if (session.currentDigest === input.presentedDigest) return { outcome: 'refused', session: copy(session) };
-    return { outcome: 'unknown' };
+    if (session.currentDigest !== input.presentedDigest) return { outcome: 'unknown' };
+    return { outcome: live && !within ? 'scope-exceeded' : 'refused', session: copy(session) };
   }
 
   async revokeSession(
@@ -369,6 +418,7 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
     reason: SessionRevocationReason,
     at: string,
     denyMarginSeconds: number = MAX_ACCESS_TOKEN_TTL,
+    audit?: AuditEvent,
   ): Promise<boolean> {
     this.table.count('revokeSession');
     const session = this.table.sessions.get(sessionId);
@@ -376,7 +426,18 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
     session.revokedAt = at;
     session.revokedReason = reason;
     this.table.deniedSessions.set(sessionId, Math.ceil(Date.parse(session.expiresAt) / 1000) + denyMarginSeconds);
+    this.table.record(audit);
     return true;
+  }
+
+  async limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number> {
+    this.table.count('limitUserSessions');
+    const live = [...this.table.sessions.values()]
+      .filter((s) => s.userId === userId && s.clientId === clientId && s.revokedAt === undefined && s.expiresAt > at)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const surplus = live.slice(Math.max(keep, 0));
+    for (const session of surplus) await this.revokeSession(session.sessionId, 'session-limit', at);
+    return surplus.length;
   }
 
   async listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>> {
@@ -398,13 +459,11 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
     reason: SessionRevocationReason,
     at: string,
     denyMarginSeconds?: number,
+    audit?: AuditEvent,
   ): Promise<number> {
     this.table.count('revokeUserSessions');
-    let revoked = 0;
-    for (const session of [...this.table.sessions.values()]) {
-      if (session.userId !== userId || session.revokedAt !== undefined || session.expiresAt <= at) continue;
-      if (await this.revokeSession(session.sessionId, reason, at, denyMarginSeconds)) revoked += 1;
-    }
+    const revoked = this.table.revokeUserTokens(userId, reason, at, denyMarginSeconds);
+    this.table.record(audit);
     return revoked;
   }
 }

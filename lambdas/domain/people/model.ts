@@ -151,10 +151,17 @@ export interface AuthorizationCode {
   authTime: number;
   /** The sign-in session (`sid`). */
   sessionId: string;
+  /**
+   * The user's claims at sign-in, so that the exchange needs no read of the user (absent only on codes
+   * made before snapshots existed: the exchange then reads the user).
+   */
+  user?: UserSnapshot;
   createdAt: string;
   expiresAt: string;
   /** Set by the one redemption that wins. */
   consumedAt?: string;
+  /** Set when the user was disabled, deleted or given a new password before the code was redeemed. */
+  revokedAt?: string;
   /** Set after the winning redemption issued its tokens. */
   issued?: IssuedFromCode;
 }

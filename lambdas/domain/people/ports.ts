@@ -55,12 +55,21 @@ export interface UserRepository {
    * Replaces the user item if its stored version is `expectedVersion` (username unchanged; grants
    * untouched).
    * @param audit absent only for sign-in's own bookkeeping (a rehash at sign-in)
+   * @param revokeSessions when given (the user disabled, a new password), every refresh-token session
+   *   and code not redeemed yet of the user is revoked for this reason, the first of them in the same
+   *   transaction (docs/data-model.md, Sessions)
    * @throws ConflictError when the user is missing or its version moved on
    */
-  updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void>;
+  updateUser(
+    user: StoredUser,
+    expectedVersion: number,
+    audit?: AuditEvent,
+    revokeSessions?: SessionRevocationReason,
+  ): Promise<void>;
 
   /**
-   * Deletes the user, its username item and its grants if the version is `expectedVersion`.
+   * Deletes the user, its username item and its grants if the version is `expectedVersion`, revoking
+   * its refresh-token sessions and codes not redeemed yet (`user-deleted`) in the same transaction.
    * @throws ConflictError when the user is missing or its version moved on
    */
   deleteUser(userId: string, expectedVersion: number, audit: AuditEvent): Promise<void>;
@@ -89,7 +98,8 @@ export interface PasswordSetupRepository {
 
   /**
    * Uses the setup once: deletes it on condition that it exists and sets the user's password in the
-   * same transaction (user version `expectedVersion`), with the audit event.
+   * same transaction (user version `expectedVersion`), with the audit event; a new password revokes
+   * the user's refresh-token sessions (`password-changed`), as {@link UserRepository.updateUser} does.
    * @throws ConflictError when the setup was used meanwhile or the user changed
    */
   completeSetup(digest: string, user: StoredUser, expectedVersion: number, audit: AuditEvent): Promise<void>;
@@ -188,6 +198,11 @@ export type RefreshRotation =
   | { outcome: 'reused'; session: RefreshSession }
   /** The session is revoked, expired (absolute or idle) or of another client: nothing was written. */
   | { outcome: 'refused'; session: RefreshSession }
+  /**
+   * The token is the live session's current one, but `requiredScopes` asks for a scope the session was
+   * never granted (RFC 6749 §6 `invalid_scope`): nothing was written, the token stays usable.
+   */
+  | { outcome: 'scope-exceeded'; session: RefreshSession }
   /** No such session, or a digest it never had. */
   | { outcome: 'unknown' };
 
@@ -203,6 +218,11 @@ export interface RefreshRotationInput {
   at: string;
   /** The new idle expiry, for a client with `refreshTokenIdleTtl`. */
   idleExpiresAt?: string;
+  /**
+   * A narrower `scope` asked for (RFC 6749 §6): each must be among the session's scopes, checked in the
+   * same condition, so a broader request consumes nothing.
+   */
+  requiredScopes?: readonly string[];
 }
 
 /** A page of a user's sessions, newest first. */
@@ -219,7 +239,7 @@ export interface SessionQuery extends PageRequest {
  */
 export interface RefreshSessionRepository {
   /**
-   * Creates the session (and its entry in the user's collection, which revoking all of a user's
+   * Creates the session (and its entry in the user's token entries (`USERTOKENS#<userId>`), which revoking all of a user's
    * sessions reads strongly consistently).
    * @throws ConflictError when a session with this id exists
    */
@@ -247,20 +267,30 @@ export interface RefreshSessionRepository {
     reason: SessionRevocationReason,
     at: string,
     denyMarginSeconds?: number,
+    /** An administrator's revocation: the audit event, in the same transaction. */
+    audit?: AuditEvent,
   ): Promise<boolean>;
+
+  /**
+   * The `maxSessionsPerUser` cap: revokes (`session-limit`) the client's live sessions of the user
+   * beyond the newest `keep`, oldest first, read strongly consistently; answers how many.
+   */
+  limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number>;
 
   /** The user's sessions newest first (any state), in pages. */
   listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>>;
 
   /**
    * Revokes every session of the user not revoked yet (read strongly consistently from the user's
-   * collection), as {@link revokeSession} does; answers how many it revoked.
+   * collection), as {@link revokeSession} does, and the user's codes not redeemed yet; answers how many
+   * sessions it revoked.
    */
   revokeUserSessions(
     userId: string,
     reason: SessionRevocationReason,
     at: string,
     denyMarginSeconds?: number,
+    audit?: AuditEvent,
   ): Promise<number>;
 }
 

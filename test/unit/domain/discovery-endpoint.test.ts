@@ -29,7 +29,7 @@ describe('discovery endpoint', () => {
       `"token_endpoint":"${ISSUER}/oauth2/token","userinfo_endpoint":"${ISSUER}/oauth2/userinfo",` +
       `"jwks_uri":"${ISSUER}/.well-known/jwks.json","end_session_endpoint":"${ISSUER}/oauth2/logout",` +
       '"scopes_supported":["openid","profile","email"],"response_types_supported":["code"],' +
-      '"response_modes_supported":["query"],"grant_types_supported":["authorization_code","client_credentials"],' +
+      '"response_modes_supported":["query"],"grant_types_supported":["authorization_code","client_credentials","refresh_token"],' +
       '"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["RS256"],' +
       '"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post","none"],' +
       '"claims_supported":["iss","sub","aud","azp","exp","iat","auth_time","nonce","sid","name",' +
