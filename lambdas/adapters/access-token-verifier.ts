@@ -32,11 +32,8 @@ export type { JwksInput } from '../client/verify/jwt-access-token-verifier';
 export interface AccessTokenVerifierOptions {
   /** Expected `iss`, exactly (no trailing slash). */
   issuer: string;
-  /**
-   * Expected `aud` (one of the token's audiences must equal it); `null` accepts any audience — only for
-   * the IdP's own revocation and introspection endpoints, which serve tokens of every API.
-   */
-  audience: string | null;
+  /** Expected `aud` (one of the token's audiences must equal it). */
+  audience: string;
   /** JWKS URI; default `<issuer>/.well-known/jwks.json`. */
   jwksUri?: string;
   /** A JWKS to cache before the first request (`IDP_JWKS`), so no fetch is needed. */

@@ -27,6 +27,7 @@ import { randomIds } from '../adapters/random-ids';
 import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
+import { IssuedTokenVerifier } from '../adapters/issued-token-verifier';
 import { DynamoDbTokenStatusSource } from '../adapters/token-status-source';
 import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
@@ -190,10 +191,8 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       });
       // Revocation and introspection verify any of this issuer's access tokens (any audience), with the
       // JWKS from the in-process key source like the admin verifier.
-      const issuedTokens = new AccessTokenVerifier({
+      const issuedTokens = new IssuedTokenVerifier({
         issuer,
-        audience: null,
-        subject: 'any',
         fetchJwks: async () => ({ keys: await signer.publicJwks() }),
       });
       const inspection = { issuer, verifier: issuedTokens, store: tokenDeps.store, hasher, clock: systemClock, logger };

@@ -4,7 +4,8 @@
  * metrics; the pepper is read once per cold start. Variables: ./environment.ts. The same function
  * serves revocation (RFC 7009) and introspection (RFC 7662) with the same repositories and hasher; they
  * verify presented access tokens against the issuer's JWKS fetched over https (cached per container, or
- * preloaded from `IDP_JWKS`), as the userinfo function does — never with `kms:GetPublicKey`.
+ * preloaded from `IDP_JWKS`), as the userinfo function does — never with `kms:GetPublicKey` — with the
+ * small node:crypto verifier of ../../adapters/issued-token-verifier.ts (the bundle budget).
  */
 import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
 import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
@@ -14,7 +15,7 @@ import { loadPepperFromSecretsManager } from '../../adapters/secrets-manager-pep
 import { systemClock } from '../../adapters/system-clock';
 import { revocationMetricsObserver, tokenMetricsObserver } from '../../adapters/token-metrics';
 import type { JwksInput } from '../../adapters/access-token-verifier';
-import { AccessTokenVerifier } from '../../adapters/access-token-verifier';
+import { IssuedTokenVerifier } from '../../adapters/issued-token-verifier';
 import type { IntrospectionEndpointDeps } from '../../domain/endpoints/introspection-endpoint';
 import type { RevocationEndpointDeps } from '../../domain/endpoints/revocation-endpoint';
 import type { TokenEndpointDeps, TokenOutcome } from '../../domain/endpoints/token-endpoint';
@@ -93,12 +94,7 @@ export async function composeTokenFunctionDeps(
     tableName: env(vars, 'IDP_TABLE_NAME'),
   });
   const issuer = token.config.issuer;
-  const verifier = new AccessTokenVerifier({
-    issuer,
-    audience: null,
-    subject: 'any',
-    jwks: readJwks(vars),
-  });
+  const verifier = new IssuedTokenVerifier({ issuer, jwks: readJwks(vars) });
   const common = {
     issuer,
     verifier,
