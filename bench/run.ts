@@ -12,6 +12,10 @@
  *    the peer, codes prepared before the timed part and each redeemed once (bench/code-exchange.ts),
  *    with DynamoDB calls per exchange counted.
  * 8. The deliberately slow step on its own: the password KDF and the sign-in POST (bench/kdf-bench.ts).
+ * 9. Signing modes per function instance: the production signers over the KMS protocol fake
+ *    (bench/signing-modes.ts): signs/s and KMS calls per token for `kms` and `envelope`.
+ * 10. The authorizer's revocation check: added latency per request on a status-cache hit and a miss
+ *    (bench/authorizer-bench.ts). `--authorizer` runs only this section (no results file).
  *
  * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
  * the code preparation yields valid codes on both sides; writes no results file.
@@ -23,6 +27,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SigningAlgorithm } from '../lambdas/domain/ports';
+import { benchAuthorizer } from './authorizer-bench';
+import type { AuthorizerBenchRow, AuthorizerBenchSettings } from './authorizer-bench';
 import { benchBundles } from './bundles';
 import { benchCodeExchange } from './code-exchange';
 import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
@@ -57,6 +63,8 @@ const CODE_ALGS: SigningAlgorithm[] = (process.env['BENCH_CODE_ALGS'] ?? 'RS256'
 const KDF_ROUNDS = 10;
 const SIGN_IN_ROUNDS = 5;
 const SMOKE = process.argv.includes('--smoke');
+const AUTHORIZER_ONLY = process.argv.includes('--authorizer');
+const AUTHORIZER: AuthorizerBenchSettings = { requests: 2000, warmup: 200 };
 const SMOKE_CODES = 20;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -600,6 +608,9 @@ async function main(): Promise<void> {
     }
   }
 
+  progress('authorizer revocation check');
+  const authorizer = await benchAuthorizer(AUTHORIZER);
+
   const httpText = httpSection(http);
   const codeText = codeSection(codePart.code);
   const sign = signSection(signRates, http);
@@ -663,6 +674,10 @@ async function main(): Promise<void> {
   say();
   say(signingModesSection(signingModes));
   say();
+  say('## 10. Authorizer: the revocation check per request');
+  say();
+  say(authorizerSection(authorizer));
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -689,6 +704,7 @@ async function main(): Promise<void> {
     signRates,
     signGap: sign.gap,
     signingModes,
+    authorizer,
     failures,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -704,7 +720,34 @@ async function main(): Promise<void> {
   }
 }
 
-(SMOKE ? smokeMain() : main()).catch((err: unknown) => {
+/** Section 9 as a Markdown table. */
+function authorizerSection(rows: AuthorizerBenchRow[]): string {
+  const us = (v: number) => v.toFixed(0);
+  return (
+    `\`authorizeRequest\` for one RS256 bearer token, sequential, ${AUTHORIZER.requests} requests per set-up ` +
+    '(JWKS cached). Hit: the token status (jti/sid deny entries, client, user) cached in the container; miss: ' +
+    'TTL 0, one BatchGetItem per request to dynalite over loopback (on AWS a regional DynamoDB round trip).\n\n' +
+    markdownTable(
+      ['set-up', 'mean µs', 'p50 µs', 'p99 µs', 'added mean µs', 'DynamoDB calls / request'],
+      rows.map((r) => [
+        r.variant,
+        us(r.meanUs),
+        us(r.p50Us),
+        us(r.p99Us),
+        us(r.addedMeanUs),
+        String(r.dynamoCallsPerRequest),
+      ]),
+    )
+  );
+}
+
+async function authorizerMain(): Promise<void> {
+  say('## 9. Authorizer: the revocation check per request');
+  say();
+  say(authorizerSection(await benchAuthorizer(AUTHORIZER)));
+}
+
+(AUTHORIZER_ONLY ? authorizerMain() : SMOKE ? smokeMain() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -176,8 +176,9 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
       IDP_ROUTE_SCOPES: JSON.stringify(ADMIN_ROUTE_SCOPES),
       // People's tokens too (through idp-cli or idp-console): the admin function checks the person.
       IDP_SUBJECT: 'any',
-      // A disabled admin's tokens stop at once: the client status is read on every admin request
-      // (admin traffic is low), and authorizer results are not cached (lib/api-routes.ts).
+      // A revoked token or a disabled admin stops at once: the token status (deny-list, client, user)
+      // is read on every admin request (admin traffic is low), and authorizer results are not cached
+      // (lib/api-routes.ts).
       IDP_TABLE_NAME: stateful.table.tableName,
       IDP_CLIENT_STATUS_TTL_SECONDS: '0',
     },

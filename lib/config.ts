@@ -110,7 +110,7 @@ export interface AlarmsConfig {
  */
 export interface EdgeProtectionConfig {
   readonly enabled: boolean;
-  /** Requests per source IP per 5-minute window on `/oauth2/token` before WAF blocks (WAF minimum is 10). */
+  /** Requests per source IP per 5-minute window on `/oauth2/token`, `/oauth2/revoke` and `/oauth2/introspect` together before WAF blocks (WAF minimum is 10). */
   readonly tokenRequestsPerIpPer5Min: number;
   /**
    * `POST` requests per source IP per 5-minute window on `/oauth2/sign-in` and `/oauth2/set-password`

@@ -92,6 +92,10 @@ export const PARTITIONS = {
   code: keys.codePk('*'),
   deny: keys.denyPk('*'),
   audit: keys.auditPk,
+  /** Refresh-token sessions, a user's token entries, denied session ids (docs/data-model.md, Sessions). */
+  session: keys.sessionPk('*'),
+  userTokens: keys.userTokensPk('*'),
+  denySid: keys.denySidPk('*'),
 } as const;
 
 /**
@@ -291,6 +295,15 @@ export class StatefulStack extends Stack {
     this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:UpdateItem'], [PARTITIONS.code]));
     // …and puts a replayed code's access token on the deny-list (RFC 6749 §4.1.2).
     this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:PutItem'], [PARTITIONS.deny]));
+    // Refresh-token sessions: one conditional UpdateItem per refresh (and a revocation's mark); a code
+    // exchange creates the session with its entry under USERTOKENS# and a ConditionCheck that the user
+    // is enabled (never a write to USER#); a reuse denies the session's sid and deletes its entry.
+    const { session, userTokens, denySid, user } = PARTITIONS;
+    this.roles.token.addToPolicy(
+      partitionScopedStatement(tableArn, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [session, userTokens, denySid]),
+    );
+    this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:DeleteItem'], [userTokens]));
+    this.roles.token.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:ConditionCheckItem'], [user]));
     this.roles.token.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
@@ -315,7 +328,7 @@ export class StatefulStack extends Stack {
     this.roles.admin.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
-    // authorizer: one GetItem of the client item (is the token's client still enabled?).
+    // authorizer: one BatchGetItem of a token's client, user and deny-list items (revoked? disabled?).
     this.roles.authorizer.addToPolicy(clientStatusReadStatement(this.table.tableArn));
     // discovery: kms:GetPublicKey through the key policy only; in envelope mode one GetItem per published
     // key record (the public key), never the wrapping key.
@@ -360,10 +373,21 @@ export class StatefulStack extends Stack {
     signIn.addToPolicy(
       partitionScopedStatement(tableArn, ['dynamodb:UpdateItem'], [p.user], ['failedSignIns', 'lockedUntil']),
     );
+    // A code is created with its entry under USERTOKENS# and a ConditionCheck that the user is enabled;
+    // the maxSessionsPerUser cap and a new password (set-password page) revoke sessions and codes:
+    // the session and code marked, the sid denied, the entries deleted (docs/data-model.md, Sessions).
+    signIn.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:DeleteItem', 'dynamodb:Query'], [p.userTokens]));
+    signIn.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:PutItem'], [p.userTokens, p.denySid]));
+    signIn.addToPolicy(
+      partitionScopedStatement(tableArn, ['dynamodb:UpdateItem'], [p.session, p.code], ['revokedAt', 'revokedReason']),
+    );
+    signIn.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:ConditionCheckItem'], [p.user]));
     signIn.addToPolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.pepperSecret.secretArn] }),
     );
-    userinfo.addToPolicy(partitionScopedStatement(tableArn, ['dynamodb:GetItem', 'dynamodb:Query'], [p.user, p.deny]));
+    userinfo.addToPolicy(
+      partitionScopedStatement(tableArn, ['dynamodb:GetItem', 'dynamodb:Query'], [p.user, p.deny, p.denySid]),
+    );
   }
 
   /** One signing key with its key policy; `initial` keeps the construct id and description it always had. */

@@ -2,8 +2,13 @@
  * Authorization codes on DynamoDB (docs/data-model.md, Authorization codes): one item per code,
  * `pk = CODE#<SHA-256 of the code>`, `sk = CODE`, with a `ttl` for cleanup (expiry is checked in code).
  *
+ * Creation writes the code's entry in its user's token entries and checks that the user is enabled, in
+ * one transaction (dynamodb-user-revocation.ts), so that disabling the user revokes a code not yet
+ * redeemed (`revokedAt`) and the exchange needs no read of the user.
+ *
  * Single use is ONE conditional UpdateItem (RFC 6749 §4.1.2): `SET consumedAt, issued, ttl` on
- * condition `attribute_exists(pk) AND attribute_not_exists(consumedAt)`, `ReturnValues: ALL_NEW`, so
+ * condition `attribute_exists(pk) AND attribute_not_exists(consumedAt) AND
+ * attribute_not_exists(revokedAt)`, `ReturnValues: ALL_NEW`, so
  * of any number of concurrent redemptions exactly one wins, and what it issues is recorded by the same
  * write. A failed condition asks for `ReturnValuesOnConditionCheckFailure: ALL_OLD` to tell a reused
  * code (the item, with what its first redemption recorded) from an unknown one (no item). dynalite
@@ -12,7 +17,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../domain/errors';
 import type { AuthorizationCode, IssuedFromCode } from '../domain/people/model';
 import type { AuthorizationCodeRepository, CodeRedemption } from '../domain/people/ports';
 import { dependencyUnavailable } from './aws-errors';
@@ -20,6 +26,7 @@ import type { Item } from './dynamodb-items';
 import { ATTR, keys } from './dynamodb-table';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
+import { userEnabledCheck, userTokenRefItem } from './dynamodb-user-revocation';
 
 /** The code item's primary key. */
 export function codeKey(digest: string): Item {
@@ -67,19 +74,21 @@ export class DynamoDbAuthorizationCodeRepository implements AuthorizationCodeRep
     this.table = table instanceof DynamoDbTableAccess ? table : new DynamoDbTableAccess(table);
   }
 
-  /** One PutItem on condition that no code has this digest. */
+  /**
+   * One TransactWriteItems: the code (if no code has this digest), its entry in the user's token entries (`USERTOKENS#<userId>`)
+   * and a ConditionCheck that the user is enabled (dynamodb-user-revocation.ts: disabling the user, a
+   * new password or a revoke-all then revokes the code before it is redeemed).
+   * @throws ConflictError when a code with this digest exists or the user is not enabled
+   */
   async createCode(code: AuthorizationCode): Promise<void> {
-    await this.table.call(
-      () =>
-        this.table.client.send(
-          new PutCommand({
-            TableName: this.table.tableName,
-            Item: codeItem(code),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': ATTR.pk },
-          }),
-        ),
-      'an authorization code with this digest exists',
+    const ref = { kind: 'code' as const, id: code.digest, ...code };
+    await this.table.transact(
+      [
+        this.table.items.putIfAbsent(codeItem(code)),
+        this.table.items.put(userTokenRefItem(ref)),
+        userEnabledCheck(this.table, code.userId),
+      ],
+      () => new ConflictError('an authorization code with this digest exists, or the user is not enabled'),
     );
   }
 
@@ -92,10 +101,12 @@ export class DynamoDbAuthorizationCodeRepository implements AuthorizationCodeRep
           Key: codeKey(digest),
           // The item outlives the code while what it issued may need revoking: ttl = the token's exp.
           UpdateExpression: 'SET #consumedAt = :at, #issued = :issued, #ttl = :ttl',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#consumedAt)',
+          ConditionExpression:
+            'attribute_exists(#pk) AND attribute_not_exists(#consumedAt) AND attribute_not_exists(#revokedAt)',
           ExpressionAttributeNames: {
             '#pk': ATTR.pk,
             '#consumedAt': 'consumedAt',
+            '#revokedAt': 'revokedAt',
             '#issued': 'issued',
             '#ttl': ATTR.ttl,
           },
@@ -107,10 +118,13 @@ export class DynamoDbAuthorizationCodeRepository implements AuthorizationCodeRep
       return { outcome: 'redeemed', code: codeFromItem(out.Attributes ?? {}) };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw dependencyUnavailable('store', err);
-      if (err.Item !== undefined) return reused(issuedFromAttributes(err.Item));
+      // A code revoked before its redemption (its user disabled, say) is as good as unknown.
+      if (err.Item !== undefined) {
+        return err.Item['consumedAt'] === undefined ? { outcome: 'unknown' } : reused(issuedFromAttributes(err.Item));
+      }
       // No old image (dynalite): the failure path alone pays one consistent read.
       const item = await this.table.get(codeKey(digest));
-      if (item === undefined) return { outcome: 'unknown' };
+      if (item === undefined || item['consumedAt'] === undefined) return { outcome: 'unknown' };
       return reused(codeFromItem(item).issued);
     }
   }

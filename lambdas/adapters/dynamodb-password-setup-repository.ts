@@ -12,6 +12,7 @@ import { DynamoDbTableAccess } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 import { itemType } from './dynamodb-items';
 import { setupFromItem, userItem, userItemKeys } from './dynamodb-user-items';
+import { revokeUserTokens } from './dynamodb-user-revocation';
 
 export class DynamoDbPasswordSetupRepository implements PasswordSetupRepository {
   private readonly table: DynamoDbTableAccess;
@@ -29,10 +30,12 @@ export class DynamoDbPasswordSetupRepository implements PasswordSetupRepository 
   /** @throws ConflictError when the setup was used meanwhile or the user changed */
   async completeSetup(digest: string, user: StoredUser, expectedVersion: number, audit: AuditEvent): Promise<void> {
     const { items } = this.table;
-    await this.table.transact([
+    const own = [
       items.deleteIfExists(userItemKeys.setup(digest)),
       items.putIfVersion(userItem(user), expectedVersion),
       ...items.audit(audit),
-    ]);
+    ];
+    // A new password ends every session (docs/contract.md, Users), in the same transaction.
+    await revokeUserTokens(this.table, user.userId, 'password-changed', audit.at, own);
   }
 }

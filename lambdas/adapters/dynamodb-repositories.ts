@@ -10,6 +10,7 @@ import { DynamoDbAuthorizationRequestRepository } from './dynamodb-authorization
 import { DynamoDbClientRepository } from './dynamodb-client-repository';
 import { DynamoDbConsentRepository } from './dynamodb-consent-repository';
 import { DynamoDbPasswordSetupRepository } from './dynamodb-password-setup-repository';
+import { DynamoDbRefreshSessionRepository } from './dynamodb-refresh-session-repository';
 import { DynamoDbRevocationRepository } from './dynamodb-revocation-repository';
 import { DynamoDbSignInSessionRepository } from './dynamodb-sign-in-session-repository';
 import { DynamoDbTableAccess } from './dynamodb-table-access';
@@ -33,6 +34,8 @@ export interface DynamoDbRepositories {
   authorizationRequests: DynamoDbAuthorizationRequestRepository;
   /** Consents per user and client. */
   consents: DynamoDbConsentRepository;
+  /** Refresh-token sessions. */
+  sessions: DynamoDbRefreshSessionRepository;
 }
 
 /** Builds every repository from one `{ client?, tableName }` (the client defaults as in {@link DynamoDbTableOptions}). */
@@ -49,5 +52,6 @@ export function makeDynamoDbRepositories(options: DynamoDbTableOptions): DynamoD
     signInSessions: new DynamoDbSignInSessionRepository(table),
     authorizationRequests: new DynamoDbAuthorizationRequestRepository(table),
     consents: new DynamoDbConsentRepository(table),
+    sessions: new DynamoDbRefreshSessionRepository(table),
   };
 }

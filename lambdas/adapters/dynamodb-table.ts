@@ -18,6 +18,10 @@
  * | consent   | `CONSENT#<userId>`     | `CLIENT#<clientId>`   |                    |                            |
  * | code      | `CODE#<digest>`        | `CODE`                |                    |                            |
  * | deny      | `DENY#<jti>`           | `DENY`                |                    |                            |
+ * | session   | `SESSION#<sessionId>`  | `SESSION`             | `USERSESSIONS#<userId>` | `<createdAt>#<sessionId>` |
+ * | sessionref| `USERTOKENS#<userId>`  | `SESSION#<sessionId>` |                    |                            |
+ * | coderef   | `USERTOKENS#<userId>`  | `CODE#<digest>`       |                    |                            |
+ * | denysid   | `DENYSID#<sid>`        | `DENY`                |                    |                            |
  *
  * The token endpoint reads a client, its secrets and its rules with one strongly consistent Query of
  * `pk = CLIENT#<clientId>`. Rules are indexed by audience so API changes reach them. A client rule keeps
@@ -62,7 +66,11 @@ export type ItemType =
   | 'consent'
   | 'code'
   | 'deny'
-  | 'signkey';
+  | 'signkey'
+  | 'session'
+  | 'sessionref'
+  | 'coderef'
+  | 'denysid';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -105,6 +113,23 @@ export const keys = {
   /** A signing key of the envelope mode, wrapped under the stage's KMS key (docs/data-model.md, Signing keys). */
   signingKeyPk: (keyId: string) => `SIGNKEY#${keyId}`,
   signingKeySk: 'SIGNKEY',
+  /** A refresh-token session by its public id (docs/data-model.md, Sessions). */
+  sessionPk: (sessionId: string) => `SESSION#${sessionId}`,
+  sessionSk: 'SESSION',
+  /** The index partition of a user's sessions (listing, `maxSessionsPerUser`). */
+  userSessionsIndexPk: (userId: string) => `USERSESSIONS#${userId}`,
+  /**
+   * The partition of a user's live sessions and pending codes (their entries), read strongly
+   * consistently when they are all revoked; apart from `USER#` so the token function never writes there.
+   */
+  userTokensPk: (userId: string) => `USERTOKENS#${userId}`,
+  /** A live session's entry in `USERTOKENS#<userId>`. */
+  sessionRefSk: (sessionId: string) => `SESSION#${sessionId}`,
+  sessionRefPrefix: 'SESSION#',
+  /** A pending code's entry in `USERTOKENS#<userId>`, so that disabling the user revokes it. */
+  codeRefSk: (digest: string) => `CODE#${digest}`,
+  /** A revoked session's `sid` on the deny-list. */
+  denySidPk: (sid: string) => `DENYSID#${sid}`,
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

@@ -8,12 +8,20 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../domain/admin/audit';
 import { ConflictError } from '../domain/errors';
-import type { PasswordSetup, StoredUser, User, UserBundle, UserGrant } from '../domain/people/model';
+import type {
+  PasswordSetup,
+  SessionRevocationReason,
+  StoredUser,
+  User,
+  UserBundle,
+  UserGrant,
+} from '../domain/people/model';
 import type { UserQuery, UserRepository } from '../domain/people/ports';
 import type { Page } from '../domain/ports';
 import { ATTR, keys } from './dynamodb-table';
 import { conflictAsFalse, DynamoDbTableAccess, ignoreConflict } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
+import { revokeUserTokens } from './dynamodb-user-revocation';
 import {
   grantItem,
   setupItem,
@@ -23,6 +31,10 @@ import {
   userItemKeys,
   usernameItem,
 } from './dynamodb-user-items';
+
+/** The conflict of a user change whose version moved on (the first write of its transaction). */
+const USER_CHANGED = (failed: ReadonlySet<number>) =>
+  failed.has(0) ? new ConflictError('the user changed concurrently') : undefined;
 
 /** Rounds of the two-step failure count before giving up (each round loses only to a concurrent count). */
 const MAX_COUNT_ROUNDS = 10;
@@ -75,9 +87,17 @@ export class DynamoDbUserRepository implements UserRepository {
     ]);
   }
 
-  async updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void> {
+  /** One transaction; with `revokeSessions`, the revocations join it (dynamodb-user-revocation.ts). */
+  async updateUser(
+    user: StoredUser,
+    expectedVersion: number,
+    audit?: AuditEvent,
+    revokeSessions?: SessionRevocationReason,
+  ): Promise<void> {
     const { items } = this.table;
-    await this.table.transact([items.putIfVersion(userItem(user), expectedVersion), ...items.audit(audit)]);
+    const own = [items.putIfVersion(userItem(user), expectedVersion), ...items.audit(audit)];
+    if (revokeSessions === undefined) await this.table.transact(own);
+    else await revokeUserTokens(this.table, user.userId, revokeSessions, user.updatedAt, own, USER_CHANGED);
   }
 
   /**
@@ -89,12 +109,15 @@ export class DynamoDbUserRepository implements UserRepository {
     const { items } = this.table;
     const bundle = await this.loadUser(userId);
     if (bundle === undefined) throw new ConflictError('the user does not exist');
-    await this.table.transact([
+    const own = [
       items.deleteIfVersion(userItemKeys.user(userId), expectedVersion),
       items.delete(userItemKeys.username(bundle.user.username)),
       ...bundle.grants.map((grant) => items.delete(userItemKeys.grant(userId, grant.audience))),
       ...items.audit(audit),
-    ]);
+    ];
+    // Sessions and codes are revoked (first ones in this transaction) before the sweep below deletes
+    // their entries.
+    await revokeUserTokens(this.table, userId, 'user-deleted', audit.at, own, USER_CHANGED);
     for (const item of await this.collection(userId)) {
       await this.table.transact([items.delete({ [ATTR.pk]: item[ATTR.pk], [ATTR.sk]: item[ATTR.sk] })]);
     }

@@ -1,6 +1,6 @@
 /**
  * CloudWatch metrics of the token function through Powertools (embedded metric format, no API call):
- * `TokensIssued`, `TokensReused` (no dimension: audiences and clients are unbounded) and `TokensDenied` by `error`
+ * `TokensIssued`, `TokensReused`, `RefreshTokenReuse` (no dimension: audiences and clients are unbounded) and `TokensDenied` by `error`
  * and `reason` — bounded sets, so the metric count (and its cost) stays fixed. The client id and, for
  * issued tokens, whether the token was reused are EMF metadata: searchable per client in CloudWatch
  * Logs Insights without a metric per client. Never a secret or a token. KMS requests and throttles
@@ -8,12 +8,18 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { RevocationOutcome } from '../domain/endpoints/revocation-endpoint';
 import type { TokenOutcome } from '../domain/endpoints/token-endpoint';
 import type { KmsCallObserver } from './kms-retry';
 
 export const TOKENS_ISSUED = 'TokensIssued';
 export const TOKENS_DENIED = 'TokensDenied';
 export const TOKENS_REUSED = 'TokensReused';
+/**
+ * A consumed refresh token presented again (RFC 9700 §4.14.2: likely a theft; the session was revoked).
+ * No dimension, so one alarm watches it.
+ */
+export const REFRESH_TOKEN_REUSE = 'RefreshTokenReuse';
 
 /** The token endpoint's `observe` hook that records one request's outcome; flushed per invocation. */
 export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) => void {
@@ -24,6 +30,10 @@ export function tokenMetricsObserver(metrics: Metrics): (outcome: TokenOutcome) 
       metrics.addMetadata('clientId', outcome.clientId);
       metrics.addMetadata('audience', outcome.audience);
       return;
+    }
+    if (outcome.reason === 'refresh_token_reuse') {
+      // Before the dimensions below: Powertools applies the invocation's dimensions to every metric of it.
+      metrics.singleMetric().addMetric(REFRESH_TOKEN_REUSE, MetricUnit.Count, 1);
     }
     metrics.addDimensions({ error: outcome.error, reason: outcome.reason ?? outcome.error });
     metrics.addMetric(TOKENS_DENIED, MetricUnit.Count, 1);
@@ -49,5 +59,27 @@ export function kmsCallMetricsObserver(metrics: Metrics): KmsCallObserver {
   return (event) => {
     metrics.addMetric(event.operation === 'Sign' ? KMS_SIGN_REQUESTS : KMS_DECRYPT_REQUESTS, MetricUnit.Count, 1);
     if (event.outcome === 'throttled') metrics.addMetric(KMS_THROTTLES, MetricUnit.Count, 1);
+  };
+}
+
+/** A revocation (RFC 7009) that put a token on the deny-list or revoked a session. */
+export const TOKENS_REVOKED = 'TokensRevoked';
+/**
+ * A revocation request answered 503 or 500: the token was NOT revoked (the caller was told to retry).
+ * The stage's alarm watches it (lib/alarms.ts).
+ */
+export const REVOCATIONS_FAILED = 'RevocationsFailed';
+
+/** The revocation endpoint's `observe` hook: `TokensRevoked` by token type and `RevocationsFailed`. */
+export function revocationMetricsObserver(metrics: Metrics): (outcome: RevocationOutcome) => void {
+  return (outcome) => {
+    if (outcome.outcome === 'revoked') {
+      metrics.addMetric(TOKENS_REVOKED, MetricUnit.Count, 1);
+      metrics.addMetadata('clientId', outcome.clientId);
+      metrics.addMetadata('tokenType', outcome.tokenType);
+    } else if (outcome.outcome === 'failed') {
+      // A metric of its own with the default dimension only, so the stage's one alarm matches it.
+      metrics.singleMetric().addMetric(REVOCATIONS_FAILED, MetricUnit.Count, 1);
+    }
   };
 }

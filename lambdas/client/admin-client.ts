@@ -3,10 +3,19 @@
  * {@link TokenClient} for the audience `<issuer>/admin` — scope `admin:read` for reads, `admin:write`
  * for changes. Errors (RFC 9457 problem+json) are thrown as {@link AdminApiError}.
  */
-import type { ApiView, AuditEventView, ClientView, GrantView, RuleView, SecretView, UserView } from './admin-views';
+import type {
+  ApiView,
+  AuditEventView,
+  ClientView,
+  GrantView,
+  RuleView,
+  SecretView,
+  SessionView,
+  UserView,
+} from './admin-views';
 import type { TokenClient } from './token-client';
 
-export type { ApiView, AuditEventView, ClientView, GrantView, RuleView, SecretView, UserView };
+export type { ApiView, AuditEventView, ClientView, GrantView, RuleView, SecretView, SessionView, UserView };
 
 export const ADMIN_READ = 'admin:read';
 export const ADMIN_WRITE = 'admin:write';
@@ -184,6 +193,17 @@ export class AdminClient {
   }
   deleteGrant(userId: string, audience: string) {
     return this.call<void>('DELETE', `/admin/users/${enc(userId)}/grants/${enc(audience)}`);
+  }
+
+  // ---- user sessions (refresh tokens) ----
+  listSessions(userId: string, query: { clientId?: string; limit?: number; cursor?: string } = {}) {
+    return this.call<Page<SessionView>>('GET', `/admin/users/${enc(userId)}/sessions`, { query });
+  }
+  revokeSession(userId: string, sessionId: string) {
+    return this.call<void>('DELETE', `/admin/users/${enc(userId)}/sessions/${enc(sessionId)}`);
+  }
+  revokeAllSessions(userId: string) {
+    return this.call<{ revoked: number }>('DELETE', `/admin/users/${enc(userId)}/sessions`);
   }
 
   // ---- audit ----

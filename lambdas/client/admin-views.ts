@@ -22,6 +22,8 @@ export interface ApiView {
   tokenReuse?: boolean;
   /** How the API admits people: `any` when absent, or `granted`. */
   userAccess?: 'any' | 'granted';
+  /** Clients that may introspect this API's tokens (RFC 7662) besides the token's own client. */
+  introspectors?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -105,4 +107,19 @@ export interface GrantView {
   audience: string;
   scopes: string[];
   createdAt: string;
+}
+
+/** A user's refresh-token session as the admin API shows it (never a token). */
+export interface SessionView {
+  sessionId: string;
+  clientId: string;
+  scopes: string[];
+  audience?: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  idleExpiresAt?: string;
+  status: 'active' | 'expired' | 'revoked';
+  revokedAt?: string;
+  revokedReason?: string;
 }

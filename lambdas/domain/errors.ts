@@ -72,9 +72,20 @@ export class InvalidClientError extends OAuthError {
 /** The one description every failed client authentication shares (RFC 6749 §5.2). */
 export const INVALID_CLIENT_DESCRIPTION = 'client authentication failed';
 
+/** Why a grant was refused, where it matters to operators (a metric dimension; a bounded set). */
+export type InvalidGrantReason = 'refresh_token_reuse';
+
 /** RFC 6749 §5.2 `invalid_grant`. */
 export class InvalidGrantError extends OAuthError {
   readonly code = 'invalid_grant';
+
+  constructor(
+    description: string,
+    /** Set for refusals that are security events (a consumed refresh token presented again). */
+    readonly reason?: InvalidGrantReason,
+  ) {
+    super(description);
+  }
 }
 
 /** RFC 6749 §5.2 `unauthorized_client`: the client is not registered for this grant type. */
@@ -141,7 +152,7 @@ export class ServerError extends OAuthError {
 }
 
 /** Which dependency failed. */
-export type Dependency = 'store' | 'signer' | 'pepper' | 'secret';
+export type Dependency = 'store' | 'signer' | 'pepper' | 'secret' | 'keys';
 
 /**
  * Raised by adapters when a dependency call fails (throttled, 5xx, network, timeout). Adapters

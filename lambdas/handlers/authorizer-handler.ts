@@ -44,6 +44,7 @@ import type {
   BearerGrant,
   ClientStatusSource,
   RouteScopes,
+  TokenStatusSource,
 } from '../domain/bearer-authorization';
 import {
   InvalidAccessTokenError,
@@ -51,6 +52,8 @@ import {
   parseBearerAuthorization,
   requiredScopesFor,
   scopeDecision,
+  tokenStatusDecision,
+  tokenStatusQuery,
 } from '../domain/bearer-authorization';
 import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
 import { headerValue } from '../domain/http';
@@ -65,6 +68,11 @@ export interface AuthorizerDeps {
   logger: Logger;
   /** When present, a token's client must still be `enabled`; absent, no status check is made. */
   clientStatus?: ClientStatusSource;
+  /**
+   * When present (it supersedes {@link clientStatus}): a token's `jti` and `sid` must not be denied,
+   * its client and its user (a person's token) must still be `enabled` — one read per cache miss.
+   */
+  tokenStatus?: TokenStatusSource;
 }
 
 /** What the integration receives in `requestContext.authorizer.lambda`. `scope` is space-delimited. */
@@ -134,9 +142,16 @@ async function verifyBearer(
   }
 }
 
-/** Keeps an allow only while the grant's client is enabled (no source configured: no check). */
+/**
+ * Keeps an allow only while the token is not revoked and its client (and user) are enabled: the token
+ * status when configured, else the client status alone (no source configured: no check).
+ */
 async function checkClientStatus(deps: AuthorizerDeps, decision: BearerDecision): Promise<BearerDecision> {
-  if (!('allow' in decision) || deps.clientStatus === undefined) return decision;
+  if (!('allow' in decision)) return decision;
+  if (deps.tokenStatus !== undefined) {
+    return tokenStatusDecision(decision.allow, await deps.tokenStatus.status(tokenStatusQuery(decision.allow)));
+  }
+  if (deps.clientStatus === undefined) return decision;
   return clientStatusDecision(decision.allow, await deps.clientStatus.status(decision.allow.clientId));
 }
 

@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomLocalCredentials, verifyRequestSignature } from './local-request-signature';
 import type { LocalCredentials } from './local-request-signature';
+import { ATTR, keys } from '../adapters/dynamodb-table';
 
 /** dynalite's operations (dynalite/index.js `validOperations`), each its own action and validation module. */
 const DYNALITE_OPERATIONS = [
@@ -109,9 +110,13 @@ export interface LocalDynamoDb {
    */
   credentials: LocalCredentials;
   /**
-   * A counter that moves when a write starts and when it ends. A read that started at generation g
-   * and finds the generation still g saw no concurrent or later write: what it read is current.
-   * (The front is the database's only way in, so it sees every write.)
+   * A counter that moves when a write to a client's or an API's item collection (`CLIENT#…`, `API#…`:
+   * what a client bundle is read from) starts and when it ends. A bundle read that started at
+   * generation g and finds the generation still g saw no concurrent or later write to what it read:
+   * it is current. Writes elsewhere (codes, sessions, sign-ins, the audit trail) leave it alone, so the
+   * token path's own writes do not evict the bundles it reads (docs/data-model.md, Local store). A
+   * write whose keys cannot be told (a malformed body, a table operation) counts. (The front is the
+   * database's only way in, so it sees every write.)
    */
   writeGeneration(): number;
   close(): Promise<void>;
@@ -140,13 +145,13 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const credentials = randomLocalCredentials();
   let writes: Promise<unknown> = Promise.resolve();
   let generation = 0;
-  const serialised = <T>(run: () => Promise<T>): Promise<T> => {
+  const serialised = <T>(run: () => Promise<T>, counted: boolean): Promise<T> => {
     const write = async () => {
-      generation += 1;
+      if (counted) generation += 1;
       try {
         return await run();
       } finally {
-        generation += 1;
+        if (counted) generation += 1;
       }
     };
     const next = writes.then(write, write);
@@ -305,7 +310,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
       const run = () => (operation === 'TransactWriteItems' ? transactWrite(body) : forward(operation, body));
-      (WRITE_OPERATIONS.has(operation) ? serialised(run) : run()).then(
+      (WRITE_OPERATIONS.has(operation) ? serialised(run, touchesBundles(operation, body)) : run()).then(
         (answer) => send(res, answer),
         (err: unknown) =>
           send(res, err instanceof DynamoFailure ? err.answer : errorAnswer(500, 'InternalServerError', String(err))),
@@ -337,6 +342,45 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       );
     },
   };
+}
+
+/** Partition-key prefixes of the item collections a client bundle is read from (dynamodb-table.ts). */
+const BUNDLE_PARTITIONS = [keys.clientPk(''), keys.apiPk('')];
+
+/**
+ * Whether a write may change what a client bundle holds: it touches a `CLIENT#` or `API#` partition,
+ * or its keys cannot be read (then it counts, to be safe).
+ */
+export function touchesBundles(operation: string, body: string): boolean {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return true;
+  }
+  const keysOf = (entry: unknown): unknown[] => {
+    const e = (entry ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    return [e['Item'], e['Key']];
+  };
+  let written: unknown[];
+  if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') written = keysOf(data);
+  else if (operation === 'TransactWriteItems') {
+    written = ((data['TransactItems'] ?? []) as Record<string, unknown>[]).flatMap((item) =>
+      Object.values(item).flatMap(keysOf),
+    );
+  } else if (operation === 'BatchWriteItem') {
+    written = Object.values((data['RequestItems'] ?? {}) as Record<string, Record<string, unknown>[]>)
+      .flat()
+      .flatMap((request) => [
+        (request['PutRequest'] as Record<string, unknown> | undefined)?.['Item'],
+        (request['DeleteRequest'] as Record<string, unknown> | undefined)?.['Key'],
+      ]);
+  } else return true;
+  const pks = written
+    .filter((item): item is Record<string, { S?: unknown }> => typeof item === 'object' && item !== null)
+    .map((item) => item[ATTR.pk]?.S);
+  if (pks.length === 0 || pks.some((pk) => typeof pk !== 'string')) return true;
+  return pks.some((pk) => BUNDLE_PARTITIONS.some((prefix) => (pk as string).startsWith(prefix)));
 }
 
 class DynamoFailure extends Error {

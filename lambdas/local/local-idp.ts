@@ -32,12 +32,13 @@ import { randomIds } from '../adapters/random-ids';
 import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
-import { DynamoDbClientStatusSource } from '../adapters/client-status-source';
+import { IssuedTokenVerifier } from '../adapters/issued-token-verifier';
+import { DynamoDbTokenStatusSource } from '../adapters/token-status-source';
 import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
-import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeTokenFunctionHandler } from '../handlers/token-handler';
 import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
@@ -90,6 +91,10 @@ export interface LocalIdp {
   repositories: DynamoDbRepositories;
   /** The password KDF, keyed with the local pepper (to seed users with a password). */
   passwordKdf: PasswordKdf;
+  /** The low-level client of the embedded table (an authorizer under test reads through it). */
+  dynamoDb: DynamoDBClient;
+  /** The embedded table's name. */
+  tableName: string;
   stop(): Promise<void>;
 }
 
@@ -187,7 +192,12 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const adminPerson = await firstAdminPerson(config, issuer, { users, kdf, clock: systemClock, ids: randomIds });
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
-        people: { codes: repositories.codes, users, revocations: repositories.revocations },
+        people: {
+          codes: repositories.codes,
+          users,
+          revocations: repositories.revocations,
+          sessions: repositories.sessions,
+        },
         signer,
         hasher,
         clock: systemClock,
@@ -219,16 +229,35 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           lastingSecretMarginSeconds: config.lastingSecretMarginSeconds ?? DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
         },
       });
+      // Revocation and introspection verify any of this issuer's access tokens (any audience), with the
+      // JWKS from the in-process key source like the admin verifier.
+      const issuedTokens = new IssuedTokenVerifier({
+        issuer,
+        fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
+      });
+      const inspection = { issuer, verifier: issuedTokens, store: tokenDeps.store, hasher, clock: systemClock, logger };
       resolveRoutes({
-        token: makeTokenHandler(tokenDeps),
+        token: makeTokenFunctionHandler({
+          token: tokenDeps,
+          revocation: {
+            ...inspection,
+            people: { revocations: repositories.revocations, sessions: repositories.sessions },
+          },
+          introspection: {
+            ...inspection,
+            apis,
+            people: { users, revocations: repositories.revocations, sessions: repositories.sessions },
+          },
+        }),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource, logger }),
         admin: withBearerAuthorization(
           {
             verifier: adminVerifier,
             routeScopes: ADMIN_ROUTE_SCOPES,
             logger,
-            // Locally the status is read on every request (no cache): disabling an admin takes effect at once.
-            clientStatus: new DynamoDbClientStatusSource({
+            // Locally the status is read on every request (no cache): a revoked token, a disabled admin
+            // client or user takes effect at once.
+            tokenStatus: new DynamoDbTokenStatusSource({
               client: dynamo,
               tableName: LOCAL_TABLE_NAME,
               ttlSeconds: 0,
@@ -261,6 +290,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           signInSessions: repositories.signInSessions,
           requests: repositories.authorizationRequests,
           codes: repositories.codes,
+          sessions: repositories.sessions,
           consents: repositories.consents,
           clock: systemClock,
           ids: randomIds,
@@ -278,6 +308,8 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         tokenDeps,
         repositories,
         passwordKdf: kdf,
+        dynamoDb: dynamo,
+        tableName: LOCAL_TABLE_NAME,
         stop: stopAll,
       };
     } catch (err) {

@@ -250,11 +250,16 @@ describe('idp login, whoami, logout', () => {
     expect(loose.stderr).toMatch(/may be read by others \(mode 0644\)/);
     await chmod(tokensFile(configDir), 0o600);
 
-    // logout forgets it (locally: no revocation yet).
+    // logout revokes the access token at the IdP (RFC 7009, as the public client idp-cli), then forgets it.
+    const accessToken = stored.issuers[idp.issuer]!['accessToken'] as string;
+    const userinfo = () =>
+      fetch(`${idp.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await userinfo()).status).toBe(200);
     const out = await cli(['logout'], { IDP_CONFIG_DIR: configDir });
     expect(out).toMatchObject({ code: 0, stderr: '' });
-    expect(out.stdout).toBe(`signed out of ${idp.issuer}: the stored tokens are deleted (not revoked at the IdP)\n`);
+    expect(out.stdout).toBe(`signed out of ${idp.issuer}: the tokens are revoked and deleted\n`);
     await expect(stat(tokensFile(configDir))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await userinfo()).status).toBe(401);
     const gone = await cli(['whoami'], { IDP_CONFIG_DIR: configDir });
     expect(gone).toEqual({ code: 1, stdout: '', stderr: `error: not signed in to ${idp.issuer}: run idp login\n` });
     const noCredentials = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir });

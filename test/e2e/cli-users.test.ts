@@ -227,4 +227,45 @@ describe('idp users', () => {
     );
     expect((await run(['users', 'create', '--username', 'ada'])).code).toBe(0);
   });
+
+  it('users sessions: lists, revokes one, revokes all', async () => {
+    const created = JSON.parse((await run(['users', 'create', '--username', 'sessions-cli', '--json'])).stdout) as {
+      user: { userId: string };
+    };
+    const userId = created.user.userId;
+    const now = Date.now();
+    for (const sessionId of ['Sessioncli000000000001', 'Sessioncli000000000002']) {
+      await local.repositories.sessions.createSession({
+        sessionId,
+        userId,
+        user: { userId, username: 'sessions-cli' },
+        clientId: 'spa',
+        scopes: ['openid'],
+        authTime: Math.floor(now / 1000),
+        createdAt: new Date(now + (sessionId.endsWith('2') ? 1000 : 0)).toISOString(),
+        lastUsedAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + 86_400_000).toISOString(),
+        currentDigest: `digest-${sessionId}`,
+        consumedDigests: [],
+      });
+    }
+    const listed = await run(['users', 'sessions', userId]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^SESSION_ID\s+CLIENT_ID\s+STATUS\s+SCOPES\s+CREATED\s+LAST_USED\s+EXPIRES\n/);
+    expect(listed.stdout).toContain('Sessioncli000000000002');
+    const one = await run(['users', 'sessions', userId, '--revoke', 'Sessioncli000000000001']);
+    expect(one).toMatchObject({ code: 0, stdout: `session Sessioncli000000000001 of user ${userId} revoked\n` });
+    const json = JSON.parse((await run(['users', 'sessions', userId, '--json'])).stdout) as {
+      items: { sessionId: string; status: string }[];
+    };
+    expect(json.items.map((s) => [s.sessionId, s.status])).toEqual([
+      ['Sessioncli000000000002', 'active'],
+      ['Sessioncli000000000001', 'revoked'],
+    ]);
+    const all = await run(['users', 'sessions', userId, '--revoke-all']);
+    expect(all).toMatchObject({ code: 0, stdout: `1 session(s) of user ${userId} revoked\n` });
+    const both = await run(['users', 'sessions', userId, '--revoke', 'x', '--revoke-all']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('give --revoke or --revoke-all, not both');
+  });
 });

@@ -247,10 +247,11 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       // The status attribute (and keys) only: never a secret hash or a rule.
       {
         Effect: 'Allow',
-        Action: 'dynamodb:GetItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         Resource: { 'Fn::GetAtt': [table, 'Arn'] },
         Condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'USER#*', 'DENY#*', 'DENYSID#*'] },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
         },
       },
@@ -298,6 +299,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       // Code redemption (one conditional UpdateItem) and the deny-list entry of a replayed code's token.
       partitions('dynamodb:UpdateItem', ['CODE#*']),
       partitions('dynamodb:PutItem', ['DENY#*']),
+      // Refresh-token sessions: rotation, creation (entry under USERTOKENS#, the user only checked), reuse.
+      partitions(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['SESSION#*', 'USERTOKENS#*', 'DENYSID#*']),
+      partitions('dynamodb:DeleteItem', ['USERTOKENS#*']),
+      partitions('dynamodb:ConditionCheckItem', ['USER#*']),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
       xray,
     ]);
@@ -310,12 +315,17 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       partitions('dynamodb:PutItem', ['USER#*', 'SIGNIN#*', 'AUTHREQ#*', 'CONSENT#*', 'CODE#*', 'AUDIT']),
       partitions('dynamodb:DeleteItem', ['SETUP#*', 'SIGNIN#*', 'AUTHREQ#*']),
       partitions('dynamodb:UpdateItem', ['USER#*'], ['pk', 'sk', 'failedSignIns', 'lockedUntil']),
+      // Code entries, the session cap and a new password's revocations (docs/data-model.md, Sessions).
+      partitions(['dynamodb:DeleteItem', 'dynamodb:Query'], ['USERTOKENS#*']),
+      partitions('dynamodb:PutItem', ['USERTOKENS#*', 'DENYSID#*']),
+      partitions('dynamodb:UpdateItem', ['SESSION#*', 'CODE#*'], ['pk', 'sk', 'revokedAt', 'revokedReason']),
+      partitions('dynamodb:ConditionCheckItem', ['USER#*']),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: pepper } },
       xray,
     ]);
     // userinfo: a user's collection and the deny-list; no pepper, no KMS (it verifies with the public JWKS).
     expect(statementsOfRole(roleId('UserinfoFunctionRole'))).toEqual([
-      partitions(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*', 'DENY#*']),
+      partitions(['dynamodb:GetItem', 'dynamodb:Query'], ['USER#*', 'DENY#*', 'DENYSID#*']),
       xray,
     ]);
     expect(statementsOfRole(roleId('DiscoveryFunctionRole'))).toEqual([xray]);
@@ -411,9 +421,12 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       { key: 'HEAD /oauth2/consent', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/logout', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'OPTIONS /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'OPTIONS /oauth2/token', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/introspect', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/set-password', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/sign-in', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/token', auth: 'NONE', authorizer: false },
@@ -438,6 +451,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       for (const key of keys) expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: owner });
     }
     expect(integrationOf('OPTIONS /oauth2/token')).toBe('Token');
+    // RFC 7009 / RFC 7662 on the token function, which authenticates their clients the same way.
+    for (const key of ['POST /oauth2/revoke', 'OPTIONS /oauth2/revoke', 'POST /oauth2/introspect']) {
+      expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: 'Token' });
+    }
     const api = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Api'))[0]!;
     expect(api.Properties!['CorsConfiguration']).toBeUndefined();
     const authorizerFn = logicalId(json, 'AWS::Lambda::Function', 'AuthorizerFunction');
@@ -470,6 +487,16 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       },
       RouteSettings: {
         'POST /oauth2/token': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/revoke': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/introspect': {
           ThrottlingRateLimit: expected.tokenThrottle[0],
           ThrottlingBurstLimit: expected.tokenThrottle[1],
           DetailedMetricsEnabled: true,
@@ -527,6 +554,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'KmsSignRateNearQuota',
         'StoreErrors',
         'TokenInitFailures',
+        'RefreshTokenReuse',
+        'RevocationFailures',
       ]
         .map((n) => `serverless-idp-${stage}-${n}`)
         .sort(),
@@ -540,6 +569,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         { Name: 'Resource', Value: '/oauth2/token' },
       ]),
     });
+    // The token function's EMF metrics: refresh-token reuse (a likely theft) and failed revocations.
+    for (const [alarm, metric] of [
+      ['RefreshTokenReuse', 'RefreshTokenReuse'],
+      ['RevocationFailures', 'RevocationsFailed'],
+    ] as const) {
+      synth.template(stage, 'api').hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `serverless-idp-${stage}-${alarm}`,
+        MetricName: metric,
+        Namespace: `serverless-idp/${stage}`,
+        Dimensions: [{ Name: 'service', Value: 'serverless-idp' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    }
     synth.template(stage, 'api').hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ ($.message = "dependency unavailable") && ($.dependency = "signer") }',
       MetricTransformations: [
@@ -671,15 +714,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
               AggregateKeyType: 'IP',
               EvaluationWindowSec: 300,
               Limit: config.edgeProtection.tokenRequestsPerIpPer5Min,
+              // One bucket for every endpoint that checks a client secret.
               ScopeDownStatement: {
-                ByteMatchStatement: {
-                  FieldToMatch: { UriPath: {} },
-                  PositionalConstraint: 'STARTS_WITH',
-                  SearchString: '/oauth2/token',
-                  TextTransformations: [
-                    { Priority: 0, Type: 'URL_DECODE' },
-                    { Priority: 1, Type: 'NORMALIZE_PATH' },
-                  ],
+                OrStatement: {
+                  Statements: ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].map((path) => ({
+                    ByteMatchStatement: {
+                      FieldToMatch: { UriPath: {} },
+                      PositionalConstraint: 'STARTS_WITH',
+                      SearchString: path,
+                      TextTransformations: [
+                        { Priority: 0, Type: 'URL_DECODE' },
+                        { Priority: 1, Type: 'NORMALIZE_PATH' },
+                      ],
+                    },
+                  })),
                 },
               },
             },

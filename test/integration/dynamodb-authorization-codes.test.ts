@@ -192,7 +192,12 @@ describe('a code exchange through the token endpoint on DynamoDB', () => {
     });
     endpoint = new TokenEndpoint({
       store: db.tokenReads,
-      people: { codes: db.codes, users: new InMemoryUserRepository(people.table), revocations: db.revocations },
+      people: {
+        codes: db.codes,
+        users: new InMemoryUserRepository(people.table),
+        revocations: db.revocations,
+        sessions: db.sessions,
+      },
       signer: new TestSigner(),
       hasher: new HmacSecretHasher(Buffer.alloc(32, 1)),
       clock: { now: () => now },

@@ -1,8 +1,9 @@
 /**
  * The local runtime's bundle cache: no database round trip for a repeated read, and never a stale
- * bundle — any write (through any path into the embedded database) invalidates it.
+ * bundle — any write to a client's or an API's item collection (through any path into the embedded
+ * database) invalidates it; writes elsewhere (a code, a session, the audit trail) do not.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClientBundle } from '../../lambdas/domain/model';
 import { LocalBundleCache } from '../../lambdas/local/local-bundle-cache';
 import { startTestDynamo } from '../support/dynalite';
@@ -62,13 +63,48 @@ describe('LocalBundleCache', () => {
     expect(db.calls['QueryCommand']).toBe(1);
   });
 
-  it('reads again after a write to any item, even one that ran while it read', async () => {
-    // A write to an unrelated item still moves the generation: the cache is exact, not clever.
+  it('reads again after a write to a client or API collection, even one that ran while it read', async () => {
     const read = cache.loadClientBundle('cached-late');
-    await db.doc.send(new PutCommand({ TableName: db.tableName, Item: { pk: 'X', sk: 'Y' } }));
+    await db.doc.send(new PutCommand({ TableName: db.tableName, Item: { pk: 'API#https://x', sk: 'Y' } }));
     await read;
     db.resetCalls();
     await cache.loadClientBundle('cached-late');
     expect(db.calls['QueryCommand']).toBe(1);
+    // A rule written inside a transaction beside other items counts too.
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: { pk: 'AUDIT', sk: 'z' } } },
+          { Put: { TableName: db.tableName, Item: { pk: 'CLIENT#cached-late', sk: 'RULE#x' } } },
+        ],
+      }),
+    );
+    db.resetCalls();
+    await cache.loadClientBundle('cached-late');
+    expect(db.calls['QueryCommand']).toBe(1);
+  });
+
+  it('keeps serving after writes elsewhere: codes, sessions, users, the audit trail', async () => {
+    await cache.loadClientBundle('cached');
+    await db.doc.send(new PutCommand({ TableName: db.tableName, Item: { pk: 'CODE#d', sk: 'CODE' } }));
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: { pk: 'SESSION#s', sk: 'SESSION' },
+        UpdateExpression: 'SET lastUsedAt = :at',
+        ExpressionAttributeValues: { ':at': T0 },
+      }),
+    );
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: db.tableName, Item: { pk: 'USER#u', sk: 'USER' } } },
+          { Put: { TableName: db.tableName, Item: { pk: 'AUDIT', sk: 'y' } } },
+        ],
+      }),
+    );
+    db.resetCalls();
+    await cache.loadClientBundle('cached');
+    expect(db.calls).toEqual({});
   });
 });

@@ -47,7 +47,12 @@ describe('per-request cost with the real adapters', () => {
   const endpoint = (signingKey = keyArn) =>
     new TokenEndpoint({
       store: db.tokenReads,
-      people: { codes: db.codes, users: new InMemoryUserRepository(), revocations: db.revocations },
+      people: {
+        codes: db.codes,
+        users: new InMemoryUserRepository(),
+        revocations: db.revocations,
+        sessions: db.sessions,
+      },
       signer: new KmsTokenSigner({ client: kms.client, keyId: signingKey, alg: 'RS256' }),
       hasher,
       clock: { now: () => now },

@@ -136,6 +136,8 @@ export async function createCode(
     redirectUri: REDIRECT_URI,
     codeChallenge: RFC7636_CHALLENGE,
     userId: ALICE.userId,
+    // The claims snapshot the sign-in page takes (authorization-flow.ts userSnapshot).
+    user: { userId: ALICE.userId, username: ALICE.username, name: ALICE.name!, email: ALICE.email! },
     scopes: ['openid', 'profile', 'email', 'orders:read'],
     audience: ORDERS_API,
     nonce: 'n-0S6_WzA2Mj',

@@ -442,6 +442,7 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
     apis,
     auditTrail,
     users: people.users,
+    sessions: people.sessions,
     hasher,
     kdf,
     clock,

@@ -12,6 +12,8 @@ import type {
   Consent,
   IssuedFromCode,
   PasswordSetup,
+  RefreshSession,
+  SessionRevocationReason,
   SignInSession,
   StoredUser,
   User,
@@ -24,12 +26,18 @@ import type {
   CodeRedemption,
   ConsentRepository,
   PasswordSetupRepository,
+  RefreshRotation,
+  RefreshRotationInput,
+  RefreshSessionRepository,
   RevocationRepository,
+  SessionQuery,
   SignInSessionRepository,
   UserQuery,
   UserRepository,
 } from '../../lambdas/domain/people/ports';
+import { CONSUMED_DIGESTS_KEPT } from '../../lambdas/domain/people/model';
 import { InvalidCursorError } from '../../lambdas/domain/ports';
+import { MAX_ACCESS_TOKEN_TTL } from '../../lambdas/domain/tokens/access-token';
 import type { PeopleTokenPath } from '../../lambdas/domain/grants/grant';
 import type { Page } from '../../lambdas/domain/ports';
 
@@ -48,6 +56,10 @@ export class InMemoryPeopleTable {
   readonly codes = new Map<string, AuthorizationCode>();
   /** Denied access-token `jti` → its `exp`. */
   readonly deniedTokens = new Map<string, number>();
+  /** Refresh-token sessions by id. */
+  readonly sessions = new Map<string, RefreshSession>();
+  /** Denied session ids → until (seconds since the epoch). */
+  readonly deniedSessions = new Map<string, number>();
   /** `<userId> <clientId>` → consent. */
   readonly consents = new Map<string, Consent>();
   readonly audit: AuditEvent[] = [];
@@ -67,6 +79,40 @@ export class InMemoryPeopleTable {
     const user = this.users.get(userId);
     if (user === undefined) return undefined;
     return copy({ user, grants: [...(this.grants.get(userId)?.values() ?? [])] });
+  }
+
+  /**
+   * Revokes the user's live sessions (denying their sids) and codes not redeemed yet, as the DynamoDB
+   * adapter's revokeUserTokens does; answers how many sessions.
+   */
+  revokeUserTokens(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds = MAX_ACCESS_TOKEN_TTL,
+  ): number {
+    let revoked = 0;
+    for (const session of this.sessions.values()) {
+      if (session.userId !== userId || session.revokedAt !== undefined || session.expiresAt <= at) continue;
+      session.revokedAt = at;
+      session.revokedReason = reason;
+      this.deniedSessions.set(session.sessionId, Math.ceil(Date.parse(session.expiresAt) / 1000) + denyMarginSeconds);
+      revoked += 1;
+    }
+    for (const code of this.codes.values()) {
+      if (code.userId === userId && code.consumedAt === undefined) code.revokedAt ??= at;
+    }
+    return revoked;
+  }
+
+  /**
+   * Whether a session or code may be created for the user: the adapter's ConditionCheck requires the
+   * user item to be enabled; the fake refuses only a user it holds that is not enabled (unit tests
+   * often make codes for users they never stored).
+   */
+  userMayHoldTokens(userId: string): boolean {
+    const user = this.users.get(userId);
+    return user === undefined || user.status === 'enabled';
   }
 
   record(audit: AuditEvent | undefined): void {
@@ -130,11 +176,17 @@ export class InMemoryUserRepository implements UserRepository {
     this.table.record(audit);
   }
 
-  async updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void> {
+  async updateUser(
+    user: StoredUser,
+    expectedVersion: number,
+    audit?: AuditEvent,
+    revokeSessions?: SessionRevocationReason,
+  ): Promise<void> {
     this.table.count('updateUser');
     const stored = this.table.users.get(user.userId);
     if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
     this.table.users.set(user.userId, copy(user));
+    if (revokeSessions !== undefined) this.table.revokeUserTokens(user.userId, revokeSessions, user.updatedAt);
     this.table.record(audit);
   }
 
@@ -142,6 +194,7 @@ export class InMemoryUserRepository implements UserRepository {
     this.table.count('deleteUser');
     const stored = this.table.users.get(userId);
     if (stored === undefined || stored.version !== expectedVersion) throw new ConflictError('the user changed');
+    this.table.revokeUserTokens(userId, 'user-deleted', audit.at);
     this.table.users.delete(userId);
     this.table.usernames.delete(stored.username.toLowerCase());
     this.table.grants.delete(userId);
@@ -206,6 +259,7 @@ export class InMemoryPasswordSetupRepository implements PasswordSetupRepository 
     }
     this.table.setups.delete(digest);
     this.table.users.set(user.userId, copy(user));
+    this.table.revokeUserTokens(user.userId, 'password-changed', audit.at);
     this.table.record(audit);
   }
 }
@@ -266,14 +320,18 @@ export class InMemoryAuthorizationCodeRepository implements AuthorizationCodeRep
 
   async createCode(code: AuthorizationCode): Promise<void> {
     this.table.count('createCode');
-    if (this.table.codes.has(code.digest)) throw new ConflictError('code exists');
+    if (this.table.codes.has(code.digest) || !this.table.userMayHoldTokens(code.userId)) {
+      throw new ConflictError('code exists, or the user is not enabled');
+    }
     this.table.codes.set(code.digest, copy(code));
   }
 
   async redeemCode(digest: string, at: string, issued: IssuedFromCode): Promise<CodeRedemption> {
     this.table.count('redeemCode');
     const code = this.table.codes.get(digest);
-    if (code === undefined) return { outcome: 'unknown' };
+    if (code === undefined || (code.consumedAt === undefined && code.revokedAt !== undefined)) {
+      return { outcome: 'unknown' };
+    }
     if (code.consumedAt !== undefined) {
       return code.issued === undefined ? { outcome: 'reused' } : { outcome: 'reused', issued: copy(code.issued) };
     }
@@ -302,11 +360,123 @@ export class InMemoryRevocationRepository implements RevocationRepository {
     this.table.count('isAccessTokenDenied');
     return this.table.deniedTokens.has(jti);
   }
+
+  async denySession(sid: string, until: number): Promise<void> {
+    this.table.count('denySession');
+    this.table.deniedSessions.set(sid, until);
+  }
+
+  async isSessionDenied(sid: string): Promise<boolean> {
+    this.table.count('isSessionDenied');
+    return this.table.deniedSessions.has(sid);
+  }
+}
+
+/**
+ * Refresh-token sessions: rotation is one atomic step with the DynamoDB adapter's condition (current
+ * digest, same client, not revoked, not expired) and classification of a failure; revocation marks the
+ * session and denies its sid, as the adapter's transaction does.
+ */
+export class InMemoryRefreshSessionRepository implements RefreshSessionRepository {
+  constructor(readonly table: InMemoryPeopleTable = new InMemoryPeopleTable()) {}
+
+  async createSession(session: RefreshSession): Promise<void> {
+    this.table.count('createSession');
+    if (this.table.sessions.has(session.sessionId) || !this.table.userMayHoldTokens(session.userId)) {
+      throw new ConflictError('session exists, or the user is not enabled');
+    }
+    this.table.sessions.set(session.sessionId, copy(session));
+  }
+
+  async findSession(sessionId: string): Promise<RefreshSession | undefined> {
+    this.table.count('findSession');
+    const session = this.table.sessions.get(sessionId);
+    return session === undefined ? undefined : copy(session);
+  }
+
+  async rotate(sessionId: string, input: RefreshRotationInput): Promise<RefreshRotation> {
+    this.table.count('rotate');
+    const session = this.table.sessions.get(sessionId);
+    if (session === undefined) return { outcome: 'unknown' };
+    const live =
+      session.clientId === input.clientId &&
+      session.revokedAt === undefined &&
+      session.expiresAt > input.at &&
+      (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
+    const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
+    if (live && within && session.currentDigest === input.presentedDigest) {
+      session.consumedDigests = [session.currentDigest, ...session.consumedDigests].slice(0, CONSUMED_DIGESTS_KEPT);
+      session.currentDigest = input.nextDigest;
+      session.lastUsedAt = input.at;
+      if (input.idleExpiresAt !== undefined) session.idleExpiresAt = input.idleExpiresAt;
+      return { outcome: 'rotated', session: copy(session) };
+    }
+    if (session.clientId !== input.clientId || session.revokedAt !== undefined) {
+      return { outcome: 'refused', session: copy(session) };
+    }
+    if (session.consumedDigests.includes(input.presentedDigest)) return { outcome: 'reused', session: copy(session) };
+    if (session.currentDigest !== input.presentedDigest) return { outcome: 'unknown' };
+    return { outcome: live && !within ? 'scope-exceeded' : 'refused', session: copy(session) };
+  }
+
+  async revokeSession(
+    sessionId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds: number = MAX_ACCESS_TOKEN_TTL,
+    audit?: AuditEvent,
+  ): Promise<boolean> {
+    this.table.count('revokeSession');
+    const session = this.table.sessions.get(sessionId);
+    if (session === undefined || session.revokedAt !== undefined) return false;
+    session.revokedAt = at;
+    session.revokedReason = reason;
+    this.table.deniedSessions.set(sessionId, Math.ceil(Date.parse(session.expiresAt) / 1000) + denyMarginSeconds);
+    this.table.record(audit);
+    return true;
+  }
+
+  async limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number> {
+    this.table.count('limitUserSessions');
+    const live = [...this.table.sessions.values()]
+      .filter((s) => s.userId === userId && s.clientId === clientId && s.revokedAt === undefined && s.expiresAt > at)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const surplus = live.slice(Math.max(keep, 0));
+    for (const session of surplus) await this.revokeSession(session.sessionId, 'session-limit', at);
+    return surplus.length;
+  }
+
+  async listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>> {
+    this.table.count('listUserSessions');
+    const matching = [...this.table.sessions.values()]
+      .filter((s) => s.userId === userId && (page.clientId === undefined || s.clientId === page.clientId))
+      .sort((a, b) =>
+        a.createdAt === b.createdAt ? b.sessionId.localeCompare(a.sessionId) : b.createdAt.localeCompare(a.createdAt),
+      );
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    if (!Number.isSafeInteger(start) || start < 0) throw new InvalidCursorError();
+    const items = matching.slice(start, start + page.limit).map((s) => copy(s));
+    const next = start + page.limit;
+    return next < matching.length ? { items, cursor: String(next) } : { items };
+  }
+
+  async revokeUserSessions(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+    audit?: AuditEvent,
+  ): Promise<number> {
+    this.table.count('revokeUserSessions');
+    const revoked = this.table.revokeUserTokens(userId, reason, at, denyMarginSeconds);
+    this.table.record(audit);
+    return revoked;
+  }
 }
 
 /** The token path's people dependencies (GrantDeps.people) over in-memory fakes of one table. */
 export function inMemoryPeopleTokenPath(people: ReturnType<typeof inMemoryPeople> = inMemoryPeople()): PeopleTokenPath {
-  return { codes: people.codes, users: people.users, revocations: people.revocations };
+  return { codes: people.codes, users: people.users, revocations: people.revocations, sessions: people.sessions };
 }
 
 /** Consents per user and client. */
@@ -335,6 +505,7 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
   codes: InMemoryAuthorizationCodeRepository;
   revocations: InMemoryRevocationRepository;
   consents: InMemoryConsentRepository;
+  sessions: InMemoryRefreshSessionRepository;
 } {
   return {
     table,
@@ -345,5 +516,6 @@ export function inMemoryPeople(table: InMemoryPeopleTable = new InMemoryPeopleTa
     codes: new InMemoryAuthorizationCodeRepository(table),
     revocations: new InMemoryRevocationRepository(table),
     consents: new InMemoryConsentRepository(table),
+    sessions: new InMemoryRefreshSessionRepository(table),
   };
 }

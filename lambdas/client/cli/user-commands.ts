@@ -1,6 +1,7 @@
 /**
  * `idp users …`: people who sign in on the hosted pages — list, show, create (with a password or a
- * one-time setup link), change, enable/disable, delete, and their grants. A password is read only
+ * one-time setup link), change, enable/disable, delete, their grants, and their refresh-token sessions
+ * (list, revoke one, revoke all). A password is read only
  * from standard input (`--password-stdin`), never from an argument, so it stays out of shell history
  * and the process list.
  */
@@ -212,6 +213,47 @@ export const userCommands: Command[] = [
       const [userId, audience] = [inv.args[0]!, required(inv, 'audience')];
       await (await adminClient(inv)).deleteGrant(userId, audience);
       done(inv, `grant of user ${userId} on ${audience} deleted`, { deleted: true, userId, audience });
+    },
+  },
+  {
+    name: 'users sessions',
+    args: ['USER_ID'],
+    admin: true,
+    summary: "list a user's refresh-token sessions, or revoke one or all of them",
+    details:
+      'Revoking ends the session at once: its refresh token is refused and its access tokens carry a\n' +
+      'revoked sid. `idp users sessions <user> --revoke <sid>` or `--revoke-all`.',
+    options: {
+      client: { type: 'string', value: 'CLIENT_ID', description: 'only the sessions of this client' },
+      revoke: { type: 'string', value: 'SESSION_ID', description: 'revoke this session' },
+      'revoke-all': { type: 'boolean', description: 'revoke every session of the user' },
+      ...PAGE_OPTIONS,
+    },
+    async run(inv) {
+      const userId = inv.args[0]!;
+      const revoke = str(inv, 'revoke');
+      const all = flag(inv, 'revoke-all');
+      if (revoke !== undefined && all) throw new UsageError('give --revoke or --revoke-all, not both');
+      const admin = await adminClient(inv);
+      if (revoke !== undefined) {
+        await admin.revokeSession(userId, revoke);
+        return done(inv, `session ${revoke} of user ${userId} revoked`, { revoked: true, userId, sessionId: revoke });
+      }
+      if (all) {
+        const { revoked } = await admin.revokeAllSessions(userId);
+        return done(inv, `${revoked} session(s) of user ${userId} revoked`, { revoked, userId });
+      }
+      const query = { clientId: str(inv, 'client'), limit: integer(inv, 'limit') };
+      const page = await listing(inv, (cursor) => admin.listSessions(userId, { ...query, cursor }));
+      printPage(inv, page, ['SESSION_ID', 'CLIENT_ID', 'STATUS', 'SCOPES', 'CREATED', 'LAST_USED', 'EXPIRES'], (s) => [
+        s.sessionId,
+        s.clientId,
+        s.status,
+        s.scopes,
+        s.createdAt,
+        s.lastUsedAt,
+        s.expiresAt,
+      ]);
     },
   },
 ];

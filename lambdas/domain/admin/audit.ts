@@ -22,7 +22,8 @@ export type AuditAction =
   | 'user.update'
   | 'user.delete'
   | 'grant.put'
-  | 'grant.delete';
+  | 'grant.delete'
+  | 'session.revoke';
 
 /** Every {@link AuditAction}, for validation of audit queries. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -41,13 +42,22 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'user.delete',
   'grant.put',
   'grant.delete',
+  'session.revoke',
 ];
 
 /** What kind of thing an audit event is about. */
-export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user' | 'grant';
+export type AuditTargetType = 'api' | 'client' | 'secret' | 'rule' | 'user' | 'grant' | 'session';
 
 /** Every {@link AuditTargetType}. */
-export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = ['api', 'client', 'secret', 'rule', 'user', 'grant'];
+export const AUDIT_TARGET_TYPES: readonly AuditTargetType[] = [
+  'api',
+  'client',
+  'secret',
+  'rule',
+  'user',
+  'grant',
+  'session',
+];
 
 /** One changed top-level field: its value before and after (absent = the field was absent). */
 export interface AuditFieldChange {

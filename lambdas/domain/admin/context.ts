@@ -3,7 +3,7 @@
  * principal, plus the HTTP helpers operations share (JSON responses, ETags, If-Match).
  */
 import type { HttpRequest, HttpResponse } from '../http';
-import type { PasswordKdf, UserRepository } from '../people/ports';
+import type { PasswordKdf, RefreshSessionRepository, UserRepository } from '../people/ports';
 import type {
   ApiRepository,
   AuditRepository,
@@ -36,6 +36,8 @@ export interface AdminDeps {
   apis: ApiRepository;
   /** Users with their grants (`/admin/users`). */
   users: UserRepository;
+  /** Users' refresh-token sessions (`/admin/users/{userId}/sessions`). */
+  sessions: RefreshSessionRepository;
   /** Hashes the passwords admins set (scrypt keyed with the pepper). */
   kdf: PasswordKdf;
   /** Read side of the audit trail (each change's event is written by the repository making it). */

@@ -41,10 +41,14 @@ import {
 } from './schemas';
 import { addSecret, listSecrets, revokeSecret } from './secrets-service';
 import { deleteGrant, listGrants, putGrant } from './user-grants-service';
+import { listSessions, revokeAllSessions, revokeSession } from './user-sessions-service';
 import {
   GrantListSchema,
   GrantPutSchema,
   GrantSchema,
+  SessionListQuerySchema,
+  SessionListSchema,
+  SessionsRevokedSchema,
   USER_ID,
   UserCreateSchema,
   UserCreatedSchema,
@@ -117,6 +121,11 @@ export const PATH_PARAMS: Record<string, PathParam> = {
     resource: 'rule or grant',
   },
   userId: { schema: z.string().regex(USER_ID), description: 'The user id', resource: 'user' },
+  sessionId: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    description: 'The session id (the `sid` of its tokens)',
+    resource: 'session',
+  },
 };
 
 const etagged = ['ETag'] as ('Location' | 'ETag')[];
@@ -479,6 +488,43 @@ export const ROUTES: readonly AnyRoute[] = [
     responses: { 204: { description: 'Deleted' } },
     problems: [],
     handle: deleteGrant,
+  }),
+  // ---- user sessions (refresh tokens) ----
+  route({
+    method: 'GET',
+    path: '/admin/users/{userId}/sessions',
+    operationId: 'listSessions',
+    summary: "List a user's refresh-token sessions, newest first (any state)",
+    tag: 'sessions',
+    scope: ADMIN_READ,
+    query: SessionListQuerySchema,
+    responses: { 200: { description: 'A page of sessions', schema: SessionListSchema } },
+    problems: [],
+    handle: listSessions,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/admin/users/{userId}/sessions',
+    operationId: 'revokeAllSessions',
+    summary: "Revoke all the user's sessions (their refresh and access tokens stop at once)",
+    tag: 'sessions',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    responses: { 200: { description: 'How many live sessions were revoked', schema: SessionsRevokedSchema } },
+    problems: [],
+    handle: revokeAllSessions,
+  }),
+  route({
+    method: 'DELETE',
+    path: '/admin/users/{userId}/sessions/{sessionId}',
+    operationId: 'revokeSession',
+    summary: 'Revoke one session (its refresh token and its access tokens stop at once)',
+    tag: 'sessions',
+    scope: ADMIN_WRITE,
+    query: EmptyQuerySchema,
+    responses: { 204: { description: 'Revoked (or revoked already)' } },
+    problems: [],
+    handle: revokeSession,
   }),
   // ---- audit ----
   route({

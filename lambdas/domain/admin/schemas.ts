@@ -166,6 +166,18 @@ export const ScopeDefinitionSchema = named(
   z.strictObject({ value: ScopeValueSchema, description: z.string().max(500).optional() }),
 );
 
+/** Most clients one API lists as introspectors. */
+export const MAX_INTROSPECTORS_PER_API = 20;
+
+const IntrospectorsSchema = z
+  .array(z.string().min(1).max(256))
+  .max(MAX_INTROSPECTORS_PER_API)
+  .superRefine(unique((id: string) => id, 'client id'))
+  .meta({
+    description:
+      "Client ids (confidential clients) that may introspect this API's access tokens at POST /oauth2/introspect (RFC 7662), besides the client a token was issued to; [] for none",
+  });
+
 const ScopeListSchema = z
   .array(ScopeDefinitionSchema)
   .max(MAX_SCOPES_PER_API)
@@ -180,6 +192,7 @@ export const ApiCreateSchema = named(
     accessTokenTtl: AccessTokenTtlSchema.optional(),
     tokenReuse: TokenReuseSchema.optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: IntrospectorsSchema.optional(),
   }),
 );
 
@@ -191,6 +204,7 @@ export const ApiUpdateSchema = named(
     accessTokenTtl: AccessTokenTtlSchema.nullable().optional().meta({ description: '`null` removes the limit' }),
     tokenReuse: TokenReuseSchema.optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: IntrospectorsSchema.optional(),
     version: VersionSchema.optional(),
   }),
 );
@@ -204,6 +218,7 @@ export const ApiSchema = named(
     accessTokenTtl: z.int().optional(),
     tokenReuse: z.boolean().optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: z.array(z.string()).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.int(),

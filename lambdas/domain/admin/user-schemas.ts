@@ -145,3 +145,48 @@ export const GrantSchema = named(
 );
 
 export const GrantListSchema = named('GrantList', z.strictObject({ items: z.array(GrantSchema) }));
+
+/** A refresh-token session as the admin API shows it: never a token or digest. */
+export const SessionSchema = named(
+  'Session',
+  z.strictObject({
+    sessionId: z.string().meta({ description: 'Public: the `sid` of the tokens issued under the session' }),
+    clientId: z.string(),
+    scopes: z.array(z.string()).meta({ description: 'The scopes originally granted' }),
+    audience: z.string().optional(),
+    createdAt: z.string(),
+    lastUsedAt: z.string(),
+    expiresAt: z.string().meta({ description: 'Absolute expiry (the client’s refreshTokenTtl)' }),
+    idleExpiresAt: z.string().optional().meta({ description: 'Idle expiry (the client’s refreshTokenIdleTtl)' }),
+    status: z.enum(['active', 'expired', 'revoked']),
+    revokedAt: z.string().optional(),
+    revokedReason: z
+      .enum([
+        'refresh-token-reuse',
+        'token-revoked',
+        'session-limit',
+        'admin',
+        'user-disabled',
+        'user-deleted',
+        'password-changed',
+      ])
+      .optional(),
+  }),
+);
+
+export const SessionListSchema = named(
+  'SessionList',
+  z.strictObject({
+    items: z.array(SessionSchema),
+    nextCursor: z.string().optional().meta({ description: 'Present when more items follow; pass as `cursor`' }),
+  }),
+);
+
+export const SessionListQuerySchema = PageQuerySchema.extend({
+  clientId: z.string().min(1).max(128).optional().meta({ description: 'Only the sessions of this client' }),
+});
+
+export const SessionsRevokedSchema = named(
+  'SessionsRevoked',
+  z.strictObject({ revoked: z.number().int().meta({ description: 'How many live sessions were revoked' }) }),
+);

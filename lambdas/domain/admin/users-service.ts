@@ -11,7 +11,7 @@ import { SET_PASSWORD_PATH } from '../endpoints/paths';
 import { ConflictError } from '../errors';
 import type { JsonValue } from '../model';
 import { digestOf, newHandle } from '../people/handles';
-import type { PasswordSetup, StoredUser, UserBundle } from '../people/model';
+import type { PasswordSetup, SessionRevocationReason, StoredUser, UserBundle } from '../people/model';
 import { passwordProblem } from '../people/password-policy';
 import { auditEvent, diffViews } from './audit';
 import type { OperationContext } from './context';
@@ -153,8 +153,21 @@ export async function updateUser(ctx: Ctx<z.output<typeof UserUpdateSchema>>) {
     targetType: 'user',
     targetId: current.userId,
     ...(body.password === undefined ? {} : { unviewed: { password: { to: PASSWORD_CHANGED } } }),
-    write: (user, expectedVersion, audit) => ctx.deps.users.updateUser(user, expectedVersion, audit),
+    // Disabling the user or a new password revokes all the user's refresh-token sessions (and codes not
+    // redeemed yet) in the same write (docs/contract.md, Users).
+    write: (user, expectedVersion, audit) =>
+      ctx.deps.users.updateUser(user, expectedVersion, audit, sessionRevocation(next, body.password)),
   });
+}
+
+/**
+ * Why a change of the user revokes its sessions: disabled (again, too: nothing can have started since,
+ * and it is cheap), or a new password; `undefined` otherwise.
+ */
+function sessionRevocation(next: StoredUser, password: string | undefined): SessionRevocationReason | undefined {
+  if (next.status === 'disabled') return 'user-disabled';
+  if (password !== undefined) return 'password-changed';
+  return undefined;
 }
 
 export async function deleteUser(ctx: Ctx) {

@@ -38,6 +38,7 @@ export function apiView(api: Api): ApiView {
     accessTokenTtl: api.accessTokenTtl,
     tokenReuse: api.tokenReuse,
     userAccess: api.userAccess,
+    introspectors: api.introspectors === undefined ? undefined : [...api.introspectors],
     createdAt: api.createdAt,
     updatedAt: api.updatedAt,
     version: api.version,

@@ -11,6 +11,7 @@ import {
   DependencyUnavailableError,
   describeError,
   InvalidClientError,
+  InvalidGrantError,
   OAuthError,
   ServerError,
   TemporarilyUnavailableError,
@@ -153,7 +154,7 @@ export class TokenEndpoint {
       this.deps.logger.error('unexpected error at the token endpoint', { error: describeError(err) });
       error = new ServerError();
     }
-    const reason = error instanceof InvalidClientError ? error.reason : undefined;
+    const reason = error instanceof InvalidClientError || error instanceof InvalidGrantError ? error.reason : undefined;
     await this.notify({ outcome: 'denied', error: error.code, reason, clientId });
     return oauthErrorResponse(error, this.deps.config.issuer);
   }

@@ -37,7 +37,7 @@ export interface UserinfoDeps {
   /** Verifies access tokens for the audience `<issuer>/oauth2/userinfo` (any subject). */
   verifier: AccessTokenVerifierPort;
   users: Pick<UserRepository, 'loadUser'>;
-  revocations: Pick<RevocationRepository, 'isAccessTokenDenied'>;
+  revocations: Pick<RevocationRepository, 'isAccessTokenDenied' | 'isSessionDenied'>;
   logger: Logger;
 }
 
@@ -100,11 +100,15 @@ export class UserinfoEndpoint {
         });
       }
       const sub = typeof grant.claims['sub'] === 'string' ? grant.claims['sub'] : '';
-      const [denied, user] = await Promise.all([
+      const sid = typeof grant.claims['sid'] === 'string' ? grant.claims['sid'] : undefined;
+      // The token's own jti, and its session's sid (a revoked refresh-token session ends its access
+      // tokens too: docs/data-model.md, Sessions), read concurrently with the user.
+      const [denied, sessionDenied, user] = await Promise.all([
         this.deps.revocations.isAccessTokenDenied(grant.jti),
+        sid === undefined ? false : this.deps.revocations.isSessionDenied(sid),
         this.deps.users.loadUser(sub),
       ]);
-      if (denied) throw invalidToken('the access token was revoked');
+      if (denied || sessionDenied) throw invalidToken('the access token was revoked');
       if (user === undefined || user.user.status !== 'enabled') throw invalidToken('the user is no longer active');
       // OIDC Core §5.3.2: sub first, then the claims the scopes release (§5.4).
       return {

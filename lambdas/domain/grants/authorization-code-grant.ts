@@ -7,23 +7,32 @@
  *
  * Cost (docs/contract.md, Budgets): the client bundle Query the endpoint made, then ONE conditional
  * UpdateItem that consumes the code and records the access token's pre-generated `jti` at once
- * (single use, RFC 6749 §4.1.2, §10.5), one read of the user, and one signature (two with an ID
- * token, made concurrently). A second redemption answers `invalid_grant` and puts the first one's
- * `jti` on the deny-list. No refresh token yet (docs/contract.md, Token endpoint › authorization_code).
+ * (single use, RFC 6749 §4.1.2, §10.5), and one signature (two with an ID token, made concurrently).
+ * The user is not read: the code carries a snapshot of the user's claims taken at sign-in, and a user
+ * disabled (or deleted, or given a new password) after sign-in cannot redeem it, because that change
+ * revokes the user's pending codes in its own transaction (`revokedAt`, which the redemption's
+ * condition refuses; docs/data-model.md, Sessions › Revoking a user's sessions). The one exception is
+ * an API whose `userAccess` is `granted`: the user's grants are read to re-check them.
+ *
+ * For a client whose `grantTypes` include `refresh_token`, the redemption also starts a refresh-token
+ * session (RFC 6749 §5.1 `refresh_token`; one more TransactWriteItems: the session, its entry under
+ * the user, and a ConditionCheck that the user is still enabled). A second redemption answers
+ * `invalid_grant`, puts the first one's `jti` on the deny-list and revokes its session.
  */
 import { createHash } from 'node:crypto';
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
-import { USERINFO_PATH } from '../endpoints/paths';
 import type { TokenRequest } from '../endpoints/token-request';
-import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors';
-import type { Client, ClientBundle, Rule } from '../model';
-import type { AuthorizationCode, UserBundle } from '../people/model';
-import { isOidcScope, OPENID_SCOPE } from '../people/oidc-claims';
-import { accessTokenClaims, accessTokenTtl, signAccessToken } from '../tokens/access-token';
-import { idTokenClaims, idTokenTtl, signIdToken } from '../tokens/id-token';
-import type { IssuedToken, TokenResponseBody } from '../tokens/token-response';
+import { ConflictError, InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors';
+import type { Client } from '../model';
+import { refreshTokenTtlOf, usesRefreshTokens } from '../people/client-settings';
+import type { AuthorizationCode, RefreshSession, UserGrant, UserSnapshot } from '../people/model';
+import { newRefreshSessionId, newRefreshToken } from '../people/refresh-tokens';
+import type { IssuedToken } from '../tokens/token-response';
 import type { Grant, GrantContext, GrantDeps, GrantDescriptor } from './grant';
 import { isCodeVerifier, verifiesS256 } from './pkce';
+import { issueUserTokens, longestUserAccessTokenTtl, needsUserGrants, userRuleFor } from './user-tokens';
+
+export { userinfoAudience } from './user-tokens';
 
 /** The grant type and the methods it accepts: confidential clients as registered, public clients (`none`). */
 export const AUTHORIZATION_CODE: GrantDescriptor = {
@@ -47,11 +56,6 @@ export interface AuthorizationCodeParams {
  * codes it does not hold.
  */
 export const INVALID_CODE_DESCRIPTION = 'the authorization code is invalid, expired or already used';
-
-/** The `aud` of tokens that may call the userinfo endpoint (OIDC Core §5.3). */
-export function userinfoAudience(issuer: string): string {
-  return `${issuer}${USERINFO_PATH}`;
-}
 
 /** SHA-256 (base64url) of a code, as codes are stored (docs/data-model.md). */
 export function codeDigest(code: string): string {
@@ -92,12 +96,16 @@ export class AuthorizationCodeGrant implements Grant<AuthorizationCodeParams> {
     const { clock, ids, config, people } = this.deps;
     const nowMs = clock.now();
     const issuedAt = Math.floor(nowMs / 1000);
+    const at = new Date(nowMs).toISOString();
+    const longestTtl = longestUserAccessTokenTtl(bundle, config.defaultAccessTokenTtl);
     // Generated before the redemption, so the one conditional write that consumes the code also records
-    // what it is about to issue: a concurrent reuse always finds the jti to revoke.
+    // what it is about to issue: a concurrent reuse always finds the jti (and the session) to revoke.
     const jti = ids.tokenId();
-    const redemption = await people.codes.redeemCode(params.codeDigest, new Date(nowMs).toISOString(), {
+    const sessionId = usesRefreshTokens(client) ? newRefreshSessionId() : undefined;
+    const redemption = await people.codes.redeemCode(params.codeDigest, at, {
       accessTokenJti: jti,
-      accessTokenExp: issuedAt + longestAccessTokenTtl(bundle, config.defaultAccessTokenTtl),
+      accessTokenExp: issuedAt + longestTtl,
+      ...(sessionId === undefined ? {} : { refreshSessionId: sessionId }),
     });
 
     if (redemption.outcome === 'unknown') throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
@@ -107,8 +115,12 @@ export class AuthorizationCodeGrant implements Grant<AuthorizationCodeParams> {
       this.deps.logger?.warn('authorization code reused: revoking what it issued', {
         clientId: client.clientId,
         revokedJti: issued?.accessTokenJti,
+        revokedSession: issued?.refreshSessionId,
       });
       if (issued !== undefined) await people.revocations.denyAccessToken(issued.accessTokenJti, issued.accessTokenExp);
+      if (issued?.refreshSessionId !== undefined) {
+        await people.sessions.revokeSession(issued.refreshSessionId, 'refresh-token-reuse', at, longestTtl);
+      }
       throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
     }
 
@@ -131,99 +143,82 @@ export class AuthorizationCodeGrant implements Grant<AuthorizationCodeParams> {
       throw new InvalidTargetError('the authorization code was not granted for this resource');
     }
 
-    const user = await people.users.loadUser(code.userId);
-    if (user === undefined || user.user.status !== 'enabled') throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
-    const rule = userRule(code, bundle, user);
+    const { user, grants } = await this.userOf(code, needsUserGrants(code.audience, bundle));
+    const rule = userRuleFor(code.audience, code.scopes, bundle, grants);
+    const refreshToken =
+      sessionId === undefined ? undefined : await this.startSession(client, code, user, sessionId, nowMs);
 
-    return this.tokens({ client, code, user, rule, issuedAt, jti });
-  }
-
-  private async tokens(input: {
-    client: Client;
-    code: AuthorizationCode;
-    user: UserBundle;
-    rule: Rule | undefined;
-    issuedAt: number;
-    jti: string;
-  }): Promise<IssuedToken> {
-    const { client, code, user, rule, issuedAt, jti } = input;
-    const { config, signer } = this.deps;
-    const openid = code.scopes.includes(OPENID_SCOPE);
-    const userinfo = userinfoAudience(config.issuer);
-    // RFC 9068 §3: the API, plus the userinfo endpoint when openid was granted; userinfo alone when
-    // only OIDC scopes were (docs/contract.md, Token endpoint › authorization_code).
-    const audience = code.audience === undefined ? userinfo : openid ? [code.audience, userinfo] : code.audience;
-    const ttl = accessTokenTtl(client.accessTokenTtl, rule?.apiAccessTokenTtl, config.defaultAccessTokenTtl);
-    const accessClaims = accessTokenClaims({
+    return issueUserTokens({
       issuer: config.issuer,
-      clientId: client.clientId,
-      subject: code.userId,
-      audience,
+      defaultAccessTokenTtl: config.defaultAccessTokenTtl,
+      signer: this.deps.signer,
+      client,
+      rule,
+      user,
       scopes: code.scopes,
-      claims: rule?.claims ?? {},
-      issuedAt,
-      ttl,
-      jti,
+      ...(code.audience === undefined ? {} : { audience: code.audience }),
       authTime: code.authTime,
-      sessionId: code.sessionId,
+      // Under a refresh-token session, its id is the sid of every token (docs/contract.md).
+      sessionId: sessionId ?? code.sessionId,
+      ...(code.nonce === undefined ? {} : { nonce: code.nonce }),
+      issuedAt,
+      jti,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
     });
-    const idClaims = openid
-      ? idTokenClaims({
-          issuer: config.issuer,
-          clientId: client.clientId,
-          user: user.user,
-          scopes: code.scopes,
-          issuedAt,
-          ttl: idTokenTtl(ttl),
-          authTime: code.authTime,
-          nonce: code.nonce,
-          sessionId: code.sessionId,
-        })
-      : undefined;
-    const [accessToken, idToken] = await Promise.all([
-      signAccessToken(accessClaims, signer),
-      idClaims === undefined ? undefined : signIdToken(idClaims, signer),
-    ]);
-    // RFC 6749 §5.1; no refresh_token until refresh-token sessions exist (docs/contract.md).
-    const body: TokenResponseBody = {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: ttl,
-      scope: code.scopes.join(' '),
+  }
+
+  /**
+   * The code's user: its snapshot, with no read; the user's collection is read only when the grants
+   * must be re-checked (or for a code made before snapshots), and then a user no longer enabled is refused.
+   * @throws InvalidGrantError
+   */
+  private async userOf(
+    code: AuthorizationCode,
+    withGrants: boolean,
+  ): Promise<{ user: UserSnapshot; grants?: UserGrant[] }> {
+    if (code.user !== undefined && !withGrants) return { user: code.user };
+    const bundle = await this.deps.people.users.loadUser(code.userId);
+    if (bundle === undefined || bundle.user.status !== 'enabled') throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
+    return { user: code.user ?? bundle.user, grants: bundle.grants };
+  }
+
+  /**
+   * Starts the refresh-token session of this redemption (its id was recorded with the redemption) and
+   * answers its first refresh token. A user disabled since the sign-in fails the write's ConditionCheck.
+   * @throws InvalidGrantError, DependencyUnavailableError
+   */
+  private async startSession(
+    client: Client,
+    code: AuthorizationCode,
+    user: UserSnapshot,
+    sessionId: string,
+    nowMs: number,
+  ): Promise<string> {
+    const at = new Date(nowMs).toISOString();
+    const first = newRefreshToken(sessionId);
+    const session: RefreshSession = {
+      sessionId,
+      userId: code.userId,
+      user,
+      clientId: client.clientId,
+      scopes: code.scopes,
+      ...(code.audience === undefined ? {} : { audience: code.audience }),
+      authTime: code.authTime,
+      createdAt: at,
+      lastUsedAt: at,
+      expiresAt: new Date(nowMs + refreshTokenTtlOf(client) * 1000).toISOString(),
+      ...(client.refreshTokenIdleTtl === undefined
+        ? {}
+        : { idleExpiresAt: new Date(nowMs + client.refreshTokenIdleTtl * 1000).toISOString() }),
+      currentDigest: first.digest,
+      consumedDigests: [],
     };
-    if (idToken !== undefined) body.id_token = idToken;
-    return { body, audience: code.audience ?? userinfo, jti, reused: false };
+    try {
+      await this.deps.people.sessions.createSession(session);
+    } catch (err) {
+      if (err instanceof ConflictError) throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
+      throw err;
+    }
+    return first.token;
   }
-}
-
-/**
- * The client's user rule for the code's API, still granting the code's API scopes (and, for an API
- * whose `userAccess` is `granted`, still within the user's own grant): what authorize resolved is
- * re-checked at redemption, so a rule or grant withdrawn meanwhile takes effect. `undefined` when the
- * code is for OIDC scopes only.
- * @throws InvalidGrantError when the grant no longer holds
- */
-function userRule(code: AuthorizationCode, bundle: ClientBundle, user: UserBundle): Rule | undefined {
-  if (code.audience === undefined) return undefined;
-  const rule = bundle.rules.find((r) => r.audience === code.audience && r.subjectType === 'user');
-  const apiScopes = code.scopes.filter((s) => !isOidcScope(s));
-  const allowed = (granted: readonly string[]) => apiScopes.every((s) => granted.includes(s));
-  const withinUserGrant =
-    rule?.apiUserAccess !== 'granted' || allowed(user.grants.find((g) => g.audience === code.audience)?.scopes ?? []);
-  if (rule === undefined || !allowed(rule.scopes) || !withinUserGrant) {
-    throw new InvalidGrantError('the granted scope is no longer allowed for this client or user');
-  }
-  return rule;
-}
-
-/**
- * An upper bound of the lifetime of the access token this client can get from a code, known before
- * the code is read: the `exp` recorded with the redemption (the deny-list keeps a revoked `jti` that
- * long) is never earlier than the token's.
- */
-function longestAccessTokenTtl(bundle: ClientBundle, defaultTtl: number): number {
-  const ttls = bundle.rules
-    .filter((r) => r.subjectType === 'user')
-    .map((r) => accessTokenTtl(bundle.client.accessTokenTtl, r.apiAccessTokenTtl, defaultTtl));
-  return Math.max(accessTokenTtl(bundle.client.accessTokenTtl, undefined, defaultTtl), ...ttls);
 }

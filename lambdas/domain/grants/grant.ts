@@ -11,7 +11,12 @@ import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import type { ClientAuthMethod } from '../client-auth/methods';
 import type { TokenRequest } from '../endpoints/token-request';
 import type { ClientBundle, GrantType } from '../model';
-import type { AuthorizationCodeRepository, RevocationRepository, UserRepository } from '../people/ports';
+import type {
+  AuthorizationCodeRepository,
+  RefreshSessionRepository,
+  RevocationRepository,
+  UserRepository,
+} from '../people/ports';
 import type { Clock, IdGenerator, Logger, TokenPathReads, TokenSigner } from '../ports';
 import type { IssuedToken } from '../tokens/token-response';
 import type { TokenReuseConfig } from '../token-reuse';
@@ -31,13 +36,15 @@ export interface TokenServiceConfig {
 
 /**
  * What the grants for people use on the token path: redeeming a code (one conditional write), reading
- * its user (one read), and, on a reused code, the deny-list (docs/contract.md, Token endpoint ›
- * authorization_code).
+ * its user (one read), refresh-token sessions (started by a code redemption, rotated by one
+ * conditional write), and, on a reused code or refresh token, the deny-list (docs/contract.md, Token
+ * endpoint).
  */
 export interface PeopleTokenPath {
   codes: Pick<AuthorizationCodeRepository, 'redeemCode'>;
   users: Pick<UserRepository, 'loadUser'>;
   revocations: Pick<RevocationRepository, 'denyAccessToken'>;
+  sessions: Pick<RefreshSessionRepository, 'createSession' | 'rotate' | 'revokeSession'>;
 }
 
 /** What grants are built with (once per cold start). */

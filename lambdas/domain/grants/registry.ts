@@ -9,6 +9,7 @@ import type { ClientAuthMethod } from '../client-auth/methods';
 import type { GrantType } from '../model';
 import { AUTHORIZATION_CODE, AuthorizationCodeGrant } from './authorization-code-grant';
 import { CLIENT_CREDENTIALS, ClientCredentialsGrant } from './client-credentials-grant';
+import { REFRESH_TOKEN, RefreshTokenGrant } from './refresh-token-grant';
 import type { Grant, GrantDeps, GrantDescriptor } from './grant';
 
 /** A registered grant: its descriptor and how to build it. */
@@ -20,6 +21,7 @@ export interface GrantRegistration extends GrantDescriptor {
 export const REGISTERED_GRANTS: readonly GrantRegistration[] = [
   { ...AUTHORIZATION_CODE, create: (deps) => new AuthorizationCodeGrant(deps) },
   { ...CLIENT_CREDENTIALS, create: (deps) => new ClientCredentialsGrant(deps) },
+  { ...REFRESH_TOKEN, create: (deps) => new RefreshTokenGrant(deps) },
 ];
 
 /** RFC 8414 §2 `grant_types_supported`. */

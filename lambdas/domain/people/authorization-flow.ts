@@ -22,7 +22,8 @@ import {
   DEFAULT_SIGN_IN_SESSION_TTL,
 } from './hosted-pages-deps';
 import type { HostedPagesDeps } from './hosted-pages-deps';
-import type { AuthorizationRequest, SignInSession, UserBundle } from './model';
+import { maxSessionsPerUserOf, usesRefreshTokens } from './client-settings';
+import type { AuthorizationRequest, SignInSession, User, UserBundle, UserSnapshot } from './model';
 import { limitByUserGrants, OIDC_SCOPES } from './user-scope-resolution';
 
 /** The validated request as authorize resolved it, before anyone signed in. */
@@ -320,7 +321,7 @@ export class AuthorizationFlow {
       // A double submit: the first one took the request (and made the code).
       return this.requestGonePage();
     }
-    return this.issueCode(status, request, scopes, live, cookies);
+    return this.issueCode(status, request, scopes, live, cookies, bundle.client);
   }
 
   /** Whether the consent page must be shown for these scopes. */
@@ -347,8 +348,19 @@ export class AuthorizationFlow {
     scopes: string[],
     live: LiveSession,
     cookies: string[],
+    client: Client,
   ): Promise<HttpResponse> {
     const code = this.newHandle();
+    if (usesRefreshTokens(client)) {
+      // The 11th sign-in to a client revokes the oldest of the user's sessions there: make room for the
+      // one this code is about to start (docs/contract.md, Client settings › maxSessionsPerUser).
+      await this.deps.sessions?.limitUserSessions(
+        live.user.user.userId,
+        client.clientId,
+        maxSessionsPerUserOf(client) - 1,
+        this.at(),
+      );
+    }
     await this.deps.codes.createCode({
       digest: digestOf(code),
       clientId: request.clientId,
@@ -360,6 +372,8 @@ export class AuthorizationFlow {
       ...(request.nonce === undefined ? {} : { nonce: request.nonce }),
       authTime: live.session.authTime,
       sessionId: live.session.sessionId,
+      // The claims tokens carry, so that the exchange needs no read of the user.
+      user: userSnapshot(live.user.user),
       createdAt: this.at(),
       expiresAt: this.at(AUTHORIZATION_CODE_TTL),
     });
@@ -370,4 +384,14 @@ export class AuthorizationFlow {
       cookies,
     );
   }
+}
+
+/** The claims a code (and the session it may start) carries about its user (people/model.ts). */
+export function userSnapshot(user: User): UserSnapshot {
+  return {
+    userId: user.userId,
+    username: user.username,
+    ...(user.name === undefined ? {} : { name: user.name }),
+    ...(user.email === undefined ? {} : { email: user.email }),
+  };
 }

@@ -10,6 +10,7 @@ import type {
   ConsentRepository,
   PasswordKdf,
   PasswordSetupRepository,
+  RefreshSessionRepository,
   SignInSessionRepository,
   UserRepository,
 } from './ports';
@@ -49,6 +50,11 @@ export interface HostedPagesDeps {
   signInSessions: SignInSessionRepository;
   requests: AuthorizationRequestRepository;
   codes: Pick<AuthorizationCodeRepository, 'createCode'>;
+  /**
+   * The `maxSessionsPerUser` cap, applied when a code is issued to a client that receives refresh
+   * tokens (the sign-in that is about to start one more session); absent: no cap is applied.
+   */
+  sessions?: Pick<RefreshSessionRepository, 'limitUserSessions'>;
   consents: ConsentRepository;
   kdf: PasswordKdf;
   clock: Clock;

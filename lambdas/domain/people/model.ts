@@ -151,10 +151,17 @@ export interface AuthorizationCode {
   authTime: number;
   /** The sign-in session (`sid`). */
   sessionId: string;
+  /**
+   * The user's claims at sign-in, so that the exchange needs no read of the user (absent only on codes
+   * made before snapshots existed: the exchange then reads the user).
+   */
+  user?: UserSnapshot;
   createdAt: string;
   expiresAt: string;
   /** Set by the one redemption that wins. */
   consumedAt?: string;
+  /** Set when the user was disabled, deleted or given a new password before the code was redeemed. */
+  revokedAt?: string;
   /** Set after the winning redemption issued its tokens. */
   issued?: IssuedFromCode;
 }
@@ -174,4 +181,74 @@ export interface Consent {
   scopes: string[];
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * What tokens say about a user, snapshotted at sign-in into the code and the refresh-token session,
+ * so that neither the code exchange nor a refresh reads the user (docs/contract.md, Budgets; OIDC Core
+ * §5.1 claims come from it: `preferred_username`, `name`, `email`).
+ */
+export type UserSnapshot = Pick<User, 'userId' | 'username' | 'name' | 'email'>;
+
+/**
+ * Why a refresh-token session was revoked (its `revokedReason`): a consumed refresh token presented
+ * again (RFC 9700 §4.14.2), RFC 7009 revocation, the `maxSessionsPerUser` cap, an administrator, or a
+ * change of the user (disabled, deleted, new password).
+ */
+export type SessionRevocationReason =
+  | 'refresh-token-reuse'
+  | 'token-revoked'
+  | 'session-limit'
+  | 'admin'
+  | 'user-disabled'
+  | 'user-deleted'
+  | 'password-changed';
+
+/** How many consumed refresh-token digests a session remembers, newest first, to detect a reuse. */
+export const CONSUMED_DIGESTS_KEPT = 16;
+
+/**
+ * A refresh-token session (RFC 6749 §6, rotation per RFC 9700 §4.14.2; docs/data-model.md, Sessions):
+ * started by a code redemption for a client whose `grantTypes` include `refresh_token`. Its
+ * `sessionId` is public (the `sid` of every token issued under it); the refresh token itself
+ * (`<sessionId>.<secret>`) is stored only as the SHA-256 `currentDigest`, and each use replaces it.
+ */
+export interface RefreshSession {
+  sessionId: string;
+  userId: string;
+  /** Snapshot of the user's claims at sign-in (for ID tokens on refresh). */
+  user: UserSnapshot;
+  clientId: string;
+  /** The scopes originally granted; a refresh may ask for fewer, never more, and keeps these. */
+  scopes: string[];
+  /** The API of the access tokens; absent when only OIDC scopes were granted. */
+  audience?: string;
+  /** `auth_time` of the sign-in, seconds since the epoch (OIDC Core §12.2 keeps it on refresh). */
+  authTime: number;
+  createdAt: string;
+  lastUsedAt: string;
+  /** Absolute expiry: `createdAt` + the client's `refreshTokenTtl` (default 30 days). */
+  expiresAt: string;
+  /** Idle expiry: last use + the client's `refreshTokenIdleTtl`, when it has one. */
+  idleExpiresAt?: string;
+  /** SHA-256 (base64url) of the current refresh token. */
+  currentDigest: string;
+  /** Digests of the last {@link CONSUMED_DIGESTS_KEPT} consumed refresh tokens, newest first. */
+  consumedDigests: string[];
+  revokedAt?: string;
+  revokedReason?: SessionRevocationReason;
+}
+
+/** A session's state as the admin API shows it. */
+export type RefreshSessionStatus = 'active' | 'expired' | 'revoked';
+
+/** The state of `session` at `nowMs`: revoked, expired (absolute or idle), else active. */
+export function refreshSessionStatus(
+  session: Pick<RefreshSession, 'revokedAt' | 'expiresAt' | 'idleExpiresAt'>,
+  nowMs: number,
+): RefreshSessionStatus {
+  if (session.revokedAt !== undefined) return 'revoked';
+  if (Date.parse(session.expiresAt) <= nowMs) return 'expired';
+  if (session.idleExpiresAt !== undefined && Date.parse(session.idleExpiresAt) <= nowMs) return 'expired';
+  return 'active';
 }

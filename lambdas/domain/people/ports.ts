@@ -15,6 +15,8 @@ import type {
   IssuedFromCode,
   PasswordHash,
   PasswordSetup,
+  RefreshSession,
+  SessionRevocationReason,
   SignInSession,
   StoredUser,
   User,
@@ -53,12 +55,21 @@ export interface UserRepository {
    * Replaces the user item if its stored version is `expectedVersion` (username unchanged; grants
    * untouched).
    * @param audit absent only for sign-in's own bookkeeping (a rehash at sign-in)
+   * @param revokeSessions when given (the user disabled, a new password), every refresh-token session
+   *   and code not redeemed yet of the user is revoked for this reason, the first of them in the same
+   *   transaction (docs/data-model.md, Sessions)
    * @throws ConflictError when the user is missing or its version moved on
    */
-  updateUser(user: StoredUser, expectedVersion: number, audit?: AuditEvent): Promise<void>;
+  updateUser(
+    user: StoredUser,
+    expectedVersion: number,
+    audit?: AuditEvent,
+    revokeSessions?: SessionRevocationReason,
+  ): Promise<void>;
 
   /**
-   * Deletes the user, its username item and its grants if the version is `expectedVersion`.
+   * Deletes the user, its username item and its grants if the version is `expectedVersion`, revoking
+   * its refresh-token sessions and codes not redeemed yet (`user-deleted`) in the same transaction.
    * @throws ConflictError when the user is missing or its version moved on
    */
   deleteUser(userId: string, expectedVersion: number, audit: AuditEvent): Promise<void>;
@@ -87,7 +98,8 @@ export interface PasswordSetupRepository {
 
   /**
    * Uses the setup once: deletes it on condition that it exists and sets the user's password in the
-   * same transaction (user version `expectedVersion`), with the audit event.
+   * same transaction (user version `expectedVersion`), with the audit event; a new password revokes
+   * the user's refresh-token sessions (`password-changed`), as {@link UserRepository.updateUser} does.
    * @throws ConflictError when the setup was used meanwhile or the user changed
    */
   completeSetup(digest: string, user: StoredUser, expectedVersion: number, audit: AuditEvent): Promise<void>;
@@ -166,6 +178,120 @@ export interface RevocationRepository {
   denyAccessToken(jti: string, exp: number): Promise<void>;
   /** Whether `jti` is on the deny-list (strongly consistent: a revocation holds at once). */
   isAccessTokenDenied(jti: string): Promise<boolean>;
+  /**
+   * Puts a session id on the deny-list (`DENYSID#<sid>`) until `until` (seconds since the epoch):
+   * every access token carrying that `sid` is refused; idempotent.
+   */
+  denySession(sid: string, until: number): Promise<void>;
+  /** Whether `sid` is on the deny-list (strongly consistent). */
+  isSessionDenied(sid: string): Promise<boolean>;
+}
+
+/** The outcome of presenting a refresh token, decided by ONE conditional UpdateItem. */
+export type RefreshRotation =
+  /** The token was the session's current one: it is consumed and `session` holds the new state. */
+  | { outcome: 'rotated'; session: RefreshSession }
+  /**
+   * The token was consumed before (a replay, likely a theft: RFC 9700 §4.14.2): nothing was written;
+   * the caller revokes the session.
+   */
+  | { outcome: 'reused'; session: RefreshSession }
+  /** The session is revoked, expired (absolute or idle) or of another client: nothing was written. */
+  | { outcome: 'refused'; session: RefreshSession }
+  /**
+   * The token is the live session's current one, but `requiredScopes` asks for a scope the session was
+   * never granted (RFC 6749 §6 `invalid_scope`): nothing was written, the token stays usable.
+   */
+  | { outcome: 'scope-exceeded'; session: RefreshSession }
+  /** No such session, or a digest it never had. */
+  | { outcome: 'unknown' };
+
+/** What a rotation writes. */
+export interface RefreshRotationInput {
+  /** The client presenting the token: a session of another client is not touched. */
+  clientId: string;
+  /** Digest of the presented token (must be the current one). */
+  presentedDigest: string;
+  /** Digest of the new refresh token. */
+  nextDigest: string;
+  /** Now (ISO 8601): `lastUsedAt`, and the instant expiry is checked against. */
+  at: string;
+  /** The new idle expiry, for a client with `refreshTokenIdleTtl`. */
+  idleExpiresAt?: string;
+  /**
+   * A narrower `scope` asked for (RFC 6749 §6): each must be among the session's scopes, checked in the
+   * same condition, so a broader request consumes nothing.
+   */
+  requiredScopes?: readonly string[];
+}
+
+/** A page of a user's sessions, newest first. */
+export interface SessionQuery extends PageRequest {
+  /** Only the sessions of this client. */
+  clientId?: string;
+}
+
+/**
+ * Refresh-token sessions (DynamoDB: `pk = SESSION#<sessionId>`, listed per user through GSI1
+ * `USERSESSIONS#<userId>`; docs/data-model.md, Sessions). Revoking a session marks it and puts its
+ * `sid` on the deny-list (`DENYSID#<sid>`) in the same transaction, so the access tokens issued under
+ * it stop at the APIs too. Expiry is checked in code; a DynamoDB TTL only cleans up.
+ */
+export interface RefreshSessionRepository {
+  /**
+   * Creates the session (and its entry in the user's token entries (`USERTOKENS#<userId>`), which revoking all of a user's
+   * sessions reads strongly consistently).
+   * @throws ConflictError when a session with this id exists
+   */
+  createSession(session: RefreshSession): Promise<void>;
+
+  /** The session, strongly consistent; `undefined` when there is none. */
+  findSession(sessionId: string): Promise<RefreshSession | undefined>;
+
+  /**
+   * Rotation with ONE conditional UpdateItem (`currentDigest = :presented`, same client, not revoked,
+   * not expired at `at`): the presented digest moves to the consumed ones, `nextDigest` becomes
+   * current, `lastUsedAt` (and the idle expiry) move on. Of any number of concurrent calls with one
+   * token exactly one gets `rotated`.
+   * @throws DependencyUnavailableError when the backend cannot be reached or is throttled
+   */
+  rotate(sessionId: string, input: RefreshRotationInput): Promise<RefreshRotation>;
+
+  /**
+   * Revokes the session (`revokedAt`, `revokedReason`) and denies its `sid` until the session's expiry
+   * plus `denyMarginSeconds` (the longest access-token lifetime); `false`, writing nothing, when it is
+   * unknown or revoked already.
+   */
+  revokeSession(
+    sessionId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+    /** An administrator's revocation: the audit event, in the same transaction. */
+    audit?: AuditEvent,
+  ): Promise<boolean>;
+
+  /**
+   * The `maxSessionsPerUser` cap: revokes (`session-limit`) the client's live sessions of the user
+   * beyond the newest `keep`, oldest first, read strongly consistently; answers how many.
+   */
+  limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number>;
+
+  /** The user's sessions newest first (any state), in pages. */
+  listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>>;
+
+  /**
+   * Revokes every session of the user not revoked yet (read strongly consistently from the user's
+   * collection), as {@link revokeSession} does, and the user's codes not redeemed yet; answers how many
+   * sessions it revoked.
+   */
+  revokeUserSessions(
+    userId: string,
+    reason: SessionRevocationReason,
+    at: string,
+    denyMarginSeconds?: number,
+    audit?: AuditEvent,
+  ): Promise<number>;
 }
 
 /**

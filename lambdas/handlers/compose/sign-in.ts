@@ -39,6 +39,7 @@ export async function composeSignInDeps(
     signInSessions: repositories.signInSessions,
     requests: repositories.authorizationRequests,
     codes: repositories.codes,
+    sessions: repositories.sessions,
     consents: repositories.consents,
     kdf: new ScryptPasswordKdf(pepper),
     clock: systemClock,

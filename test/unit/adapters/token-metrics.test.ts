@@ -8,6 +8,7 @@ import {
   KMS_SIGN_REQUESTS,
   KMS_THROTTLES,
   kmsCallMetricsObserver,
+  REFRESH_TOKEN_REUSE,
   TOKENS_DENIED,
   TOKENS_ISSUED,
   TOKENS_REUSED,
@@ -75,6 +76,23 @@ describe('token metrics', () => {
     });
     const aws = record!['_aws'] as { CloudWatchMetrics: { Dimensions: string[][] }[] };
     expect(aws.CloudWatchMetrics[0]!.Dimensions[0]!.sort()).toEqual(['error', 'reason', 'service']);
+  });
+
+  it('counts a refresh-token reuse as RefreshTokenReuse without dimensions, beside the denial', () => {
+    const records = capture((metrics) =>
+      tokenMetricsObserver(metrics)({
+        outcome: 'denied',
+        error: 'invalid_grant',
+        reason: 'refresh_token_reuse',
+        clientId: 'spa',
+      }),
+    );
+    const reuse = records.find((r) => REFRESH_TOKEN_REUSE in r);
+    expect(reuse?.[REFRESH_TOKEN_REUSE]).toBe(1);
+    expect(reuse).not.toHaveProperty('error');
+    expect(reuse).not.toHaveProperty('reason');
+    const denied = records.find((r) => TOKENS_DENIED in r);
+    expect(denied).toMatchObject({ [TOKENS_DENIED]: 1, error: 'invalid_grant', reason: 'refresh_token_reuse' });
   });
 });
 

@@ -133,9 +133,12 @@ describe('audit events', () => {
         detail:
           'must be one of: "api.create", "api.update", "api.delete", "client.create", "client.update", ' +
           '"client.delete", "secret.create", "secret.revoke", "rule.put", "rule.delete", "user.create", ' +
-          '"user.update", "user.delete", "grant.put", "grant.delete"',
+          '"user.update", "user.delete", "grant.put", "grant.delete", "session.revoke"',
       },
-      { parameter: 'targetType', detail: 'must be one of: "api", "client", "secret", "rule", "user", "grant"' },
+      {
+        parameter: 'targetType',
+        detail: 'must be one of: "api", "client", "secret", "rule", "user", "grant", "session"',
+      },
     ]);
   });
 

@@ -232,6 +232,27 @@ describe('OpenAPI document', () => {
       '/admin/users/{userId}/grants/{audience}',
       await h.call('DELETE', `/admin/users/${userId}/grants/${e(api)}`),
     );
+    // ---- the user's refresh-token sessions
+    h.people.table.sessions.set('S-ada', {
+      sessionId: 'S-ada',
+      userId,
+      user: { userId, username: 'ada' },
+      clientId: id,
+      scopes: ['openid'],
+      authTime: 1,
+      createdAt: '2026-03-01T08:00:00.000Z',
+      lastUsedAt: '2026-03-01T08:00:00.000Z',
+      expiresAt: '2026-03-31T08:00:00.000Z',
+      currentDigest: 'd',
+      consumedDigests: [],
+    });
+    check('GET', '/admin/users/{userId}/sessions', await h.call('GET', `/admin/users/${userId}/sessions`));
+    check(
+      'DELETE',
+      '/admin/users/{userId}/sessions/{sessionId}',
+      await h.call('DELETE', `/admin/users/${userId}/sessions/S-ada`),
+    );
+    check('DELETE', '/admin/users/{userId}/sessions', await h.call('DELETE', `/admin/users/${userId}/sessions`));
     check('DELETE', '/admin/users/{userId}', await h.call('DELETE', `/admin/users/${userId}`));
     check('GET', '/admin/audit', await h.call('GET', '/admin/audit', { query: 'limit=3' }));
     check('DELETE', '/admin/clients/{clientId}', await h.call('DELETE', `/admin/clients/${id}`));

@@ -141,7 +141,7 @@ describe('authorization_code: success', () => {
     ]);
   });
 
-  it('costs one client read, one conditional write (the jti recorded in it), one user read, two signatures', async () => {
+  it('costs one client read, one conditional write (the jti recorded in it), no user read, two signatures', async () => {
     const value = await code('spa');
     h.store.resetCalls();
     h.people.table.calls.clear();
@@ -154,7 +154,8 @@ describe('authorization_code: success', () => {
     ]);
     expect(h.store.calls.loadClientBundle).toBe(1);
     expect(h.store.totalCalls()).toBe(1);
-    expect(Object.fromEntries(h.people.table.calls)).toEqual({ redeemCode: 1, loadUser: 1 });
+    // No read of the user: the code carries the claims snapshot taken at sign-in.
+    expect(Object.fromEntries(h.people.table.calls)).toEqual({ redeemCode: 1 });
     expect(h.signer.signCalls).toBe(2);
     // What the reuse check needs was written by the redemption itself (no recordIssued).
     expect(h.people.table.codes.get([...h.people.table.codes.keys()][0]!)?.issued).toEqual({
@@ -163,14 +164,20 @@ describe('authorization_code: success', () => {
     });
   });
 
-  it('confidential clients authenticate as registered (basic, post); refresh_token in grantTypes adds nothing yet', async () => {
+  it('confidential clients authenticate as registered (basic, post); refresh_token in grantTypes adds a refresh token', async () => {
     const basic = expectTokens(await h.send(codeRequest(web, await code('web-app'))), [
       'access_token',
       'token_type',
       'expires_in',
       'scope',
+      'refresh_token',
       'id_token',
     ]);
+    // The refresh-token session's id is the sid of both tokens (docs/contract.md, Token endpoint).
+    const sid = (basic['refresh_token'] as string).split('.')[0];
+    expect(decodeJwt(basic['access_token'] as string)['sid']).toBe(sid);
+    expect(decodeJwt(basic['id_token'] as string)['sid']).toBe(sid);
+    expect(h.people.table.sessions.get(sid!)).toMatchObject({ clientId: 'web-app', userId: ALICE.userId });
     expect(decodeJwt(basic['access_token'] as string)['client_id']).toBe('web-app');
     const post: CodeAuth = { method: 'post', clientId: f.webPost.clientId, secret: f.webPost.secret };
     const posted = expectTokens(await h.send(codeRequest(post, await code('web-post'))), [
@@ -217,10 +224,12 @@ describe('authorization_code: success', () => {
   });
 
   it('ID token claims follow the scopes; nonce only when the request sent one; absent profile fields left out', async () => {
-    const user = h.people.table.users.get(ALICE.userId)!;
-    delete user.name;
-    delete user.email;
-    const value = await code('spa', { scopes: ['openid', 'profile', 'email'], audience: undefined, nonce: undefined });
+    const value = await code('spa', {
+      scopes: ['openid', 'profile', 'email'],
+      audience: undefined,
+      nonce: undefined,
+      user: { userId: ALICE.userId, username: ALICE.username },
+    });
     const id = decodeJwt(bodyOf(await h.send(codeRequest(spa, value)))['id_token'] as string);
     expect(Object.keys(id)).toEqual([
       'iss',
@@ -321,11 +330,33 @@ describe('authorization_code: refusals (RFC 6749 §5.2)', () => {
     }
   });
 
-  it('the user disabled or deleted since sign-in → invalid_grant', async () => {
-    h.people.table.users.get(ALICE.userId)!.status = 'disabled';
-    expect(await h.send(codeRequest(spa, await code('spa')))).toEqual(INVALID_CODE);
-    h.people.table.users.delete(ALICE.userId);
-    expect(await h.send(codeRequest(spa, await code('spa')))).toEqual(INVALID_CODE);
+  it('the user disabled or deleted after sign-in, before the exchange → invalid_grant (the change revoked the code)', async () => {
+    const alice = () => h.people.table.users.get(ALICE.userId)!;
+    // A code made before snapshots existed is checked against the user item itself.
+    const legacy = await code('spa', { user: undefined });
+    alice().status = 'disabled';
+    expect(await h.send(codeRequest(spa, legacy))).toEqual(INVALID_CODE);
+    alice().status = 'enabled';
+
+    const pending = await code('spa');
+    const disabled = { ...alice(), status: 'disabled' as const, version: alice().version + 1 };
+    await h.people.users.updateUser(disabled, alice().version, undefined, 'user-disabled');
+    expect(await h.send(codeRequest(spa, pending))).toEqual(INVALID_CODE);
+
+    const enabled = { ...alice(), status: 'enabled' as const, version: alice().version + 1 };
+    await h.people.users.updateUser(enabled, alice().version);
+    const beforeDelete = await code('spa');
+    await h.people.users.deleteUser(ALICE.userId, enabled.version, {
+      eventId: 'e-1',
+      at: h.clock.iso(),
+      actor: 'admin',
+      actorJti: 'jti-admin',
+      action: 'user.delete',
+      targetType: 'user',
+      targetId: ALICE.userId,
+      diff: {},
+    });
+    expect(await h.send(codeRequest(spa, beforeDelete))).toEqual(INVALID_CODE);
     expect(h.signer.signCalls).toBe(0);
   });
 

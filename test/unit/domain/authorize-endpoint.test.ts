@@ -352,6 +352,8 @@ describe('authorize with a sign-in session', () => {
       nonce: 'nonce-456',
       authTime: Math.floor(h.clock.now() / 1000),
       sessionId: session!.sessionId,
+      // The user's claims at sign-in: the exchange reads no user.
+      user: { userId: 'user-alice', username: 'alice', name: 'alice example', email: 'alice@example.com' },
       createdAt: h.clock.iso(),
       expiresAt: h.clock.iso(60),
     });

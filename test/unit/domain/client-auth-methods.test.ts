@@ -106,7 +106,7 @@ describe('authenticateClient: none', () => {
 
 describe('grant registry', () => {
   it('lists the registered grants and the methods they accept, as discovery publishes them', () => {
-    expect(SUPPORTED_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials']);
+    expect(SUPPORTED_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
     // none: the authorization code grant accepts public clients; client_credentials never does.
     expect(SUPPORTED_AUTH_METHODS).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
   });

@@ -32,7 +32,7 @@ describe('grant type', () => {
     expect(h.store.totalCalls()).toBe(0);
   });
 
-  it.each(['password', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'CLIENT_CREDENTIALS'])(
+  it.each(['password', 'REFRESH_TOKEN', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'CLIENT_CREDENTIALS'])(
     'grant_type=%s → 400 unsupported_grant_type',
     async (grantType) => {
       const res = await send({
