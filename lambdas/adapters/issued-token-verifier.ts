@@ -7,7 +7,8 @@
  * Deliberately small and built on node:crypto alone: the token function's bundle has a budget
  * (docs/contract.md, Budgets: ≤ 500 KB), and aws-jwt-verify with the client's verifier
  * (lambdas/client/verify/, the one behind the authorizers) would not fit beside the SDK. The checks are
- * those that decide whether the claims may be trusted: compact JWS, `typ` at+jwt (RFC 9068 §4), `alg`
+ * those that decide whether the claims may be trusted: compact JWS in its one canonical encoding
+ * (lambdas/client/verify/jws-encoding.ts, shared with the authorizers), `typ` at+jwt (RFC 9068 §4), `alg`
  * RS256/ES256 and equal to the key's (RFC 8725 §3.1), no `crit`, the signature with the JWK named by
  * `kid` from the issuer's JWKS only, `iss` exact, `exp` in the future and `nbf`/`iat` not (60 s of
  * leeway), `jti`, `client_id`, `sub` present.
@@ -20,6 +21,7 @@ import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import type { KeyObject, JsonWebKey } from 'node:crypto';
 import type { AccessTokenVerifierPort, BearerGrant } from '../domain/bearer-authorization';
 import { InvalidAccessTokenError } from '../domain/bearer-authorization';
+import { nonCanonicalJwsReason } from '../client/verify/jws-encoding';
 
 export interface IssuedTokenVerifierOptions {
   /** The issuer, exactly as in `iss`. */
@@ -112,6 +114,10 @@ export class IssuedTokenVerifier implements AccessTokenVerifierPort {
     const alg = header['alg'];
     if (typeof alg !== 'string' || !ALGORITHMS.has(alg)) throw reject('the token algorithm is not allowed');
     if (header['crit'] !== undefined) throw reject('the token has critical header parameters');
+    // One token, one string: padding, non-canonical base64url or a high-s ES256 signature are refused
+    // as at the authorizers (docs/contract.md, Authorizers).
+    const encoding = nonCanonicalJwsReason(parts, alg);
+    if (encoding !== undefined) throw reject(encoding);
     const kid = header['kid'];
     if (!nonEmpty(kid)) throw reject('the access token names no signing key');
     const key = await this.key(kid);

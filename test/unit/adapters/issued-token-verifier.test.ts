@@ -2,7 +2,7 @@
  * The token function's verifier of presented access tokens (lambdas/adapters/issued-token-verifier.ts):
  * tokens of this issuer with any audience and subject verify (RS256 and ES256); a forged signature,
  * another issuer, an expired or not-yet-valid token, a wrong `typ` or `alg`, `crit`, an unknown `kid`
- * are refused with InvalidAccessTokenError; the JWKS is fetched again for an unknown `kid` at most once
+ * are refused with InvalidAccessTokenError, and so is any other encoding of a valid token; the JWKS is fetched again for an unknown `kid` at most once
  * per interval, and a JWKS that cannot be read is IssuerKeysUnavailableError (not the token's fault).
  */
 import { InvalidAccessTokenError } from '../../../lambdas/domain/bearer-authorization';
@@ -60,6 +60,22 @@ describe('IssuedTokenVerifier', () => {
         expect.any(InvalidAccessTokenError),
       ]);
     }
+  });
+
+  it('refuses every other encoding of a valid token: padding, a non-canonical last character, high-s ES256', async () => {
+    const v = verifier();
+    const [h, p, sig] = (await projectToken(ec)).split('.') as [string, string, string];
+    const rs = Buffer.from(sig, 'base64url');
+    // (r, n − s) verifies as well as (r, s) (RFC 7518 §3.4); our signers emit the low-s form only.
+    const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+    const highS = (n - BigInt(`0x${rs.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0');
+    const highSig = Buffer.concat([rs.subarray(0, 32), Buffer.from(highS, 'hex')]).toString('base64url');
+    const last = p.at(-1)!;
+    const sibling = 'AEIMQUYcgkosw048'.includes(last) ? String.fromCharCode(last.charCodeAt(0) + 1) : last;
+    const variants = [`${h}=.${p}.${sig}`, `${h}.${p}.${highSig}`];
+    if (sibling !== last) variants.push(`${h}.${p.slice(0, -1)}${sibling}.${sig}`);
+    await expect(v.verify(`${h}.${p}.${sig}`)).resolves.toMatchObject({ clientId: 'client-1' });
+    for (const token of variants) await expect(v.verify(token)).rejects.toBeInstanceOf(InvalidAccessTokenError);
   });
 
   it('an unknown kid fetches the JWKS at most once per interval; an unreadable JWKS is not the token’s fault', async () => {
