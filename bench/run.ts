@@ -12,6 +12,10 @@
  *    the peer, codes prepared before the timed part and each redeemed once (bench/code-exchange.ts),
  *    with DynamoDB calls per exchange counted.
  * 8. The deliberately slow step on its own: the password KDF and the sign-in POST (bench/kdf-bench.ts).
+ * 9. Signing modes per function instance: the production signers over the KMS protocol fake
+ *    (bench/signing-modes.ts): signs/s and KMS calls per token for `kms` and `envelope`.
+ * 10. The authorizer's revocation check: added latency per request on a status-cache hit and a miss
+ *    (bench/authorizer-bench.ts). `--authorizer` runs only this section (no results file).
  *
  * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
  * the code preparation yields valid codes on both sides; writes no results file.
@@ -23,6 +27,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { SigningAlgorithm } from '../lambdas/domain/ports';
+import { benchAuthorizer } from './authorizer-bench';
+import type { AuthorizerBenchRow, AuthorizerBenchSettings } from './authorizer-bench';
 import { benchBundles } from './bundles';
 import { benchCodeExchange, codeTargetLabel } from './code-exchange';
 import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
@@ -34,6 +40,8 @@ import type { HandlerBenchResult, HandlerSettings } from './handler-bench';
 import { benchTarget, targetLabel } from './http-bench';
 import type { HttpResult, HttpTarget, LoadSettings } from './http-bench';
 import { benchSignRates } from './sign-rates';
+import { benchSigningModes, TOKEN_FUNCTION_MEMORY_MB } from './signing-modes';
+import type { SigningModeRow } from './signing-modes';
 import type { SignRate } from './sign-rates';
 import { kib, markdownTable, num, ratio } from './table';
 
@@ -57,6 +65,8 @@ const SIGN_IN_ROUNDS = 5;
 const SMOKE = process.argv.includes('--smoke');
 /** `--code-only`: section 7 (code exchange and refresh) and 8 at full size, printed, no results file (a short run). */
 const CODE_ONLY = process.argv.includes('--code-only');
+const AUTHORIZER_ONLY = process.argv.includes('--authorizer');
+const AUTHORIZER: AuthorizerBenchSettings = { requests: 2000, warmup: 200 };
 const SMOKE_CODES = 20;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -304,6 +314,37 @@ function signSection(rates: SignRate[], http: HttpResult[]): { text: string; gap
     ),
     gap,
   };
+}
+
+function signingModesSection(rows: SigningModeRow[]): string {
+  const cell = (value: number, digits = 0) => (Number.isNaN(value) ? 'n/a' : num(value, digits));
+  return [
+    markdownTable(
+      [
+        'mode',
+        'alg',
+        'KMS requests at cold start',
+        'KMS requests per token',
+        'signs/s, one at a time',
+        'signs per CPU-s (per core)',
+        `est. signs/s per instance at ${TOKEN_FUNCTION_MEMORY_MB} MB`,
+      ],
+      rows.map((r) => [
+        r.mode,
+        r.alg,
+        num(r.kmsRequestsAtStart),
+        num(r.kmsRequestsPerToken, 2),
+        cell(r.perSecond),
+        cell(r.perCpuSecond),
+        cell(r.perInstanceAt512MbEstimate),
+      ]),
+    ),
+    '',
+    '`envelope`: one `Decrypt` per cold start, then node:crypto in memory; an instance signs as fast as its CPU share ' +
+      '(one vCPU at 1,769 MB). `kms`: one `kms:Sign` per token, so the stage issues at most the account quota ' +
+      '(RSA 500/s, ECC 300/s by default, shared by every caller in the account and Region) whatever its instances; ' +
+      'its rate here would be the loopback fake’s, so it is not reported. KMS requests are counted at the fake.',
+  ].join('\n');
 }
 
 function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
@@ -577,6 +618,9 @@ async function main(): Promise<void> {
   progress('handler level');
   const handler = await benchHandlers(ALGS, HANDLER);
 
+  progress('signing modes');
+  const signingModes = await benchSigningModes(ALGS, SIGN_RATE_MS);
+
   progress('bundles');
   const bundles = await benchBundles(INIT_RUNS);
   for (const row of bundles.rows) {
@@ -584,6 +628,9 @@ async function main(): Promise<void> {
       failures.push(`${row.handler} bundle ${row.bytes} B over its budget ${row.budgetBytes} B`);
     }
   }
+
+  progress('authorizer revocation check');
+  const authorizer = await benchAuthorizer(AUTHORIZER);
 
   const httpText = httpSection(http);
   const codeText = codeSection(codePart.code);
@@ -644,6 +691,14 @@ async function main(): Promise<void> {
   say();
   say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
   say();
+  say('## 9. Signing modes per function instance (the production signers over the KMS protocol fake)');
+  say();
+  say(signingModesSection(signingModes));
+  say();
+  say('## 10. Authorizer: the revocation check per request');
+  say();
+  say(authorizerSection(authorizer));
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -669,6 +724,8 @@ async function main(): Promise<void> {
     bundles,
     signRates,
     signGap: sign.gap,
+    signingModes,
+    authorizer,
     failures,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -684,7 +741,34 @@ async function main(): Promise<void> {
   }
 }
 
-(SMOKE || CODE_ONLY ? smokeMain() : main()).catch((err: unknown) => {
+/** Section 9 as a Markdown table. */
+function authorizerSection(rows: AuthorizerBenchRow[]): string {
+  const us = (v: number) => v.toFixed(0);
+  return (
+    `\`authorizeRequest\` for one RS256 bearer token, sequential, ${AUTHORIZER.requests} requests per set-up ` +
+    '(JWKS cached). Hit: the token status (jti/sid deny entries, client, user) cached in the container; miss: ' +
+    'TTL 0, one BatchGetItem per request to dynalite over loopback (on AWS a regional DynamoDB round trip).\n\n' +
+    markdownTable(
+      ['set-up', 'mean µs', 'p50 µs', 'p99 µs', 'added mean µs', 'DynamoDB calls / request'],
+      rows.map((r) => [
+        r.variant,
+        us(r.meanUs),
+        us(r.p50Us),
+        us(r.p99Us),
+        us(r.addedMeanUs),
+        String(r.dynamoCallsPerRequest),
+      ]),
+    )
+  );
+}
+
+async function authorizerMain(): Promise<void> {
+  say('## 9. Authorizer: the revocation check per request');
+  say();
+  say(authorizerSection(await benchAuthorizer(AUTHORIZER)));
+}
+
+(AUTHORIZER_ONLY ? authorizerMain() : SMOKE || CODE_ONLY ? smokeMain() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -3,7 +3,12 @@
  * p99 latency, Lambda errors and throttles per function, DynamoDB throttling and system errors, and
  * KMS / DynamoDB failures as the token function logs them (a metric filter on its structured logs:
  * lambdas/domain/token-endpoint.ts logs `dependency unavailable` with `dependency: signer|store|pepper`),
- * and a token or sign-in function that cannot start.
+ * a token or sign-in function that cannot start, KMS at its quota — sustained throttling
+ * (`KmsThrottles`) and the stage's Sign rate past a configured share of the account's quota
+ * (`KmsSignRequests`) — refresh-token reuse (a likely theft: the grant revoked the session) and
+ * revocations that failed (`POST /oauth2/revoke` answered 503/500: a token the caller wanted dead is
+ * still valid). These are the token function's EMF metrics (lambdas/adapters/token-metrics.ts),
+ * dimension `service` only.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,8 +18,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { REVOCATION_PATH, TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import {
+  KMS_SIGN_REQUESTS,
+  KMS_THROTTLES,
+  REFRESH_TOKEN_REUSE,
+  REVOCATIONS_FAILED,
+} from '../lambdas/adapters/token-metrics';
 import type { StageConfig } from './config';
+import { validateKmsQuota } from './config';
 
 /** The table operations the IdP uses (an alarm's math expression holds at most 10 metrics). */
 const SYSTEM_ERROR_OPERATIONS = [
@@ -26,6 +38,9 @@ const SYSTEM_ERROR_OPERATIONS = [
   dynamodb.Operation.TRANSACT_WRITE_ITEMS,
   dynamodb.Operation.BATCH_WRITE_ITEM,
 ];
+
+/** The service name the functions' Powertools metrics carry as their `service` dimension. */
+const POWERTOOLS_SERVICE = 'serverless-idp';
 
 /** Props of {@link IdpAlarms}. */
 export interface IdpAlarmsProps {
@@ -54,6 +69,7 @@ export class IdpAlarms extends Construct {
     const topic =
       config.alarms.topicArn !== undefined ? sns.Topic.fromTopicArn(this, 'Topic', config.alarms.topicArn) : undefined;
     const add = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, periods = 1) => {
+      // `periods` consecutive one-minute periods at or above the threshold.
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${prefix}-${alarmId}`,
         alarmDescription: description,
@@ -153,6 +169,46 @@ export class IdpAlarms extends Construct {
       'StoreErrors',
       'DynamoDB reads failed or were throttled at the token endpoint',
       failures('store', 'StoreFailures'),
+      1,
+    );
+    // EMF metrics of the token function (lambdas/adapters/token-metrics.ts) — KMS at its quota (README,
+    // "Scale ceilings"): throttles that the retries absorb are normal in a burst, 3 minutes of them are
+    // not. Powertools names the service `serverless-idp` (lambdas/handlers/compose/observability.ts), its only dimension on these metrics.
+    const emf = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: POWERTOOLS_SERVICE },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+    add(
+      'KmsThrottling',
+      'KMS throttled the token function (Sign, or Decrypt of the envelope key) in 3 consecutive minutes: the account is at its KMS request quota',
+      emf(KMS_THROTTLES),
+      1,
+      3,
+    );
+    validateKmsQuota(config.stageName, config.kmsQuota);
+    const { signRequestsPerSecond, alarmShare } = config.kmsQuota;
+    add(
+      'KmsSignRateNearQuota',
+      `kms:Sign requests of this stage above ${Math.round(alarmShare * 100)} % of the ${signRequestsPerSecond}/s quota ` +
+        '(shared by every key and caller in the account and Region) for 3 minutes: raise the quota or switch to envelope signing',
+      emf(KMS_SIGN_REQUESTS),
+      Math.ceil(signRequestsPerSecond * alarmShare * 60),
+      3,
+    );
+    add(
+      'RefreshTokenReuse',
+      'A consumed refresh token was presented again (RFC 9700 §4.14.2: likely stolen); its session was revoked',
+      emf(REFRESH_TOKEN_REUSE),
+      1,
+    );
+    add(
+      'RevocationFailures',
+      `POST ${REVOCATION_PATH} could not revoke (503/500): the caller's token stays valid until it retries`,
+      emf(REVOCATIONS_FAILED),
       1,
     );
     // A cold start that cannot compose (the pepper unreadable, configuration wrong) answers every

@@ -1,6 +1,7 @@
 /**
  * The routes of the IdP's HTTP API (docs/contract.md, HTTP contract): the token endpoint (and its CORS
- * preflight, answered by the token function: no API-level CORS configuration), metadata and JWKS, the
+ * preflight, answered by the token function: no API-level CORS configuration), revocation (RFC 7009,
+ * with its preflight) and introspection (RFC 7662) on the token function, metadata and JWKS, the
  * hosted pages and their stylesheet (the sign-in function), userinfo (its own function), the admin
  * OpenAPI document, and the admin API behind the bearer-token authorizer, plus the token route's own
  * throttling. The paths are the domain's (lambdas/domain/endpoints/paths.ts).
@@ -15,11 +16,13 @@ import {
   AUTHORIZE_PATH,
   CONSENT_PATH,
   DISCOVERY_PATHS,
+  INTROSPECTION_PATH,
   JWKS_PATH,
   LOGOUT_PATH,
   OAUTH_METADATA_PATH,
   OPENID_CONFIGURATION_PATH,
   PAGES_STYLESHEET_PATH,
+  REVOCATION_PATH,
   SET_PASSWORD_PATH,
   SIGN_IN_PATH,
   TOKEN_PATH,
@@ -34,6 +37,8 @@ export const ADMIN_PROXY_PATH = `${ADMIN_PREFIX}/{proxy+}`;
 /** Route keys of the HTTP API (docs/contract.md, HTTP contract); the paths are the domain's. */
 export const ROUTES = {
   token: `POST ${TOKEN_PATH}`,
+  revocation: `POST ${REVOCATION_PATH}`,
+  introspection: `POST ${INTROSPECTION_PATH}`,
   metadata: `GET ${OAUTH_METADATA_PATH}`,
   openidConfiguration: `GET ${OPENID_CONFIGURATION_PATH}`,
   jwks: `GET ${JWKS_PATH}`,
@@ -105,6 +110,14 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
     // The CORS preflight of browser clients (public SPAs): answered by the token function from the
     // client's allowedOrigins, so it is a route, not the API's CORS configuration.
     ...api.addRoutes({ path: TOKEN_PATH, methods: [apigwv2.HttpMethod.OPTIONS], integration: tokenIntegration }),
+    // RFC 7009 revocation (with the same CORS preflight) and RFC 7662 introspection: the token
+    // function authenticates their clients with the same reads.
+    ...api.addRoutes({
+      path: REVOCATION_PATH,
+      methods: [POST, apigwv2.HttpMethod.OPTIONS],
+      integration: tokenIntegration,
+    }),
+    ...api.addRoutes({ path: INTROSPECTION_PATH, methods: [POST], integration: tokenIntegration }),
     ...DISCOVERY_PATHS.flatMap((path) => api.addRoutes({ path, methods: [GET], integration: discoveryIntegration })),
     ...Object.entries(SIGN_IN_ROUTE_METHODS).flatMap(([path, methods]) =>
       api.addRoutes({ path, methods: [...methods], integration: signInIntegration }),
@@ -131,6 +144,17 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
       ThrottlingBurstLimit: props.tokenThrottle.burstLimit,
       DetailedMetricsEnabled: true,
     },
+    // The same throttle for the token function's other endpoints (each route has its own bucket).
+    [ROUTES.revocation]: {
+      ThrottlingRateLimit: props.tokenThrottle.rateLimit,
+      ThrottlingBurstLimit: props.tokenThrottle.burstLimit,
+      DetailedMetricsEnabled: true,
+    },
+    [ROUTES.introspection]: {
+      ThrottlingRateLimit: props.tokenThrottle.rateLimit,
+      ThrottlingBurstLimit: props.tokenThrottle.burstLimit,
+      DetailedMetricsEnabled: true,
+    },
   };
   for (const route of [...publicRoutes, ...adminRoutes]) stage.node.addDependency(route);
 
@@ -138,7 +162,7 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Public by protocol: the token endpoint authenticates clients itself (RFC 6749 §2.3) and answers its CORS preflight, metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), the hosted sign-in pages are where users authenticate (RFC 6749 §3.1), userinfo checks its bearer token itself (OIDC Core §5.3, RFC 6750), and the admin OpenAPI description holds no data.',
+        'Public by protocol: the token, revocation and introspection endpoints authenticate clients themselves (RFC 6749 §2.3, RFC 7009 §2.1, RFC 7662 §2.1) and answer their CORS preflight, metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), the hosted sign-in pages are where users authenticate (RFC 6749 §3.1), userinfo checks its bearer token itself (OIDC Core §5.3, RFC 6750), and the admin OpenAPI description holds no data.',
     });
   }
   return { publicRoutes, adminRoutes };

@@ -6,7 +6,8 @@
  * Verified Access and CloudFront, but not with API Gateway HTTP APIs. API Gateway throttling is a
  * shared token bucket (per stage/route, not per caller), so it cannot stop one client from guessing
  * secrets. WAF rate-based rules keyed on the source IP are the per-client brute-force limits: one
- * scoped to `/oauth2/token`, a stricter one to the `POST`s that run the password KDF (`/oauth2/sign-in`,
+ * scoped to the endpoints that authenticate clients (`/oauth2/token`, `/oauth2/revoke`,
+ * `/oauth2/introspect`, one bucket for the three, so a guesser gains nothing by switching), a stricter one to the `POST`s that run the password KDF (`/oauth2/sign-in`,
  * `/oauth2/set-password`), one to `/oauth2/authorize`; a wider per-IP rule and the AWS managed common
  * rule set cover the rest.
  * A CLOUDFRONT-scoped web ACL must be created in us-east-1 (see {@link EdgeWafStack}).
@@ -15,7 +16,14 @@ import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { AUTHORIZE_PATH, SET_PASSWORD_PATH, SIGN_IN_PATH, TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import {
+  AUTHORIZE_PATH,
+  INTROSPECTION_PATH,
+  REVOCATION_PATH,
+  SET_PASSWORD_PATH,
+  SIGN_IN_PATH,
+  TOKEN_PATH,
+} from '../lambdas/domain/endpoints/paths';
 import type { EdgeProtectionConfig, StageName } from './config';
 
 /**
@@ -93,7 +101,12 @@ export class EdgeWebAcl extends Construct {
               aggregateKeyType: 'IP',
               evaluationWindowSec: 300,
               limit: props.config.tokenRequestsPerIpPer5Min,
-              scopeDownStatement: pathStartsWith(TOKEN_PATH),
+              // Every endpoint that checks a client secret (RFC 6749 §2.3, RFC 7009, RFC 7662).
+              scopeDownStatement: {
+                orStatement: {
+                  statements: [TOKEN_PATH, REVOCATION_PATH, INTROSPECTION_PATH].map((path) => pathStartsWith(path)),
+                },
+              },
             },
           },
         },

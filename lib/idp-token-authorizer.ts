@@ -60,12 +60,15 @@ export interface IdpJwks {
 
 /** The disabled-client check of {@link IdpTokenAuthorizerProps.clientStatus}. */
 export interface IdpClientStatusOptions {
-  /** The IdP's table (the stateful stack's `table`); the authorizer may only `dynamodb:GetItem` on it. */
+  /**
+   * The IdP's table (the stateful stack's `table`); the authorizer may only read the keys and `status`
+   * of its client, user and deny-list items ({@link clientStatusReadStatement}).
+   */
   readonly table: dynamodb.ITable;
   /**
-   * How long one authorizer instance trusts a client's status (`IDP_CLIENT_STATUS_TTL_SECONDS`),
-   * whole seconds from 0 to 3600.
-   * @default Duration.seconds(60)
+   * How long one authorizer instance trusts a token's status — deny-list entries, client and user
+   * status (`IDP_CLIENT_STATUS_TTL_SECONDS`), whole seconds from 0 to 3600.
+   * @default Duration.seconds(30)
    */
   readonly ttl?: Duration;
 }
@@ -99,19 +102,22 @@ export interface IdpTokenAuthorizerProps {
    */
   readonly jwks?: IdpJwks;
   /**
-   * Refuse tokens of disabled (or deleted) clients: the authorizer reads the client's status (one
-   * cached, eventually consistent `GetItem`; `IDP_TABLE_NAME`). **Revocation bound**: a client disabled
-   * in the admin API stops getting through within `ttl` (default 60 s) + {@link resultsCacheTtl}
-   * (default 300 s) — 360 s by default, plus up to another 60 s while DynamoDB is unreachable (the
-   * authorizer then serves the last status it read, and fails closed after that). Needs the IdP's
-   * table in the same account (or a role that can reach it).
-   * @default - no status check: a disabled client's tokens work until they expire (up to 30 days)
+   * Refuse revoked tokens and tokens of disabled (or deleted) clients and users: the authorizer reads a
+   * token's status — its `jti` and `sid` deny entries, its client's and user's `status` — with one
+   * cached, eventually consistent `BatchGetItem` per token (`IDP_TABLE_NAME`). **Revocation bound**: a
+   * token revoked at `POST /oauth2/revoke`, a revoked session, a client or user disabled in the admin
+   * API stops getting through within `ttl` (default 30 s) + {@link resultsCacheTtl} (default 30 s) —
+   * **60 s by default** — plus up to another 60 s while DynamoDB is unreachable (the authorizer then
+   * serves the last status it read, and fails closed after that). Needs the IdP's table in the same
+   * account (or a role that can reach it).
+   * @default - no status check: revoked tokens and a disabled client's tokens work until they expire
    */
   readonly clientStatus?: IdpClientStatusOptions;
   /**
    * How long API Gateway caches a decision (0 disables the cache; at most 1 hour). Keyed per token,
    * method and route (REST TOKEN: per token, with a policy that names every route the token may call).
-   * @default Duration.minutes(5)
+   * Part of the revocation bound of {@link clientStatus}.
+   * @default Duration.seconds(30)
    */
   readonly resultsCacheTtl?: Duration;
   /**
@@ -148,22 +154,38 @@ export interface IdpTokenAuthorizerProps {
   readonly jwksMaxAge?: Duration;
 }
 
+/**
+ * Default API Gateway result-cache TTL: with the function's own 30 s status cache, a revocation
+ * reaches the API within 60 s (lambdas/adapters/token-status-source.ts).
+ */
+export const DEFAULT_RESULTS_CACHE_TTL = Duration.seconds(30);
+
 /** Lambda's limit on all environment variables of a function together (keys and values), bytes. */
 const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 /** RFC 7518 §6.2.2, §6.3.2, §6.4.1: members that only a private or symmetric JWK has. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
- * The one read an authorizer's client-status check needs: `GetItem` of the `status` attribute (and the
- * keys) of items in the IdP table. The conditions keep everything else in the table — secret hashes,
- * rules, metadata — out of the authorizer's reach, even if its code were made to ask for more.
+ * Partition-key prefixes of the items an authorizer's status check reads
+ * (lambdas/adapters/token-status-source.ts): the client, the user, and the deny entries of a `jti` and
+ * a `sid`.
+ */
+export const STATUS_READ_LEADING_KEYS: readonly string[] = ['CLIENT#*', 'USER#*', 'DENY#*', 'DENYSID#*'];
+
+/**
+ * The one read an authorizer's status check needs: `BatchGetItem` (and `GetItem`) of the keys and
+ * `status` of the client, user and deny-list items in the IdP table — the partitions limited by
+ * `dynamodb:LeadingKeys`, the attributes by `dynamodb:Attributes`. The conditions keep everything else
+ * in the table — secret hashes, rules, sessions, codes, metadata — out of the authorizer's reach, even
+ * if its code were made to ask for more.
  */
 export function clientStatusReadStatement(tableArn: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    actions: ['dynamodb:GetItem'],
+    actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
     resources: [tableArn],
     conditions: {
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': [ATTR.pk, ATTR.sk, 'status'] },
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...STATUS_READ_LEADING_KEYS] },
       StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
     },
   });
@@ -173,7 +195,7 @@ export function clientStatusReadStatement(tableArn: string): iam.PolicyStatement
  * The IdP's token authorizer for one API: a Node.js 22 arm64 function (the project's bundled
  * `authorizer-handler`, AWS SDK left to the runtime) with its own log group and a role that may write
  * to that log group, send X-Ray traces and — only with {@link IdpTokenAuthorizerProps.clientStatus} —
- * `dynamodb:GetItem` on the IdP table. No KMS permission at all: tokens are verified with the public
+ * read the keys and `status` of the client, user and deny-list items of the IdP table. No KMS permission at all: tokens are verified with the public
  * JWKS.
  *
  * Integration context on an allow: `clientId`, `jti`, `scope` (space-delimited) — HTTP APIs in
@@ -200,7 +222,7 @@ export class IdpTokenAuthorizer extends Construct {
   constructor(scope: Construct, id: string, props: IdpTokenAuthorizerProps) {
     super(scope, id);
     const kind = props.kind ?? 'http';
-    const cacheTtl = props.resultsCacheTtl ?? Duration.minutes(5);
+    const cacheTtl = props.resultsCacheTtl ?? DEFAULT_RESULTS_CACHE_TTL;
     wholeSeconds('resultsCacheTtl', cacheTtl);
     requireHttpsIssuer(this, props.issuer);
     this.kind = kind;

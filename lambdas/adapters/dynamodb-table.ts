@@ -66,6 +66,7 @@ export type ItemType =
   | 'consent'
   | 'code'
   | 'deny'
+  | 'signkey'
   | 'session'
   | 'sessionref'
   | 'coderef'
@@ -109,6 +110,9 @@ export const keys = {
   /** A user's consents, one item per client. */
   consentPk: (userId: string) => `CONSENT#${userId}`,
   consentSk: (clientId: string) => `CLIENT#${clientId}`,
+  /** A signing key of the envelope mode, wrapped under the stage's KMS key (docs/data-model.md, Signing keys). */
+  signingKeyPk: (keyId: string) => `SIGNKEY#${keyId}`,
+  signingKeySk: 'SIGNKEY',
   /** A refresh-token session by its public id (docs/data-model.md, Sessions). */
   sessionPk: (sessionId: string) => `SESSION#${sessionId}`,
   sessionSk: 'SESSION',

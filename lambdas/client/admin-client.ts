@@ -212,6 +212,7 @@ export class AdminClient {
       from?: string;
       to?: string;
       actor?: string;
+      actorUserId?: string;
       action?: string;
       targetType?: string;
       targetId?: string;

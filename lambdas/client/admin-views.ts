@@ -22,6 +22,8 @@ export interface ApiView {
   tokenReuse?: boolean;
   /** How the API admits people: `any` when absent, or `granted`. */
   userAccess?: 'any' | 'granted';
+  /** Clients that may introspect this API's tokens (RFC 7662) besides the token's own client. */
+  introspectors?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -78,7 +80,8 @@ export interface RuleView {
 export interface AuditEventView {
   id: string;
   at: string;
-  actor: { clientId: string; jti: string };
+  /** The client the token was issued to; for a person's token also the person (`userId`, `username`). */
+  actor: { clientId: string; jti: string; userId?: string; username?: string };
   /** e.g. `client.create`, `secret.revoke`, `rule.put`. */
   action: string;
   target: { type: string; id: string; clientId?: string; subjectType?: 'user' };

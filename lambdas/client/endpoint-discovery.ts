@@ -41,12 +41,18 @@ export interface EndpointSource {
   issuer?: string;
 }
 
-/** The token endpoint, configured or discovered (once; a failed discovery is tried again next time). */
+/** Endpoints besides the token endpoint that the client may discover (RFC 8414 §2, RFC 7009, RFC 7662). */
+export type MetadataEndpoint = 'revocation_endpoint' | 'introspection_endpoint';
+
+/**
+ * The token endpoint (and the revocation and introspection endpoints), configured or read from the
+ * issuer's metadata — once; a failed discovery is tried again next time.
+ */
 export class TokenEndpointResolver {
   readonly #source: EndpointSource;
   readonly #http: RetryingHttp;
   readonly #allowInsecureHttp: boolean;
-  #endpoint: Promise<string> | undefined;
+  #metadata: Promise<Record<string, unknown>> | undefined;
 
   constructor(source: EndpointSource, http: RetryingHttp, allowInsecureHttp: boolean) {
     this.#source = source;
@@ -56,17 +62,41 @@ export class TokenEndpointResolver {
 
   tokenEndpoint(): Promise<string> {
     if (this.#source.tokenEndpoint !== undefined) return Promise.resolve(this.#source.tokenEndpoint);
-    if (this.#endpoint === undefined) {
-      const discovery = this.#discover(this.#source.issuer!);
-      this.#endpoint = discovery;
-      discovery.catch(() => {
-        if (this.#endpoint === discovery) this.#endpoint = undefined;
-      });
-    }
-    return this.#endpoint;
+    return this.#endpointOf('token_endpoint');
   }
 
-  async #discover(issuer: string): Promise<string> {
+  /**
+   * Another endpoint from the issuer's metadata.
+   * @throws TokenClientError without an issuer (only a token endpoint was configured), or when the
+   *   metadata does not name it
+   */
+  metadataEndpoint(name: MetadataEndpoint): Promise<string> {
+    if (this.#source.issuer === undefined) {
+      return Promise.reject(new TokenClientError(`${name} is not configured and there is no issuer to discover it`));
+    }
+    return this.#endpointOf(name);
+  }
+
+  async #endpointOf(name: 'token_endpoint' | MetadataEndpoint): Promise<string> {
+    const url = metadataUrl(this.#source.issuer!);
+    const endpoint = (await this.#loadMetadata())[name];
+    if (typeof endpoint !== 'string') throw new TokenClientError(`the metadata at ${url} has no ${name}`);
+    checkUrl(endpoint, name, this.#allowInsecureHttp);
+    return endpoint;
+  }
+
+  #loadMetadata(): Promise<Record<string, unknown>> {
+    if (this.#metadata === undefined) {
+      const discovery = this.#discover(this.#source.issuer!);
+      this.#metadata = discovery;
+      discovery.catch(() => {
+        if (this.#metadata === discovery) this.#metadata = undefined;
+      });
+    }
+    return this.#metadata;
+  }
+
+  async #discover(issuer: string): Promise<Record<string, unknown>> {
     const url = metadataUrl(issuer);
     const metadata = await this.#http.withRetries('discovery', async () => {
       const response = await this.#http.send(url, { headers: { Accept: 'application/json' } });
@@ -87,9 +117,6 @@ export class TokenEndpointResolver {
     if (metadata['issuer'] !== issuer) {
       throw new TokenClientError(`the metadata at ${url} is for issuer ${String(metadata['issuer'])}, not ${issuer}`);
     }
-    const endpoint = metadata['token_endpoint'];
-    if (typeof endpoint !== 'string') throw new TokenClientError(`the metadata at ${url} has no token_endpoint`);
-    checkUrl(endpoint, 'token_endpoint', this.#allowInsecureHttp);
-    return endpoint;
+    return metadata;
   }
 }

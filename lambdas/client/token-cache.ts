@@ -111,6 +111,11 @@ export class TokenCache {
     this.#inflight.delete(key);
   }
 
+  /** Forgets every cached entry holding this access token (it was revoked). */
+  forget(accessToken: string): void {
+    for (const [key, entry] of this.#cache) if (entry.token.accessToken === accessToken) this.#cache.delete(key);
+  }
+
   /** When to fetch a replacement for a token just received. */
   #refreshAt(token: AccessToken): number {
     const lifetime = token.expiresAt - this.#clock();

@@ -13,13 +13,19 @@
  *   answers: they throw {@link TokenEndpointError} with the RFC 6749 §5.2 `error` at once.
  * - The client secret is held in a private field: it never appears in errors, logs, `toString()`,
  *   `JSON.stringify` or `util.inspect` of the client; any text that echoes it is redacted.
+ * - {@link TokenClient.revoke} (RFC 7009) and {@link TokenClient.introspect} (RFC 7662) call the
+ *   revocation and introspection endpoints, configured or discovered from the issuer's metadata, with
+ *   the same client authentication and retries.
  */
 import { TokenEndpointResolver, checkUrl } from './endpoint-discovery';
+import type { MetadataEndpoint } from './endpoint-discovery';
 import type { RetryOptions } from './retrying-http';
 import { RetryingHttp, readJson } from './retrying-http';
 import { TokenCache } from './token-cache';
 import { TokenClientError, TokenEndpointError, TokenNetworkError } from './token-errors';
 import { clientCredentialsRequest, parseTokenResponse, secretRedactor, tokenErrorResponse } from './token-exchange';
+import { tokenOperationRequest } from './token-revocation';
+import type { TokenTypeHint } from './token-revocation';
 import { RefreshTokenSession } from './token-refresh';
 import type { RefreshClientAuth } from './token-refresh';
 import type { AccessToken, ClientAuthMethod, TokenClientLogger, TokenRequest } from './token-types';
@@ -31,6 +37,7 @@ export { tokenCacheKey } from './token-cache';
 export { TokenClientError, TokenEndpointError, TokenNetworkError } from './token-errors';
 export { formEncode } from './token-exchange';
 export type { AccessToken, ClientAuthMethod, LogFields, TokenClientLogger, TokenRequest } from './token-types';
+export type { TokenTypeHint } from './token-revocation';
 export type { RefreshClientAuth, RefreshedTokens } from './token-refresh';
 export { RefreshTokenSession } from './token-refresh';
 
@@ -91,6 +98,10 @@ export interface TokenClientOptions {
   clientSecret: string;
   /** Default `client_secret_basic`. */
   authMethod?: ClientAuthMethod;
+  /** The RFC 7009 revocation endpoint; default: `revocation_endpoint` of the issuer's metadata. */
+  revocationEndpoint?: string;
+  /** The RFC 7662 introspection endpoint; default: `introspection_endpoint` of the issuer's metadata. */
+  introspectionEndpoint?: string;
   /**
    * Fetch a new token when fewer than this many seconds of validity remain. Default: 10 % of the
    * token's lifetime or 60 s, whichever is more, but at most half the lifetime.
@@ -132,6 +143,7 @@ export class TokenClient {
   readonly #http: RetryingHttp;
   readonly #endpoint: TokenEndpointResolver;
   readonly #tokens: TokenCache;
+  readonly #endpoints: Partial<Record<MetadataEndpoint, string>>;
 
   constructor(options: TokenClientOptions) {
     if ((options.tokenEndpoint === undefined) === (options.issuer === undefined)) {
@@ -150,6 +162,15 @@ export class TokenClient {
     const allowInsecureHttp = options.allowInsecureHttp ?? false;
     if (options.tokenEndpoint !== undefined) checkUrl(options.tokenEndpoint, 'tokenEndpoint', allowInsecureHttp);
     if (options.issuer !== undefined) checkUrl(options.issuer, 'issuer', allowInsecureHttp);
+    this.#endpoints = {};
+    if (options.revocationEndpoint !== undefined) {
+      checkUrl(options.revocationEndpoint, 'revocationEndpoint', allowInsecureHttp);
+      this.#endpoints.revocation_endpoint = options.revocationEndpoint;
+    }
+    if (options.introspectionEndpoint !== undefined) {
+      checkUrl(options.introspectionEndpoint, 'introspectionEndpoint', allowInsecureHttp);
+      this.#endpoints.introspection_endpoint = options.introspectionEndpoint;
+    }
     if (
       options.refreshAheadSeconds !== undefined &&
       !(Number.isFinite(options.refreshAheadSeconds) && options.refreshAheadSeconds >= 0)
@@ -228,6 +249,59 @@ export class TokenClient {
     if (this.#tokens.peek(request) === first.token) this.invalidate(request);
     this.#logger.debug?.('access token rejected; retrying with a new one', { audience: request.audience });
     return (await send(spare ?? input)).response;
+  }
+
+  /**
+   * Revokes a token this client holds (RFC 7009 §2.1): an access token, or a refresh token (which ends
+   * its whole session). Resolves once the server answered 200 — also for a token it did not know
+   * (RFC 7009 §2.2). A cached access token with this value is forgotten first, so `getToken` never
+   * hands it out again. Transient failures (503 with `Retry-After`, network errors) are retried.
+   * @throws TokenEndpointError (e.g. `invalid_client`; `invalid_request` for another client's token),
+   *   TokenNetworkError, TokenClientError (no revocation endpoint configured or discoverable)
+   */
+  async revoke(token: string, tokenTypeHint?: TokenTypeHint): Promise<void> {
+    this.#tokens.forget(token);
+    await this.#tokenOperation('revocation_endpoint', token, tokenTypeHint);
+  }
+
+  /**
+   * Introspects a token (RFC 7662 §2.1): the server's JSON answer, `{active: false}` for a token that is
+   * not active or not this client's to see. Only confidential clients may call it.
+   * @throws TokenEndpointError, TokenNetworkError, TokenClientError
+   */
+  introspect(token: string, tokenTypeHint?: TokenTypeHint): Promise<Record<string, unknown>> {
+    return this.#tokenOperation('introspection_endpoint', token, tokenTypeHint);
+  }
+
+  async #tokenOperation(
+    name: MetadataEndpoint,
+    token: string,
+    tokenTypeHint: TokenTypeHint | undefined,
+  ): Promise<Record<string, unknown>> {
+    const endpoint = this.#endpoints[name] ?? (await this.#endpoint.metadataEndpoint(name));
+    const { headers, body } = tokenOperationRequest(
+      { clientId: this.clientId, clientSecret: this.#clientSecret, authMethod: this.authMethod },
+      token,
+      tokenTypeHint,
+    );
+    const what = name === 'revocation_endpoint' ? 'revocation' : 'introspection';
+    return this.#http.withRetries(what, async (attempt) => {
+      this.#logger.debug?.(`${what} request`, { attempt });
+      const response = await this.#http.send(endpoint, { method: 'POST', headers, body });
+      if (response instanceof TokenNetworkError) return { ok: false, error: response, retryable: true };
+      const json = await readJson(response);
+      if (response.status === 200) {
+        if (name === 'revocation_endpoint') return { ok: true, value: {} };
+        if (json !== undefined && typeof json['active'] === 'boolean') return { ok: true, value: json };
+        const error = new TokenEndpointError({
+          error: 'invalid_response',
+          errorDescription: 'the introspection answer has no boolean active member',
+          status: response.status,
+        });
+        return { ok: false, error, retryable: false };
+      }
+      return tokenErrorResponse(response.status, json, this.#redact, this.#http.retryAfterMs(response));
+    });
   }
 
   /** The token endpoint, configured or discovered (once; a failed discovery is tried again next time). */

@@ -340,3 +340,72 @@ export function routeGrants(
     }),
   }));
 }
+
+// --- Token status (revocation reaches the APIs) -----------------------------------------------------
+
+/**
+ * What the authorizer asks of the table for one verified token: is its `jti` denied, its `sid` denied
+ * (a revoked refresh-token session), its client and — for a person's token — its user still enabled.
+ */
+export interface TokenStatusQuery {
+  clientId: string;
+  jti: string;
+  /** The token's `sid`, when it has one. */
+  sid?: string;
+  /** The user a person's token is for (`sub` ≠ `client_id`); absent for a client-credentials token. */
+  userId?: string;
+}
+
+/** The answer, one field per item read. */
+export interface TokenStatus {
+  client: ClientStatusAnswer;
+  jtiDenied: boolean;
+  sidDenied: boolean;
+  /** Absent when the query named no user. */
+  user?: ClientStatusAnswer;
+}
+
+/**
+ * Where the authorizer reads a token's status: one read of up to four items per cache miss
+ * (lambdas/adapters/token-status-source.ts); the staleness it allows is part of the revocation bound
+ * documented there.
+ */
+export interface TokenStatusSource {
+  /**
+   * @throws ClientStatusUnavailableError when the status cannot be read and no recent enough answer is
+   *   cached; the authorizer then refuses the request (fails closed)
+   */
+  status(query: TokenStatusQuery): Promise<TokenStatus>;
+}
+
+/** Description of a denial for a revoked token or session: nothing about when or why. */
+export const TOKEN_REVOKED_DESCRIPTION = 'token revoked';
+/** Description of a denial for a disabled or deleted user. */
+export const USER_DISABLED_DESCRIPTION = 'user disabled';
+
+/** What to ask about a verified grant. */
+export function tokenStatusQuery(grant: BearerGrant): TokenStatusQuery {
+  const sub = grant.claims['sub'];
+  const sid = grant.claims['sid'];
+  return {
+    clientId: grant.clientId,
+    jti: grant.jti,
+    ...(typeof sid === 'string' && sid !== '' ? { sid } : {}),
+    // RFC 9068 §2.2: `sub` is the client for client credentials, the user otherwise.
+    ...(typeof sub === 'string' && sub !== '' && sub !== grant.clientId ? { userId: sub } : {}),
+  };
+}
+
+/**
+ * Decides on an allowed grant with its status: a denied `jti` or `sid`, a client or user that is not
+ * `enabled` → 401 `invalid_token` (RFC 6750 §3.1: the token is no longer valid).
+ */
+export function tokenStatusDecision(grant: BearerGrant, status: TokenStatus): BearerDecision {
+  const invalid = (description: string): BearerDecision => ({
+    deny: { status: 401, error: 'invalid_token', description },
+  });
+  if (status.jtiDenied || status.sidDenied) return invalid(TOKEN_REVOKED_DESCRIPTION);
+  if (status.client !== 'enabled') return invalid(CLIENT_DISABLED_DESCRIPTION);
+  if (status.user !== undefined && status.user !== 'enabled') return invalid(USER_DISABLED_DESCRIPTION);
+  return { allow: grant };
+}

@@ -152,7 +152,7 @@ export class ServerError extends OAuthError {
 }
 
 /** Which dependency failed. */
-export type Dependency = 'store' | 'signer' | 'pepper' | 'secret';
+export type Dependency = 'store' | 'signer' | 'pepper' | 'secret' | 'keys';
 
 /**
  * Raised by adapters when a dependency call fails (throttled, 5xx, network, timeout). Adapters

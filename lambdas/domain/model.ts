@@ -124,6 +124,11 @@ export interface Api {
   tokenReuse?: boolean;
   /** `any` (absent: the default) or `granted` (the user's own grants also limit the scopes). */
   userAccess?: UserAccess;
+  /**
+   * Client ids that may introspect this API's tokens (RFC 7662 §2.1) besides the client a token was
+   * issued to: the API's own confidential client, typically.
+   */
+  introspectors?: string[];
   createdAt: string;
   updatedAt: string;
   version: number;

@@ -8,11 +8,11 @@
  * depends on all three (see {@link authorizerMethod}):
  * - no token / bad token / disabled client → `throw new Error('Unauthorized')` → API Gateway 401;
  * - valid token without the route's scopes → `{isAuthorized: false}` → 403;
- * - allowed → `{isAuthorized: true, context: {clientId, jti, scope}}`; the integration reads it from
+ * - allowed → `{isAuthorized: true, context: {clientId, sub, jti, scope, claims}}`; the integration reads it from
  *   `event.requestContext.authorizer.lambda`.
  *
  * REST API (API Gateway v1) authorizers, answered with an IAM policy (`principalId` = client id,
- * context `{clientId, jti, scope}` on allows); 401 as above, 403 by a Deny policy:
+ * context `{clientId, sub, jti, scope, claims}` on allows); 401 as above, 403 by a Deny policy:
  * - REQUEST (`type: 'REQUEST'`, also HTTP API payload 1.0): the decision for this method and resource
  *   template (`httpMethod`, `resource`); Allow or Deny on exactly this request's `methodArn`, never a
  *   wildcard, so a cached answer cannot authorise another method or path. Key its cache on the
@@ -44,6 +44,7 @@ import type {
   BearerGrant,
   ClientStatusSource,
   RouteScopes,
+  TokenStatusSource,
 } from '../domain/bearer-authorization';
 import {
   InvalidAccessTokenError,
@@ -51,6 +52,8 @@ import {
   parseBearerAuthorization,
   requiredScopesFor,
   scopeDecision,
+  tokenStatusDecision,
+  tokenStatusQuery,
 } from '../domain/bearer-authorization';
 import { RESERVED_CLAIMS } from '../domain/tokens/access-token';
 import { headerValue } from '../domain/http';
@@ -65,11 +68,21 @@ export interface AuthorizerDeps {
   logger: Logger;
   /** When present, a token's client must still be `enabled`; absent, no status check is made. */
   clientStatus?: ClientStatusSource;
+  /**
+   * When present (it supersedes {@link clientStatus}): a token's `jti` and `sid` must not be denied,
+   * its client and its user (a person's token) must still be `enabled` — one read per cache miss.
+   */
+  tokenStatus?: TokenStatusSource;
 }
 
 /** What the integration receives in `requestContext.authorizer.lambda`. `scope` is space-delimited. */
 export interface AuthorizerContext {
   clientId: string;
+  /**
+   * RFC 9068 §2.2 `sub`: equal to `clientId` for a client-credentials token, the user id for a token a
+   * client obtained on behalf of a person (the admin API then acts for that person).
+   */
+  sub: string;
   jti: string;
   scope: string;
   /**
@@ -129,9 +142,16 @@ async function verifyBearer(
   }
 }
 
-/** Keeps an allow only while the grant's client is enabled (no source configured: no check). */
+/**
+ * Keeps an allow only while the token is not revoked and its client (and user) are enabled: the token
+ * status when configured, else the client status alone (no source configured: no check).
+ */
 async function checkClientStatus(deps: AuthorizerDeps, decision: BearerDecision): Promise<BearerDecision> {
-  if (!('allow' in decision) || deps.clientStatus === undefined) return decision;
+  if (!('allow' in decision)) return decision;
+  if (deps.tokenStatus !== undefined) {
+    return tokenStatusDecision(decision.allow, await deps.tokenStatus.status(tokenStatusQuery(decision.allow)));
+  }
+  if (deps.clientStatus === undefined) return decision;
   return clientStatusDecision(decision.allow, await deps.clientStatus.status(decision.allow.clientId));
 }
 
@@ -161,7 +181,16 @@ export function authorizerContext(grant: BearerGrant): AuthorizerContext {
     // RFC 9068 §2.2 / RFC 7519 §4.1 claims are already in the context or are the verifier's business.
     if (!RESERVED_CLAIMS.has(name)) claims[name] = value;
   }
-  return { clientId: grant.clientId, jti: grant.jti, scope: grant.scope.join(' '), claims: JSON.stringify(claims) };
+  const sub = grant.claims['sub'];
+  return {
+    clientId: grant.clientId,
+    // The verifier requires `sub` (a string, access-token-rules.ts); the client id is a fallback for a
+    // verifier port that does not pass the payload on.
+    sub: typeof sub === 'string' && sub !== '' ? sub : grant.clientId,
+    jti: grant.jti,
+    scope: grant.scope.join(' '),
+    claims: JSON.stringify(claims),
+  };
 }
 
 /**

@@ -1,14 +1,18 @@
 /**
  * Starts the whole IdP locally: embedded DynamoDB (dynalite, persisted under the data folder or in
- * memory), the table, a local pepper and signing key, the bootstrap admin client, and the HTTP server
- * calling the same handlers as Lambda. `stop()` closes everything it started.
+ * memory), the table, a local pepper and signing key, the bootstrap admin client, the built-in clients,
+ * the first admin person, and the HTTP server calling the same handlers as Lambda. `stop()` closes
+ * everything it started.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
+import { adminAudience, consoleUrl, ensureBootstrap } from '../domain/bootstrap';
+import { FIRST_ADMIN_USERNAME, ensureFirstAdminPerson } from '../domain/first-admin-person';
+import type { FirstAdminDeps } from '../domain/first-admin-person';
 import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import { TOKEN_PATH } from '../domain/endpoints/paths';
 import { tokenPathReads } from '../domain/ports';
@@ -23,16 +27,18 @@ import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-se
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
 import { LocalTokenSigner } from '../adapters/local-token-signer';
+import { loadLocalEnvelopeKeys } from './local-envelope-keys';
 import { randomIds } from '../adapters/random-ids';
 import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
 import { AccessTokenVerifier } from '../adapters/access-token-verifier';
-import { DynamoDbClientStatusSource } from '../adapters/client-status-source';
+import { IssuedTokenVerifier } from '../adapters/issued-token-verifier';
+import { DynamoDbTokenStatusSource } from '../adapters/token-status-source';
 import { ADMIN_ROUTE_SCOPES } from '../domain/bearer-authorization';
 import { makeHandler as makeAdminHandler } from '../handlers/admin-handler';
 import { withBearerAuthorization } from '../handlers/bearer-challenge';
 import { makeHandler as makeDiscoveryHandler } from '../handlers/discovery-handler';
-import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
+import { makeTokenFunctionHandler } from '../handlers/token-handler';
 import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
@@ -45,6 +51,21 @@ import type { LocalRoutes } from './local-server';
 
 export const LOCAL_TABLE_NAME = 'serverless-idp';
 export const BOOTSTRAP_FILE = 'bootstrap.json';
+/** The first admin person's generated password, in the data folder (mode 0600). */
+export const ADMIN_PASSWORD_FILE = 'admin-password';
+
+/** The first admin person (docs/contract.md, Admin API › Bootstrap) as this start found or made it. */
+export interface AdminPerson {
+  username: string;
+  /** True when this start created the person (the IdP had no user). */
+  created: boolean;
+  /** The generated password: only on the start that created the person with it (printed once). */
+  password?: string;
+  /** Where the generated password is kept, when that file exists; undefined in memory. */
+  file?: string;
+  /** The password came from `IDP_BOOTSTRAP_ADMIN_PASSWORD` (never printed). */
+  fixed: boolean;
+}
 
 export interface BootstrapCredentials {
   clientId: string;
@@ -60,12 +81,20 @@ export interface LocalIdp {
   issuer: string;
   port: number;
   bootstrap: BootstrapCredentials;
+  /** The first admin person. */
+  adminPerson: AdminPerson;
+  /** The admin console's URL, `<issuer>/console/`. */
+  consoleUrl: string;
   /** The composed token endpoint dependencies (tests read counters through them). */
   tokenDeps: TokenEndpointDeps;
   /** The repositories over the embedded table (tests and the benchmark seed and read through them). */
   repositories: DynamoDbRepositories;
   /** The password KDF, keyed with the local pepper (to seed users with a password). */
   passwordKdf: PasswordKdf;
+  /** The low-level client of the embedded table (an authorizer under test reads through it). */
+  dynamoDb: DynamoDBClient;
+  /** The embedded table's name. */
+  tableName: string;
   stop(): Promise<void>;
 }
 
@@ -137,7 +166,19 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const hasher = new HmacSecretHasher(pepper);
       // Passwords: scrypt at the OWASP parameters, keyed with the same local pepper.
       const kdf = new ScryptPasswordKdf(pepper);
-      const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
+      // The signer is also the JWKS key source (every published key).
+      const { signer, keySource } =
+        config.signing === 'envelope'
+          ? await loadLocalEnvelopeKeys({
+              client: makeDynamoDbDocumentClient(dynamo),
+              tableName: LOCAL_TABLE_NAME,
+              dataDir: config.dataDir,
+              alg: config.alg,
+            })
+          : await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg }).then((local) => ({
+              signer: local,
+              keySource: local,
+            }));
 
       const bootstrap = await bootstrapAdmin(config, issuer, {
         clients,
@@ -148,6 +189,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       });
 
       const { users } = repositories;
+      const adminPerson = await firstAdminPerson(config, issuer, { users, kdf, clock: systemClock, ids: randomIds });
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
         people: {
@@ -165,12 +207,15 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
       };
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
+      const displayName = options.displayName ?? config.displayName;
       // The admin API behind the same authorizer logic API Gateway runs on AWS. The issuer is http
       // locally, so the verifier takes the JWKS from the in-process key source instead of fetching it.
+      // People's tokens too (`sub` = the user id; the admin API then checks the user, admin-api.ts).
       const adminVerifier = new AccessTokenVerifier({
         issuer,
         audience: adminAudience(issuer),
-        fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+        subject: 'any',
+        fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
       });
       const admin = makeAdminHandler({
         ...repositories,
@@ -184,16 +229,35 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           lastingSecretMarginSeconds: config.lastingSecretMarginSeconds ?? DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
         },
       });
+      // Revocation and introspection verify any of this issuer's access tokens (any audience), with the
+      // JWKS from the in-process key source like the admin verifier.
+      const issuedTokens = new IssuedTokenVerifier({
+        issuer,
+        fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
+      });
+      const inspection = { issuer, verifier: issuedTokens, store: tokenDeps.store, hasher, clock: systemClock, logger };
       resolveRoutes({
-        token: makeTokenHandler(tokenDeps),
-        discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
+        token: makeTokenFunctionHandler({
+          token: tokenDeps,
+          revocation: {
+            ...inspection,
+            people: { revocations: repositories.revocations, sessions: repositories.sessions },
+          },
+          introspection: {
+            ...inspection,
+            apis,
+            people: { users, revocations: repositories.revocations, sessions: repositories.sessions },
+          },
+        }),
+        discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource, logger }),
         admin: withBearerAuthorization(
           {
             verifier: adminVerifier,
             routeScopes: ADMIN_ROUTE_SCOPES,
             logger,
-            // Locally the status is read on every request (no cache): disabling an admin takes effect at once.
-            clientStatus: new DynamoDbClientStatusSource({
+            // Locally the status is read on every request (no cache): a revoked token, a disabled admin
+            // client or user takes effect at once.
+            tokenStatus: new DynamoDbTokenStatusSource({
               client: dynamo,
               tableName: LOCAL_TABLE_NAME,
               ttlSeconds: 0,
@@ -211,7 +275,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
             issuer,
             audience: userinfoAudience(issuer),
             subject: 'any',
-            fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+            fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
           }),
           users,
           revocations: repositories.revocations,
@@ -231,7 +295,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           clock: systemClock,
           ids: randomIds,
           logger,
-          config: { issuer, ...(options.displayName === undefined ? {} : { displayName: options.displayName }) },
+          config: { issuer, ...(displayName === undefined ? {} : { displayName }) },
         }),
       });
       return {
@@ -239,9 +303,13 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         issuer,
         port,
         bootstrap,
+        adminPerson,
+        consoleUrl: consoleUrl(issuer),
         tokenDeps,
         repositories,
         passwordKdf: kdf,
+        dynamoDb: dynamo,
+        tableName: LOCAL_TABLE_NAME,
         stop: stopAll,
       };
     } catch (err) {
@@ -294,6 +362,37 @@ async function bootstrapAdmin(
     await rename(`${file}.tmp`, file);
   }
   return { ...credentials, file, created };
+}
+
+/**
+ * The first admin person: while the IdP has no user, `admin` with `IDP_BOOTSTRAP_ADMIN_PASSWORD` or a
+ * generated password (192 random bits, base64url), which is then written to
+ * `<dataDir>/admin-password` (0600, atomically) and returned once for the banner.
+ */
+async function firstAdminPerson(config: LocalConfig, issuer: string, deps: FirstAdminDeps): Promise<AdminPerson> {
+  const file = config.dataDir === undefined ? undefined : path.join(config.dataDir, ADMIN_PASSWORD_FILE);
+  const fixed = config.bootstrapAdminPassword;
+  const password = fixed ?? randomBytes(24).toString('base64url');
+  const result = await ensureFirstAdminPerson(deps, { issuer, password });
+  const person: AdminPerson = { username: FIRST_ADMIN_USERNAME, created: result.created, fixed: fixed !== undefined };
+  if (result.created && fixed === undefined) {
+    person.password = password;
+    if (file !== undefined) {
+      await writeFile(`${file}.tmp`, `${password}\n`, { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
+    }
+  }
+  if (file !== undefined && (await exists(file))) person.file = file;
+  return person;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readCredentials(file: string): Promise<{ clientId: string; clientSecret: string } | undefined> {

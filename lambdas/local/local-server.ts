@@ -9,6 +9,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ProblemError, problemResponse } from '../domain/admin/problem';
 import {
   ADMIN_OPENAPI_PATH,
+  INTROSPECTION_PATH,
+  REVOCATION_PATH,
   SIGN_IN_FUNCTION_PATHS,
   TOKEN_PATH,
   USERINFO_PATH,
@@ -24,6 +26,7 @@ import { toResult } from '../handlers/api-gateway';
 export const LOCAL_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface LocalRoutes {
+  /** The token function: `/oauth2/token`, `/oauth2/revoke` (RFC 7009), `/oauth2/introspect` (RFC 7662). */
   token: HttpApiHandler;
   discovery: HttpApiHandler;
   /** `/admin/*` behind the authorizer. */
@@ -47,6 +50,16 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
       { error: 'invalid_request', error_description: 'the token endpoint accepts POST only' },
       // RFC 6749 §5.1 / §5.2: JSON with UTF-8, never cached; RFC 9110 §15.5.6: every method it answers.
       { Allow: 'OPTIONS, POST', 'Content-Type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
+    );
+  }
+  // RFC 7009 / RFC 7662: the token function's other endpoints; revocation answers CORS preflights too.
+  if (path === REVOCATION_PATH || path === INTROSPECTION_PATH) {
+    const methods = path === REVOCATION_PATH ? ['POST', 'OPTIONS'] : ['POST'];
+    if (methods.includes(method)) return routes.token;
+    return json(
+      405,
+      { error: 'invalid_request', error_description: 'the endpoint accepts POST only' },
+      { Allow: methods.sort().join(', '), 'Content-Type': 'application/json;charset=UTF-8', ...NO_STORE_HEADERS },
     );
   }
   if (path.startsWith(WELL_KNOWN_PREFIX)) return routes.discovery;
@@ -99,7 +112,7 @@ type ErrorFormat = 'token' | 'admin' | 'plain';
 /** The format of the endpoint `paths` (raw and normalised) name: admin if any of them is under `/admin`. */
 function errorFormat(...paths: (string | undefined)[]): ErrorFormat {
   if (paths.some((p) => p !== undefined && isAdminPath(p))) return 'admin';
-  if (paths.some((p) => p === TOKEN_PATH)) return 'token';
+  if (paths.some((p) => p === TOKEN_PATH || p === REVOCATION_PATH || p === INTROSPECTION_PATH)) return 'token';
   return 'plain';
 }
 

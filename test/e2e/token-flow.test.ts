@@ -55,6 +55,10 @@ describe.each(['RS256', 'ES256'] as const)('client credentials end to end (%s)',
         code_challenge_methods_supported: ['S256'],
         authorization_response_iss_parameter_supported: true,
         access_token_signing_alg_values_supported: [alg],
+        revocation_endpoint: `${idp.issuer}/oauth2/revoke`,
+        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+        introspection_endpoint: `${idp.issuer}/oauth2/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       });
     }
   });

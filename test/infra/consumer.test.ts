@@ -184,7 +184,7 @@ describe('IdpTokenAuthorizer for an HTTP API', () => {
     expect(actions.filter((a) => a.startsWith('kms:') || a.startsWith('dynamodb:'))).toEqual([]);
   });
 
-  test('defaults: route scopes {"*": []}, 5-minute cache, fetched JWKS, one-month log retention', () => {
+  test('defaults: route scopes {"*": []}, 30-second cache (the 60 s revocation bound), fetched JWKS, one-month log retention', () => {
     const app = newApp();
     const stack = newStack(app, 'Defaults');
     httpApiWith(stack);
@@ -193,7 +193,7 @@ describe('IdpTokenAuthorizer for an HTTP API', () => {
     expect(envOf(fn)).toMatchObject({ IDP_ROUTE_SCOPES: '{"*":[]}' });
     expect(Object.keys(envOf(fn))).not.toContain('IDP_JWKS');
     expect(Object.keys(envOf(fn))).not.toContain('IDP_TABLE_NAME');
-    expect(only(defaults, 'AWS::ApiGatewayV2::Authorizer')[1].Properties!['AuthorizerResultTtlInSeconds']).toBe(300);
+    expect(only(defaults, 'AWS::ApiGatewayV2::Authorizer')[1].Properties!['AuthorizerResultTtlInSeconds']).toBe(30);
     expect(only(defaults, 'AWS::Logs::LogGroup', 'AuthFunctionLogGroup')[1].Properties).toEqual({
       RetentionInDays: 30,
     });
@@ -234,18 +234,19 @@ describe('IdpTokenAuthorizer with the disabled-client check', () => {
     expect(only(json, 'AWS::Logs::LogGroup', 'AuthFunctionLogGroup')[1].Properties).toEqual({ RetentionInDays: 7 });
   });
 
-  test('IAM: dynamodb:GetItem on that table only (no index, no other action), and no KMS action at all', () => {
+  test('IAM: dynamodb:BatchGetItem/GetItem of status and deny-list items on that table only (no index, no other action), and no KMS action at all', () => {
     const [tableId] = only(json, 'AWS::DynamoDB::Table');
     const [roleId] = only(json, 'AWS::IAM::Role', 'AuthFunctionRole');
     const [logGroupId] = only(json, 'AWS::Logs::LogGroup', 'AuthFunctionLogGroup');
     expect(statementsOfRole(json, roleId)).toEqual([
-      // The status attribute (and keys) only: never a secret hash or a rule.
+      // The status attribute (and keys) of the client, user and deny-list items only: never a secret hash or a rule.
       {
         Effect: 'Allow',
-        Action: 'dynamodb:GetItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
         Condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'USER#*', 'DENY#*', 'DENYSID#*'] },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
         },
       },
@@ -275,7 +276,7 @@ describe('IdpTokenAuthorizer for REST APIs', () => {
       Type: 'TOKEN',
       Name: 'Auth',
       IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerResultTtlInSeconds: 30,
     });
     expect(JSON.stringify(authorizer.Properties!['AuthorizerUri'])).toContain(`"${fnId}","Arn"`);
     const [, method] = only(json, 'AWS::ApiGateway::Method');
@@ -298,7 +299,7 @@ describe('IdpTokenAuthorizer for REST APIs', () => {
     expect(authorizer.Properties).toMatchObject({
       Type: 'REQUEST',
       IdentitySource: 'method.request.header.Authorization,context.httpMethod,context.resourcePath',
-      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerResultTtlInSeconds: 30,
     });
     expect(only(json, 'AWS::ApiGateway::Method')[1].Properties).toMatchObject({
       AuthorizationType: 'CUSTOM',
@@ -432,7 +433,7 @@ describe('example consumer stack in the dev stage (as bin/app.ts adds it)', () =
       AuthorizerType: 'REQUEST',
       EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization', '$context.httpMethod', '$context.routeKey'],
-      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerResultTtlInSeconds: 30,
     });
     const [, fn] = only(json, 'AWS::Lambda::Function', 'OrdersAuthorizerFunction');
     expect(JSON.parse(envOf(fn)['IDP_ROUTE_SCOPES'] as string)).toEqual({
@@ -483,7 +484,7 @@ describe('example consumer stack in the dev stage (as bin/app.ts adds it)', () =
     ]);
   });
 
-  test('the authorizer checks client status against the dev table with GetItem only; no KMS in the stack', () => {
+  test('the authorizer checks token status against the dev table with BatchGetItem/GetItem only; no KMS in the stack', () => {
     const [, fn] = only(json, 'AWS::Lambda::Function', 'OrdersAuthorizerFunction');
     const tableName = JSON.stringify(envOf(fn)['IDP_TABLE_NAME']);
     expect(tableName).toContain('serverless-idp-dev-stateful');
@@ -491,7 +492,7 @@ describe('example consumer stack in the dev stage (as bin/app.ts adds it)', () =
     const statements = statementsOfRole(json, roleId);
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toHaveLength(1);
-    expect(dynamo[0]!.Action).toBe('dynamodb:GetItem');
+    expect(dynamo[0]!.Action).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     expect(JSON.stringify(dynamo[0]!.Resource)).toContain('serverless-idp-dev-stateful');
     expect(JSON.stringify(dynamo[0]!.Resource)).not.toContain('index');
     const actions = allStatements(json).flatMap(({ statement }) => actionsOf(statement));

@@ -174,7 +174,9 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
     });
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/serverless-idp/${stage}/signing` });
     const secrets = resourcesOfType(synth.json(stage, 'stateful'), 'AWS::SecretsManager::Secret');
+    // The pepper, the bootstrap client's credentials and the first admin person's.
     expect(Object.values(secrets).map((s) => s.DeletionPolicy)).toEqual([
+      expected.deletionPolicy,
       expected.deletionPolicy,
       expected.deletionPolicy,
     ]);
@@ -245,10 +247,11 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       // The status attribute (and keys) only: never a secret hash or a rule.
       {
         Effect: 'Allow',
-        Action: 'dynamodb:GetItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         Resource: { 'Fn::GetAtt': [table, 'Arn'] },
         Condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'status'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'USER#*', 'DENY#*', 'DENYSID#*'] },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnValues': 'NONE' },
         },
       },
@@ -418,9 +421,12 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       { key: 'HEAD /oauth2/consent', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/logout', auth: 'NONE', authorizer: false },
       { key: 'HEAD /oauth2/set-password', auth: 'NONE', authorizer: false },
+      { key: 'OPTIONS /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'OPTIONS /oauth2/token', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/consent', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/introspect', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/logout', auth: 'NONE', authorizer: false },
+      { key: 'POST /oauth2/revoke', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/set-password', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/sign-in', auth: 'NONE', authorizer: false },
       { key: 'POST /oauth2/token', auth: 'NONE', authorizer: false },
@@ -445,6 +451,10 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       for (const key of keys) expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: owner });
     }
     expect(integrationOf('OPTIONS /oauth2/token')).toBe('Token');
+    // RFC 7009 / RFC 7662 on the token function, which authenticates their clients the same way.
+    for (const key of ['POST /oauth2/revoke', 'OPTIONS /oauth2/revoke', 'POST /oauth2/introspect']) {
+      expect({ key, fn: integrationOf(key) }).toEqual({ key, fn: 'Token' });
+    }
     const api = Object.values(resourcesOfType(json, 'AWS::ApiGatewayV2::Api'))[0]!;
     expect(api.Properties!['CorsConfiguration']).toBeUndefined();
     const authorizerFn = logicalId(json, 'AWS::Lambda::Function', 'AuthorizerFunction');
@@ -463,6 +473,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       json.Resources[authorizerFn]!.Properties!['Environment'] as { Variables: Record<string, unknown> }
     ).Variables;
     expect(authorizerEnv['IDP_ROUTE_SCOPES']).toBe('{"GET":["admin:read"],"*":["admin:write"]}');
+    // People's tokens too (idp login, the console); the admin function checks the person.
+    expect(authorizerEnv['IDP_SUBJECT']).toBe('any');
   });
 
   test('throttling: stage default and the token route', () => {
@@ -475,6 +487,16 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       },
       RouteSettings: {
         'POST /oauth2/token': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/revoke': {
+          ThrottlingRateLimit: expected.tokenThrottle[0],
+          ThrottlingBurstLimit: expected.tokenThrottle[1],
+          DetailedMetricsEnabled: true,
+        },
+        'POST /oauth2/introspect': {
           ThrottlingRateLimit: expected.tokenThrottle[0],
           ThrottlingBurstLimit: expected.tokenThrottle[1],
           DetailedMetricsEnabled: true,
@@ -528,8 +550,12 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'DynamoDbThrottles',
         'DynamoDbSystemErrors',
         'KmsSignErrors',
+        'KmsThrottling',
+        'KmsSignRateNearQuota',
         'StoreErrors',
         'TokenInitFailures',
+        'RefreshTokenReuse',
+        'RevocationFailures',
       ]
         .map((n) => `serverless-idp-${stage}-${n}`)
         .sort(),
@@ -543,6 +569,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         { Name: 'Resource', Value: '/oauth2/token' },
       ]),
     });
+    // The token function's EMF metrics: refresh-token reuse (a likely theft) and failed revocations.
+    for (const [alarm, metric] of [
+      ['RefreshTokenReuse', 'RefreshTokenReuse'],
+      ['RevocationFailures', 'RevocationsFailed'],
+    ] as const) {
+      synth.template(stage, 'api').hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `serverless-idp-${stage}-${alarm}`,
+        MetricName: metric,
+        Namespace: `serverless-idp/${stage}`,
+        Dimensions: [{ Name: 'service', Value: 'serverless-idp' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    }
     synth.template(stage, 'api').hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ ($.message = "dependency unavailable") && ($.dependency = "signer") }',
       MetricTransformations: [
@@ -674,15 +714,20 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
               AggregateKeyType: 'IP',
               EvaluationWindowSec: 300,
               Limit: config.edgeProtection.tokenRequestsPerIpPer5Min,
+              // One bucket for every endpoint that checks a client secret.
               ScopeDownStatement: {
-                ByteMatchStatement: {
-                  FieldToMatch: { UriPath: {} },
-                  PositionalConstraint: 'STARTS_WITH',
-                  SearchString: '/oauth2/token',
-                  TextTransformations: [
-                    { Priority: 0, Type: 'URL_DECODE' },
-                    { Priority: 1, Type: 'NORMALIZE_PATH' },
-                  ],
+                OrStatement: {
+                  Statements: ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect'].map((path) => ({
+                    ByteMatchStatement: {
+                      FieldToMatch: { UriPath: {} },
+                      PositionalConstraint: 'STARTS_WITH',
+                      SearchString: path,
+                      TextTransformations: [
+                        { Priority: 0, Type: 'URL_DECODE' },
+                        { Priority: 1, Type: 'NORMALIZE_PATH' },
+                      ],
+                    },
+                  })),
                 },
               },
             },
@@ -798,7 +843,7 @@ describe('cdk-nag (AWS Solutions)', () => {
         'AwsSolutions-IAM5[Resource::*] error',
         // Node.js 22 pinned with the esbuild target.
         'AwsSolutions-L1 error',
-        // Pepper and bootstrap secret are rotated by procedure, not by Secrets Manager rotation.
+        // Pepper, bootstrap and admin person secrets are rotated by procedure, not by Secrets Manager rotation.
         'AwsSolutions-SMG4 error',
       ].sort(),
     );

@@ -211,7 +211,8 @@ describe('DynamoDbClientStatusSource (dynalite)', () => {
     const request = { method: 'GET', headers: { authorization: `Bearer ${token}` } };
     db.resetCalls();
     expect(await authorizeRequest(deps, request)).toHaveProperty('allow.clientId', 'cs-wired');
-    expect(db.calls).toEqual({ GetItemCommand: 1 });
+    // The token status: one BatchGetItem of the client, deny-list and (here none) user items.
+    expect(db.calls).toEqual({ BatchGetItemCommand: 1 });
 
     await db.clients.updateClient(
       { ...created.client, status: 'disabled', version: 2 },

@@ -364,6 +364,7 @@ export class InMemoryAuditRepository implements AuditRepository {
         (query.from === undefined || e.at >= query.from) &&
         (query.to === undefined || e.at < query.to) &&
         (query.actor === undefined || e.actor === query.actor) &&
+        (query.actorUserId === undefined || e.actorUserId === query.actorUserId) &&
         (query.action === undefined || e.action === query.action) &&
         (query.targetType === undefined || e.targetType === query.targetType) &&
         (query.targetId === undefined ||
@@ -395,6 +396,8 @@ export interface CallOptions {
   scope?: string | null;
   /** Acting client id; the bootstrap admin by default. */
   actor?: string;
+  /** The token's `sub` (a person's user id); the acting client id (a client's own token) by default. */
+  sub?: string;
 }
 
 export interface CallResult {
@@ -410,8 +413,8 @@ export interface CallResult {
  * clock, real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint
  * on the same repositories so tests can check that admin changes reach token issuance.
  */
-/** Clients bootstrap registers: the bootstrap admin client and the CLI's `idp-cli`. */
-export const BUILT_IN_CLIENTS = 2;
+/** Clients bootstrap registers: the bootstrap admin client, the CLI's `idp-cli` and the console's `idp-console`. */
+export const BUILT_IN_CLIENTS = 3;
 
 export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
   const table = new InMemoryAdminTable();
@@ -485,7 +488,16 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
         http: { method },
         ...(scope === null
           ? {}
-          : { authorizer: { lambda: { clientId: opts.actor ?? bootstrap.clientId, jti: randomUUID(), scope } } }),
+          : {
+              authorizer: {
+                lambda: {
+                  clientId: opts.actor ?? bootstrap.clientId,
+                  sub: opts.sub ?? opts.actor ?? bootstrap.clientId,
+                  jti: randomUUID(),
+                  scope,
+                },
+              },
+            }),
       },
     };
     const result = await handler(event);

@@ -1,6 +1,6 @@
 /** `idp apis …`: APIs (audiences) and the scopes they define — list, show, register, change, delete. */
 import type { ScopeDefinitionView } from '../admin-views';
-import { flag, integer, required, scopes, str, trueOrFalse, ttl } from './args';
+import { flag, integer, required, scopes, str, strs, trueOrFalse, ttl } from './args';
 import type { Command, Invocation } from './command';
 import { IF_MATCH_OPTION, PAGE_OPTIONS, UsageError, scopeOption } from './command';
 import { adminClient, listing } from './admin-access';
@@ -69,6 +69,12 @@ export const apiCommands: Command[] = [
       },
       ttl: { type: 'string', value: 'SECONDS', description: 'access-token lifetime' },
       'token-reuse': { type: 'boolean', description: 'hand out a still-valid token again for a repeated request' },
+      introspector: {
+        type: 'string',
+        multiple: true,
+        value: 'CLIENT_ID',
+        description: 'a client that may introspect its tokens (RFC 7662); repeatable',
+      },
     },
     async run(inv) {
       const body: Record<string, unknown> = {
@@ -78,6 +84,7 @@ export const apiCommands: Command[] = [
       };
       if (str(inv, 'ttl') !== undefined) body['accessTokenTtl'] = integer(inv, 'ttl');
       if (flag(inv, 'token-reuse')) body['tokenReuse'] = true;
+      if (strs(inv, 'introspector').length > 0) body['introspectors'] = strs(inv, 'introspector');
       printObject(inv, await (await adminClient(inv)).createApi(body));
     },
   },
@@ -92,6 +99,13 @@ export const apiCommands: Command[] = [
       'scopes-json': { type: 'string', value: 'JSON', description: 'the new scopes with descriptions' },
       ttl: { type: 'string', value: 'SECONDS|default', description: 'access-token lifetime' },
       'token-reuse': { type: 'string', value: 'true|false', description: 'token reuse' },
+      introspector: {
+        type: 'string',
+        multiple: true,
+        value: 'CLIENT_ID',
+        description: 'the new list of clients that may introspect its tokens; repeatable',
+      },
+      'no-introspectors': { type: 'boolean', description: 'no client but the token’s own may introspect' },
       'if-match': IF_MATCH_OPTION,
     },
     async run(inv) {
@@ -102,6 +116,8 @@ export const apiCommands: Command[] = [
       if (str(inv, 'ttl') !== undefined) patch['accessTokenTtl'] = ttl(inv);
       const reuse = trueOrFalse(inv, 'token-reuse');
       if (reuse !== undefined) patch['tokenReuse'] = reuse;
+      if (strs(inv, 'introspector').length > 0) patch['introspectors'] = strs(inv, 'introspector');
+      if (flag(inv, 'no-introspectors')) patch['introspectors'] = [];
       if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one option');
       const options = { ifMatch: integer(inv, 'if-match') };
       const admin = await adminClient(inv);

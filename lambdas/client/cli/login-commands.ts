@@ -25,6 +25,7 @@ import { fields, print, printJson } from './output';
 import { openInBrowser } from './system-browser';
 import type { StoredLogin } from './token-store';
 import { TokenStore } from './token-store';
+import { revokeAsPublicClient } from './token-commands';
 
 /** The built-in public client of the CLI (registered by the IdP's bootstrap). */
 export const CLI_CLIENT_ID = 'idp-cli';
@@ -294,18 +295,36 @@ export const loginCommands: Command[] = [
   {
     name: 'logout',
     args: [],
-    summary: 'forget the stored sign-in on this machine',
+    summary: 'revoke the stored sign-in at the IdP and forget it',
     details:
-      'Deletes the tokens idp login stored for the issuer. It does not revoke them at the IdP yet: token\n' +
-      'revocation (RFC 7009) comes in a later release, so the access token stays valid until it expires.',
-    options: { issuer: ISSUER_OPTION },
+      'Revokes the tokens idp login stored for the issuer (RFC 7009: the refresh token, which ends its\n' +
+      'session, then the access token) and deletes them. When the IdP cannot revoke them (unreachable,\n' +
+      'an error), nothing is deleted and the exit code is 1: run it again, or pass --local to only forget\n' +
+      'them here (the access token then stays valid until it expires).',
+    options: {
+      issuer: ISSUER_OPTION,
+      local: { type: 'boolean', description: 'only delete the stored tokens, without revoking them' },
+    },
     async run(inv) {
       const issuer = resolveIssuer(inv);
-      const removed = await TokenStore.of(inv.io).remove(issuer);
-      const message = removed
-        ? `signed out of ${issuer}: the stored tokens are deleted (not revoked at the IdP)`
-        : `not signed in to ${issuer}`;
-      if (inv.json) return printJson(inv, { issuer, signedOut: removed });
+      const store = TokenStore.of(inv.io);
+      const stored = await store.load(issuer);
+      const local = flag(inv, 'local');
+      if (stored !== undefined && !local) {
+        const doFetch = inv.io.fetch ?? ((input, init) => fetch(input, init));
+        // The refresh token first: revoking it revokes its session, and the access tokens with its sid.
+        if (stored.refreshToken !== undefined) {
+          await revokeAsPublicClient(doFetch, issuer, stored.clientId, stored.refreshToken, 'refresh_token');
+        }
+        await revokeAsPublicClient(doFetch, issuer, stored.clientId, stored.accessToken, 'access_token');
+      }
+      const removed = await store.remove(issuer);
+      const message = !removed
+        ? `not signed in to ${issuer}`
+        : local
+          ? `signed out of ${issuer}: the stored tokens are deleted (not revoked at the IdP)`
+          : `signed out of ${issuer}: the tokens are revoked and deleted`;
+      if (inv.json) return printJson(inv, { issuer, signedOut: removed, revoked: removed && !local });
       print(inv, message);
     },
   },

@@ -20,6 +20,8 @@ export interface StoredLogin {
   /** The client the tokens were issued to (`idp-cli`). */
   clientId: string;
   accessToken: string;
+  /** The refresh token, when the client was issued one (revoked by `idp logout`). */
+  refreshToken?: string;
   /** `Bearer`. */
   tokenType: string;
   /** Granted scopes, space-delimited (RFC 6749 §5.1). */

@@ -44,6 +44,7 @@ export async function createApi(ctx: Ctx<z.output<typeof ApiCreateSchema>>) {
   if (body.accessTokenTtl !== undefined) api.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) api.tokenReuse = body.tokenReuse;
   if (body.userAccess !== undefined) api.userAccess = body.userAccess;
+  if (body.introspectors !== undefined && body.introspectors.length > 0) api.introspectors = body.introspectors;
   const view = apiView(api);
   const audit = auditEvent(ctx.audit(), 'api.create', 'api', api.identifier, diffViews(undefined, view));
   try {
@@ -108,6 +109,10 @@ export async function updateApi(ctx: Ctx<z.output<typeof ApiUpdateSchema>>) {
   else if (body.accessTokenTtl !== undefined) next.accessTokenTtl = body.accessTokenTtl;
   if (body.tokenReuse !== undefined) next.tokenReuse = body.tokenReuse;
   if (body.userAccess !== undefined) next.userAccess = body.userAccess;
+  if (body.introspectors !== undefined) {
+    if (body.introspectors.length === 0) delete next.introspectors;
+    else next.introspectors = body.introspectors;
+  }
   if (current.identifier === adminAudience(ctx.deps.config.issuer) && next.userAccess !== 'granted') {
     // The admin API is `granted`: a person holds admin:read or admin:write only by their own grants.
     throw new ProblemError('in-use', 'the admin API is built in with userAccess granted; it cannot change');

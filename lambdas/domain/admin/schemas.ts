@@ -166,6 +166,18 @@ export const ScopeDefinitionSchema = named(
   z.strictObject({ value: ScopeValueSchema, description: z.string().max(500).optional() }),
 );
 
+/** Most clients one API lists as introspectors. */
+export const MAX_INTROSPECTORS_PER_API = 20;
+
+const IntrospectorsSchema = z
+  .array(z.string().min(1).max(256))
+  .max(MAX_INTROSPECTORS_PER_API)
+  .superRefine(unique((id: string) => id, 'client id'))
+  .meta({
+    description:
+      "Client ids (confidential clients) that may introspect this API's access tokens at POST /oauth2/introspect (RFC 7662), besides the client a token was issued to; [] for none",
+  });
+
 const ScopeListSchema = z
   .array(ScopeDefinitionSchema)
   .max(MAX_SCOPES_PER_API)
@@ -180,6 +192,7 @@ export const ApiCreateSchema = named(
     accessTokenTtl: AccessTokenTtlSchema.optional(),
     tokenReuse: TokenReuseSchema.optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: IntrospectorsSchema.optional(),
   }),
 );
 
@@ -191,6 +204,7 @@ export const ApiUpdateSchema = named(
     accessTokenTtl: AccessTokenTtlSchema.nullable().optional().meta({ description: '`null` removes the limit' }),
     tokenReuse: TokenReuseSchema.optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: IntrospectorsSchema.optional(),
     version: VersionSchema.optional(),
   }),
 );
@@ -204,6 +218,7 @@ export const ApiSchema = named(
     accessTokenTtl: z.int().optional(),
     tokenReuse: z.boolean().optional(),
     userAccess: UserAccessSchema.optional(),
+    introspectors: z.array(z.string()).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.int(),
@@ -467,7 +482,16 @@ export const AuditEventSchema = named(
   z.strictObject({
     id: z.string(),
     at: z.string(),
-    actor: z.strictObject({ clientId: z.string(), jti: z.string() }),
+    actor: z
+      .strictObject({
+        clientId: z.string().meta({ description: 'The client the admin token was issued to (`client_id`)' }),
+        jti: z.string().meta({ description: '`jti` of the admin token' }),
+        userId: z.string().optional().meta({
+          description: "The person who acted (the token's `sub`), for a person's token; absent for a client's own",
+        }),
+        username: z.string().optional().meta({ description: "The person's username at the time of the change" }),
+      })
+      .meta({ description: 'Who made the change: a client with its own token, or a person through a client' }),
     action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]),
     target: z.strictObject({
       type: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]),
@@ -555,7 +579,18 @@ export const AuditQuerySchema = z
     cursor: CursorSchema.optional(),
     from: TimestampSchema.optional().meta({ description: 'Events at or after this time' }),
     to: TimestampSchema.optional().meta({ description: 'Events before this time' }),
-    actor: z.string().min(1).max(128).optional().meta({ description: 'Client id of the admin who made the change' }),
+    actor: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: 'Client id of the admin who made the change (the client the token was issued to)' }),
+    actorUserId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: "User id of the person who made the change (with a person's token)" }),
     action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]).optional(),
     targetType: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]).optional(),
     targetId: z.string().min(1).max(256).optional().meta({

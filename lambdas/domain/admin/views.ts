@@ -38,6 +38,7 @@ export function apiView(api: Api): ApiView {
     accessTokenTtl: api.accessTokenTtl,
     tokenReuse: api.tokenReuse,
     userAccess: api.userAccess,
+    introspectors: api.introspectors === undefined ? undefined : [...api.introspectors],
     createdAt: api.createdAt,
     updatedAt: api.updatedAt,
     version: api.version,
@@ -110,7 +111,12 @@ export function auditEventView(event: AuditEvent): AuditEventView {
   return {
     id: event.eventId,
     at: event.at,
-    actor: { clientId: event.actor, jti: event.actorJti },
+    actor: defined({
+      clientId: event.actor,
+      jti: event.actorJti,
+      userId: event.actorUserId,
+      username: event.actorUsername,
+    }),
     action: event.action,
     target: defined({
       type: event.targetType,

@@ -2,8 +2,8 @@
  * The discovery endpoint: RFC 8414 authorization server metadata at
  * `/.well-known/oauth-authorization-server` and (the same document, OpenID Connect Discovery 1.0 §4)
  * `/.well-known/openid-configuration`, and the RFC 7517 §5 JWK Set at `/.well-known/jwks.json`.
- * The document claims only what is served: no `revocation_endpoint` or `introspection_endpoint` until
- * those endpoints exist (docs/contract.md, Discovery).
+ * The document claims only what is served (docs/contract.md, Discovery): with the revocation (RFC 7009)
+ * and introspection (RFC 7662) endpoints, their URLs and client authentication methods.
  * Public keys come from a {@link KeySource} that caches them per cold start; they are never fetched
  * per request. The Lambda handler and the local server both answer through this endpoint.
  */
@@ -13,7 +13,17 @@ import type { HttpRequest, HttpResponse } from '../http';
 import { jsonResponse } from '../http';
 import type { KeySource, Logger, SigningAlgorithm } from '../ports';
 import { OIDC_SCOPES, SUPPORTED_USER_CLAIMS } from '../people/oidc-claims';
-import { AUTHORIZE_PATH, JWKS_PATH, LOGOUT_PATH, METADATA_PATHS, TOKEN_PATH, USERINFO_PATH } from './paths';
+import { CLIENT_AUTH_METHODS, SECRET_AUTH_METHODS } from '../client-auth/methods';
+import {
+  AUTHORIZE_PATH,
+  INTROSPECTION_PATH,
+  JWKS_PATH,
+  LOGOUT_PATH,
+  METADATA_PATHS,
+  REVOCATION_PATH,
+  TOKEN_PATH,
+  USERINFO_PATH,
+} from './paths';
 
 /** What the metadata document is built from. */
 export interface MetadataConfig {
@@ -69,6 +79,12 @@ export function authorizationServerMetadata(config: MetadataConfig): Record<stri
     authorization_response_iss_parameter_supported: true,
     // RFC 9068 access tokens are signed with these (informative, mirrors the JWKS).
     access_token_signing_alg_values_supported: config.signingAlgorithms,
+    // RFC 8414 §2 / RFC 7009: every client, public ones with their client_id (revocation-endpoint.ts).
+    revocation_endpoint: `${issuer}${REVOCATION_PATH}`,
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // RFC 8414 §2 / RFC 7662 §2.1: confidential clients only (introspection-endpoint.ts).
+    introspection_endpoint: `${issuer}${INTROSPECTION_PATH}`,
+    introspection_endpoint_auth_methods_supported: [...SECRET_AUTH_METHODS],
   };
 }
 

@@ -38,7 +38,7 @@ export const MAX_API_IDENTIFIER_LENGTH = 256;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** What the request presents to identify its client: its credentials, else a public client's id. */
-export function presentedClient(request: TokenRequest): PresentedClient | undefined {
+export function presentedClient(request: ClientRequest): PresentedClient | undefined {
   return request.credentials ?? request.publicClient;
 }
 
@@ -47,6 +47,31 @@ export function presentedClient(request: TokenRequest): PresentedClient | undefi
  * @throws InvalidRequestError, InvalidClientError (unsupported Authorization scheme), InvalidScopeError, InvalidTargetError
  */
 export function parseTokenRequest(req: HttpRequest): TokenRequest {
+  const { params, credentials, publicClient, usedAuthorizationHeader } = parseClientRequest(req);
+  const grantType = params.get('grant_type');
+  if (grantType === undefined) throw new InvalidRequestError('missing required parameter: grant_type');
+
+  return {
+    grantType,
+    credentials,
+    publicClient,
+    usedAuthorizationHeader,
+    scopes: parseScope(params.get('scope')),
+    audience: readAudience(params),
+    params,
+  };
+}
+
+/** A client's authenticated POST to an OAuth endpoint: its parameters and what identifies the client. */
+export type ClientRequest = Pick<TokenRequest, 'credentials' | 'publicClient' | 'usedAuthorizationHeader' | 'params'>;
+
+/**
+ * The part every endpoint that authenticates clients shares (token, RFC 7009 revocation, RFC 7662
+ * introspection): parameters in the body only, bounded, form or JSON, each once, and the client's
+ * credentials (RFC 6749 §2.3).
+ * @throws InvalidRequestError, InvalidClientError (unsupported Authorization scheme)
+ */
+export function parseClientRequest(req: HttpRequest): ClientRequest {
   // RFC 6749 §2.3.1, §3.2: parameters travel in the body, never in the request URI.
   if (req.rawQuery !== '') {
     throw new InvalidRequestError('parameters must be sent in the request body, not in the URI');
@@ -57,17 +82,10 @@ export function parseTokenRequest(req: HttpRequest): TokenRequest {
   const params = parseBody(req);
   const usedAuthorizationHeader = req.headers['authorization'] !== undefined;
   const presented = readClientCredentials(req.headers['authorization'], params);
-
-  const grantType = params.get('grant_type');
-  if (grantType === undefined) throw new InvalidRequestError('missing required parameter: grant_type');
-
   return {
-    grantType,
     credentials: presented?.method === 'none' ? undefined : presented,
     publicClient: presented?.method === 'none' ? presented : undefined,
     usedAuthorizationHeader,
-    scopes: parseScope(params.get('scope')),
-    audience: readAudience(params),
     params,
   };
 }
@@ -160,7 +178,7 @@ function parseScope(scope: string | undefined): string[] | undefined {
 }
 
 /** `audience` (Auth0 style) or `resource` (RFC 8707); when both are given they must agree. */
-function readAudience(params: Map<string, string>): string | undefined {
+function readAudience(params: ReadonlyMap<string, string>): string | undefined {
   const audience = params.get('audience');
   const resource = params.get('resource');
   if (resource !== undefined) {

@@ -5,16 +5,21 @@
  * - `IDP_AUDIENCE`: expected `aud` (the admin API: `<issuer>/admin`)
  * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method, or
  *   per method and resource (`"POST /orders": [...]`, see `RouteScopes`)
+ * - `IDP_SUBJECT` (optional, default `client`): `client` accepts only client-credentials tokens
+ *   (`sub = client_id`, RFC 9068 §2.2); `any` also tokens a client obtained for a person (the admin
+ *   API's authorizer: the admin function then checks the person, lambdas/domain/admin/admin-api.ts)
  * - `IDP_JWKS` (optional): the JWKS JSON, preloaded so no fetch is needed
  * - `IDP_JWKS_REFETCH_SECONDS` (optional, default 60): at most one JWKS fetch per this many seconds (a
  *   token with an unknown `kid` triggers one — key rotation — and a flood of them no more)
  * - `IDP_JWKS_MAX_AGE_SECONDS` (optional, default 300): a cached JWKS older than this is fetched again,
  *   so a key removed from the IdP's JWKS stops verifying within it (docs/contract.md, "Authorizers")
- * - `IDP_TABLE_NAME` (optional): the IdP table; when set, a token's client must still be enabled (one
- *   cached GetItem, needs `dynamodb:GetItem` on the table). Unset: no status check, and a disabled
- *   client's tokens work until they expire. For the bound see lambdas/adapters/client-status-source.ts:
- *   `IDP_CLIENT_STATUS_TTL_SECONDS` + the API Gateway result-cache TTL (60 + 300 s by default)
- * - `IDP_CLIENT_STATUS_TTL_SECONDS` (optional, default 60): how long a client's status is cached
+ * - `IDP_TABLE_NAME` (optional): the IdP table; when set, a token must not be revoked (`jti`, `sid`)
+ *   and its client and user must still be enabled (one cached BatchGetItem per token, needs
+ *   `dynamodb:BatchGetItem` on the deny-list and status items). Unset: no status check, and a revoked
+ *   token or a disabled client's tokens work until they expire. For the bound see
+ *   lambdas/adapters/token-status-source.ts: `IDP_CLIENT_STATUS_TTL_SECONDS` + the API Gateway
+ *   result-cache TTL (30 + 30 s = 60 s by default)
+ * - `IDP_CLIENT_STATUS_TTL_SECONDS` (optional, default 30): how long a token's status is cached
  * - `IDP_CLIENT_STATUS_STALE_SECONDS` (optional, default 60): how much longer a cached status is
  *   served while DynamoDB cannot be read, before failing closed
  *
@@ -28,12 +33,12 @@ import {
   DEFAULT_JWKS_MAX_AGE_SECONDS,
   DEFAULT_PENALTY_SECONDS,
 } from '../../adapters/access-token-verifier';
-import type { DynamoDbClientStatusSourceOptions } from '../../adapters/client-status-source';
+import type { DynamoDbTokenStatusSourceOptions } from '../../adapters/token-status-source';
 import {
-  DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
-  DEFAULT_CLIENT_STATUS_TTL_SECONDS,
-  DynamoDbClientStatusSource,
-} from '../../adapters/client-status-source';
+  DEFAULT_TOKEN_STATUS_STALE_IF_ERROR_SECONDS,
+  DEFAULT_TOKEN_STATUS_TTL_SECONDS,
+  DynamoDbTokenStatusSource,
+} from '../../adapters/token-status-source';
 import type { RouteScopes } from '../../domain/bearer-authorization';
 import { parseRouteScopes } from '../../domain/bearer-authorization';
 import type { Logger } from '../../domain/ports';
@@ -58,7 +63,7 @@ export interface AuthorizerOverrides {
   /** Default {@link consoleLogger}. */
   logger?: Logger;
   /** The DynamoDB client of the status check; default: the status read's own (client-status-source.ts). */
-  dynamoDb?: DynamoDbClientStatusSourceOptions['client'];
+  dynamoDb?: DynamoDbTokenStatusSourceOptions['client'];
 }
 
 /**
@@ -87,25 +92,27 @@ export function composeAuthorizerDeps(
   } catch (err) {
     throw new Error(`IDP_ROUTE_SCOPES: ${(err as Error).message}`);
   }
+  const subject = optionalEnv(vars, 'IDP_SUBJECT') ?? 'client';
+  if (subject !== 'client' && subject !== 'any') throw new Error('IDP_SUBJECT must be client or any');
   const logger = overrides.logger ?? consoleLogger;
   const tableName = optionalEnv(vars, 'IDP_TABLE_NAME');
-  const clientStatus =
+  const tokenStatus =
     tableName === undefined
       ? undefined
-      : new DynamoDbClientStatusSource({
+      : new DynamoDbTokenStatusSource({
           client: overrides.dynamoDb,
           tableName,
           ttlSeconds: envInteger(
             vars,
             'IDP_CLIENT_STATUS_TTL_SECONDS',
             CACHE_SECONDS,
-            DEFAULT_CLIENT_STATUS_TTL_SECONDS,
+            DEFAULT_TOKEN_STATUS_TTL_SECONDS,
           ),
           staleIfErrorSeconds: envInteger(
             vars,
             'IDP_CLIENT_STATUS_STALE_SECONDS',
             CACHE_SECONDS,
-            DEFAULT_CLIENT_STATUS_STALE_IF_ERROR_SECONDS,
+            DEFAULT_TOKEN_STATUS_STALE_IF_ERROR_SECONDS,
           ),
           logger,
         });
@@ -113,6 +120,7 @@ export function composeAuthorizerDeps(
     verifier: new AccessTokenVerifier({
       issuer,
       audience: env(vars, 'IDP_AUDIENCE'),
+      subject,
       jwks,
       fetchJwks: overrides.fetchJwks,
       penaltySeconds: envInteger(vars, 'IDP_JWKS_REFETCH_SECONDS', CACHE_SECONDS, DEFAULT_PENALTY_SECONDS),
@@ -120,7 +128,7 @@ export function composeAuthorizerDeps(
     }),
     routeScopes,
     logger,
-    ...(clientStatus === undefined ? {} : { clientStatus }),
+    ...(tokenStatus === undefined ? {} : { tokenStatus }),
   };
 }
 

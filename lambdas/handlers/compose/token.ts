@@ -1,31 +1,66 @@
 /**
  * Composition of the token function (`POST /oauth2/token`, ../token-handler.ts): the client, API,
- * authorization-code, user and deny-list repositories over the table, the KMS signer, the pepper-keyed hasher, secret-usage tracking and token
- * metrics; the pepper is read once per cold start. Variables: ./environment.ts.
+ * authorization-code, user, session and deny-list repositories over the table, the signer — KMS
+ * (`kms:Sign` per token, retried within a small budget) or, in `envelope` mode, the stage's wrapped key
+ * decrypted once here and used in memory — the pepper-keyed hasher, secret-usage tracking, token and KMS
+ * metrics; the pepper is read once per cold start. Variables: ./environment.ts. The same function
+ * serves revocation (RFC 7009) and introspection (RFC 7662) with the same repositories and hasher; they
+ * verify presented access tokens against the issuer's JWKS fetched over https (cached per container, or
+ * preloaded from `IDP_JWKS`), as the userinfo function does — never with `kms:GetPublicKey` — with the
+ * small node:crypto verifier of ../../adapters/issued-token-verifier.ts (the bundle budget).
  */
 import { HmacSecretHasher } from '../../adapters/hmac-secret-hasher';
 import { makeDynamoDbRepositories } from '../../adapters/dynamodb-repositories';
+import { DynamoDbEnvelopeKeyStore } from '../../adapters/dynamodb-envelope-key-store';
+import { EnvelopeTokenSigner, envelopeEncryptionContext } from '../../adapters/envelope-keys';
+import { KmsKeyWrapper } from '../../adapters/kms-key-wrapper';
 import { KmsTokenSigner } from '../../adapters/kms-token-signer';
 import { randomIds } from '../../adapters/random-ids';
 import { loadPepperFromSecretsManager } from '../../adapters/secrets-manager-pepper';
 import { systemClock } from '../../adapters/system-clock';
-import { tokenMetricsObserver } from '../../adapters/token-metrics';
+import { kmsCallMetricsObserver, revocationMetricsObserver, tokenMetricsObserver } from '../../adapters/token-metrics';
+import type { JwksInput } from '../../adapters/access-token-verifier';
+import { IssuedTokenVerifier } from '../../adapters/issued-token-verifier';
+import type { IntrospectionEndpointDeps } from '../../domain/endpoints/introspection-endpoint';
+import type { RevocationEndpointDeps } from '../../domain/endpoints/revocation-endpoint';
 import type { TokenEndpointDeps, TokenOutcome } from '../../domain/endpoints/token-endpoint';
 import { tokenPathReads } from '../../domain/ports';
+import type { TokenSigner } from '../../domain/ports';
 import { SecretUsageTracker } from '../../domain/secret-usage';
 import type { HttpApiHandler, HttpApiResult } from '../api-gateway';
 import type { EnvironmentVariables } from './environment';
 import {
   env,
   functionEnvironment,
+  optionalEnv,
   readDefaultAccessTokenTtl,
   readIssuer,
   readSigningAlg,
+  readSigningMode,
   requireIssuer,
 } from './environment';
 import { httpEntry } from './http-entry';
 import type { SdkClients } from './sdk-clients';
-import { awsLogger, awsMetrics } from './observability';
+import { awsKmsMetrics, awsLogger, awsMetrics } from './observability';
+
+/**
+ * The token signer of `IDP_SIGNING_MODE`: `kms` signs with `IDP_SIGNING_KEY_ARN` per token; `envelope`
+ * reads signing key `IDP_SIGNING_KEY_ID` from the table and decrypts it with `IDP_ENVELOPE_KEY_ARN`
+ * under the stage's encryption context, once (lambdas/adapters/envelope-keys.ts).
+ */
+export async function composeTokenSigner(vars: EnvironmentVariables, sdk: SdkClients = {}): Promise<TokenSigner> {
+  const alg = readSigningAlg(vars);
+  const observe = kmsCallMetricsObserver(awsKmsMetrics());
+  if (readSigningMode(vars) === 'kms') {
+    return new KmsTokenSigner({ client: sdk.kms, keyId: env(vars, 'IDP_SIGNING_KEY_ARN'), alg, observe });
+  }
+  const keyId = env(vars, 'IDP_SIGNING_KEY_ID');
+  return EnvelopeTokenSigner.load({
+    store: new DynamoDbEnvelopeKeyStore({ client: sdk.dynamodb, tableName: env(vars, 'IDP_TABLE_NAME') }),
+    wrapper: new KmsKeyWrapper({ client: sdk.kms, keyArn: env(vars, 'IDP_ENVELOPE_KEY_ARN'), observe }),
+    key: { keyId, alg, context: envelopeEncryptionContext(env(vars, 'IDP_STAGE_NAME'), keyId) },
+  });
+}
 
 /** Dependencies of the token function; `sdk` replaces the shared SDK clients (tests). */
 export async function composeTokenDeps(
@@ -43,11 +78,7 @@ export async function composeTokenDeps(
   return {
     store: tokenPathReads(clients, apis),
     people: { codes, users, revocations, sessions },
-    signer: new KmsTokenSigner({
-      client: sdk.kms,
-      keyId: env(vars, 'IDP_SIGNING_KEY_ARN'),
-      alg: readSigningAlg(vars),
-    }),
+    signer: await composeTokenSigner(vars, sdk),
     hasher: new HmacSecretHasher(pepper),
     clock: systemClock,
     ids: randomIds,
@@ -63,6 +94,55 @@ export async function composeTokenDeps(
   };
 }
 
+/** Everything the token function serves, each endpoint with its dependencies (../token-handler.ts). */
+export interface TokenFunctionDeps {
+  token: TokenEndpointDeps;
+  revocation: RevocationEndpointDeps;
+  introspection: IntrospectionEndpointDeps;
+}
+
+/**
+ * Dependencies of the whole token function: {@link composeTokenDeps}, and for revocation and
+ * introspection the same store, hasher and repositories plus a verifier of this issuer's access tokens
+ * for any audience (`IDP_JWKS` preloads its JWKS).
+ */
+export async function composeTokenFunctionDeps(
+  vars: EnvironmentVariables = functionEnvironment(),
+  sdk: SdkClients = {},
+): Promise<TokenFunctionDeps> {
+  const token = await composeTokenDeps(vars, sdk);
+  const { apis, users, revocations, sessions } = makeDynamoDbRepositories({
+    client: sdk.dynamodb,
+    tableName: env(vars, 'IDP_TABLE_NAME'),
+  });
+  const issuer = token.config.issuer;
+  const verifier = new IssuedTokenVerifier({ issuer, jwks: readJwks(vars) });
+  const common = {
+    issuer,
+    verifier,
+    store: token.store,
+    hasher: token.hasher,
+    clock: token.clock,
+    logger: token.logger,
+  };
+  return {
+    token,
+    revocation: { ...common, people: { revocations, sessions }, observe: revocationMetricsObserver(awsMetrics()) },
+    introspection: { ...common, apis, people: { users, revocations, sessions } },
+  };
+}
+
+/** `IDP_JWKS`, when set: the JWKS JSON preloaded into the verifier. */
+function readJwks(vars: EnvironmentVariables): JwksInput | undefined {
+  const json = optionalEnv(vars, 'IDP_JWKS');
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as JwksInput;
+  } catch {
+    throw new Error('IDP_JWKS is not JSON');
+  }
+}
+
 function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outcome: TokenOutcome) => Promise<void> {
   return async (outcome) => {
     await Promise.all(observers.map((observe) => observe(outcome)));
@@ -70,20 +150,20 @@ function observeAll(...observers: ((outcome: TokenOutcome) => unknown)[]): (outc
 }
 
 /**
- * The token function's Lambda entry: {@link composeTokenDeps} under the origin check (./http-entry.ts),
+ * The token function's Lambda entry: {@link composeTokenFunctionDeps} under the origin check (./http-entry.ts),
  * then each invocation's metrics flushed as one EMF record.
  * @param make the handler over the dependencies
  * @param unavailable the answer while the function cannot start, for the issuer (possibly empty)
  */
 export function tokenEntry(
-  make: (deps: TokenEndpointDeps) => HttpApiHandler,
+  make: (deps: TokenFunctionDeps) => HttpApiHandler,
   unavailable: (issuer: string) => HttpApiResult,
 ): HttpApiHandler {
   const vars = functionEnvironment();
   const composed = httpEntry({
     name: 'token',
     vars,
-    compose: composeTokenDeps,
+    compose: composeTokenFunctionDeps,
     make,
     unavailable: () => unavailable(readIssuer(vars)),
   });
@@ -92,6 +172,7 @@ export function tokenEntry(
       return await composed(event);
     } finally {
       awsMetrics().publishStoredMetrics();
+      if (awsKmsMetrics().hasStoredMetrics()) awsKmsMetrics().publishStoredMetrics();
     }
   };
 }

@@ -204,6 +204,27 @@ describe('GET /admin/apis and /admin/apis/{identifier}', () => {
   });
 });
 
+describe('introspectors (RFC 7662: clients that may introspect the API’s tokens)', () => {
+  it('set on create, replaced and cleared by PATCH, validated, audited with the change', async () => {
+    const created = await h.call('POST', '/admin/apis', {
+      body: { identifier: ORDERS, name: 'Orders', scopes: [{ value: 'orders:read' }], introspectors: ['rs-1'] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.introspectors).toEqual(['rs-1']);
+    const replaced = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { introspectors: ['rs-2', 'rs-3'] } });
+    expect(replaced.body.introspectors).toEqual(['rs-2', 'rs-3']);
+    const cleared = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { introspectors: [] } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.introspectors).toBeUndefined();
+    const repeated = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, { body: { introspectors: ['a', 'a'] } });
+    expect(repeated.status).toBe(400);
+    const tooMany = await h.call('PATCH', `/admin/apis/${enc(ORDERS)}`, {
+      body: { introspectors: Array.from({ length: 21 }, (_, i) => `c${i}`) },
+    });
+    expect(tooMany.status).toBe(400);
+  });
+});
+
 describe('PATCH /admin/apis/{identifier}', () => {
   it('changes fields, bumps the version, and keeps rule TTL snapshots in step', async () => {
     await createOrders();

@@ -23,7 +23,7 @@ const keys: KeySource = { publicJwks: async () => [KEY] };
 
 describe('discovery endpoint', () => {
   it('serves the same metadata document, byte for byte, at both well-known paths', async () => {
-    // RFC 8414 §2 and OIDC Discovery §3; no revocation or introspection endpoint until they exist.
+    // RFC 8414 §2 and OIDC Discovery §3, with the RFC 7009 and RFC 7662 endpoints and their methods.
     const expected =
       `{"issuer":"${ISSUER}","authorization_endpoint":"${ISSUER}/oauth2/authorize",` +
       `"token_endpoint":"${ISSUER}/oauth2/token","userinfo_endpoint":"${ISSUER}/oauth2/userinfo",` +
@@ -34,7 +34,11 @@ describe('discovery endpoint', () => {
       '"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post","none"],' +
       '"claims_supported":["iss","sub","aud","azp","exp","iat","auth_time","nonce","sid","name",' +
       '"preferred_username","email","email_verified"],"code_challenge_methods_supported":["S256"],' +
-      '"authorization_response_iss_parameter_supported":true,"access_token_signing_alg_values_supported":["RS256"]}';
+      '"authorization_response_iss_parameter_supported":true,"access_token_signing_alg_values_supported":["RS256"],' +
+      `"revocation_endpoint":"${ISSUER}/oauth2/revoke",` +
+      '"revocation_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post","none"],' +
+      `"introspection_endpoint":"${ISSUER}/oauth2/introspect",` +
+      '"introspection_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"]}';
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       for (const method of ['GET', 'HEAD']) {
         expect(await endpoint(keys).handle(request(method, path))).toEqual({

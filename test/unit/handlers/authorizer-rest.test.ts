@@ -14,11 +14,8 @@ import type {
 } from 'aws-lambda';
 import fc from 'fast-check';
 import { AccessTokenVerifier } from '../../../lambdas/adapters/access-token-verifier';
-import {
-  CachedClientStatusSource,
-  DynamoDbClientStatusSource,
-  clientStatusRequest,
-} from '../../../lambdas/adapters/client-status-source';
+import { CachedClientStatusSource, clientStatusRequest } from '../../../lambdas/adapters/client-status-source';
+import { DynamoDbTokenStatusSource } from '../../../lambdas/adapters/token-status-source';
 import type {
   BearerDecision,
   BearerGrant,
@@ -171,7 +168,7 @@ describe('REST REQUEST authorizer: Allow / Deny on exactly the methodArn', () =>
           },
         ],
       },
-      context: { clientId: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
+      context: { clientId: 'c-9', sub: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -279,7 +276,7 @@ describe('REST TOKEN authorizer: a policy covering every route the token may cal
           },
         ],
       },
-      context: { clientId: 'c-1', jti: 'j-1', scope: 'admin:read', claims: '{}' },
+      context: { clientId: 'c-1', sub: 'c-1', jti: 'j-1', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -443,7 +440,7 @@ describe('makeHandler dispatches on the event shape', () => {
   it('HTTP API 2.0 → simple response; TOKEN and REQUEST → IAM policy; payload 1.0 → policy', async () => {
     const handle = makeHandler(deps());
     const bearer = `Bearer ${await token(['admin:read'], 'c-3', 'j-3')}`;
-    const context = { clientId: 'c-3', jti: 'j-3', scope: 'admin:read', claims: '{}' };
+    const context = { clientId: 'c-3', sub: 'c-3', jti: 'j-3', scope: 'admin:read', claims: '{}' };
     expect(await handle(httpApiEvent('GET', bearer))).toEqual({ isAuthorized: true, context });
     expect(await handle(tokenEvent(bearer))).toEqual({
       principalId: 'c-3',
@@ -804,33 +801,44 @@ describe('composition: IDP_TABLE_NAME and IDP_CLIENT_STATUS_TTL_SECONDS', () => 
   });
 
   it('without IDP_TABLE_NAME there is no status check', () => {
-    expect(composeAuthorizerDeps(env(), { logger: silentLogger }).clientStatus).toBeUndefined();
+    expect(composeAuthorizerDeps(env(), { logger: silentLogger }).tokenStatus).toBeUndefined();
     expect(
-      composeAuthorizerDeps({ ...env(), IDP_TABLE_NAME: '' }, { logger: silentLogger }).clientStatus,
+      composeAuthorizerDeps({ ...env(), IDP_TABLE_NAME: '' }, { logger: silentLogger }).tokenStatus,
     ).toBeUndefined();
   });
 
-  it('with IDP_TABLE_NAME: one GetItem of CLIENT#<id>/CLIENT, status only, eventually consistent', async () => {
+  it('with IDP_TABLE_NAME: one BatchGetItem of the client and the jti deny item, keys and status only, eventually consistent', async () => {
     const sent: unknown[] = [];
     const dynamoDb = {
       send: (command: { input: unknown }) => {
         sent.push(command.input);
-        return Promise.resolve({ Item: { status: { S: 'disabled' } } });
+        return Promise.resolve({
+          Responses: {
+            'idp-table': [{ pk: { S: 'CLIENT#partner-9' }, sk: { S: 'CLIENT' }, status: { S: 'disabled' } }],
+          },
+        });
       },
     } as unknown as NonNullable<Parameters<typeof composeAuthorizerDeps>[1]>['dynamoDb'];
     const d = composeAuthorizerDeps({ ...env(), IDP_TABLE_NAME: 'idp-table' }, { logger: silentLogger, dynamoDb });
-    expect(d.clientStatus).toBeInstanceOf(DynamoDbClientStatusSource);
+    expect(d.tokenStatus).toBeInstanceOf(DynamoDbTokenStatusSource);
     const bearer = `Bearer ${await token(['admin:read'], 'partner-9')}`;
     const decision: BearerDecision = await authorizeRequest(d, { method: 'GET', headers: { authorization: bearer } });
     expect(decision).toEqual(CLIENT_DISABLED);
     await authorizeRequest(d, { method: 'GET', headers: { authorization: bearer } });
+    const jti = (JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
     expect(sent).toEqual([
       {
-        TableName: 'idp-table',
-        Key: { pk: { S: 'CLIENT#partner-9' }, sk: { S: 'CLIENT' } },
-        ProjectionExpression: '#status',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ConsistentRead: false,
+        RequestItems: {
+          'idp-table': {
+            Keys: [
+              { pk: { S: 'CLIENT#partner-9' }, sk: { S: 'CLIENT' } },
+              { pk: { S: `DENY#${jti}` }, sk: { S: 'DENY' } },
+            ],
+            ProjectionExpression: '#pk, #sk, #status',
+            ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#status': 'status' },
+            ConsistentRead: false,
+          },
+        },
       },
     ]);
     expect(clientStatusRequest('t', 'x').input).toHaveProperty('ConsistentRead', false);
@@ -847,7 +855,9 @@ describe('composition: IDP_TABLE_NAME and IDP_CLIENT_STATUS_TTL_SECONDS', () => 
     const dynamoDb = {
       send: () => {
         reads += 1;
-        return Promise.resolve({ Item: { status: { S: 'enabled' } } });
+        return Promise.resolve({
+          Responses: { t: [{ pk: { S: 'CLIENT#partner-1' }, sk: { S: 'CLIENT' }, status: { S: 'enabled' } }] },
+        });
       },
     } as unknown as NonNullable<Parameters<typeof composeAuthorizerDeps>[1]>['dynamoDb'];
     const d = composeAuthorizerDeps(
