@@ -48,7 +48,7 @@ export interface StatsMessage {
   storeCalls?: Record<string, number>;
 }
 
-/** The answer to `prepare`: fresh authorization codes, each to be redeemed once. */
+/** The answer to `prepare`: fresh authorization codes (or refresh tokens), each to be used once. */
 export interface PreparedMessage {
   type: 'prepared';
   codes: string[];
@@ -62,5 +62,8 @@ export type ParentMessage =
   | { type: 'reset' }
   | { type: 'stats' }
   | { type: 'stop' }
-  /** Code-exchange mode: create `count` codes for the fixture client and user, bound to the bench PKCE challenge. */
-  | { type: 'prepare'; count: number };
+  /**
+   * Code-exchange mode: create `count` codes for the fixture client and user, bound to the bench PKCE
+   * challenge; with `kind: 'refresh'` (and BENCH_REFRESH=1) `count` refresh tokens of that client and user.
+   */
+  | { type: 'prepare'; count: number; kind?: 'code' | 'refresh' };

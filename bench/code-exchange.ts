@@ -35,6 +35,7 @@ import {
   RESOURCE,
   codeRequestBody,
   codeRequestHeaders,
+  refreshRequestBody,
 } from './fixtures';
 import { ServerChild, tokenUrl } from './http-bench';
 import type { ServerKind } from './http-bench';
@@ -54,6 +55,12 @@ export interface CodeExchangeSettings {
 export interface CodeExchangeTarget {
   kind: ServerKind;
   alg: SigningAlgorithm;
+  /**
+   * `refresh_token`: the refresh bench instead — the client also has `refresh_token` (rotation on both
+   * servers), refresh tokens are prepared (ours: sessions through the session repository on dynalite;
+   * the peer: `Grant` + `RefreshToken` models) and each is used once.
+   */
+  grant?: 'refresh_token';
   /**
    * Our server only: codes in memory and the user kept after its first read, so an exchange makes no
    * DynamoDB call (what the peer's in-memory adapter does): the cost of HTTP, the grant and signing.
@@ -114,28 +121,43 @@ export interface CodeExchangeResult {
 
 export function codeTargetLabel(target: CodeExchangeTarget): string {
   const who = target.kind === 'ours' ? 'serverless-idp (local)' : 'node-oidc-provider 9';
-  return `${who} ${target.alg}${target.store === 'memory' ? ' (store in memory)' : ''}`;
+  const what = target.grant === 'refresh_token' ? ' refresh' : '';
+  return `${who}${what} ${target.alg}${target.store === 'memory' ? ' (store in memory)' : ''}`;
 }
 
 /** The child's settings for the code-exchange mode (both servers read the same names). */
-function codeEnv(): Record<string, string> {
+function codeEnv(target: CodeExchangeTarget): Record<string, string> {
   return {
     BENCH_GRANT: 'authorization_code',
     BENCH_REDIRECT_URI: CODE_REDIRECT_URI,
     BENCH_CODE_CHALLENGE: CODE_CHALLENGE,
+    ...(target.grant === 'refresh_token' ? { BENCH_REFRESH: '1' } : {}),
   };
 }
+
+/** What one request of the target sends with a prepared value: a code, or a refresh token. */
+function requestBody(target: CodeExchangeTarget, clientId: string, value: string): string {
+  return target.grant === 'refresh_token' ? refreshRequestBody(clientId, value) : codeRequestBody(clientId, value);
+}
+
+/** What the target's child prepares. */
+const prepareKind = (target: CodeExchangeTarget) => (target.grant === 'refresh_token' ? 'refresh' : 'code');
 
 function codeFlowOf(ready: ReadyMessage): NonNullable<ReadyMessage['codeFlow']> {
   if (ready.codeFlow === undefined) throw new Error('the child did not start in code-exchange mode');
   return ready.codeFlow;
 }
 
-async function exchange(url: string, clientId: string, code: string): Promise<{ status: number; text: string }> {
+async function exchange(
+  target: CodeExchangeTarget,
+  url: string,
+  clientId: string,
+  code: string,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: codeRequestHeaders(),
-    body: codeRequestBody(clientId, code),
+    body: requestBody(target, clientId, code),
   });
   return { status: res.status, text: await res.text() };
 }
@@ -148,10 +170,10 @@ async function checkOne(
 ): Promise<CodeExchangeResult['checked']> {
   const label = codeTargetLabel(target);
   const { clientId } = codeFlowOf(ready);
-  const [code] = (await server.prepare(1)).codes;
+  const [code] = (await server.prepare(1, prepareKind(target))).codes;
   if (code === undefined) throw new Error(`${label}: no code prepared`);
   const url = tokenUrl(target.kind, ready);
-  const first = await exchange(url, clientId, code);
+  const first = await exchange(target, url, clientId, code);
   if (first.status !== 200) throw new Error(`${label}: HTTP ${first.status} ${first.text}`);
   const body = JSON.parse(first.text) as Record<string, unknown>;
   const accessToken = body['access_token'];
@@ -174,8 +196,16 @@ async function checkOne(
     audience: clientId,
     algorithms: [target.alg],
   });
-  if (payload['nonce'] !== CODE_NONCE) throw new Error(`${label}: ID token nonce ${String(payload['nonce'])}`);
-  const second = await exchange(url, clientId, code);
+  // OIDC Core §12.2: an ID token from a refresh carries no nonce (or the original one).
+  const refresh = target.grant === 'refresh_token';
+  if (!refresh && payload['nonce'] !== CODE_NONCE) {
+    throw new Error(`${label}: ID token nonce ${String(payload['nonce'])}`);
+  }
+  if (refresh && (typeof body['refresh_token'] !== 'string' || body['refresh_token'] === code)) {
+    throw new Error(`${label}: the refresh did not rotate the refresh token: ${first.text}`);
+  }
+  // The same code (or consumed refresh token) again must be refused.
+  const second = await exchange(target, url, clientId, code);
   const refused = second.status === 400 && (JSON.parse(second.text) as { error?: string }).error === 'invalid_grant';
   if (!refused) throw new Error(`${label}: a second redemption answered ${second.status} ${second.text}`);
   return {
@@ -212,6 +242,7 @@ class CodeQueue {
 
 /** Redeems exactly `amount` codes from `queue` with autocannon. */
 function load(
+  target: CodeExchangeTarget,
   url: string,
   clientId: string,
   queue: CodeQueue,
@@ -227,7 +258,7 @@ function load(
       {
         method: 'POST',
         headers: codeRequestHeaders(),
-        setupRequest: (request) => ({ ...request, body: codeRequestBody(clientId, queue.take()) }),
+        setupRequest: (request) => ({ ...request, body: requestBody(target, clientId, queue.take()) }),
       },
     ],
   });
@@ -255,7 +286,7 @@ export async function benchCodeExchange(
   const label = codeTargetLabel(target);
   const { server, ready } = await ServerChild.start(
     { kind: target.kind, alg: target.alg, ...(target.store === undefined ? {} : { store: target.store }) },
-    codeEnv(),
+    codeEnv(target),
   );
   try {
     const { clientId } = codeFlowOf(ready);
@@ -268,10 +299,10 @@ export async function benchCodeExchange(
       // The first third warms the JIT and the connections; the rest gives the rate that sizes the window.
       const first = Math.ceil(settings.warmupCodes / 3);
       const rest = settings.warmupCodes - first;
-      const warm = new CodeQueue((await server.prepare(settings.warmupCodes)).codes);
-      const cold = await load(url, clientId, warm, first, settings.connections);
+      const warm = new CodeQueue((await server.prepare(settings.warmupCodes, prepareKind(target))).codes);
+      const cold = await load(target, url, clientId, warm, first, settings.connections);
       const started = process.hrtime.bigint();
-      const result = await load(url, clientId, warm, rest, settings.connections);
+      const result = await load(target, url, clientId, warm, rest, settings.connections);
       warmupSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       warmupRate = result['2xx'] / warmupSeconds;
       const failed = [cold, result].reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
@@ -285,14 +316,17 @@ export async function benchCodeExchange(
 
     // Slack beyond `amount`: none is needed while no connection reconnects (each request built is sent).
     const preparedAtMs = Date.now();
-    const prepared = await server.prepare(planned + settings.connections);
-    if (settings.fixedRequests === undefined) checkLifetime(label, preparedAtMs, planned, warmupRate);
+    const prepared = await server.prepare(planned + settings.connections, prepareKind(target));
+    // Codes live 60 s; refresh tokens 30 days.
+    if (settings.fixedRequests === undefined && target.grant === undefined) {
+      checkLifetime(label, preparedAtMs, planned, warmupRate);
+    }
     const queue = new CodeQueue(prepared.codes);
     // Let the child settle after the preparation burst (dynalite's LevelDB writes, GC) before resetting.
     await sleep(200);
     await server.request({ type: 'reset' });
     const started = process.hrtime.bigint();
-    const result = await load(url, clientId, queue, planned, settings.connections);
+    const result = await load(target, url, clientId, queue, planned, settings.connections);
     const windowSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stats = await server.request({ type: 'stats' });
     await afterWindow?.(ready);

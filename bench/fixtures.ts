@@ -6,7 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { codeDigest } from '../lambdas/domain/grants/authorization-code-grant';
-import type { AuthorizationCodeRepository } from '../lambdas/domain/people/ports';
+import type { AuthorizationCodeRepository, RefreshSessionRepository } from '../lambdas/domain/people/ports';
+import { newRefreshSessionId, newRefreshToken } from '../lambdas/domain/people/refresh-tokens';
 import type { LocalIdp } from '../lambdas/local/local-idp';
 import { seedApi, seedClient } from '../lambdas/local/local-seed';
 import { randomIds } from '../lambdas/adapters/random-ids';
@@ -131,7 +132,10 @@ export interface BenchCodeFlow {
  * URI, a user rule for the API's scopes) and one enabled user whose password is hashed by the local
  * IdP's own KDF (production parameters: one ~0.3 s hash at start), straight in the repositories.
  */
-export async function seedBenchCodeFlow(idp: Pick<LocalIdp, 'repositories' | 'passwordKdf'>): Promise<BenchCodeFlow> {
+export async function seedBenchCodeFlow(
+  idp: Pick<LocalIdp, 'repositories' | 'passwordKdf'>,
+  options: { refreshTokens?: boolean } = {},
+): Promise<BenchCodeFlow> {
   await seedApi(idp.repositories, {
     identifier: RESOURCE,
     name: 'Orders (bench)',
@@ -145,7 +149,7 @@ export async function seedBenchCodeFlow(idp: Pick<LocalIdp, 'repositories' | 'pa
       clientId,
       name: 'bench code-flow client',
       status: 'enabled',
-      grantTypes: ['authorization_code'],
+      grantTypes: options.refreshTokens === true ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
       tokenEndpointAuthMethod: 'none',
       redirectUris: [CODE_REDIRECT_URI],
       createdAt: now,
@@ -186,7 +190,7 @@ export const MAX_PREPARED_CODES = 200_000;
  */
 export async function createBenchCodes(
   codes: Pick<AuthorizationCodeRepository, 'createCode'>,
-  flow: Pick<BenchCodeFlow, 'clientId' | 'userId'>,
+  flow: Pick<BenchCodeFlow, 'clientId' | 'userId'> & Partial<Pick<BenchCodeFlow, 'username'>>,
   count: number,
 ): Promise<string[]> {
   if (!Number.isInteger(count) || count < 0 || count > MAX_PREPARED_CODES) throw new Error(`bad count ${count}`);
@@ -202,6 +206,10 @@ export async function createBenchCodes(
         redirectUri: CODE_REDIRECT_URI,
         codeChallenge: CODE_CHALLENGE,
         userId: flow.userId,
+        // The claims snapshot the sign-in page takes (authorization-flow.ts userSnapshot): no user read.
+        ...(flow.username === undefined
+          ? {}
+          : { user: { userId: flow.userId, username: flow.username, name: 'Bench User' } }),
         scopes: CODE_SCOPE.split(' '),
         audience: RESOURCE,
         nonce: CODE_NONCE,
@@ -215,4 +223,54 @@ export async function createBenchCodes(
   };
   await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, count) }, worker));
   return values;
+}
+
+/**
+ * Creates `count` refresh-token sessions through the session repository — what a code exchange of a
+ * client with `refresh_token` writes — for the bench client and user, with {@link CODE_SCOPE} on the API,
+ * 30 days of life. Returns the refresh tokens (each to be used once).
+ */
+export async function createBenchRefreshTokens(
+  sessions: Pick<RefreshSessionRepository, 'createSession'>,
+  flow: Pick<BenchCodeFlow, 'clientId' | 'userId' | 'username'>,
+  count: number,
+): Promise<string[]> {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_PREPARED_CODES) throw new Error(`bad count ${count}`);
+  const values: string[] = new Array<string>(count);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const nowMs = Date.now();
+      const at = new Date(nowMs).toISOString();
+      const sessionId = newRefreshSessionId();
+      const first = newRefreshToken(sessionId);
+      await sessions.createSession({
+        sessionId,
+        userId: flow.userId,
+        user: { userId: flow.userId, username: flow.username, name: 'Bench User' },
+        clientId: flow.clientId,
+        scopes: CODE_SCOPE.split(' '),
+        audience: RESOURCE,
+        authTime: Math.floor(nowMs / 1000),
+        createdAt: at,
+        lastUsedAt: at,
+        expiresAt: new Date(nowMs + 30 * 86_400_000).toISOString(),
+        currentDigest: first.digest,
+        consumedDigests: [],
+      });
+      values[i] = first.token;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, count) }, worker));
+  return values;
+}
+
+/** The refresh request both servers receive (public client: `client_id`, the resource of RFC 8707). */
+export function refreshRequestBody(clientId: string, refreshToken: string): string {
+  return new URLSearchParams({
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: clientId,
+    resource: RESOURCE,
+  }).toString();
 }

@@ -112,10 +112,10 @@ export class ServerChild {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Code-exchange mode: asks the child for `count` fresh codes. */
-  async prepare(count: number): Promise<PreparedMessage> {
+  /** Code-exchange mode: asks the child for `count` fresh codes (or refresh tokens, `kind: 'refresh'`). */
+  async prepare(count: number, kind: 'code' | 'refresh' = 'code'): Promise<PreparedMessage> {
     const answer = this.next();
-    this.child.send({ type: 'prepare', count } satisfies ParentMessage);
+    this.child.send({ type: 'prepare', count, kind } satisfies ParentMessage);
     const reply = await answer;
     if (reply.type !== 'prepared') {
       throw new Error(`prepare failed: ${reply.type === 'error' ? reply.message : reply.type}`);

@@ -21,7 +21,14 @@ import { startLocalIdp } from '../lambdas/local/local-idp';
 import type { ChildMessage, ParentMessage } from './child-protocol';
 import { InMemoryCodes, memoizedUsers } from './memory-codes';
 import type { BenchCodeFlow } from './fixtures';
-import { CODE_REDIRECT_URI, TOKEN_TTL, createBenchCodes, seedBenchClient, seedBenchCodeFlow } from './fixtures';
+import {
+  CODE_REDIRECT_URI,
+  TOKEN_TTL,
+  createBenchCodes,
+  createBenchRefreshTokens,
+  seedBenchClient,
+  seedBenchCodeFlow,
+} from './fixtures';
 
 const logger: Logger = {
   info: () => {},
@@ -39,6 +46,8 @@ async function main(): Promise<void> {
   const tokenReuse = process.env['BENCH_TOKEN_REUSE'] === 'true';
   const memoryStore = process.env['BENCH_STORE'] === 'memory';
   const codeMode = process.env['BENCH_GRANT'] === 'authorization_code';
+  // BENCH_REFRESH=1: the code-flow client also has refresh_token; `prepare` kind `refresh` makes sessions.
+  const refreshMode = codeMode && process.env['BENCH_REFRESH'] === '1';
   const storeCalls: Record<string, number> = {};
   const memoryCodes = new InMemoryCodes();
 
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
   );
   let flow: BenchCodeFlow | undefined;
   let credentials = { clientId: '', clientSecret: '' };
-  if (codeMode) flow = await seedBenchCodeFlow(idp);
+  if (codeMode) flow = await seedBenchCodeFlow(idp, { refreshTokens: refreshMode });
   else credentials = await seedBenchClient(idp, { tokenReuse });
 
   let cpu = process.cpuUsage();
@@ -114,10 +123,14 @@ async function main(): Promise<void> {
       ...(codeMode ? { storeCalls: { ...storeCalls } } : {}),
     };
   };
-  const prepare = async (count: number): Promise<ChildMessage> => {
+  const prepare = async (count: number, kind: 'code' | 'refresh' = 'code'): Promise<ChildMessage> => {
     if (flow === undefined) throw new Error('prepare needs BENCH_GRANT=authorization_code');
+    if (kind === 'refresh' && (!refreshMode || memoryStore)) throw new Error('refresh tokens need BENCH_REFRESH=1');
     const started = Date.now();
-    const codes = await createBenchCodes(memoryStore ? memoryCodes : idp.repositories.codes, flow, count);
+    const codes =
+      kind === 'refresh'
+        ? await createBenchRefreshTokens(idp.repositories.sessions, flow, count)
+        : await createBenchCodes(memoryStore ? memoryCodes : idp.repositories.codes, flow, count);
     return { type: 'prepared', codes, ms: Date.now() - started };
   };
   process.on('message', (message: ParentMessage) => {
@@ -129,7 +142,7 @@ async function main(): Promise<void> {
     } else if (message.type === 'stats') {
       send(stats());
     } else if (message.type === 'prepare') {
-      prepare(message.count).then(send, (err: unknown) =>
+      prepare(message.count, message.kind).then(send, (err: unknown) =>
         send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
       );
     } else if (message.type === 'stop') {

@@ -22,6 +22,12 @@
  * Assumption: the provider keeps `lib/adapters/memory_adapter.js` and `lib/helpers/lru.js` at these
  * paths (the package has no `exports` map; pinned at 9.13.3).
  *
+ * With `BENCH_REFRESH=1` as well (the refresh bench) the client also has `refresh_token`, refresh tokens
+ * rotate on every use (`rotateRefreshToken: true`), and `prepare` with `kind: 'refresh'` creates
+ * refresh tokens the way a code exchange with `offline_access` does: a `Grant` (`openid
+ * offline_access`, the API's scopes on its resource) saved, then a `RefreshToken` bound to it (`gty:
+ * authorization_code`, the resource, the scope), saved through the adapter.
+ *
  * Production-like: `NODE_ENV=production`; the provider's quick-start notices (in-memory adapter,
  * Node.js version) are dropped, everything else reaches stderr. Talks to bench/run.ts over IPC like
  * bench/local-server.ts (bench/child-protocol.ts).
@@ -37,6 +43,8 @@ const ttl = Number(process.env.BENCH_TOKEN_TTL);
 const codeMode = process.env.BENCH_GRANT === 'authorization_code';
 const redirectUri = process.env.BENCH_REDIRECT_URI;
 const codeChallenge = process.env.BENCH_CODE_CHALLENGE;
+/** BENCH_REFRESH=1 (with BENCH_GRANT=authorization_code): the client also refreshes, with rotation. */
+const refreshMode = codeMode && process.env.BENCH_REFRESH === '1';
 /** The subject every prepared code is for (the peer's `findAccount` knows only this one). */
 const ACCOUNT_ID = 'bench-user';
 /** Codes created concurrently while preparing (the adapter is in memory: this bounds promise fan-out only). */
@@ -122,10 +130,10 @@ async function main() {
     ? {
         client_id: clientId,
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code'],
+        grant_types: refreshMode ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         redirect_uris: [redirectUri],
-        scope: `openid ${scope}`,
+        scope: refreshMode ? `openid offline_access ${scope}` : `openid ${scope}`,
         id_token_signed_response_alg: alg,
       }
     : {
@@ -149,7 +157,8 @@ async function main() {
           adapter: await countingMemoryAdapter(storeCalls),
           // The one account the prepared codes are for; `sub` only, as our ID tokens carry for `openid`.
           findAccount: (_ctx, sub) => (sub === ACCOUNT_ID ? { accountId: sub, claims: () => ({ sub }) } : undefined),
-          ttl: { Grant: 3600 },
+          ttl: { Grant: 3600, RefreshToken: 30 * 86_400 },
+          ...(refreshMode ? { rotateRefreshToken: true } : {}),
         }
       : {}),
     features: {
@@ -189,15 +198,35 @@ async function main() {
     });
     return code.save();
   };
-  const prepare = async (count) => {
+  /** One refresh token as a code exchange with offline_access leaves it: the grant saved, then the token. */
+  const createRefreshToken = async (registered) => {
+    const grant = new provider.Grant({ accountId: ACCOUNT_ID, clientId });
+    grant.addOIDCScope('openid offline_access');
+    grant.addResourceScope(resource, scope);
+    const grantId = await grant.save();
+    const token = new provider.RefreshToken({
+      accountId: ACCOUNT_ID,
+      client: registered,
+      grantId,
+      gty: 'authorization_code',
+      scope: `openid offline_access ${scope}`,
+      resource,
+      authTime: Math.floor(Date.now() / 1000),
+      rotations: 0,
+    });
+    return token.save();
+  };
+  const prepare = async (count, kind) => {
     if (!codeMode) throw new Error('prepare needs BENCH_GRANT=authorization_code');
+    if (kind === 'refresh' && !refreshMode) throw new Error('refresh tokens need BENCH_REFRESH=1');
+    const make = kind === 'refresh' ? createRefreshToken : createCode;
     if (!(Number.isInteger(count) && count >= 0 && count <= MAX_PREPARE)) throw new Error(`bad count ${count}`);
     const started = Date.now();
     const registered = await provider.Client.find(clientId);
     const codes = new Array(count);
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < count; i = next++) codes[i] = await createCode(registered);
+      for (let i = next++; i < count; i = next++) codes[i] = await make(registered);
     };
     await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, count) }, worker));
     return { type: 'prepared', codes, ms: Date.now() - started };
@@ -225,7 +254,7 @@ async function main() {
         ...(codeMode ? { storeCalls: { ...storeCalls } } : {}),
       });
     } else if (message.type === 'prepare') {
-      prepare(message.count).then(send, (err) =>
+      prepare(message.count, message.kind).then(send, (err) =>
         send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
       );
     } else if (message.type === 'stop') {

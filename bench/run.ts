@@ -30,7 +30,7 @@ import type { SigningAlgorithm } from '../lambdas/domain/ports';
 import { benchAuthorizer } from './authorizer-bench';
 import type { AuthorizerBenchRow, AuthorizerBenchSettings } from './authorizer-bench';
 import { benchBundles } from './bundles';
-import { benchCodeExchange } from './code-exchange';
+import { benchCodeExchange, codeTargetLabel } from './code-exchange';
 import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
 import { benchKdf, benchSignIn } from './kdf-bench';
 import type { KdfBenchResult, SignInBenchResult, Timing } from './kdf-bench';
@@ -63,6 +63,8 @@ const CODE_ALGS: SigningAlgorithm[] = (process.env['BENCH_CODE_ALGS'] ?? 'RS256'
 const KDF_ROUNDS = 10;
 const SIGN_IN_ROUNDS = 5;
 const SMOKE = process.argv.includes('--smoke');
+/** `--code-only`: section 7 (code exchange and refresh) and 8 at full size, printed, no results file (a short run). */
+const CODE_ONLY = process.argv.includes('--code-only');
 const AUTHORIZER_ONLY = process.argv.includes('--authorizer');
 const AUTHORIZER: AuthorizerBenchSettings = { requests: 2000, warmup: 200 };
 const SMOKE_CODES = 20;
@@ -374,9 +376,19 @@ function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
   return markdownTable(['row', 'req/s', 'p99 ms', 'CPU µs/token', 'signer calls/request', 'reused'], rows);
 }
 
-function codeFind(results: CodeExchangeResult[], kind: 'ours' | 'peer', alg: SigningAlgorithm, memory = false) {
+function codeFind(
+  results: CodeExchangeResult[],
+  kind: 'ours' | 'peer',
+  alg: SigningAlgorithm,
+  memory = false,
+  grant?: 'refresh_token',
+) {
   return results.find(
-    (r) => r.target.kind === kind && r.target.alg === alg && (r.target.store === 'memory') === memory,
+    (r) =>
+      r.target.kind === kind &&
+      r.target.alg === alg &&
+      (r.target.store === 'memory') === memory &&
+      r.target.grant === grant,
   );
 }
 
@@ -421,16 +433,17 @@ function codeSection(results: CodeExchangeResult[]): { text: string; ratios: Rec
   const ratios: Record<string, Ratios> = {};
   const ratioRows: string[][] = [];
   for (const alg of CODE_ALGS) {
-    const peer = codeFind(results, 'peer', alg);
-    if (peer === undefined) continue;
-    for (const [memory, label] of [
-      [false, 'ours (local server, dynalite) / peer'],
-      [true, 'ours (store in memory, no I/O like the peer) / peer'],
+    for (const [grant, memory, label] of [
+      [undefined, false, 'code exchange: ours (local server, dynalite) / peer'],
+      [undefined, true, 'code exchange: ours (store in memory, no I/O like the peer) / peer'],
+      ['refresh_token', false, 'refresh (rotation): ours (local server, dynalite) / peer'],
     ] as const) {
-      const ours = codeFind(results, 'ours', alg, memory);
-      if (ours === undefined) continue;
+      const peer = codeFind(results, 'peer', alg, false, grant);
+      const ours = codeFind(results, 'ours', alg, memory, grant);
+      if (ours === undefined || peer === undefined) continue;
       const r = compare(ours, peer);
-      ratios[`code exchange ${alg}${memory ? ' store in memory' : ''}`] = r;
+      const what = grant === undefined ? 'code exchange' : 'refresh';
+      ratios[`${what} ${alg}${memory ? ' store in memory' : ''}`] = r;
       ratioRows.push([
         alg,
         label,
@@ -500,19 +513,25 @@ async function codeAndKdf(smoke: boolean, failures: string[]): Promise<CodePart>
       ? [
           { kind: 'ours', alg },
           { kind: 'peer', alg },
+          { kind: 'ours', alg, grant: 'refresh_token' },
+          { kind: 'peer', alg, grant: 'refresh_token' },
         ]
       : [
           { kind: 'ours', alg },
           { kind: 'peer', alg },
           { kind: 'ours', alg, store: 'memory' },
+          // The refresh_token grant with rotation: refresh tokens prepared, each used once.
+          { kind: 'ours', alg, grant: 'refresh_token' },
+          { kind: 'peer', alg, grant: 'refresh_token' },
         ],
   );
   const code: CodeExchangeResult[] = [];
   let signIn: SignInBenchResult | undefined;
   for (const target of targets) {
-    progress(`code exchange ${target.kind} ${target.alg}${target.store === 'memory' ? ' (store in memory)' : ''}`);
+    progress(codeTargetLabel(target));
     // The sign-in timing runs on the first of our dynalite servers, after its window.
-    const timeSignIn = signIn === undefined && target.kind === 'ours' && target.store === undefined;
+    const timeSignIn =
+      signIn === undefined && target.kind === 'ours' && target.store === undefined && target.grant === undefined;
     const result = await benchCodeExchange(target, settings, async (ready) => {
       if (timeSignIn) signIn = await benchSignIn(ready, smoke ? 1 : SIGN_IN_ROUNDS);
     });
@@ -533,11 +552,13 @@ async function codeAndKdf(smoke: boolean, failures: string[]): Promise<CodePart>
   return { code, kdf, signIn };
 }
 
-/** `--smoke`: sections 7 and 8 only, tiny; exits 1 on any failure. */
+/** `--smoke`: sections 7 and 8 only, tiny; `--code-only`: the same at full size. Exits 1 on any failure. */
 async function smokeMain(): Promise<void> {
   const failures: string[] = [];
-  const part = await codeAndKdf(true, failures);
-  say('## Smoke: code exchange with prepared codes');
+  const host = machine();
+  if (CODE_ONLY) say(`Load average at start: ${host.loadAverageStart.join(' ')}`);
+  const part = await codeAndKdf(!CODE_ONLY, failures);
+  say(CODE_ONLY ? '## Code exchange and refresh' : '## Smoke: code exchange with prepared codes');
   say();
   say(codeSection(part.code).text);
   say();
@@ -747,7 +768,7 @@ async function authorizerMain(): Promise<void> {
   say(authorizerSection(await benchAuthorizer(AUTHORIZER)));
 }
 
-(AUTHORIZER_ONLY ? authorizerMain() : SMOKE ? smokeMain() : main()).catch((err: unknown) => {
+(AUTHORIZER_ONLY ? authorizerMain() : SMOKE || CODE_ONLY ? smokeMain() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

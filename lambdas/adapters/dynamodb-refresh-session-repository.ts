@@ -33,7 +33,7 @@ import type { Item } from './dynamodb-items';
 import type { AuditEvent } from '../domain/admin/audit';
 import { epochSeconds, fromPeopleItem } from './dynamodb-people-items';
 import { ATTR, GSI1, keys } from './dynamodb-table';
-import { DynamoDbTableAccess, INDEX_KEY_ATTRS } from './dynamodb-table-access';
+import { conflictAsFalse, DynamoDbTableAccess, INDEX_KEY_ATTRS } from './dynamodb-table-access';
 import type { DynamoDbTableOptions } from './dynamodb-table-access';
 import {
   revokeUserTokens,
@@ -215,6 +215,21 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
       await this.table.transact(items, () => undefined);
     }
     return surplus.length;
+  }
+
+  /** One PutItem on condition that no session has this id. */
+  async refuseSession(sessionId: string, at: string): Promise<boolean> {
+    const marker = {
+      ...sessionKey(sessionId),
+      [ATTR.type]: 'session',
+      sessionId,
+      revokedAt: at,
+      revokedReason: 'refresh-token-reuse',
+      [ATTR.ttl]: epochSeconds(at) + 86_400,
+    };
+    return this.table
+      .transact([this.table.items.putIfAbsent(marker)], () => undefined)
+      .then(() => true, conflictAsFalse);
   }
 
   /** One page of the user's index partition, newest first (optionally one client's). */

@@ -4,6 +4,7 @@
  * child process as `npm run bench` runs them — one exchange checked end to end (both JWTs verified
  * against the server's JWKS, a second redemption refused), then 20 prepared codes redeemed once each
  * through autocannon's request queue: 20 × 200, nothing left over, no code from an empty pool.
+ * The same for the refresh bench (refresh tokens prepared, each used once, rotation on both servers).
  * Loopback only. `npm run bench -- --smoke` runs the same, plus the sign-in and KDF timing.
  */
 import { benchCodeExchange } from '../../bench/code-exchange';
@@ -45,13 +46,31 @@ describe('code-exchange bench: prepared codes are valid on both servers', () => 
     expectClean(ours);
     expectClean(peer);
     expect(ours.signCallsPerRequest).toBe(2);
-    // One conditional write per exchange; the client bundle and the user are Queries.
-    expect(ours.storeCallsPerRequest['UpdateItemCommand']).toBe(1);
-    expect(Object.keys(ours.storeCallsPerRequest).sort()).toEqual(['QueryCommand', 'UpdateItemCommand']);
+    // One conditional write per exchange; the user is not read (the code carries its claims), and the
+    // client bundle stays in the local cache (the code writes do not touch its collection).
+    expect(ours.storeCallsPerRequest).toEqual({ UpdateItemCommand: 1 });
     expect(peer.storeCallsPerRequest).toEqual({
       'AuthorizationCode.find': 1,
       'AuthorizationCode.consume': 1,
       'Grant.find': 1,
+    });
+  }, 60_000);
+
+  it('the refresh bench: 20 prepared refresh tokens used once each on both servers (rotation), 0 errors', async () => {
+    const [ours, peer] = await Promise.all([
+      benchCodeExchange({ kind: 'ours', alg: 'RS256', grant: 'refresh_token' }, SETTINGS),
+      benchCodeExchange({ kind: 'peer', alg: 'RS256', grant: 'refresh_token' }, SETTINGS),
+    ]);
+    expectClean(ours);
+    expectClean(peer);
+    expect(ours.signCallsPerRequest).toBe(2);
+    // One conditional UpdateItem per refresh (the rotation), nothing else.
+    expect(ours.storeCallsPerRequest).toEqual({ UpdateItemCommand: 1 });
+    expect(peer.storeCallsPerRequest).toEqual({
+      'Grant.find': 1,
+      'RefreshToken.find': 1,
+      'RefreshToken.consume': 1,
+      'RefreshToken.upsert': 1,
     });
   }, 60_000);
 });

@@ -47,6 +47,8 @@ describe('DynamoDbAuthorizationCodeRepository', () => {
   let db: TestDynamo;
   beforeAll(async () => {
     db = await startTestDynamo();
+    // A code is created only for an enabled user (a ConditionCheck in its transaction).
+    await db.users.createUser(structuredClone(ALICE));
   });
   afterAll(async () => db.close());
   beforeEach(() => db.resetCalls());
@@ -151,6 +153,8 @@ describe('DynamoDbRevocationRepository', () => {
   let db: TestDynamo;
   beforeAll(async () => {
     db = await startTestDynamo();
+    // A code is created only for an enabled user (a ConditionCheck in its transaction).
+    await db.users.createUser(structuredClone(ALICE));
   });
   afterAll(async () => db.close());
 
@@ -179,6 +183,7 @@ describe('a code exchange through the token endpoint on DynamoDB', () => {
   const now = Date.now();
   beforeAll(async () => {
     db = await startTestDynamo();
+    await db.users.createUser(structuredClone(ALICE));
     const people = inMemoryPeople();
     people.table.users.set(ALICE.userId, structuredClone(ALICE));
     await db.clients.createClient({

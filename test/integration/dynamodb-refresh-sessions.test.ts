@@ -206,6 +206,21 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
     expect(await db.sessions.limitUserSessions('u-alice', 'capped', 2, at(10_000))).toBe(0);
   });
 
+  it('refuseSession leaves a revoked marker so the session can never be created; false when it exists', async () => {
+    expect(await db.sessions.refuseSession('S0000000000000000refuse', at(0))).toBe(true);
+    await expect(db.sessions.createSession(session('S0000000000000000refuse', 'd'))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect(await db.sessions.findSession('S0000000000000000refuse')).toEqual({
+      sessionId: 'S0000000000000000refuse',
+      revokedAt: at(0),
+      revokedReason: 'refresh-token-reuse',
+      consumedDigests: [],
+    });
+    await db.sessions.createSession(session('S00000000000000exists', 'd'));
+    expect(await db.sessions.refuseSession('S00000000000000exists', at(0))).toBe(false);
+  });
+
   it('creates no session for a disabled or unknown user (ConditionCheck in the same transaction)', async () => {
     await expect(
       db.sessions.createSession(session('S0000000000000000nouser', 'd', { userId: 'u-nobody' })),

@@ -198,6 +198,7 @@ export function pagesHarness(
     signInSessions: people.signInSessions,
     requests: people.requests,
     codes: people.codes,
+    sessions: people.sessions,
     consents: people.consents,
     kdf,
     clock,

@@ -446,6 +446,18 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
     return surplus.length;
   }
 
+  async refuseSession(sessionId: string, at: string): Promise<boolean> {
+    this.table.count('refuseSession');
+    if (this.table.sessions.has(sessionId)) return false;
+    // A marker, as the adapter's: no user, client or digest; revoked.
+    this.table.sessions.set(sessionId, {
+      sessionId,
+      revokedAt: at,
+      revokedReason: 'refresh-token-reuse',
+    } as unknown as RefreshSession);
+    return true;
+  }
+
   async listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>> {
     this.table.count('listUserSessions');
     const matching = [...this.table.sessions.values()]

@@ -118,9 +118,7 @@ export class AuthorizationCodeGrant implements Grant<AuthorizationCodeParams> {
         revokedSession: issued?.refreshSessionId,
       });
       if (issued !== undefined) await people.revocations.denyAccessToken(issued.accessTokenJti, issued.accessTokenExp);
-      if (issued?.refreshSessionId !== undefined) {
-        await people.sessions.revokeSession(issued.refreshSessionId, 'refresh-token-reuse', at, longestTtl);
-      }
+      if (issued?.refreshSessionId !== undefined) await this.endSession(issued.refreshSessionId, at, longestTtl);
       throw new InvalidGrantError(INVALID_CODE_DESCRIPTION);
     }
 
@@ -165,6 +163,18 @@ export class AuthorizationCodeGrant implements Grant<AuthorizationCodeParams> {
       jti,
       ...(refreshToken === undefined ? {} : { refreshToken }),
     });
+  }
+
+  /**
+   * Ends the session a reused code's first redemption started — or, when that redemption has not
+   * created it yet (the two requests raced), refuses its id so that it never starts.
+   */
+  private async endSession(sessionId: string, at: string, denyMarginSeconds: number): Promise<void> {
+    const { sessions } = this.deps.people;
+    if (await sessions.revokeSession(sessionId, 'refresh-token-reuse', at, denyMarginSeconds)) return;
+    if (await sessions.refuseSession(sessionId, at)) return;
+    // Created between the two calls: revoke it now.
+    await sessions.revokeSession(sessionId, 'refresh-token-reuse', at, denyMarginSeconds);
   }
 
   /**

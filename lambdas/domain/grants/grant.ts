@@ -44,7 +44,7 @@ export interface PeopleTokenPath {
   codes: Pick<AuthorizationCodeRepository, 'redeemCode'>;
   users: Pick<UserRepository, 'loadUser'>;
   revocations: Pick<RevocationRepository, 'denyAccessToken'>;
-  sessions: Pick<RefreshSessionRepository, 'createSession' | 'rotate' | 'revokeSession'>;
+  sessions: Pick<RefreshSessionRepository, 'createSession' | 'rotate' | 'revokeSession' | 'refuseSession'>;
 }
 
 /** What grants are built with (once per cold start). */

@@ -277,6 +277,14 @@ export interface RefreshSessionRepository {
    */
   limitUserSessions(userId: string, clientId: string, keep: number, at: string): Promise<number>;
 
+  /**
+   * Refuses a session id before its session exists: a revoked marker (kept a day) so that a later
+   * {@link createSession} with this id fails. For a code reused while its first redemption is still
+   * starting the session it recorded (the id is ours, never a caller's). `false` when the session exists
+   * by now (the caller then revokes it).
+   */
+  refuseSession(sessionId: string, at: string): Promise<boolean>;
+
   /** The user's sessions newest first (any state), in pages. */
   listUserSessions(userId: string, page: SessionQuery): Promise<Page<RefreshSession>>;
 

@@ -6,7 +6,7 @@
  */
 import { jwtVerify, decodeProtectedHeader, decodeJwt } from 'jose';
 import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
-import { INVALID_CODE_DESCRIPTION } from '../../../lambdas/domain/grants/authorization-code-grant';
+import { INVALID_CODE_DESCRIPTION, codeDigest } from '../../../lambdas/domain/grants/authorization-code-grant';
 import type { HttpResponse } from '../../../lambdas/domain/http';
 import {
   ALICE,
@@ -358,6 +358,32 @@ describe('authorization_code: refusals (RFC 6749 §5.2)', () => {
     });
     expect(await h.send(codeRequest(spa, beforeDelete))).toEqual(INVALID_CODE);
     expect(h.signer.signCalls).toBe(0);
+  });
+
+  it('a code reused while its first redemption has not started its session yet: that session can never start', async () => {
+    const value = await code('web-app');
+    // The first redemption's conditional write, as it records the session it is about to create.
+    await h.people.codes.redeemCode(codeDigest(value), h.clock.iso(), {
+      accessTokenJti: 'jti-first',
+      accessTokenExp: NOW_S + 3600,
+      refreshSessionId: 'S-racing',
+    });
+    expect(await h.send(codeRequest(web, value))).toEqual(INVALID_CODE);
+    expect(h.people.table.deniedTokens.has('jti-first')).toBe(true);
+    const session = {
+      sessionId: 'S-racing',
+      userId: ALICE.userId,
+      user: { userId: ALICE.userId, username: ALICE.username },
+      clientId: 'web-app',
+      scopes: ['openid'],
+      authTime: AUTH_TIME,
+      createdAt: h.clock.iso(),
+      lastUsedAt: h.clock.iso(),
+      expiresAt: h.clock.iso(86_400),
+      currentDigest: 'd',
+      consumedDigests: [],
+    };
+    await expect(h.people.sessions.createSession(session)).rejects.toThrow('session exists');
   });
 
   it('a user rule withdrawn or narrowed since authorize, or a granted API without the user’s grant → invalid_grant', async () => {

@@ -359,6 +359,34 @@ describe('authorize with a sign-in session', () => {
     });
   });
 
+  it('maxSessionsPerUser: a code for a refresh client makes room, revoking the user’s oldest sessions there', async () => {
+    const h = pagesHarness();
+    const web = (await h.deps.clients.loadClientBundle('web'))!;
+    h.store.seedClient({ ...web, client: { ...web.client, maxSessionsPerUser: 2 } });
+    const userId = [...h.people.table.users.values()][0]!.userId;
+    const seed = (sessionId: string, createdAt: string, clientId = 'web') =>
+      h.people.table.sessions.set(sessionId, {
+        sessionId,
+        userId,
+        user: { userId, username: 'alice' },
+        clientId,
+        scopes: ['openid'],
+        authTime: 1,
+        createdAt,
+        lastUsedAt: createdAt,
+        expiresAt: h.clock.iso(86_400),
+        currentDigest: `d-${sessionId}`,
+        consumedDigests: [],
+      });
+    seed('oldest', h.clock.iso(-300));
+    seed('newer', h.clock.iso(-200));
+    seed('other-client', h.clock.iso(-400), 'consenting');
+    await signedIn(h);
+    expect(h.people.table.sessions.get('oldest')).toMatchObject({ revokedReason: 'session-limit' });
+    expect(h.people.table.sessions.get('newer')?.revokedAt).toBeUndefined();
+    expect(h.people.table.sessions.get('other-client')?.revokedAt).toBeUndefined();
+  });
+
   it('prompt=none with a session → a code', async () => {
     const h = pagesHarness();
     await signedIn(h);
