@@ -36,6 +36,10 @@ import { makeHandler as makeTokenHandler } from '../handlers/token-handler';
 import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler';
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
+import { makeHandler as makeConsoleHandler } from '../handlers/console-handler';
+import { CONSOLE_CLIENT_ID } from '../domain/endpoints/console-endpoint';
+import { defaultDisplayName } from '../domain/pages/layout';
+import { consoleAssets } from '../../console/build';
 import type { LocalConfig } from './local-config';
 import { LocalBundleCache } from './local-bundle-cache';
 import { preparePrivateDataDir } from './local-data-dir';
@@ -80,6 +84,11 @@ export interface LocalIdpOptions {
    * benchmark adds a middleware that counts commands; nothing else should need it).
    */
   instrumentDynamoDb?: (client: DynamoDBClient) => void;
+  /**
+   * Serve the admin console under `/console/` (built with esbuild at start, about 0.1 s, once per process).
+   * @default true
+   */
+  console?: boolean;
 }
 
 export async function startLocalIdp(config: LocalConfig, options: LocalIdpOptions): Promise<LocalIdp> {
@@ -138,6 +147,9 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       // Passwords: scrypt at the OWASP parameters, keyed with the same local pepper.
       const kdf = new ScryptPasswordKdf(pepper);
       const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
+      // Built while the rest starts: no build step before `npm start` (console/build.ts).
+      const consoleBuild = options.console === false ? undefined : consoleAssets();
+      consoleBuild?.catch(() => {});
 
       const bootstrap = await bootstrapAdmin(config, issuer, {
         clients,
@@ -179,7 +191,20 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           lastingSecretMarginSeconds: config.lastingSecretMarginSeconds ?? DEFAULT_LASTING_SECRET_MARGIN_SECONDS,
         },
       });
+      const consoleHandler =
+        consoleBuild === undefined
+          ? undefined
+          : makeConsoleHandler({
+              assets: await consoleBuild,
+              settings: {
+                issuer,
+                displayName: options.displayName ?? defaultDisplayName(issuer),
+                stage: 'local',
+                clientId: CONSOLE_CLIENT_ID,
+              },
+            });
       resolveRoutes({
+        ...(consoleHandler === undefined ? {} : { console: consoleHandler }),
         token: makeTokenHandler(tokenDeps),
         discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
         admin: withBearerAuthorization(

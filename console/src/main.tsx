@@ -1,0 +1,16 @@
+/** The console's entry: read the settings, sign in (auth.ts), then render the app. */
+import './console.css';
+import { render } from 'preact';
+import { App } from './app';
+import { parseConfig } from './config';
+
+const root = document.getElementById('app');
+if (root !== null) {
+  try {
+    const config = parseConfig(document.querySelector('meta[name="idp-console"]')?.getAttribute('content'));
+    root.textContent = '';
+    render(<App config={config} />, root);
+  } catch (err) {
+    root.textContent = `The admin console cannot start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
