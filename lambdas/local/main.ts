@@ -6,7 +6,7 @@
  * the user started reaches this one). A busy port is one line saying so, exit 2 (like a bad setting).
  */
 import { adminAudience } from '../domain/bootstrap';
-import { AUTHORIZE_PATH, CONSOLE_PATH, OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
+import { AUTHORIZE_PATH, OAUTH_METADATA_PATH, TOKEN_PATH } from '../domain/endpoints/paths';
 import type { Logger } from '../domain/ports';
 import { ConfigError, readLocalConfig } from './local-config';
 import { startLocalIdp } from './local-idp';
@@ -42,7 +42,6 @@ async function main(): Promise<void> {
   const { bootstrap, issuer } = idp;
   const lines = [
     `serverless-idp listening on ${idp.url}`,
-    `  console     ${issuer}${CONSOLE_PATH}`,
     `  issuer      ${issuer}`,
     `  discovery   ${issuer}${OAUTH_METADATA_PATH}`,
     `  authorize   ${issuer}${AUTHORIZE_PATH}`,

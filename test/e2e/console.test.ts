@@ -1,0 +1,391 @@
+/**
+ * The admin console (docs/contract.md, "Admin console") in a real headless Chromium (playwright-core,
+ * web security on; test/support/browser.ts) against the local server, as a newcomer uses it:
+ *
+ * - the first admin person opens `/console/`, is sent (silently, `prompt=none`, then to the sign-in page)
+ *   through the hosted sign-in, and lands on the client list with the issuer's name and stage shown;
+ *   no CSP violation, no script error, and no token in localStorage or sessionStorage;
+ * - creates an M2M client in the dialog and reads its secret once (with the curl), grants it a rule on an
+ *   API in the Rules tab, gets a token with the secret (a plain fetch to the token endpoint), disables it
+ *   and sees the next token request fail with `invalid_client`;
+ * - a reload keeps the person signed in (the authorization request goes out with `prompt=none` and no
+ *   sign-in page is shown) and returns to the same page and tab;
+ * - creates a user with a password and grants them `admin:read` on the admin API; that user signs in
+ *   and sees no write control, and the admin API refuses their write (403) with the token the console got;
+ * - sign-out ends the session (RP-initiated logout) and shows the signed-out card;
+ * - the client list works at 360 px wide without horizontal scrolling.
+ *
+ * Screenshots of the main pages (README, "Console") are written to docs/screenshots/console-*.png when
+ * `UPDATE_SCREENSHOTS=1`, otherwise to a temporary folder, so a test run never changes the tree.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { LocalIdp } from '../../lambdas/local/local-idp';
+import { CONSOLE_CSP } from '../../lambdas/domain/endpoints/console-endpoint';
+import { launchBrowser } from '../support/browser';
+import { registerApi, startTestIdp } from '../support/local-idp';
+
+const DISPLAY_NAME = 'Acme Identity';
+const ADMIN_PASSWORD = 'first admin password 1';
+const GRACE_PASSWORD = 'grace hopper password';
+const ORDERS = 'https://orders.example.com';
+/** Bounds every browser wait: a page answers in well under a second, a sign-in (scrypt) in about one. */
+const STEP_TIMEOUT_MS = 15_000;
+/** The whole walk: several sign-ins (scrypt, N=2^17) on a busy machine. */
+const TEST_TIMEOUT_MS = 120_000;
+
+const UPDATE_SCREENSHOTS = process.env['UPDATE_SCREENSHOTS'] === '1';
+const SCREENSHOTS = UPDATE_SCREENSHOTS
+  ? path.join(__dirname, '..', '..', 'docs', 'screenshots')
+  : mkdtempSync(path.join(tmpdir(), 'idp-console-screenshots-'));
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+/* The browser globals the page callbacks use (the project's tsconfig has no DOM lib). */
+declare const window: { reportCspViolation(violation: string): Promise<void> };
+declare const document: {
+  documentElement: { scrollWidth: number; clientWidth: number };
+  addEventListener(
+    type: 'securitypolicyviolation',
+    listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+  ): void;
+};
+declare const localStorage: { length: number; key(i: number): string | null; getItem(k: string): string | null };
+declare const sessionStorage: typeof localStorage;
+
+interface Watched {
+  page: Page;
+  cspViolations: string[];
+  pageErrors: string[];
+  /** Every authorization request the page made (its query), in order. */
+  authorizeRequests: URLSearchParams[];
+  /** How many times the hosted sign-in page was shown. */
+  signInPages: () => number;
+  /** The last token endpoint answer the console received. */
+  lastTokens: () => Record<string, unknown> | undefined;
+}
+
+describe('the admin console in a real browser', () => {
+  let idp: LocalIdp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [idp, browser] = await Promise.all([
+      startTestIdp({ bootstrapAdminPassword: ADMIN_PASSWORD }, { displayName: DISPLAY_NAME }),
+      launchBrowser(),
+    ]);
+    await registerApi(idp, ORDERS, ['orders:read', 'orders:write']);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    await browser?.close();
+    await idp?.stop();
+    if (!UPDATE_SCREENSHOTS) rmSync(SCREENSHOTS, { recursive: true, force: true });
+  });
+
+  async function open(viewport = { width: 1280, height: 860 }): Promise<Watched> {
+    const context = await browser.newContext({ viewport, colorScheme: 'light', deviceScaleFactor: 1 });
+    contexts.push(context);
+    const cspViolations: string[] = [];
+    await context.exposeFunction('reportCspViolation', (v: string) => cspViolations.push(v));
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        void window.reportCspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+    const pageErrors: string[] = [];
+    const authorizeRequests: URLSearchParams[] = [];
+    let signInPages = 0;
+    let lastTokens: Record<string, unknown> | undefined;
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/oauth2/authorize') authorizeRequests.push(url.searchParams);
+    });
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.pathname === '/oauth2/authorize' && response.status() === 200) signInPages += 1;
+      if (url.pathname === '/oauth2/token' && response.ok()) {
+        void response.json().then((body: Record<string, unknown>) => (lastTokens = body));
+      }
+    });
+    return {
+      page,
+      cspViolations,
+      pageErrors,
+      authorizeRequests,
+      signInPages: () => signInPages,
+      lastTokens: () => lastTokens,
+    };
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    const buffer = await page.screenshot({ path: path.join(SCREENSHOTS, `console-${name}.png`), fullPage: false });
+    expect(buffer.length).toBeGreaterThan(1000);
+  }
+
+  /** Opens the console and signs in on the hosted page; resolves on the client list. */
+  async function signIn(w: Watched, username: string, password: string): Promise<void> {
+    await w.page.goto(`${idp.issuer}/console/`);
+    await w.page.getByLabel('Username').fill(username);
+    await w.page.getByLabel('Password').fill(password);
+    await w.page.getByRole('button', { name: 'Sign in' }).click();
+    await w.page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+  }
+
+  /** Every key and value in the page's Web Storage. */
+  async function webStorage(page: Page): Promise<string> {
+    return page.evaluate(() => {
+      const out: string[] = [];
+      for (const store of [localStorage, sessionStorage]) {
+        for (let i = 0; i < store.length; i += 1) {
+          const key = store.key(i)!;
+          out.push(`${key}=${store.getItem(key)}`);
+        }
+      }
+      return out.join('\n');
+    });
+  }
+
+  async function tokenFor(clientId: string, secret: string): Promise<Response> {
+    return fetch(`${idp.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', audience: ORDERS }).toString(),
+    });
+  }
+
+  it(
+    'an admin signs in, creates an M2M client, reads its secret once, grants a rule, gets a token, disables it',
+    async () => {
+      const admin = await open();
+      const { page } = admin;
+
+      // The page itself: index.html with its exact headers.
+      const index = await fetch(`${idp.url}/console/clients`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+      expect(index.headers.get('cache-control')).toBe('no-cache');
+      expect(index.headers.get('x-frame-options')).toBe('DENY');
+
+      await signIn(admin, 'admin', ADMIN_PASSWORD);
+      // Silent first (prompt=none → login_required), then the sign-in page, once.
+      expect(admin.authorizeRequests.map((q) => q.get('prompt'))).toEqual(['none', null]);
+      expect(admin.signInPages()).toBe(1);
+      expect(new URL(page.url()).pathname).toBe('/console/');
+      await expect(page.locator('.issuer').innerText()).resolves.toBe(DISPLAY_NAME);
+      await expect(page.locator('.stage').innerText()).resolves.toMatch(/^local$/i);
+      await expect(page.locator('.person').innerText()).resolves.toContain('admin');
+      await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+      // The built-in clients are listed (idp-cli, idp-console and the bootstrap client).
+      await expect(page.getByRole('cell', { name: 'idp-console', exact: true }).count()).resolves.toBe(1);
+      await screenshot(page, 'clients');
+
+      // Create an M2M client: the secret is shown once, with the ready curl.
+      await page.getByRole('button', { name: 'Create client' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create client' });
+      await dialog.waitFor();
+      // Focus moved into the dialog (the Type radio or the name field, the first control).
+      await expect(
+        page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement
+              .tagName,
+        ),
+      ).resolves.toMatch(/INPUT/);
+      await dialog.getByLabel('Name', { exact: true }).fill('Orders backend');
+      await screenshot(page, 'create-client');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      const created = page.getByRole('dialog', { name: 'Client “Orders backend” created' });
+      await created.waitFor();
+      const clientId = await created.getByLabel('Client id').inputValue();
+      const secret = await created.getByLabel('Client secret').inputValue();
+      expect(clientId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(secret.length).toBeGreaterThanOrEqual(43);
+      const curl = await created.getByLabel('Get a token (curl)').inputValue();
+      expect(curl).toContain(clientId);
+      expect(curl).toContain(`${idp.issuer}/oauth2/token`);
+      await expect(created.getByText('This is the only time the secret is shown').count()).resolves.toBe(1);
+      await screenshot(page, 'client-secret');
+      // No rule yet: the token endpoint refuses the scope (RFC 6749 §5.2).
+      const early = await tokenFor(clientId, secret);
+      expect([early.status, ((await early.json()) as { error: string }).error]).toEqual([400, 'invalid_scope']);
+      await created.getByRole('button', { name: 'Open client' }).click();
+      await page.getByRole('heading', { level: 1, name: /Orders backend/ }).waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/console/clients/${clientId}`);
+
+      // Secrets tab: the secret is listed without its value.
+      await page.getByRole('link', { name: 'Secrets' }).click();
+      await page.getByRole('heading', { name: 'Secrets' }).waitFor();
+      await page.getByRole('cell', { name: 'not yet' }).waitFor();
+      await expect(page.content()).resolves.not.toContain(secret);
+
+      // Rules tab: grant orders:read on the API.
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.getByLabel('API').selectOption(ORDERS);
+      await page.getByLabel('orders:read').check();
+      await page.getByRole('button', { name: 'Grant' }).click();
+      await page.getByRole('cell', { name: ORDERS }).waitFor();
+      await screenshot(page, 'client-rules');
+
+      // The token with that secret (a plain fetch to the token endpoint).
+      const ok = await tokenFor(clientId, secret);
+      expect(ok.status).toBe(200);
+      const token = (await ok.json()) as { scope: string; token_type: string };
+      expect([token.token_type, token.scope]).toEqual(['Bearer', 'orders:read']);
+
+      // A reload keeps the person signed in: prompt=none, no sign-in page, the same page and tab.
+      const before = admin.authorizeRequests.length;
+      await page.reload();
+      await page.getByRole('cell', { name: ORDERS }).waitFor();
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(`/console/clients/${clientId}?tab=rules`);
+      expect(admin.authorizeRequests.slice(before).map((q) => q.get('prompt'))).toEqual(['none']);
+      expect(admin.signInPages()).toBe(1);
+
+      // Disable: the next token request fails.
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.getByRole('button', { name: 'Enable' }).waitFor();
+      await expect(page.locator('h1 .badge').innerText()).resolves.toBe('disabled');
+      const refused = await tokenFor(clientId, secret);
+      expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([401, 'invalid_client']);
+
+      // Tokens live in memory only.
+      const storage = await webStorage(page);
+      expect(storage).not.toMatch(/eyJ/);
+      expect(storage).not.toContain(secret);
+
+      // The other pages render (screenshots for the README).
+      await page.getByRole('link', { name: 'APIs' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Admin API' }).waitFor();
+      await screenshot(page, 'apis');
+      await page.getByRole('link', { name: 'Audit trail' }).click();
+      await page.getByRole('cell', { name: 'client.update' }).first().waitFor();
+      await expect(page.getByRole('cell', { name: 'rule.put' }).count()).resolves.toBe(1);
+      await screenshot(page, 'audit');
+      await page.getByRole('link', { name: 'Signing keys' }).click();
+      await page.getByRole('cell', { name: 'RS256' }).waitFor();
+      await screenshot(page, 'keys');
+
+      expect(admin.cspViolations).toEqual([]);
+      expect(admin.pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'an admin creates a user and grants admin:read; that person signs in read-only and the API refuses their write',
+    async () => {
+      const admin = await open();
+      const { page } = admin;
+      await signIn(admin, 'admin', ADMIN_PASSWORD);
+      await page.getByRole('link', { name: 'Users' }).click();
+      await page.getByRole('button', { name: 'Create user' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create user' });
+      await dialog.getByLabel('Username').fill('grace');
+      await dialog.getByLabel('Name (optional)').fill('Grace Hopper');
+      // A short password: the API's field error appears next to the field.
+      await dialog.getByLabel('Password', { exact: true }).fill('short');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      await dialog.locator('.field.invalid').getByText(/12/).waitFor();
+      await dialog.getByLabel('Password', { exact: true }).fill(GRACE_PASSWORD);
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      const created = page.getByRole('dialog', { name: 'User grace created' });
+      await created.getByRole('button', { name: 'Open user' }).click();
+      await page.getByRole('heading', { level: 1, name: /grace/ }).waitFor();
+      // Grant admin:read on the admin API.
+      await page.getByLabel('API').selectOption(`${idp.issuer}/admin`);
+      await page.getByLabel('admin:read').check();
+      await page.getByRole('button', { name: 'Grant' }).click();
+      await page.locator('ul.rows').getByText('admin:read').waitFor();
+      // Sessions: the list or a readable message, never a blank card.
+      await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+      await page
+        .locator('.card', { has: page.getByRole('heading', { name: 'Sessions' }) })
+        .locator('.empty, .error, table')
+        .first()
+        .waitFor();
+      await screenshot(page, 'user');
+
+      // Grace signs in (another browser profile): read-only.
+      const grace = await open();
+      await signIn(grace, 'grace', GRACE_PASSWORD);
+      await expect(grace.page.locator('.badge.readonly').innerText()).resolves.toBe('read-only');
+      await expect(grace.page.getByRole('button', { name: 'Create client' }).count()).resolves.toBe(0);
+      await grace.page.getByRole('cell', { name: 'idp-console', exact: true }).waitFor();
+      await grace.page.getByRole('link', { name: 'Users' }).click();
+      await grace.page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      await expect(grace.page.getByRole('button', { name: 'Create user' }).count()).resolves.toBe(0);
+      await grace.page.getByRole('link', { name: 'grace' }).click();
+      await grace.page.getByRole('heading', { level: 1, name: /grace/ }).waitFor();
+      for (const name of ['Disable', 'Reset password', 'Delete', 'Grant', 'Remove']) {
+        await expect(grace.page.getByRole('button', { name }).count()).resolves.toBe(0);
+      }
+      await screenshot(grace.page, 'read-only');
+      // The API refuses a write with the token the console holds (admin:read only).
+      const tokens = grace.lastTokens();
+      expect(String(tokens?.['scope']).split(' ')).not.toContain('admin:write');
+      const write = await fetch(`${idp.url}/admin/clients`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${String(tokens?.['access_token'])}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'x',
+          grantTypes: ['client_credentials'],
+          tokenEndpointAuthMethod: 'client_secret_basic',
+        }),
+      });
+      expect(write.status).toBe(403);
+      const read = await fetch(`${idp.url}/admin/clients`, {
+        headers: { authorization: `Bearer ${String(tokens?.['access_token'])}` },
+      });
+      expect(read.status).toBe(200);
+
+      // Sign-out: RP-initiated logout, back to the console's signed-out card; a reload does not sign in.
+      await grace.page.getByRole('button', { name: 'Sign out' }).click();
+      await grace.page.getByText('You are signed out of Acme Identity.').waitFor();
+      expect(new URL(grace.page.url()).pathname).toBe('/console/');
+      await grace.page.getByRole('button', { name: 'Sign in' }).click();
+      // The session is gone: the hosted sign-in page, not the console.
+      await grace.page.getByLabel('Username').waitFor();
+      expect(grace.cspViolations).toEqual([]);
+      expect(grace.pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'works at 360 px: the client list without horizontal scrolling, the dialog inside the screen',
+    async () => {
+      const narrow = await open({ width: 360, height: 740 });
+      await signIn(narrow, 'admin', ADMIN_PASSWORD);
+      const overflow = await narrow.page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow).toBe(0);
+      await screenshot(narrow.page, 'clients-360');
+      await narrow.page.getByRole('button', { name: 'Create client' }).click();
+      const box = (await narrow.page.getByRole('dialog').boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(360);
+      // Escape closes the dialog and focus returns to the button that opened it.
+      await narrow.page.keyboard.press('Escape');
+      await expect(narrow.page.getByRole('dialog').count()).resolves.toBe(0);
+      await expect(
+        narrow.page
+          .getByRole('button', { name: 'Create client' })
+          .evaluate(
+            (el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+          ),
+      ).resolves.toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
