@@ -147,6 +147,8 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
       IDP_ISSUER: issuer,
       IDP_AUDIENCE: adminAudience(issuer),
       IDP_ROUTE_SCOPES: JSON.stringify(ADMIN_ROUTE_SCOPES),
+      // People's tokens too (through idp-cli or idp-console): the admin function checks the person.
+      IDP_SUBJECT: 'any',
       // A disabled admin's tokens stop at once: the client status is read on every admin request
       // (admin traffic is low), and authorizer results are not cached (lib/api-routes.ts).
       IDP_TABLE_NAME: stateful.table.tableName,

@@ -78,7 +78,8 @@ export interface RuleView {
 export interface AuditEventView {
   id: string;
   at: string;
-  actor: { clientId: string; jti: string };
+  /** The client the token was issued to; for a person's token also the person (`userId`, `username`). */
+  actor: { clientId: string; jti: string; userId?: string; username?: string };
   /** e.g. `client.create`, `secret.revoke`, `rule.put`. */
   action: string;
   target: { type: string; id: string; clientId?: string; subjectType?: 'user' };

@@ -1,8 +1,9 @@
 /**
  * Admin API Lambda handler (`ANY /admin/{proxy+}` and `GET /admin/openapi.json`): a thin shell around
  * the core's {@link AdminApi}. The acting admin comes from the Lambda authorizer's context in
- * `event.requestContext.authorizer.lambda` (`{clientId, jti, scope}`, scope space-delimited); the
- * core re-checks the route's scope. `makeHandler(deps)` is for tests and the local server; `handler`
+ * `event.requestContext.authorizer.lambda` (`{clientId, sub, jti, scope}`, scope space-delimited): a
+ * client acting with its own token (`sub = clientId`) or a person through a client (`sub` = the user
+ * id); the core re-checks the route's scope and that a person is still an enabled user. `makeHandler(deps)` is for tests and the local server; `handler`
  * is composed by ./compose/admin.ts once per cold start.
  */
 import { AdminApi } from '../domain/admin/admin-api';
@@ -24,12 +25,15 @@ export type AdminApiEvent = HttpApiEvent & {
 export function principalFromEvent(event: AdminApiEvent): AdminPrincipal | undefined {
   const context = event.requestContext.authorizer?.lambda;
   if (context === undefined || context === null) return undefined;
-  const { clientId, jti, scope } = context;
+  const { clientId, jti, scope, sub } = context;
   if (typeof clientId !== 'string' || clientId === '' || typeof jti !== 'string' || jti === '') return undefined;
   let scopes: string[] = [];
   if (typeof scope === 'string') scopes = scope.split(' ').filter((s) => s !== '');
   else if (Array.isArray(scope)) scopes = scope.filter((s): s is string => typeof s === 'string');
-  return { clientId, jti, scopes: new Set(scopes) };
+  const principal: AdminPrincipal = { clientId, jti, scopes: new Set(scopes) };
+  // RFC 9068 §2.2: `sub` is the client itself for client credentials, else the person the client acts for.
+  if (typeof sub === 'string' && sub !== '' && sub !== clientId) principal.userId = sub;
+  return principal;
 }
 
 /** The handler over given dependencies: the acting admin from the authorizer, then the admin API. */

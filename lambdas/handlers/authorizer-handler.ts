@@ -8,11 +8,11 @@
  * depends on all three (see {@link authorizerMethod}):
  * - no token / bad token / disabled client → `throw new Error('Unauthorized')` → API Gateway 401;
  * - valid token without the route's scopes → `{isAuthorized: false}` → 403;
- * - allowed → `{isAuthorized: true, context: {clientId, jti, scope}}`; the integration reads it from
+ * - allowed → `{isAuthorized: true, context: {clientId, sub, jti, scope, claims}}`; the integration reads it from
  *   `event.requestContext.authorizer.lambda`.
  *
  * REST API (API Gateway v1) authorizers, answered with an IAM policy (`principalId` = client id,
- * context `{clientId, jti, scope}` on allows); 401 as above, 403 by a Deny policy:
+ * context `{clientId, sub, jti, scope, claims}` on allows); 401 as above, 403 by a Deny policy:
  * - REQUEST (`type: 'REQUEST'`, also HTTP API payload 1.0): the decision for this method and resource
  *   template (`httpMethod`, `resource`); Allow or Deny on exactly this request's `methodArn`, never a
  *   wildcard, so a cached answer cannot authorise another method or path. Key its cache on the
@@ -70,6 +70,11 @@ export interface AuthorizerDeps {
 /** What the integration receives in `requestContext.authorizer.lambda`. `scope` is space-delimited. */
 export interface AuthorizerContext {
   clientId: string;
+  /**
+   * RFC 9068 §2.2 `sub`: equal to `clientId` for a client-credentials token, the user id for a token a
+   * client obtained on behalf of a person (the admin API then acts for that person).
+   */
+  sub: string;
   jti: string;
   scope: string;
   /**
@@ -161,7 +166,16 @@ export function authorizerContext(grant: BearerGrant): AuthorizerContext {
     // RFC 9068 §2.2 / RFC 7519 §4.1 claims are already in the context or are the verifier's business.
     if (!RESERVED_CLAIMS.has(name)) claims[name] = value;
   }
-  return { clientId: grant.clientId, jti: grant.jti, scope: grant.scope.join(' '), claims: JSON.stringify(claims) };
+  const sub = grant.claims['sub'];
+  return {
+    clientId: grant.clientId,
+    // The verifier requires `sub` (a string, access-token-rules.ts); the client id is a fallback for a
+    // verifier port that does not pass the payload on.
+    sub: typeof sub === 'string' && sub !== '' ? sub : grant.clientId,
+    jti: grant.jti,
+    scope: grant.scope.join(' '),
+    claims: JSON.stringify(claims),
+  };
 }
 
 /**

@@ -174,9 +174,11 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
       // The admin API behind the same authorizer logic API Gateway runs on AWS. The issuer is http
       // locally, so the verifier takes the JWKS from the in-process key source instead of fetching it.
+      // People's tokens too (`sub` = the user id; the admin API then checks the user, admin-api.ts).
       const adminVerifier = new AccessTokenVerifier({
         issuer,
         audience: adminAudience(issuer),
+        subject: 'any',
         fetchJwks: async () => ({ keys: await signer.publicJwks() }),
       });
       const admin = makeAdminHandler({

@@ -4,8 +4,9 @@
  * test plays the browser with fetch and a cookie jar through the real hosted pages (authorize → sign-in
  * page → POST → 303 to the CLI's loopback listener), then checks the stored token file (modes, issuer
  * key), `whoami`, the person's grants at work (full admin, read-only: narrowed scope, none:
- * access_denied), admin commands sending the person's token (the admin API accepts only
- * client-credentials tokens so far: its refusal is asserted as such), the refusals of a forged redirect
+ * access_denied), admin commands sending the person's token (accepted by the admin API: reads, a
+ * write in the audit trail under the person, a read-only person's write refused, a disabled person's
+ * token refused), the refusals of a forged redirect
  * (wrong state, wrong or missing iss: nothing stored), expiry, file modes and `logout`.
  * Loopback only; every login is bounded by `--timeout`.
  */
@@ -199,9 +200,8 @@ describe('idp login, whoami, logout', () => {
     const whoJson = JSON.parse((await cli(['whoami', '--json'], { IDP_CONFIG_DIR: configDir })).stdout) as object;
     expect(whoJson).toMatchObject({ issuer: idp.issuer, sub: 'u-ada', preferred_username: 'ada' });
 
-    // Admin commands send the person's token when no client credentials are configured. The admin API
-    // itself accepts only client-credentials tokens so far (its verifier requires sub = client_id), so
-    // today it refuses the token and the CLI says why; once it accepts people's tokens this flips to 0.
+    // Admin commands send the person's token when no client credentials are configured, and the admin
+    // API accepts it: the person acts through idp-cli with the scopes of their grant.
     const sent: string[] = [];
     const recording: typeof fetch = async (input, init) => {
       if (String(input).startsWith(`${idp.issuer}/admin/`)) {
@@ -210,14 +210,26 @@ describe('idp login, whoami, logout', () => {
       return fetch(input, init);
     };
     const list = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir }, undefined, recording);
-    expect(sent).toEqual([`Bearer ${stored.issuers[idp.issuer]!['accessToken'] as string}`]);
-    expect(list).toEqual({
-      code: 1,
-      stdout: '',
-      stderr:
-        `error: the admin API of ${idp.issuer} refused your sign-in as ada ` +
-        '(the token is not a client credentials token): run idp login\n',
-    });
+    const bearer = `Bearer ${stored.issuers[idp.issuer]!['accessToken'] as string}`;
+    expect(sent).toEqual([bearer]);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(list.stdout).toContain('idp-cli');
+    // A write (admin:write), recorded in the audit trail as ada acting through idp-cli.
+    const created = await cli(
+      ['clients', 'create', '--name', 'Made by ada', '--json'],
+      { IDP_CONFIG_DIR: configDir },
+      undefined,
+      recording,
+    );
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const createdId = (JSON.parse(created.stdout) as { client: { clientId: string } }).client.clientId;
+    expect(sent).toEqual([bearer, bearer]);
+    const trail = await cli(['audit', 'list', '--target-id', createdId, '--json'], { IDP_CONFIG_DIR: configDir });
+    expect(trail.code).toBe(0);
+    const events = (JSON.parse(trail.stdout) as { items: { action: string; actor: object }[] }).items;
+    expect(events.map((e) => [e.action, e.actor])).toEqual([
+      ['client.create', { clientId: 'idp-cli', jti: expect.any(String), userId: 'u-ada', username: 'ada' }],
+    ]);
 
     // Client credentials in the environment come first.
     const withEnv = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir, ...admin });
@@ -251,6 +263,22 @@ describe('idp login, whoami, logout', () => {
 
     const file = tokensFile(configDir);
     const stored = JSON.parse(await readFile(file, 'utf8')) as { issuers: Record<string, { expiresAt: string }> };
+    // Reads work; a write is refused by the admin API: 403 insufficient_scope (RFC 6750 §3.1).
+    const read = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir });
+    expect(read.code).toBe(0);
+    const write = await cli(['clients', 'create', '--name', 'Not by rita'], { IDP_CONFIG_DIR: configDir });
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain('admin:write');
+    // Disabled, rita's token is refused at once (401 invalid_token), though it has not expired.
+    expect((await cli(['users', 'disable', 'u-rita'], admin)).code).toBe(0);
+    const disabled = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir });
+    expect(disabled).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: the admin API of ${idp.issuer} refused your sign-in as rita (user disabled): run idp login\n`,
+    });
+    expect((await cli(['users', 'enable', 'u-rita'], admin)).code).toBe(0);
+
     stored.issuers[idp.issuer]!.expiresAt = new Date(Date.now() - 1000).toISOString();
     await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
     const expired = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir });

@@ -459,6 +459,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
       json.Resources[authorizerFn]!.Properties!['Environment'] as { Variables: Record<string, unknown> }
     ).Variables;
     expect(authorizerEnv['IDP_ROUTE_SCOPES']).toBe('{"GET":["admin:read"],"*":["admin:write"]}');
+    // People's tokens too (idp login, the console); the admin function checks the person.
+    expect(authorizerEnv['IDP_SUBJECT']).toBe('any');
   });
 
   test('throttling: stage default and the token route', () => {

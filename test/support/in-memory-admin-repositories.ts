@@ -395,6 +395,8 @@ export interface CallOptions {
   scope?: string | null;
   /** Acting client id; the bootstrap admin by default. */
   actor?: string;
+  /** The token's `sub` (a person's user id); the acting client id (a client's own token) by default. */
+  sub?: string;
 }
 
 export interface CallResult {
@@ -484,7 +486,16 @@ export async function makeAdminHarness(options: { auditRetentionDays?: number } 
         http: { method },
         ...(scope === null
           ? {}
-          : { authorizer: { lambda: { clientId: opts.actor ?? bootstrap.clientId, jti: randomUUID(), scope } } }),
+          : {
+              authorizer: {
+                lambda: {
+                  clientId: opts.actor ?? bootstrap.clientId,
+                  sub: opts.sub ?? opts.actor ?? bootstrap.clientId,
+                  jti: randomUUID(),
+                  scope,
+                },
+              },
+            }),
       },
     };
     const result = await handler(event);

@@ -1,7 +1,11 @@
 /**
  * The admin API (docs/contract.md, admin API): routes `/admin/...` requests to their operations after
  * the checks every request goes through, in this order:
- * 1. a principal (from the authorizer) unless the route is public → else 401;
+ * 1. a principal (from the authorizer) unless the route is public → else 401; for a person's token
+ *    (`sub` ≠ `client_id`) the user, read once (strongly consistent), must exist and be enabled → else
+ *    401 `invalid_token` (RFC 6750 §3.1), and the token's scopes count only as far as the person's
+ *    grants on the admin API still allow (they were checked at issuance; a grant removed since then
+ *    takes effect at once);
  * 2. path → 404 problem; method → 405 with `Allow`;
  * 3. the route's scope (defence in depth behind the authorizer) → 403 `insufficient_scope`;
  * 4. path parameters (percent-decoded) → 400 / 404; query → 400; `If-Match` → 400;
@@ -10,6 +14,7 @@
  * Every response carries `Cache-Control: no-store`; errors are RFC 9457 problem+json (problem.ts).
  * Nothing about a request body is logged.
  */
+import { adminAudience } from '../bootstrap';
 import { ADMIN_OPENAPI_PATH } from '../endpoints/paths';
 import { ConflictError, DependencyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
@@ -28,6 +33,12 @@ import type { AnyRoute } from './routes';
 import { parseBody, parseQuery } from './validation';
 
 export type { AdminPrincipal } from './audit';
+
+/**
+ * Description of the refusal of a person's token whose user is disabled or deleted: the same for both,
+ * like the authorizer's `client disabled` (bearer-authorization.ts).
+ */
+export const USER_DISABLED_DESCRIPTION = 'user disabled';
 
 /** Largest accepted request body. */
 export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
@@ -99,12 +110,16 @@ export class AdminApi {
   constructor(private readonly deps: AdminDeps) {}
 
   /** Handles one request; `principal` is what the authorizer verified, `undefined` when nothing was. */
-  async handle(req: HttpRequest, principal: AdminPrincipal | undefined): Promise<HttpResponse> {
+  async handle(req: HttpRequest, verified: AdminPrincipal | undefined): Promise<HttpResponse> {
     let template: string | undefined;
     let response: HttpResponse;
+    let principal = verified;
     try {
       const match = matchPath(req.path);
       template = match?.template;
+      const isPublic = match !== undefined && match.routes.every((r) => r.scope === undefined);
+      if (principal === undefined && !isPublic) throw this.unauthorized();
+      if (principal !== undefined && !isPublic) principal = await this.person(principal);
       response = await this.dispatch(req, principal, match);
     } catch (err) {
       response = this.errorResponse(err, req.path);
@@ -114,9 +129,38 @@ export class AdminApi {
       route: template ?? 'unmatched',
       status: response.status,
       actor: principal?.clientId,
+      ...(principal?.userId === undefined ? {} : { user: principal.userId }),
       jti: principal?.jti,
     });
     return response;
+  }
+
+  /**
+   * A client's own token as it is; for a person's token, the person as they are now: an enabled user
+   * (else 401 `invalid_token`), with the token's scopes narrowed to their current grant on the admin
+   * API (`userAccess: granted`), and their username for the audit trail.
+   * @throws ProblemError 401 `unauthorized` with `error="invalid_token"`
+   */
+  private async person(principal: AdminPrincipal): Promise<AdminPrincipal> {
+    if (principal.userId === undefined) return principal;
+    const bundle = await this.deps.users.loadUser(principal.userId);
+    if (bundle === undefined || bundle.user.status !== 'enabled') {
+      throw new ProblemError('unauthorized', USER_DISABLED_DESCRIPTION, {
+        bearerError: 'invalid_token',
+        headers: {
+          'WWW-Authenticate':
+            `Bearer realm="${this.deps.config.issuer}", error="invalid_token", ` +
+            `error_description="${USER_DISABLED_DESCRIPTION}"`,
+        },
+      });
+    }
+    const audience = adminAudience(this.deps.config.issuer);
+    const granted = new Set(bundle.grants.find((g) => g.audience === audience)?.scopes ?? []);
+    return {
+      ...principal,
+      scopes: new Set([...principal.scopes].filter((s) => granted.has(s))),
+      username: bundle.user.username,
+    };
   }
 
   private async dispatch(
@@ -124,8 +168,6 @@ export class AdminApi {
     principal: AdminPrincipal | undefined,
     match: PathMatch | undefined,
   ): Promise<HttpResponse> {
-    const isPublic = match !== undefined && match.routes.every((r) => r.scope === undefined);
-    if (principal === undefined && !isPublic) throw this.unauthorized();
     if (match === undefined) throw new ProblemError('not-found', 'no admin resource at this path');
 
     const route = match.routes.find((r) => r.method === req.method);

@@ -1,5 +1,6 @@
 /**
- * Audit events of admin changes: who (the admin token's `client_id` and `jti`), when, what, and a
+ * Audit events of admin changes: who (the admin token's `client_id` and `jti`, and for a person's
+ * token the person: `sub` and their username), when, what, and a
  * field-level diff of the wire representations. Diffs are built from views, which never hold a
  * secret value or hash, so no secret can reach the audit trail.
  */
@@ -67,6 +68,10 @@ export interface AuditEvent {
   actor: string;
   /** `jti` of the admin token used. */
   actorJti: string;
+  /** For a person's token (RFC 9068 §2.2 `sub` ≠ `client_id`): the acting user's id; absent for a client's own token. */
+  actorUserId?: string;
+  /** The acting user's username at the time of the change (with {@link AuditEvent.actorUserId}). */
+  actorUsername?: string;
   action: AuditAction;
   targetType: AuditTargetType;
   /** API identifier, client id, secret id, rule audience, user id or grant audience. */
@@ -85,9 +90,17 @@ export interface AuditEvent {
 
 /** Who makes a change: from the admin token, passed on by the authorizer. */
 export interface AdminPrincipal {
+  /** The client the token was issued to (`client_id`). */
   clientId: string;
   jti: string;
   scopes: ReadonlySet<string>;
+  /**
+   * A person's token: the user id (`sub`, RFC 9068 §2.2, when it differs from `client_id`). Absent for
+   * a client-credentials token (`sub = client_id`), where the client itself acts.
+   */
+  userId?: string;
+  /** The person's username, set by the admin API once it has read the user (admin-api.ts). */
+  username?: string;
 }
 
 /** Fields that change with every write and would only add noise to a diff. */
@@ -164,6 +177,8 @@ export function auditEvent(
     targetId,
     diff,
   };
+  if (ctx.principal.userId !== undefined) event.actorUserId = ctx.principal.userId;
+  if (ctx.principal.username !== undefined) event.actorUsername = ctx.principal.username;
   if (clientId !== undefined) event.clientId = clientId;
   if (subjectType !== undefined) event.subjectType = subjectType;
   if (userId !== undefined) event.userId = userId;

@@ -53,6 +53,8 @@ export interface ProblemBody {
   detail: string;
   instance?: string;
   errors?: ProblemFieldError[];
+  /** RFC 6750 §3.1 code of a bearer-token refusal (as the local authorizer layer also answers). */
+  error?: string;
 }
 
 /** A problem raised anywhere in the admin API and answered as problem+json. */
@@ -62,7 +64,12 @@ export class ProblemError extends Error {
   constructor(
     readonly slug: ProblemSlug,
     readonly detail: string,
-    readonly options: { errors?: ProblemFieldError[]; headers?: Record<string, string> } = {},
+    readonly options: {
+      errors?: ProblemFieldError[];
+      headers?: Record<string, string>;
+      /** The RFC 6750 §3.1 error code of a bearer-token refusal, as the extension member `error`. */
+      bearerError?: 'invalid_token' | 'insufficient_scope';
+    } = {},
   ) {
     super(detail);
     this.name = 'ProblemError';
@@ -85,6 +92,7 @@ export function problemBody(problem: ProblemError, instance?: string): ProblemBo
   };
   if (instance !== undefined) body.instance = instance;
   if (problem.options.errors !== undefined) body.errors = problem.options.errors;
+  if (problem.options.bearerError !== undefined) body.error = problem.options.bearerError;
   return body;
 }
 

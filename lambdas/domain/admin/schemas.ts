@@ -467,7 +467,16 @@ export const AuditEventSchema = named(
   z.strictObject({
     id: z.string(),
     at: z.string(),
-    actor: z.strictObject({ clientId: z.string(), jti: z.string() }),
+    actor: z
+      .strictObject({
+        clientId: z.string().meta({ description: 'The client the admin token was issued to (`client_id`)' }),
+        jti: z.string().meta({ description: '`jti` of the admin token' }),
+        userId: z.string().optional().meta({
+          description: "The person who acted (the token's `sub`), for a person's token; absent for a client's own",
+        }),
+        username: z.string().optional().meta({ description: "The person's username at the time of the change" }),
+      })
+      .meta({ description: 'Who made the change: a client with its own token, or a person through a client' }),
     action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]),
     target: z.strictObject({
       type: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]),

@@ -110,7 +110,12 @@ export function auditEventView(event: AuditEvent): AuditEventView {
   return {
     id: event.eventId,
     at: event.at,
-    actor: { clientId: event.actor, jti: event.actorJti },
+    actor: defined({
+      clientId: event.actor,
+      jti: event.actorJti,
+      userId: event.actorUserId,
+      username: event.actorUsername,
+    }),
     action: event.action,
     target: defined({
       type: event.targetType,

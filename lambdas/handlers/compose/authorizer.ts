@@ -5,6 +5,9 @@
  * - `IDP_AUDIENCE`: expected `aud` (the admin API: `<issuer>/admin`)
  * - `IDP_ROUTE_SCOPES`: JSON `{"GET": ["admin:read"], "*": ["admin:write"]}`, all-of per method, or
  *   per method and resource (`"POST /orders": [...]`, see `RouteScopes`)
+ * - `IDP_SUBJECT` (optional, default `client`): `client` accepts only client-credentials tokens
+ *   (`sub = client_id`, RFC 9068 §2.2); `any` also tokens a client obtained for a person (the admin
+ *   API's authorizer: the admin function then checks the person, lambdas/domain/admin/admin-api.ts)
  * - `IDP_JWKS` (optional): the JWKS JSON, preloaded so no fetch is needed
  * - `IDP_JWKS_REFETCH_SECONDS` (optional, default 60): at most one JWKS fetch per this many seconds (a
  *   token with an unknown `kid` triggers one — key rotation — and a flood of them no more)
@@ -87,6 +90,8 @@ export function composeAuthorizerDeps(
   } catch (err) {
     throw new Error(`IDP_ROUTE_SCOPES: ${(err as Error).message}`);
   }
+  const subject = optionalEnv(vars, 'IDP_SUBJECT') ?? 'client';
+  if (subject !== 'client' && subject !== 'any') throw new Error('IDP_SUBJECT must be client or any');
   const logger = overrides.logger ?? consoleLogger;
   const tableName = optionalEnv(vars, 'IDP_TABLE_NAME');
   const clientStatus =
@@ -113,6 +118,7 @@ export function composeAuthorizerDeps(
     verifier: new AccessTokenVerifier({
       issuer,
       audience: env(vars, 'IDP_AUDIENCE'),
+      subject,
       jwks,
       fetchJwks: overrides.fetchJwks,
       penaltySeconds: envInteger(vars, 'IDP_JWKS_REFETCH_SECONDS', CACHE_SECONDS, DEFAULT_PENALTY_SECONDS),

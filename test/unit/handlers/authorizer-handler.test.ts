@@ -518,6 +518,7 @@ describe('HTTP API authorizer handler (simple responses)', () => {
       isAuthorized: true,
       context: {
         clientId: 'c-10',
+        sub: 'c-10',
         jti: 'j-10',
         scope: 'admin:read',
         claims: JSON.stringify({ tier: 'gold', region: { code: 'eu', quota: 3 } }),
@@ -530,7 +531,7 @@ describe('HTTP API authorizer handler (simple responses)', () => {
     const token = await projectToken(rsa, { audience: AUDIENCE, clientId: 'c-9', jti: 'j-9', scopes: ['admin:read'] });
     expect(await makeHandler(deps)(authorizerEvent('GET', `Bearer ${token}`))).toEqual({
       isAuthorized: true,
-      context: { clientId: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
+      context: { clientId: 'c-9', sub: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -695,7 +696,23 @@ describe('composition from the environment', () => {
     expect(source.fetches).toBe(0);
   });
 
+  it("IDP_SUBJECT=any (the admin API's) also lets a person's token through, with sub in the context", async () => {
+    const person = await projectToken(rsa, { audience: AUDIENCE, subject: 'usr_ada', scopes: ['admin:read'] });
+    const bearer = { authorization: `Bearer ${person}` };
+    // The default (client) accepts client-credentials tokens only (sub = client_id, RFC 9068 §2.2).
+    const clientOnly = composeAuthorizerDeps(env(), { logger: silentLogger });
+    expect(await authorizeRequest(clientOnly, { method: 'GET', headers: bearer })).toEqual({
+      deny: { status: 401, error: 'invalid_token', description: 'the token is not a client credentials token' },
+    });
+    const any = makeHandler(composeAuthorizerDeps({ ...env(), IDP_SUBJECT: 'any' }, { logger: silentLogger }));
+    expect(await any(authorizerEvent('GET', bearer.authorization))).toEqual({
+      isAuthorized: true,
+      context: { clientId: 'client-1', sub: 'usr_ada', jti: expect.any(String), scope: 'admin:read', claims: '{}' },
+    });
+  });
+
   it.each([
+    ['IDP_SUBJECT', 'user', 'IDP_SUBJECT must be client or any'],
     ['IDP_ISSUER', undefined, 'missing environment variable IDP_ISSUER'],
     ['IDP_AUDIENCE', '', 'missing environment variable IDP_AUDIENCE'],
     ['IDP_ROUTE_SCOPES', undefined, 'missing environment variable IDP_ROUTE_SCOPES'],
@@ -718,7 +735,7 @@ describe('composition from the environment', () => {
       const read = await projectToken(rsa, { audience: AUDIENCE, scopes: ['admin:read'] });
       expect(await handler(authorizerEvent('GET', `Bearer ${read}`))).toEqual({
         isAuthorized: true,
-        context: { clientId: 'client-1', jti: expect.any(String), scope: 'admin:read', claims: '{}' },
+        context: { clientId: 'client-1', sub: 'client-1', jti: expect.any(String), scope: 'admin:read', claims: '{}' },
       });
       expect(await handler(authorizerEvent('DELETE', `Bearer ${read}`))).toEqual({ isAuthorized: false, context: {} });
       expect(JSON.parse(log.mock.calls[0]![0] as string)).toEqual({
@@ -788,7 +805,9 @@ describe('local guard (withBearerAuthorization): same decision, RFC 6750 answers
     expect(seen).toHaveLength(1);
     expect(seen[0]!.requestContext).toEqual({
       http: { method: 'GET' },
-      authorizer: { lambda: { clientId: 'admin-1', jti: 'j-local', scope: 'admin:read', claims: '{}' } },
+      authorizer: {
+        lambda: { clientId: 'admin-1', sub: 'admin-1', jti: 'j-local', scope: 'admin:read', claims: '{}' },
+      },
     });
     expect(source.uris).toEqual([`${LOCAL}/.well-known/jwks.json`]);
   });

@@ -171,7 +171,7 @@ describe('REST REQUEST authorizer: Allow / Deny on exactly the methodArn', () =>
           },
         ],
       },
-      context: { clientId: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
+      context: { clientId: 'c-9', sub: 'c-9', jti: 'j-9', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -279,7 +279,7 @@ describe('REST TOKEN authorizer: a policy covering every route the token may cal
           },
         ],
       },
-      context: { clientId: 'c-1', jti: 'j-1', scope: 'admin:read', claims: '{}' },
+      context: { clientId: 'c-1', sub: 'c-1', jti: 'j-1', scope: 'admin:read', claims: '{}' },
     });
   });
 
@@ -443,7 +443,7 @@ describe('makeHandler dispatches on the event shape', () => {
   it('HTTP API 2.0 → simple response; TOKEN and REQUEST → IAM policy; payload 1.0 → policy', async () => {
     const handle = makeHandler(deps());
     const bearer = `Bearer ${await token(['admin:read'], 'c-3', 'j-3')}`;
-    const context = { clientId: 'c-3', jti: 'j-3', scope: 'admin:read', claims: '{}' };
+    const context = { clientId: 'c-3', sub: 'c-3', jti: 'j-3', scope: 'admin:read', claims: '{}' };
     expect(await handle(httpApiEvent('GET', bearer))).toEqual({ isAuthorized: true, context });
     expect(await handle(tokenEvent(bearer))).toEqual({
       principalId: 'c-3',
