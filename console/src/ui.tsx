@@ -20,7 +20,11 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const box = ref.current;
-    const first = box?.querySelector<HTMLElement>('[autofocus], input, select, textarea, button');
+    // The field marked autofocus, else the first field, else the first button of the body (not Close).
+    const first =
+      box?.querySelector<HTMLElement>('[autofocus]') ??
+      box?.querySelector<HTMLElement>('input, select, textarea') ??
+      box?.querySelector<HTMLElement>('.actions button');
     (first ?? box)?.focus();
     return () => opener?.focus?.();
   }, []);

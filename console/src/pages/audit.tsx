@@ -45,6 +45,21 @@ export function targetHref(event: Pick<AuditEvent, 'target' | 'action'>): string
   return undefined;
 }
 
+/** A short account of an event's changes: `status: enabled → disabled` for an update, else what happened. */
+export function diffSummary(event: Pick<AuditEvent, 'action' | 'diff'>): string {
+  const diff = event.diff ?? {};
+  if (event.action.endsWith('.delete') || event.action.endsWith('.revoke')) return 'removed';
+  if (event.action.endsWith('.create')) return 'created';
+  const scalar = (v: unknown) =>
+    v === undefined ? '—' : Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? '…' : String(v);
+  return (
+    Object.entries(diff)
+      .filter(([field]) => field !== 'createdAt' && field !== 'updatedAt')
+      .map(([field, change]) => `${field}: ${scalar(change.from)} → ${scalar(change.to)}`)
+      .join('; ') || '—'
+  );
+}
+
 /** `2026-12-03T10:00` (a datetime-local value, local time) as ISO 8601 with a zone, as the API wants. */
 export function toIsoFilter(local: string): string | undefined {
   if (local === '') return undefined;
@@ -166,7 +181,7 @@ export function AuditPage() {
                         </a>
                       )}
                     </td>
-                    <td class="diff">{Object.keys(event.diff ?? {}).join(', ') || '—'}</td>
+                    <td class="diff">{diffSummary(event)}</td>
                   </tr>
                 );
               })}

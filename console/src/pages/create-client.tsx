@@ -64,7 +64,15 @@ export function CreateClientDialog(props: { onClose: (created?: Client) => void;
             <CopyField label="Client secret" value={created.secret.value} />
           </>
         )}
-        {created.curl !== undefined && <CopyField label="Get a token (curl)" value={created.curl} multiline />}
+        {created.curl !== undefined && (
+          <>
+            <CopyField label="Get a token (curl)" value={created.curl} multiline />
+            <p class="hint">
+              It answers a token once the client holds a rule on an API (Open client → Rules); put that API's identifier
+              in place of YOUR_API_IDENTIFIER.
+            </p>
+          </>
+        )}
         {created.endpoints !== undefined && (
           <>
             <CopyField label="Authorization endpoint" value={created.endpoints.authorization} />
