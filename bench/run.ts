@@ -13,6 +13,10 @@
  *    with DynamoDB calls per exchange counted.
  * 8. The deliberately slow step on its own: the password KDF and the sign-in POST (bench/kdf-bench.ts).
  *
+ * 9. The admin console: its JavaScript size (gzip) against the 250 KB budget and the time from
+ *    navigation to the client list being interactive in headless Chromium (bench/console-bench.ts).
+ *
+ * `--console`: only 9 (writes no results file).
  * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
  * the code preparation yields valid codes on both sides; writes no results file.
  *
@@ -24,6 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SigningAlgorithm } from '../lambdas/domain/ports';
 import { benchBundles } from './bundles';
+import { benchConsole } from './console-bench';
+import type { ConsoleBenchResult } from './console-bench';
 import { benchCodeExchange } from './code-exchange';
 import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
 import { benchKdf, benchSignIn } from './kdf-bench';
@@ -55,6 +61,9 @@ const CODE_ALGS: SigningAlgorithm[] = (process.env['BENCH_CODE_ALGS'] ?? 'RS256'
 const KDF_ROUNDS = 10;
 const SIGN_IN_ROUNDS = 5;
 const SMOKE = process.argv.includes('--smoke');
+const CONSOLE_ONLY = process.argv.includes('--console');
+/** Timed console navigations (each in a fresh page of a signed-in profile). */
+const CONSOLE_RUNS = 7;
 const SMOKE_CODES = 20;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -492,6 +501,42 @@ async function codeAndKdf(smoke: boolean, failures: string[]): Promise<CodePart>
   return { code, kdf, signIn };
 }
 
+function consoleSection(result: ConsoleBenchResult, failures: string[]): string {
+  if (result.javascriptGzipBytes > result.budgetGzipBytes) {
+    failures.push(
+      `console JavaScript ${result.javascriptGzipBytes} B gzipped, over its budget ${result.budgetGzipBytes} B`,
+    );
+  }
+  return [
+    markdownTable(
+      ['measure', 'value', 'budget'],
+      [
+        ['JavaScript, minified', kib(result.javascriptBytes), ''],
+        ['JavaScript, gzip -9', kib(result.javascriptGzipBytes), `${num(result.budgetGzipBytes / 1000)} KB`],
+        ['build (esbuild, at local start)', `${num(result.buildMs)} ms`, ''],
+        ['navigation → client list interactive, median', `${num(result.medianMs)} ms`, '1,000 ms'],
+        ['navigation → client list interactive, max', `${num(result.maxMs)} ms`, ''],
+      ],
+    ),
+    '',
+    `Runs (ms): ${result.interactiveMs.map((ms) => num(ms)).join(', ')}. Each: a fresh page of a signed-in ` +
+      'profile, HTTP cache off — index.html, script, stylesheet, the silent prompt=none authorization, the ' +
+      'code exchange and GET /admin/clients, until the rows and the "Create client" button show.',
+  ].join('\n');
+}
+
+async function consoleMain(): Promise<void> {
+  const failures: string[] = [];
+  progress('console');
+  say('## 9. Admin console (headless Chromium, local server in memory)');
+  say();
+  say(consoleSection(await benchConsole(CONSOLE_RUNS), failures));
+  if (failures.length > 0) {
+    for (const failure of failures) process.stderr.write(`FAILED: ${failure}\n`);
+    process.exitCode = 1;
+  }
+}
+
 /** `--smoke`: sections 7 and 8 only, tiny; exits 1 on any failure. */
 async function smokeMain(): Promise<void> {
   const failures: string[] = [];
@@ -564,6 +609,9 @@ async function main(): Promise<void> {
     }
   }
 
+  progress('console');
+  const consoleResult = await benchConsole(CONSOLE_RUNS);
+
   const httpText = httpSection(http);
   const codeText = codeSection(codePart.code);
   const sign = signSection(signRates, http);
@@ -623,6 +671,10 @@ async function main(): Promise<void> {
   say();
   say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
   say();
+  say('## 9. Admin console (headless Chromium, local server in memory)');
+  say();
+  say(consoleSection(consoleResult, failures));
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -648,6 +700,7 @@ async function main(): Promise<void> {
     bundles,
     signRates,
     signGap: sign.gap,
+    console: consoleResult,
     failures,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -663,7 +716,7 @@ async function main(): Promise<void> {
   }
 }
 
-(SMOKE ? smokeMain() : main()).catch((err: unknown) => {
+(SMOKE ? smokeMain() : CONSOLE_ONLY ? consoleMain() : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
