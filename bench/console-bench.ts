@@ -41,7 +41,7 @@ export async function benchConsole(runs: number): Promise<ConsoleBenchResult> {
       host: '127.0.0.1',
       alg: 'RS256',
       defaultAccessTokenTtl: 3600,
-      ...({ bootstrapAdminPassword: PASSWORD } as object),
+      bootstrapAdminPassword: PASSWORD,
     },
     { logger: silentLogger },
   );

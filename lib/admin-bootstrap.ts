@@ -1,7 +1,9 @@
 /**
  * The deploy-time bootstrap of a stage: a custom resource whose function registers the built-in admin
- * API (`<issuer>/admin`) and the bootstrap admin client whose credentials the bootstrap secret holds,
- * idempotently, on every create and update (lambdas/handlers/bootstrap-handler.ts; docs/deploy.md).
+ * API (`<issuer>/admin`), the bootstrap admin client whose credentials the bootstrap secret holds, the
+ * built-in clients `idp-cli` and `idp-console`, idempotently, on every create and update, and the first
+ * admin person from the admin person secret while the table has no user
+ * (lambdas/handlers/bootstrap-handler.ts; docs/deploy.md).
  */
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { tableSchema } from '../lambdas/adapters/dynamodb-table';
 import type { StageConfig } from './config';
 import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
 
@@ -26,8 +29,10 @@ export interface AdminBootstrapProps {
   readonly table: dynamodb.ITable;
   /** Holds the bootstrap client's credentials (JSON `{clientId, clientSecret}`). */
   readonly bootstrapSecret: secretsmanager.ISecret;
-  /** The pepper the client secret is hashed with. */
+  /** The pepper the client secret and the password are hashed with. */
   readonly pepperSecret: secretsmanager.ISecret;
+  /** Holds the first admin person's credentials (JSON `{username: "admin", password}`). */
+  readonly adminPersonSecret: secretsmanager.ISecret;
 }
 
 /** The bootstrap's function and custom resource. */
@@ -45,7 +50,7 @@ export interface AdminBootstrap {
  * (`BootstrapProvider`, logging to `BootstrapProviderLogs`) and the custom resource (`Bootstrap`).
  */
 export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps): AdminBootstrap {
-  const { config, table, bootstrapSecret, pepperSecret } = props;
+  const { config, table, bootstrapSecret, pepperSecret, adminPersonSecret } = props;
   const fn = new IdpFunction(scope, 'BootstrapFunction', {
     logRetention: config.logRetention,
     logRemovalPolicy: config.removalPolicy,
@@ -53,7 +58,8 @@ export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps):
     entry: handlerEntry('bootstrap-handler.ts'),
     description: `serverless-idp ${config.stageName}: deploy-time bootstrap (custom resource)`,
     serviceName: 'bootstrap',
-    memorySize: 256,
+    // The first admin person's password is hashed with scrypt N=2^17, r=8 (128 MiB), as at sign-in.
+    memorySize: 512,
     timeout: Duration.minutes(1),
   });
   fn.role.addToPrincipalPolicy(
@@ -68,10 +74,17 @@ export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps):
       resources: [table.tableArn],
     }),
   );
+  // "Is there any user yet?": one page of the users' listing on the index (limit 1).
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${table.tableArn}/index/${tableSchema.gsi1.name}`],
+    }),
+  );
   fn.role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [bootstrapSecret.secretArn, pepperSecret.secretArn],
+      resources: [bootstrapSecret.secretArn, pepperSecret.secretArn, adminPersonSecret.secretArn],
     }),
   );
   const providerLogs = new logs.LogGroup(scope, 'BootstrapProviderLogs', {
@@ -90,6 +103,7 @@ export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps):
       TableName: table.tableName,
       BootstrapSecretArn: bootstrapSecret.secretArn,
       PepperSecretArn: pepperSecret.secretArn,
+      AdminPersonSecretArn: adminPersonSecret.secretArn,
     },
   });
   acknowledgeFindings(fn, provider);

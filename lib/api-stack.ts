@@ -98,6 +98,7 @@ export class ApiStack extends Stack {
       table: stateful.table,
       bootstrapSecret: stateful.bootstrapSecret,
       pepperSecret: stateful.pepperSecret,
+      adminPersonSecret: stateful.adminPersonSecret,
     });
     this.bootstrapFunction = bootstrap.fn;
     const { token, discovery, admin, authorizer, signIn, userinfo } = this.functions;
@@ -131,5 +132,10 @@ export class ApiStack extends Stack {
       description: 'aws secretsmanager get-secret-value --secret-id <this> (JSON {clientId, clientSecret})',
     });
     new CfnOutput(this, 'BootstrapClientId', { value: bootstrap.clientId });
+    new CfnOutput(this, 'AdminPersonSecretArn', {
+      value: stateful.adminPersonSecret.secretArn,
+      description:
+        'aws secretsmanager get-secret-value --secret-id <this> (JSON {username, password}: the first admin person)',
+    });
   }
 }

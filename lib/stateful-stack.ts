@@ -19,6 +19,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { keys, tableSchema } from '../lambdas/adapters/dynamodb-table';
+import { FIRST_ADMIN_USERNAME } from '../lambdas/domain/first-admin-person';
 import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
 import { removableSigningKeys, signingKeyAlias, signingKeyConstructId, validateSigningKeys } from './config';
 import { clientStatusReadStatement } from './idp-token-authorizer';
@@ -136,6 +137,11 @@ export class StatefulStack extends Stack {
   readonly signingKeys: readonly DeployedSigningKey[];
   readonly pepperSecret: secretsmanager.Secret;
   readonly bootstrapSecret: secretsmanager.Secret;
+  /**
+   * The first admin person's credentials `{username: "admin", password}`, generated at deploy time;
+   * the bootstrap creates the person from it while the table has no user (docs/deploy.md).
+   */
+  readonly adminPersonSecret: secretsmanager.Secret;
   readonly roles: FunctionRoles;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -213,6 +219,19 @@ export class StatefulStack extends Stack {
         secretStringTemplate: Fn.join('', ['{"clientId":"admin-', stackUuid, '"}']),
         generateStringKey: 'clientSecret',
         passwordLength: 48,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy: config.removalPolicy,
+    });
+
+    // 32 alphanumerics (~190 bits): within the password policy (12–256 characters).
+    this.adminPersonSecret = new secretsmanager.Secret(this, 'AdminPersonSecret', {
+      description: `serverless-idp ${stage}: first admin person {username, password} (sign in to the console)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: FIRST_ADMIN_USERNAME }),
+        generateStringKey: 'password',
+        passwordLength: 32,
         excludePunctuation: true,
         includeSpace: false,
       },
@@ -362,6 +381,11 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The bootstrap admin credential is rotated through the admin API (add a new client secret, revoke the old one), which Secrets Manager rotation cannot drive; see docs/deploy.md.',
+    });
+    Validations.of(this.adminPersonSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The first admin person's password is used once, when the person is created; it is changed through the admin API or the console (PATCH the user), which Secrets Manager rotation cannot drive; see docs/deploy.md.",
     });
     for (const role of Object.values(this.roles)) {
       Validations.of(role).acknowledge({

@@ -70,7 +70,7 @@ export function App(props: { config: ConsoleConfig }) {
       {state.kind === 'signed-in' && (
         <div class="who">
           <span class="person">
-            {state.session.user.name ?? state.session.user.username ?? state.session.user.sub}
+            {personLabel(state.session.user)}
             {state.session.readOnly && <span class="badge readonly">read-only</span>}
           </span>
           <button type="button" class="secondary" onClick={() => signOut(config, sessionRef.current)}>
@@ -165,4 +165,12 @@ function Page(props: { route: Route }) {
         </div>
       );
   }
+}
+
+/** "Ada Lovelace (ada)", or whichever of the two the ID token has, or the subject. */
+export function personLabel(user: { sub: string; name: string | undefined; username: string | undefined }): string {
+  if (user.name !== undefined && user.username !== undefined && user.name !== user.username) {
+    return `${user.name} (${user.username})`;
+  }
+  return user.name ?? user.username ?? user.sub;
 }

@@ -42,6 +42,7 @@ export class DynamoDbAuditRepository implements AuditRepository {
       filters.push(`#${attr} = :${attr}`);
     };
     equal('actor', query.actor);
+    equal('actorUserId', query.actorUserId);
     equal('action', query.action);
     equal('targetType', query.targetType);
     if (query.targetId !== undefined) {

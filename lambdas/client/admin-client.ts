@@ -192,6 +192,7 @@ export class AdminClient {
       from?: string;
       to?: string;
       actor?: string;
+      actorUserId?: string;
       action?: string;
       targetType?: string;
       targetId?: string;

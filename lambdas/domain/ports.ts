@@ -55,7 +55,10 @@ export interface AuditQuery extends PageRequest {
   from?: string;
   /** Exclusive upper bound on `at` (ISO 8601). */
   to?: string;
+  /** The client id the admin token was issued to. */
   actor?: string;
+  /** The acting person's user id (events made with a person's token). */
+  actorUserId?: string;
   action?: AuditAction;
   targetType?: AuditTargetType;
   /**

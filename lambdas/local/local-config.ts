@@ -6,10 +6,14 @@
  * - `IDP_IN_MEMORY=true` or the `--in-memory` flag: nothing written to disk
  * - `IDP_SIGNING_ALG` (`RS256` | `ES256`)
  * - `IDP_BOOTSTRAP_CLIENT_ID` / `IDP_BOOTSTRAP_CLIENT_SECRET`: fixed bootstrap admin credentials
+ * - `IDP_BOOTSTRAP_ADMIN_PASSWORD`: the first admin person's password (checked by the password policy;
+ *   used when the person is created, never printed), instead of a generated one
+ * - `IDP_DISPLAY_NAME`: the issuer's name on the hosted pages (the issuer's host)
  * - `IDP_DEFAULT_ACCESS_TOKEN_TTL` (3600)
  * - `IDP_LASTING_SECRET_MARGIN_SECONDS` (86400): the last-admin guard rail's margin
  */
 import path from 'node:path';
+import { firstAdminPasswordProblem } from '../domain/first-admin-person';
 import type { SigningAlgorithm } from '../domain/ports';
 
 export interface LocalConfig {
@@ -22,6 +26,10 @@ export interface LocalConfig {
   alg: SigningAlgorithm;
   bootstrapClientId?: string;
   bootstrapClientSecret?: string;
+  /** The first admin person's password; generated (and kept in the data folder) when absent. */
+  bootstrapAdminPassword?: string;
+  /** The issuer's name on the hosted pages; the issuer's host when absent. */
+  displayName?: string;
   defaultAccessTokenTtl: number;
   /** The last-admin guard rail's margin; the admin API's default (24 h) when absent. */
   lastingSecretMarginSeconds?: number;
@@ -57,9 +65,16 @@ export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: 
     // RFC 6749 Appendix A: client_id and client_secret are VSCHAR.
     if (value !== undefined && !/^[\x20-\x7E]+$/.test(value)) throw new ConfigError(`${name} must be printable ASCII`);
   }
+  const adminPassword = env['IDP_BOOTSTRAP_ADMIN_PASSWORD'];
+  const passwordProblem = adminPassword === undefined ? undefined : firstAdminPasswordProblem(adminPassword);
+  // The policy's sentence names the rule, never the value.
+  if (passwordProblem !== undefined) throw new ConfigError(`IDP_BOOTSTRAP_ADMIN_PASSWORD: ${passwordProblem}`);
+  const displayName = env['IDP_DISPLAY_NAME'];
   return {
     port,
     host: env['HOST'] ?? '127.0.0.1',
+    ...(adminPassword === undefined ? {} : { bootstrapAdminPassword: adminPassword }),
+    ...(displayName === undefined ? {} : { displayName }),
     issuer: issuer?.replace(/\/+$/, ''),
     dataDir: inMemory ? undefined : path.resolve(cwd, env['IDP_DATA_DIR'] ?? '.idp'),
     alg,

@@ -3,12 +3,15 @@
  * memory), the table, a local pepper and signing key, the bootstrap admin client, and the HTTP server
  * calling the same handlers as Lambda. `stop()` closes everything it started.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureBootstrap, adminAudience } from '../domain/bootstrap';
+import { CONSOLE_CLIENT_ID, adminAudience, consoleUrl, ensureBootstrap } from '../domain/bootstrap';
+import { FIRST_ADMIN_USERNAME, ensureFirstAdminPerson } from '../domain/first-admin-person';
+import type { FirstAdminDeps } from '../domain/first-admin-person';
 import { DEFAULT_LASTING_SECRET_MARGIN_SECONDS } from '../domain/admin/guard-rails';
 import { TOKEN_PATH } from '../domain/endpoints/paths';
 import { tokenPathReads } from '../domain/ports';
@@ -37,7 +40,6 @@ import { makeHandler as makeUserinfoHandler } from '../handlers/userinfo-handler
 import { userinfoAudience } from '../domain/grants/authorization-code-grant';
 import { makeHandler as makeSignInHandler } from '../handlers/sign-in-handler';
 import { makeHandler as makeConsoleHandler } from '../handlers/console-handler';
-import { CONSOLE_CLIENT_ID } from '../domain/endpoints/console-endpoint';
 import { defaultDisplayName } from '../domain/pages/layout';
 import { consoleAssets } from '../../console/build';
 import type { LocalConfig } from './local-config';
@@ -49,6 +51,21 @@ import type { LocalRoutes } from './local-server';
 
 export const LOCAL_TABLE_NAME = 'serverless-idp';
 export const BOOTSTRAP_FILE = 'bootstrap.json';
+/** The first admin person's generated password, in the data folder (mode 0600). */
+export const ADMIN_PASSWORD_FILE = 'admin-password';
+
+/** The first admin person (docs/contract.md, Admin API › Bootstrap) as this start found or made it. */
+export interface AdminPerson {
+  username: string;
+  /** True when this start created the person (the IdP had no user). */
+  created: boolean;
+  /** The generated password: only on the start that created the person with it (printed once). */
+  password?: string;
+  /** Where the generated password is kept, when that file exists; undefined in memory. */
+  file?: string;
+  /** The password came from `IDP_BOOTSTRAP_ADMIN_PASSWORD` (never printed). */
+  fixed: boolean;
+}
 
 export interface BootstrapCredentials {
   clientId: string;
@@ -64,6 +81,10 @@ export interface LocalIdp {
   issuer: string;
   port: number;
   bootstrap: BootstrapCredentials;
+  /** The first admin person. */
+  adminPerson: AdminPerson;
+  /** The admin console's URL, `<issuer>/console/`. */
+  consoleUrl: string;
   /** The composed token endpoint dependencies (tests read counters through them). */
   tokenDeps: TokenEndpointDeps;
   /** The repositories over the embedded table (tests and the benchmark seed and read through them). */
@@ -160,6 +181,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       });
 
       const { users } = repositories;
+      const adminPerson = await firstAdminPerson(config, issuer, { users, kdf, clock: systemClock, ids: randomIds });
       const baseDeps: TokenEndpointDeps = {
         store: new LocalBundleCache(tokenPathReads(clients, apis), db.writeGeneration),
         people: { codes: repositories.codes, users, revocations: repositories.revocations },
@@ -172,6 +194,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         config: { issuer, defaultAccessTokenTtl: config.defaultAccessTokenTtl },
       };
       const tokenDeps = options.overrideTokenDeps?.(baseDeps) ?? baseDeps;
+      const displayName = options.displayName ?? config.displayName;
       // The admin API behind the same authorizer logic API Gateway runs on AWS. The issuer is http
       // locally, so the verifier takes the JWKS from the in-process key source instead of fetching it.
       // People's tokens too (`sub` = the user id; the admin API then checks the user, admin-api.ts).
@@ -200,7 +223,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
               assets: await consoleBuild,
               settings: {
                 issuer,
-                displayName: options.displayName ?? defaultDisplayName(issuer),
+                displayName: displayName ?? defaultDisplayName(issuer),
                 stage: 'local',
                 clientId: CONSOLE_CLIENT_ID,
               },
@@ -252,7 +275,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
           clock: systemClock,
           ids: randomIds,
           logger,
-          config: { issuer, ...(options.displayName === undefined ? {} : { displayName: options.displayName }) },
+          config: { issuer, ...(displayName === undefined ? {} : { displayName }) },
         }),
       });
       return {
@@ -260,6 +283,8 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         issuer,
         port,
         bootstrap,
+        adminPerson,
+        consoleUrl: consoleUrl(issuer),
         tokenDeps,
         repositories,
         passwordKdf: kdf,
@@ -315,6 +340,37 @@ async function bootstrapAdmin(
     await rename(`${file}.tmp`, file);
   }
   return { ...credentials, file, created };
+}
+
+/**
+ * The first admin person: while the IdP has no user, `admin` with `IDP_BOOTSTRAP_ADMIN_PASSWORD` or a
+ * generated password (192 random bits, base64url), which is then written to
+ * `<dataDir>/admin-password` (0600, atomically) and returned once for the banner.
+ */
+async function firstAdminPerson(config: LocalConfig, issuer: string, deps: FirstAdminDeps): Promise<AdminPerson> {
+  const file = config.dataDir === undefined ? undefined : path.join(config.dataDir, ADMIN_PASSWORD_FILE);
+  const fixed = config.bootstrapAdminPassword;
+  const password = fixed ?? randomBytes(24).toString('base64url');
+  const result = await ensureFirstAdminPerson(deps, { issuer, password });
+  const person: AdminPerson = { username: FIRST_ADMIN_USERNAME, created: result.created, fixed: fixed !== undefined };
+  if (result.created && fixed === undefined) {
+    person.password = password;
+    if (file !== undefined) {
+      await writeFile(`${file}.tmp`, `${password}\n`, { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
+    }
+  }
+  if (file !== undefined && (await exists(file))) person.file = file;
+  return person;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readCredentials(file: string): Promise<{ clientId: string; clientSecret: string } | undefined> {

@@ -1,6 +1,7 @@
 /**
- * `npm start`: runs the IdP locally. Prints the endpoints, the bootstrap admin credentials the first
- * time (they are kept in the data folder), a ready `curl` for a token, and where the README walks a
+ * `npm start`: runs the IdP locally. Prints the endpoints, the bootstrap admin credentials and the
+ * first admin person's password the first time (both are kept in the data folder), the console URL,
+ * a ready `curl` for a token, and where the README walks a
  * newcomer from here to signing a person in from a browser (README, "Quick start › Sign in from a
  * browser"). Stops cleanly on SIGINT/SIGTERM (`npm start` `exec`s node, so the signal to the process
  * the user started reaches this one). A busy port is one line saying so, exit 2 (like a bad setting).
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
       `port ${config.port} is in use (another npm start?); stop that server or choose another port, e.g. PORT=${next} npm start`,
     );
   }
-  const { bootstrap, issuer } = idp;
+  const { bootstrap, issuer, adminPerson } = idp;
   const lines = [
     `serverless-idp listening on ${idp.url}`,
     `  issuer      ${issuer}`,
@@ -60,6 +61,22 @@ async function main(): Promise<void> {
     );
   } else {
     lines.push(`Bootstrap admin client: ${bootstrap.clientId} (credentials in ${bootstrap.file ?? 'the environment'})`);
+  }
+  lines.push('', `Admin console: ${idp.consoleUrl}`);
+  if (adminPerson.password !== undefined) {
+    lines.push(
+      'First admin person (the password is shown once' +
+        (adminPerson.file ? `; it is kept in ${adminPerson.file}` : '') +
+        '):',
+      `  username  ${adminPerson.username}`,
+      `  password  ${adminPerson.password}`,
+    );
+  } else if (adminPerson.created) {
+    lines.push(`  sign in as ${adminPerson.username} with the password in IDP_BOOTSTRAP_ADMIN_PASSWORD`);
+  } else if (adminPerson.file !== undefined) {
+    lines.push(`  sign in as ${adminPerson.username}: the password it was created with is in ${adminPerson.file}`);
+  } else {
+    lines.push('  sign in as a user granted admin:read admin:write (idp users create --admin)');
   }
   // The same variable names as the README's walkthrough (ADMIN_SECRET, ISSUER).
   const secretRef = bootstrap.created ? shellQuote(bootstrap.clientSecret) : '"$ADMIN_SECRET"';

@@ -230,6 +230,12 @@ describe('idp login, whoami, logout', () => {
     expect(events.map((e) => [e.action, e.actor])).toEqual([
       ['client.create', { clientId: 'idp-cli', jti: expect.any(String), userId: 'u-ada', username: 'ada' }],
     ]);
+    // The table names the person and the client; --actor-user selects the person's changes.
+    const mine = await cli(['audit', 'list', '--actor-user', 'u-ada'], { IDP_CONFIG_DIR: configDir });
+    expect(mine.stdout).toMatch(
+      new RegExp(`^AT +ACTOR +ACTION +TARGET +CHANGED\\n\\S+ +ada \\(idp-cli\\) +client\\.create +client ${createdId} `),
+    );
+    expect(mine.stdout.trimEnd().split('\n')).toHaveLength(2);
 
     // Client credentials in the environment come first.
     const withEnv = await cli(['clients', 'list'], { IDP_CONFIG_DIR: configDir, ...admin });

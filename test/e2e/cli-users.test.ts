@@ -141,7 +141,9 @@ describe('idp users', () => {
     // ---- list, search, get
     const listed = await run(['users', 'list']);
     expect(listed.stdout).toMatch(/^USER_ID +USERNAME +EMAIL +NAME +STATUS +CREATED\n/);
-    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(3);
+    // grace, Ada and the first admin person the start created.
+    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(listed.stdout).toMatch(/\n\S+ +admin +- +Administrator +enabled /);
     const search = await run(['users', 'list', '--search', 'EXAMPLE.COM', '--json']);
     expect((JSON.parse(search.stdout) as { items: { userId: string }[] }).items.map((u) => u.userId)).toEqual([
       user.userId,

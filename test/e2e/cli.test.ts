@@ -356,8 +356,9 @@ describe('idp CLI', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       const lines = result.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^CLIENT_ID +NAME +STATUS +AUTH_METHOD +CREATED$/);
-      // The bootstrap admin client, the built-in idp-cli and the three registered partners.
-      expect(lines).toHaveLength(6);
+      // The bootstrap admin client, the built-in idp-cli and idp-console and the three registered partners.
+      expect(lines).toHaveLength(7);
+      expect(result.stdout).toMatch(/\nidp-console +Admin console +enabled +none /);
       expect(result.stdout).toContain(local.bootstrap.clientId);
       expect(result.stdout).toContain(partner.clientId);
     });
@@ -606,7 +607,8 @@ describe('idp CLI', () => {
       expect(page1.stdout.trimEnd().split('\n')).toHaveLength(2);
       expect(page1.stderr).toMatch(/^more: --cursor \S+ \(or --all\)\n$/);
       const all = await cli(['clients', 'list', '--limit', '1', '--all', '--json'], adminEnv);
-      expect((JSON.parse(all.stdout) as { items: unknown[] }).items).toHaveLength(7);
+      // (with the built-in idp-cli and idp-console)
+      expect((JSON.parse(all.stdout) as { items: unknown[] }).items).toHaveLength(8);
 
       // ---- disable / enable take effect at once
       expect(await cli(['clients', 'disable', client.clientId], adminEnv)).toEqual({

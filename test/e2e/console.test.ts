@@ -25,7 +25,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { CONSOLE_CSP } from '../../lambdas/domain/endpoints/console-endpoint';
 import { launchBrowser } from '../support/browser';
-import { makeUser } from '../support/hosted-pages';
 import { registerApi, startTestIdp } from '../support/local-idp';
 
 const DISPLAY_NAME = 'Acme Identity';
@@ -67,56 +66,6 @@ interface Watched {
   lastTokens: () => Record<string, unknown> | undefined;
 }
 
-// TEMPORARY until wt-people-admin's "First admin person and idp-console" is merged: the same client
-// and person its bootstrap creates.
-async function seedUntilMerged(idp: LocalIdp): Promise<void> {
-  const now = new Date().toISOString();
-  const audience = `${idp.issuer}/admin`;
-  if ((await idp.repositories.clients.loadClientBundle('idp-console')) !== undefined) return;
-  await idp.repositories.clients.createClient({
-    client: {
-      clientId: 'idp-console',
-      name: 'Admin console',
-      status: 'enabled',
-      grantTypes: ['authorization_code'],
-      tokenEndpointAuthMethod: 'none',
-      redirectUris: [`${idp.issuer}/console/callback`],
-      postLogoutRedirectUris: [`${idp.issuer}/console/`],
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-    },
-    secrets: [],
-    rules: [
-      {
-        audience,
-        scopes: ['admin:read', 'admin:write'],
-        subjectType: 'user',
-        apiUserAccess: 'granted',
-        createdAt: now,
-      },
-    ],
-  } as never);
-  const event = (extra: Record<string, unknown>) =>
-    ({
-      eventId: `e-${Math.random()}`,
-      at: now,
-      actor: 'bootstrap',
-      actorJti: 'bootstrap',
-      diff: {},
-      ...extra,
-    }) as never;
-  await idp.repositories.users.createUser(
-    { ...makeUser('u-admin', 'admin'), password: await idp.passwordKdf.hash(ADMIN_PASSWORD) } as never,
-    event({ action: 'user.create', targetType: 'user', targetId: 'u-admin' }),
-  );
-  await idp.repositories.users.putGrant(
-    'u-admin',
-    { audience, scopes: ['admin:read', 'admin:write'], createdAt: now },
-    event({ action: 'grant.put', targetType: 'grant', targetId: audience, userId: 'u-admin' }),
-  );
-}
-
 describe('the admin console in a real browser', () => {
   let idp: LocalIdp;
   let browser: Browser;
@@ -124,11 +73,10 @@ describe('the admin console in a real browser', () => {
 
   beforeAll(async () => {
     [idp, browser] = await Promise.all([
-      startTestIdp({ bootstrapAdminPassword: ADMIN_PASSWORD } as never, { displayName: DISPLAY_NAME }),
+      startTestIdp({ bootstrapAdminPassword: ADMIN_PASSWORD }, { displayName: DISPLAY_NAME }),
       launchBrowser(),
     ]);
     await registerApi(idp, ORDERS, ['orders:read', 'orders:write']);
-    await seedUntilMerged(idp);
   }, 60_000);
 
   afterAll(async () => {
@@ -239,7 +187,7 @@ describe('the admin console in a real browser', () => {
       expect(new URL(page.url()).pathname).toBe('/console/');
       await expect(page.locator('.issuer').innerText()).resolves.toBe(DISPLAY_NAME);
       await expect(page.locator('.stage').innerText()).resolves.toMatch(/^local$/i);
-      await expect(page.locator('.person').innerText()).resolves.toContain('admin');
+      await expect(page.locator('.person').innerText()).resolves.toBe('Administrator (admin)');
       await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
       // The built-in clients are listed (idp-cli, idp-console and the bootstrap client).
       await expect(page.getByRole('cell', { name: 'idp-console', exact: true }).count()).resolves.toBe(1);

@@ -1,11 +1,11 @@
 /**
  * `npm start` as a newcomer runs it: a child process on a fresh data folder prints the bootstrap
- * credentials once, serves tokens with them, stops cleanly on SIGTERM, and after a restart the same
+ * credentials and the first admin person's password (with the console URL) once, serves tokens with them, stops cleanly on SIGTERM, and after a restart the same
  * credentials and signing key still work (nothing lost).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,6 +33,8 @@ async function start(dataDir: string): Promise<Started> {
       // Empty means unset: the credentials are generated and kept in the data folder.
       IDP_BOOTSTRAP_CLIENT_ID: '',
       IDP_BOOTSTRAP_CLIENT_SECRET: '',
+      // Unset: the first admin person's password is generated, printed once and kept in the data folder.
+      IDP_BOOTSTRAP_ADMIN_PASSWORD: '',
     },
   });
   let out = '';
@@ -100,7 +102,18 @@ describe('npm start', () => {
     expect(issued.body['scope']).toBe('admin:read admin:write');
     const kid = JSON.parse(Buffer.from(issued.body['access_token']!.split('.')[0]!, 'base64url').toString()).kid;
 
-    for (const file of ['bootstrap.json', 'pepper', 'signing-keys-RS256.json']) {
+    // The first admin person and the console URL, the password shown once and kept (0600).
+    const passwordFile = path.join(dataDir, 'admin-password');
+    expect(first.output()).toContain(
+      `\nAdmin console: ${ISSUER}/console/\n` +
+        `First admin person (the password is shown once; it is kept in ${passwordFile}):\n` +
+        '  username  admin\n',
+    );
+    const adminPassword = /^ {2}password {2}(\S+)$/m.exec(first.output())?.[1];
+    expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(await readFile(passwordFile, 'utf8')).toBe(`${adminPassword}\n`);
+
+    for (const file of ['bootstrap.json', 'pepper', 'signing-keys-RS256.json', 'admin-password']) {
       expect((await stat(path.join(dataDir, file))).mode & 0o777).toBe(0o600);
     }
     expect(await stop(first.child)).toBe(0);
@@ -108,6 +121,11 @@ describe('npm start', () => {
     const second = await start(dataDir);
     running = second.child;
     expect(second.output()).not.toContain(secret!);
+    // Not created again, not printed again: where the password is.
+    expect(second.output()).not.toContain(adminPassword!);
+    expect(second.output()).toContain(
+      `\nAdmin console: ${ISSUER}/console/\n  sign in as admin: the password it was created with is in ${passwordFile}\n`,
+    );
     expect(second.output()).toContain(
       `Bootstrap admin client: ${id} (credentials in ${path.join(dataDir, 'bootstrap.json')})`,
     );

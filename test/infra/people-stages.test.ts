@@ -2,7 +2,8 @@
  * The people side's infrastructure in the four stages as synthesized (without bundling): the sign-in
  * function (the hosted pages) sized for the password KDF, the userinfo function, their IAM — no KMS
  * permission of either, only the token role may Sign — and, where CloudFront + WAF are in front, the
- * per-IP limits on the password posts and authorize and the pages' CloudFront behaviours. Routes and
+ * per-IP limits on the password posts and authorize and the pages' CloudFront behaviours, and the first
+ * admin person's secret (read by the bootstrap function only). Routes and
  * exact policies of every role are in stages.test.ts; bundles in bundle-smoke.test.ts.
  */
 import { App, Duration } from 'aws-cdk-lib';
@@ -58,6 +59,42 @@ describe.each(STAGE_NAMES)('stage %s: the people side', (stage) => {
         });
       }
     }
+  });
+
+  test('the first admin person: a generated secret only the bootstrap function reads, passed to the custom resource', () => {
+    const stateful = synth.json(stage, 'stateful');
+    const secretId = logicalId(stateful, 'AWS::SecretsManager::Secret', 'AdminPersonSecret');
+    expect(stateful.Resources[secretId]!.Properties).toMatchObject({
+      GenerateSecretString: {
+        SecretStringTemplate: '{"username":"admin"}',
+        GenerateStringKey: 'password',
+        PasswordLength: 32,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      },
+    });
+    // No IAM statement of the stateful stack names it (the function roles there never read it).
+    expect(JSON.stringify(resourcesOfType(stateful, 'AWS::IAM::Policy'))).not.toContain(secretId);
+    // In the API stack, exactly one statement does: GetSecretValue for the bootstrap function's role.
+    const api = synth.json(stage, 'api');
+    const naming = Object.entries(resourcesOfType(api, 'AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (policy.Properties!['PolicyDocument'] as { Statement: Statement[] }).Statement.filter((st) =>
+        JSON.stringify(st.Resource).includes(secretId),
+      ).map((st) => ({ id, roles: JSON.stringify(policy.Properties!['Roles']), actions: actionsOf(st) })),
+    );
+    expect(naming).toHaveLength(1);
+    expect(naming[0]!.actions).toEqual(['secretsmanager:GetSecretValue']);
+    expect(naming[0]!.roles).toContain('BootstrapFunction');
+    // The bootstrap may read one page of the users' index ("is there a user yet?") and nothing broader.
+    const bootstrapPolicy = resourcesOfType(api, 'AWS::IAM::Policy')[naming[0]!.id]!;
+    const statements = (bootstrapPolicy.Properties!['PolicyDocument'] as { Statement: Statement[] }).Statement;
+    const indexQuery = statements.filter((st) => JSON.stringify(st.Resource).includes('/index/gsi1'));
+    expect(indexQuery.map(actionsOf)).toEqual([['dynamodb:Query']]);
+    const resource = Object.values(resourcesOfType(api, 'Custom::IdpBootstrap'))[0]!;
+    expect(JSON.stringify(resource.Properties!['AdminPersonSecretArn'])).toContain(secretId);
+    // Memory for scrypt N=2^17, r=8 (128 MiB), as the password is hashed at sign-in.
+    const fn = api.Resources[logicalId(api, 'AWS::Lambda::Function', 'BootstrapFunction')]!;
+    expect(fn.Properties!['MemorySize']).toBe(512);
   });
 
   test('the sign-in function is sized for the KDF and configured from the stage; userinfo is small', () => {

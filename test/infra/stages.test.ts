@@ -174,7 +174,9 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
     });
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/serverless-idp/${stage}/signing` });
     const secrets = resourcesOfType(synth.json(stage, 'stateful'), 'AWS::SecretsManager::Secret');
+    // The pepper, the bootstrap client's credentials and the first admin person's.
     expect(Object.values(secrets).map((s) => s.DeletionPolicy)).toEqual([
+      expected.deletionPolicy,
       expected.deletionPolicy,
       expected.deletionPolicy,
     ]);
@@ -796,7 +798,7 @@ describe('cdk-nag (AWS Solutions)', () => {
         'AwsSolutions-IAM5[Resource::*] error',
         // Node.js 22 pinned with the esbuild target.
         'AwsSolutions-L1 error',
-        // Pepper and bootstrap secret are rotated by procedure, not by Secrets Manager rotation.
+        // Pepper, bootstrap and admin person secrets are rotated by procedure, not by Secrets Manager rotation.
         'AwsSolutions-SMG4 error',
       ].sort(),
     );

@@ -364,6 +364,7 @@ export class InMemoryAuditRepository implements AuditRepository {
         (query.from === undefined || e.at >= query.from) &&
         (query.to === undefined || e.at < query.to) &&
         (query.actor === undefined || e.actor === query.actor) &&
+        (query.actorUserId === undefined || e.actorUserId === query.actorUserId) &&
         (query.action === undefined || e.action === query.action) &&
         (query.targetType === undefined || e.targetType === query.targetType) &&
         (query.targetId === undefined ||
@@ -412,8 +413,8 @@ export interface CallResult {
  * clock, real random ids and a peppered hasher (pepper per run), captured logs, and a token endpoint
  * on the same repositories so tests can check that admin changes reach token issuance.
  */
-/** Clients bootstrap registers: the bootstrap admin client and the CLI's `idp-cli`. */
-export const BUILT_IN_CLIENTS = 2;
+/** Clients bootstrap registers: the bootstrap admin client, the CLI's `idp-cli` and the console's `idp-console`. */
+export const BUILT_IN_CLIENTS = 3;
 
 export async function makeAdminHarness(options: { auditRetentionDays?: number } = {}) {
   const table = new InMemoryAdminTable();

@@ -15,7 +15,12 @@ export const auditCommands: Command[] = [
     options: {
       since: { type: 'string', value: 'WHEN', description: 'events since a duration ago (30m, 2h, 7d) or a date' },
       until: { type: 'string', value: 'WHEN', description: 'events before a duration ago or a date' },
-      actor: { type: 'string', value: 'CLIENT_ID', description: 'changes made by this admin client' },
+      actor: {
+        type: 'string',
+        value: 'CLIENT_ID',
+        description: "changes made with this client's tokens (its own, or people's through it)",
+      },
+      'actor-user': { type: 'string', value: 'USER_ID', description: 'changes made by this person' },
       action: { type: 'string', value: 'ACTION', description: 'e.g. client.create, secret.revoke, rule.put' },
       'target-type': { type: 'string', value: 'TYPE', description: 'api, client, secret, rule, user or grant' },
       'target-id': {
@@ -33,6 +38,7 @@ export const auditCommands: Command[] = [
         from: since === undefined ? undefined : parseSince(since, now),
         to: until === undefined ? undefined : parseSince(until, now, 'until'),
         actor: str(inv, 'actor'),
+        actorUserId: str(inv, 'actor-user'),
         action: str(inv, 'action'),
         targetType: str(inv, 'target-type'),
         targetId: str(inv, 'target-id'),
@@ -42,7 +48,8 @@ export const auditCommands: Command[] = [
       const page = await listing(inv, (cursor) => admin.listAudit({ ...query, cursor }));
       printPage(inv, page, ['AT', 'ACTOR', 'ACTION', 'TARGET', 'CHANGED'], (e) => [
         e.at,
-        e.actor.clientId,
+        // A person through a client: `ada (idp-cli)`.
+        e.actor.userId === undefined ? e.actor.clientId : `${e.actor.username ?? e.actor.userId} (${e.actor.clientId})`,
         e.action,
         `${e.target.type} ${e.target.id}`,
         Object.keys(e.diff),

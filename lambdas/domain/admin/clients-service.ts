@@ -16,7 +16,7 @@ import type { OperationContext } from './context';
 import { checkVersion, etag, iso, json, noContent } from './context';
 import { updateVersioned, writeOrConcurrentChange } from './audited-writes';
 import { checkClientParts, checkClientRegistration } from './client-registration';
-import { guardCliClientChange, guardCliClientDelete } from './built-in-clients';
+import { guardBuiltInClientChange, guardBuiltInClientDelete } from './built-in-clients';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound } from './problem';
 import type { ClientCreateSchema, ClientListQuerySchema, ClientUpdateSchema } from './schemas';
@@ -182,7 +182,7 @@ export async function updateClient(ctx: Ctx<z.output<typeof ClientUpdateSchema>>
   // The same invariants as at creation, on the merged result; then what the stored parts need.
   checkClientRegistration(next);
   checkClientParts(bundle, next);
-  guardCliClientChange(next);
+  guardBuiltInClientChange(ctx.deps.config.issuer, next);
 
   return updateVersioned(ctx, {
     current,
@@ -200,7 +200,7 @@ export async function deleteClient(ctx: Ctx) {
   const bundle = await loadBundle(ctx, ctx.params['clientId']!);
   const current = bundle.client;
   checkVersion(ctx, current.version);
-  guardCliClientDelete(current.clientId);
+  guardBuiltInClientDelete(current.clientId);
   await guardLastAdminWriter(ctx.deps, bundle, undefined, ctx.now, 'deleting it');
   const diff = diffViews(
     {

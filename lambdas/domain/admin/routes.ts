@@ -499,6 +499,7 @@ export const ROUTES: readonly AnyRoute[] = [
         from: query.from === undefined ? undefined : new Date(query.from).toISOString(),
         to: query.to === undefined ? undefined : new Date(query.to).toISOString(),
         actor: query.actor,
+        actorUserId: query.actorUserId,
         action: query.action,
         targetType: query.targetType,
         targetId: query.targetId,

@@ -16,7 +16,7 @@ import type { OperationContext } from './context';
 import { iso, json } from './context';
 import { deleteClientPart, writeOrConcurrentChange } from './audited-writes';
 import { clientLocation, loadBundle } from './clients-service';
-import { guardCliRule } from './built-in-clients';
+import { guardBuiltInRule } from './built-in-clients';
 import { guardLastAdminWriter } from './guard-rails';
 import { ProblemError, notFound, validationProblem } from './problem';
 import type { RuleCreateSchema, RuleQuerySchema } from './schemas';
@@ -90,7 +90,7 @@ export async function putRule(ctx: Ctx<z.output<typeof RuleCreateSchema>>) {
   }
   const api = await registeredApiWithScopes(ctx, body.audience, body.scopes);
 
-  guardCliRule(ctx.deps.config.issuer, clientId, body.audience, subjectType, body.scopes);
+  guardBuiltInRule(ctx.deps.config.issuer, clientId, body.audience, subjectType, body.scopes);
   const existing = bundle.rules.find(sameRule(body.audience, subjectType));
   if (existing === undefined && bundle.rules.length >= MAX_RULES_PER_CLIENT) {
     throw new ProblemError('limit-exceeded', `client ${clientId} has ${bundle.rules.length} rules, the most allowed`);
@@ -142,7 +142,7 @@ export async function deleteRule(ctx: Ctx<unknown, z.output<typeof RuleQuerySche
   const subjectType = ctx.query.subjectType ?? 'client';
   const bundle = await loadBundle(ctx, clientId);
   const rule = findRule(bundle, audience, subjectType);
-  guardCliRule(ctx.deps.config.issuer, clientId, audience, subjectType, undefined);
+  guardBuiltInRule(ctx.deps.config.issuer, clientId, audience, subjectType, undefined);
   return deleteClientPart(ctx, {
     bundle,
     after: { ...bundle, rules: bundle.rules.filter((r) => r !== rule) },

@@ -564,7 +564,18 @@ export const AuditQuerySchema = z
     cursor: CursorSchema.optional(),
     from: TimestampSchema.optional().meta({ description: 'Events at or after this time' }),
     to: TimestampSchema.optional().meta({ description: 'Events before this time' }),
-    actor: z.string().min(1).max(128).optional().meta({ description: 'Client id of the admin who made the change' }),
+    actor: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: 'Client id of the admin who made the change (the client the token was issued to)' }),
+    actorUserId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .meta({ description: "User id of the person who made the change (with a person's token)" }),
     action: z.enum(AUDIT_ACTIONS as [AuditAction, ...AuditAction[]]).optional(),
     targetType: z.enum(AUDIT_TARGET_TYPES as [AuditTargetType, ...AuditTargetType[]]).optional(),
     targetId: z.string().min(1).max(256).optional().meta({

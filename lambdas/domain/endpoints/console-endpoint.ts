@@ -128,6 +128,3 @@ function text(status: number, body: string, headers: Record<string, string> = {}
     body,
   };
 }
-
-/** The console's built-in public client (docs/contract.md, "Admin API › Bootstrap"). */
-export const CONSOLE_CLIENT_ID = 'idp-console';

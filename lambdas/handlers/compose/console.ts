@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConsoleAssets, ConsoleSettings } from '../../domain/endpoints/console-endpoint';
-import { CONSOLE_CLIENT_ID } from '../../domain/endpoints/console-endpoint';
+import { CONSOLE_CLIENT_ID } from '../../domain/bootstrap';
 import { defaultDisplayName } from '../../domain/pages/layout';
 import type { EnvironmentVariables } from './environment';
 import { env, optionalEnv } from './environment';

@@ -3,7 +3,7 @@
  * (concurrency, enable/disable reaching the token endpoint at once), delete (item collection), and
  * the last-admin guard rail on disable and delete.
  */
-import { CLI_CLIENT_ID } from '../../../lambdas/domain/bootstrap';
+import { CLI_CLIENT_ID, CONSOLE_CLIENT_ID } from '../../../lambdas/domain/bootstrap';
 import { BUILT_IN_CLIENTS, makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
@@ -161,6 +161,7 @@ describe('GET /admin/clients', () => {
     const all = await h.call('GET', '/admin/clients');
     expect(all.body.items.map((c: { clientId: string }) => c.clientId)).toEqual([
       ...[...ids].reverse(),
+      CONSOLE_CLIENT_ID,
       CLI_CLIENT_ID,
       h.bootstrap.clientId,
     ]);

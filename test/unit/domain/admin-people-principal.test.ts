@@ -82,6 +82,12 @@ describe("a person's token", () => {
       userId: adaId,
       username: 'ada',
     });
+    // ?actorUserId= selects the person's changes; ?actor= the client's tokens, the person's through it too.
+    const byPerson = await h.call('GET', '/admin/audit', { query: `actorUserId=${adaId}` });
+    expect(byPerson.body.items.map((e: { action: string }) => e.action)).toEqual(['client.create']);
+    const byCli = await h.call('GET', '/admin/audit', { query: 'actor=idp-cli' });
+    expect(byCli.body.items.map((e: { action: string }) => e.action)).toEqual(['client.create']);
+    expect((await h.call('GET', '/admin/audit', { query: 'actorUserId=' })).status).toBe(400);
     // A client's own token: the actor is the client alone, as before.
     const own = await h.call('GET', '/admin/audit', { query: 'action=user.create' });
     expect(own.body.items[0].actor).toEqual({ clientId: h.bootstrap.clientId, jti: expect.any(String) });

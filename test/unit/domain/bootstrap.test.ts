@@ -1,6 +1,6 @@
 /**
- * ensureBootstrap: the built-in admin API `<issuer>/admin` (admin:read, admin:write) and a bootstrap
- * admin client with a rule for both. Idempotent; a concurrent run's ConflictError is tolerated; a fixed
+ * ensureBootstrap: the built-in admin API `<issuer>/admin` (admin:read, admin:write), a bootstrap
+ * admin client with a rule for both, and the built-in public clients idp-cli and idp-console. Idempotent; a concurrent run's ConflictError is tolerated; a fixed
  * secret for an existing client is registered once; the client then obtains admin tokens from the
  * token endpoint over the same store.
  */
@@ -10,8 +10,9 @@ import {
   ADMIN_SCOPES,
   ADMIN_WRITE,
   CLI_CLIENT_ID,
+  CONSOLE_CLIENT_ID,
   adminAudience,
-  cliRuleIntact,
+  builtInRuleIntact,
   ensureBootstrap,
 } from '../../../lambdas/domain/bootstrap';
 import type { BootstrapDeps } from '../../../lambdas/domain/bootstrap';
@@ -67,6 +68,7 @@ describe('ensureBootstrap', () => {
       createdClient: true,
       registeredSecret: true,
       cliClient: 'created',
+      consoleClient: 'created',
     });
     expect([...h.store.apis.values()]).toEqual([
       {
@@ -80,7 +82,7 @@ describe('ensureBootstrap', () => {
       },
     ]);
     expect(ADMIN_SCOPES.map((s) => s.value)).toEqual([ADMIN_READ, ADMIN_WRITE]);
-    expect([...h.store.bundles.keys()]).toEqual([CLIENT_ID, CLI_CLIENT_ID]);
+    expect([...h.store.bundles.keys()]).toEqual([CLIENT_ID, CLI_CLIENT_ID, CONSOLE_CLIENT_ID]);
     expect([h.store.bundles.get(CLIENT_ID)]).toEqual([
       {
         client: {
@@ -123,6 +125,34 @@ describe('ensureBootstrap', () => {
         },
       ],
     });
+    // The console: a public browser client on the issuer's origin, exactly its callback, no consent.
+    expect(h.store.bundles.get(CONSOLE_CLIENT_ID)).toEqual({
+      client: {
+        clientId: CONSOLE_CLIENT_ID,
+        name: 'Admin console',
+        description: `Built in: the admin console at ${ISSUER}/console/ signs people in with it (public browser client)`,
+        status: 'enabled',
+        grantTypes: ['authorization_code'],
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: [`${ISSUER}/console/callback`],
+        postLogoutRedirectUris: [`${ISSUER}/console/`],
+        allowedOrigins: [new URL(ISSUER).origin],
+        requireConsent: false,
+        createdAt: NOW,
+        updatedAt: NOW,
+        version: 1,
+      },
+      secrets: [],
+      rules: [
+        {
+          audience: ADMIN,
+          scopes: ['admin:read', 'admin:write'],
+          subjectType: 'user',
+          apiUserAccess: 'granted',
+          createdAt: NOW,
+        },
+      ],
+    });
     // Only the peppered hash is stored.
     expect(JSON.stringify([...h.store.bundles.values()])).not.toContain(secret);
   });
@@ -150,11 +180,12 @@ describe('ensureBootstrap', () => {
       createdClient: false,
       registeredSecret: false,
       cliClient: 'unchanged',
+      consoleClient: 'unchanged',
     });
     expect(h.store.calls).toEqual({
       apiExists: 0,
-      getApi: 2,
-      loadClientBundle: 2,
+      getApi: 3,
+      loadClientBundle: 3,
       createApi: 0,
       createClient: 0,
       putSecret: 0,
@@ -168,13 +199,14 @@ describe('ensureBootstrap', () => {
     const results = await Promise.all([ensureBootstrap(deps, input), ensureBootstrap(deps, input)]);
     // Both tried to create both items (the conflicts were real), exactly one of each write won.
     expect(h.store.calls.createApi).toBe(2);
-    expect(h.store.calls.createClient).toBe(4);
+    expect(h.store.calls.createClient).toBe(6);
     expect(results.filter((r) => r.createdApi)).toHaveLength(1);
     expect(results.filter((r) => r.createdClient)).toHaveLength(1);
     expect(results.filter((r) => r.registeredSecret)).toHaveLength(1);
     expect(h.store.apis.size).toBe(1);
     expect(results.filter((r) => r.cliClient === 'created')).toHaveLength(1);
-    expect(h.store.bundles.size).toBe(2);
+    expect(results.filter((r) => r.consoleClient === 'created')).toHaveLength(1);
+    expect(h.store.bundles.size).toBe(3);
     expect(h.store.bundles.get(CLIENT_ID)!.secrets).toHaveLength(1);
     expect((await adminToken(secret)).status).toBe(200);
   });
@@ -187,6 +219,7 @@ describe('ensureBootstrap', () => {
       createdClient: false,
       registeredSecret: false,
       cliClient: 'unchanged',
+      consoleClient: 'unchanged',
     });
   });
 
@@ -201,6 +234,7 @@ describe('ensureBootstrap', () => {
       createdClient: true,
       registeredSecret: true,
       cliClient: 'created',
+      consoleClient: 'created',
     });
   });
 
@@ -213,12 +247,14 @@ describe('ensureBootstrap', () => {
       createdClient: false,
       registeredSecret: true,
       cliClient: 'unchanged',
+      consoleClient: 'unchanged',
     });
     expect(await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: fixed })).toEqual({
       createdApi: false,
       createdClient: false,
       registeredSecret: false,
       cliClient: 'unchanged',
+      consoleClient: 'unchanged',
     });
     expect(h.store.calls.putSecret).toBe(1);
     expect(h.store.calls.deleteSecret).toBe(1);
@@ -236,8 +272,9 @@ describe('ensureBootstrap', () => {
       createdClient: true,
       registeredSecret: true,
       cliClient: 'unchanged',
+      consoleClient: 'unchanged',
     });
-    expect([...h.store.bundles.keys()]).toEqual(['first-admin', CLI_CLIENT_ID, CLIENT_ID]);
+    expect([...h.store.bundles.keys()]).toEqual(['first-admin', CLI_CLIENT_ID, CONSOLE_CLIENT_ID, CLIENT_ID]);
   });
 
   it('another issuer gets its own admin API', async () => {
@@ -266,6 +303,7 @@ describe('ensureBootstrap', () => {
       createdClient: false,
       registeredSecret: false,
       cliClient: 'repaired',
+      consoleClient: 'unchanged',
     });
     expect(h.store.calls.updateClient).toBe(1);
     expect(h.store.calls.putRule).toBe(1);
@@ -297,12 +335,52 @@ describe('ensureBootstrap', () => {
     expect(h.store.calls.putRule).toBe(0);
   });
 
+  it('repairs what the console needs of idp-console: exactly its callback, its logout URI and origin', async () => {
+    await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
+    const stored = h.store.bundles.get(CONSOLE_CLIENT_ID)!;
+    stored.client = {
+      ...stored.client,
+      name: 'Console (renamed)',
+      status: 'disabled',
+      requireConsent: true,
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      tokenEndpointAuthMethod: 'client_secret_post',
+      redirectUris: [`${ISSUER}/console/callback`, 'https://evil.example/cb'],
+      postLogoutRedirectUris: ['https://app.example/bye'],
+      allowedOrigins: [],
+    };
+    stored.rules = [];
+    h.clock.advance(60);
+    h.store.resetCalls();
+    const result = await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
+    expect([result.cliClient, result.consoleClient]).toEqual(['unchanged', 'repaired']);
+    expect(h.store.calls.updateClient).toBe(1);
+    expect(h.store.calls.putRule).toBe(1);
+    const repaired = h.store.bundles.get(CONSOLE_CLIENT_ID)!;
+    expect(repaired.client).toMatchObject({
+      name: 'Console (renamed)',
+      status: 'disabled',
+      requireConsent: true,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      tokenEndpointAuthMethod: 'none',
+      redirectUris: [`${ISSUER}/console/callback`],
+      postLogoutRedirectUris: [`${ISSUER}/console/`, 'https://app.example/bye'],
+      allowedOrigins: [new URL(ISSUER).origin],
+      version: 2,
+    });
+    expect(builtInRuleIntact(repaired, ADMIN)).toBe(true);
+    h.store.resetCalls();
+    const again = await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
+    expect(again.consoleClient).toBe('unchanged');
+    expect(h.store.calls.updateClient).toBe(0);
+  });
+
   it('a missing user rule on the admin API is put back', async () => {
     await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret });
     h.store.bundles.get(CLI_CLIENT_ID)!.rules = [];
     expect((await ensureBootstrap(deps, { issuer: ISSUER, clientId: CLIENT_ID, clientSecret: secret })).cliClient).toBe(
       'repaired',
     );
-    expect(cliRuleIntact(h.store.bundles.get(CLI_CLIENT_ID)!, ADMIN)).toBe(true);
+    expect(builtInRuleIntact(h.store.bundles.get(CLI_CLIENT_ID)!, ADMIN)).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * The deploy-time bootstrap custom resource (lambdas/handlers/bootstrap-handler.ts) against dynalite:
  * Create registers the admin API and the bootstrap client (which can then authenticate), Update is
- * idempotent or registers a changed secret, Delete leaves the data alone, bad secrets fail without
- * echoing their value.
+ * idempotent or registers a changed secret, the first admin person comes from its secret once, Delete
+ * leaves the data alone, bad secrets fail without echoing their value.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { HmacSecretHasher } from '../../../lambdas/adapters/hmac-secret-hasher';
 import { randomIds } from '../../../lambdas/adapters/random-ids';
+import { ScryptPasswordKdf } from '../../../lambdas/adapters/scrypt-password-kdf';
+import { TEST_SCRYPT_PARAMS } from '../../support/in-memory-admin-repositories';
 import { ADMIN_READ, ADMIN_WRITE } from '../../../lambdas/domain/bootstrap';
 import type { Logger } from '../../../lambdas/domain/ports';
 import type { BootstrapHandlerDeps } from '../../../lambdas/handlers/bootstrap-handler';
@@ -17,6 +19,7 @@ import { startTestDynamo } from '../../support/dynalite';
 const ISSUER = 'https://idp.example.com';
 const BOOTSTRAP_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bootstrap-AbCdEf';
 const PEPPER_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:pepper-AbCdEf';
+const PERSON_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-person-AbCdEf';
 
 let dynamo: TestDynamo;
 const secretValues = new Map<string, string>();
@@ -43,6 +46,7 @@ function deps(): BootstrapHandlerDeps {
       expect(tableName).toBe(dynamo.tableName);
       return dynamo;
     },
+    kdfFor: (key) => new ScryptPasswordKdf(key, TEST_SCRYPT_PARAMS),
     clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
     ids: randomIds,
     logger,
@@ -163,6 +167,50 @@ describe('bootstrap custom resource', () => {
     const notJson = makeHandler(deps())(event('Create'));
     await expect(notJson).rejects.toThrow('bootstrap secret is not JSON');
     await notJson.catch((err: Error) => expect(err.message).not.toContain(firstSecret));
+  });
+
+  test('with AdminPersonSecretArn: the first admin person, once, from the secret; never logged', async () => {
+    const password = 'Sm9mT2hRd2VydHlVaW9wQXNkZmdo';
+    secretValues.set(PERSON_ARN, JSON.stringify({ username: 'admin', password }));
+    secretValues.set(BOOTSTRAP_ARN, JSON.stringify({ clientId, clientSecret: firstSecret }));
+    const response = await makeHandler(deps())(event('Update', { AdminPersonSecretArn: PERSON_ARN }));
+    expect(response.Data).toMatchObject({ ClientId: clientId, CreatedAdminPerson: 'true' });
+    const person = await dynamo.users.findByUsername('admin');
+    expect(person?.user.status).toBe('enabled');
+    expect(person?.grants.map((g) => [g.audience, g.scopes])).toEqual([[`${ISSUER}/admin`, [ADMIN_READ, ADMIN_WRITE]]]);
+    const kdf = new ScryptPasswordKdf(pepper, TEST_SCRYPT_PARAMS);
+    expect(await kdf.verify(password, person!.user.password!)).toBe(true);
+    // The built-in console client came with the same run.
+    expect((await dynamo.clients.loadClientBundle('idp-console'))?.client.redirectUris).toEqual([
+      `${ISSUER}/console/callback`,
+    ]);
+    expect(JSON.stringify(logs)).not.toContain(password);
+
+    // A later deploy: users exist, nothing is made again (also after the person was deleted).
+    await dynamo.users.deleteUser(person!.user.userId, person!.user.version, {
+      eventId: 'e-del',
+      at: '2026-01-02T00:00:00.000Z',
+      actor: 'test',
+      actorJti: 'test',
+      action: 'user.delete',
+      targetType: 'user',
+      targetId: person!.user.userId,
+      diff: {},
+    });
+    await dynamo.users.createUser({ ...person!.user, userId: 'u-other', username: 'other' });
+    const again = await makeHandler(deps())(event('Update', { AdminPersonSecretArn: PERSON_ARN }));
+    expect(again.Data?.['CreatedAdminPerson']).toBe('false');
+    expect(await dynamo.users.findByUsername('admin')).toBeUndefined();
+  });
+
+  test('a malformed admin person secret fails without echoing the value', async () => {
+    secretValues.set(PERSON_ARN, JSON.stringify({ username: 'root', password: 'Sm9mT2hRd2VydHlVaW9w' }));
+    const wrongName = makeHandler(deps())(event('Update', { AdminPersonSecretArn: PERSON_ARN }));
+    await expect(wrongName).rejects.toThrow('admin person secret has no username admin');
+    secretValues.set(PERSON_ARN, '{"username": "admin", "password": "Sm9mT2hRd2VydHlVaW9w"');
+    const notJson = makeHandler(deps())(event('Update', { AdminPersonSecretArn: PERSON_ARN }));
+    await expect(notJson).rejects.toThrow('admin person secret is not JSON');
+    await notJson.catch((err: Error) => expect(err.message).not.toContain('Sm9mT2hRd2VydHlVaW9w'));
   });
 
   test('a missing resource property fails with its name', async () => {
