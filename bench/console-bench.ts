@@ -35,7 +35,7 @@ export async function benchConsole(runs: number): Promise<ConsoleBenchResult> {
   const t0 = performance.now();
   const assets = await buildConsole();
   const buildMs = performance.now() - t0;
-  const size = await javascriptSize(assets);
+  const size = javascriptSize(assets);
 
   const idp = await startLocalIdp(
     {

@@ -7,6 +7,7 @@
  * file (console/build-cli.ts, run by the CDK bundling hook in lib/api-functions.ts).
  */
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { ConsoleAssets, ConsoleFile } from '../lambdas/domain/endpoints/console-endpoint';
 import { CONSOLE_CONFIG_PLACEHOLDER } from '../lambdas/domain/endpoints/console-endpoint';
@@ -92,8 +93,7 @@ export function consoleAssets(): Promise<ConsoleAssets> {
 }
 
 /** The JavaScript files of a build and their total size, raw and gzipped (the budget: ≤ 250 KB gzipped). */
-export async function javascriptSize(assets: ConsoleAssets): Promise<{ bytes: number; gzipBytes: number }> {
-  const { gzipSync } = await import('node:zlib');
+export function javascriptSize(assets: ConsoleAssets): { bytes: number; gzipBytes: number } {
   let bytes = 0;
   let gzipBytes = 0;
   for (const [name, file] of Object.entries(assets.files)) {

@@ -233,7 +233,9 @@ describe('idp login, whoami, logout', () => {
     // The table names the person and the client; --actor-user selects the person's changes.
     const mine = await cli(['audit', 'list', '--actor-user', 'u-ada'], { IDP_CONFIG_DIR: configDir });
     expect(mine.stdout).toMatch(
-      new RegExp(`^AT +ACTOR +ACTION +TARGET +CHANGED\\n\\S+ +ada \\(idp-cli\\) +client\\.create +client ${createdId} `),
+      new RegExp(
+        `^AT +ACTOR +ACTION +TARGET +CHANGED\\n\\S+ +ada \\(idp-cli\\) +client\\.create +client ${createdId} `,
+      ),
     );
     expect(mine.stdout.trimEnd().split('\n')).toHaveLength(2);
 

@@ -167,6 +167,24 @@ describe('the admin console in a real browser', () => {
     });
   }
 
+  /** A call to the admin API with the bootstrap admin client's own token (another admin, elsewhere). */
+  async function adminApi(method: string, apiPath: string, body?: unknown): Promise<Response> {
+    const tokenResponse = await fetch(`${idp.url}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${idp.bootstrap.clientId}:${idp.bootstrap.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', audience: `${idp.issuer}/admin` }).toString(),
+    });
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    return fetch(`${idp.url}${apiPath}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
   it(
     'an admin signs in, creates an M2M client, reads its secret once, grants a rule, gets a token, disables it',
     async () => {
@@ -239,6 +257,18 @@ describe('the admin console in a real browser', () => {
       await page.getByRole('button', { name: 'Grant' }).click();
       await page.getByRole('cell', { name: ORDERS, exact: true }).waitFor();
       await screenshot(page, 'client-rules');
+
+      // Settings are saved with If-Match: a change made elsewhere meanwhile is a 412, said in words.
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByLabel('Name', { exact: true }).fill('Orders backend v2');
+      const elsewhere = await adminApi('PATCH', `/admin/clients/${clientId}`, { description: 'changed elsewhere' });
+      expect(elsewhere.status).toBe(200);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await expect(page.getByRole('alert').innerText()).resolves.toBe(
+        'Someone else changed this client since you opened it. Reload to see their change, then make yours again.',
+      );
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.getByRole('cell', { name: ORDERS, exact: true }).waitFor();
 
       // The token with that secret (a plain fetch to the token endpoint).
       const ok = await tokenFor(clientId, secret);
@@ -367,10 +397,27 @@ describe('the admin console in a real browser', () => {
   );
 
   it(
-    'works at 360 px: the client list without horizontal scrolling, the dialog inside the screen',
+    'an ended sign-in session leads back to sign-in and then to the same filtered page; 360 px without horizontal scrolling',
     async () => {
       const narrow = await open({ width: 360, height: 740 });
       await signIn(narrow, 'admin', ADMIN_PASSWORD);
+      // The sign-in session ends (its cookie is gone): a reload goes to the sign-in page, then back to
+      // the same page with the same filters.
+      await narrow.page.getByLabel('Search by name or id').fill('idp');
+      await narrow.page.getByLabel('Status').selectOption('enabled');
+      await narrow.page.getByRole('button', { name: 'Search' }).click();
+      await narrow.page.waitForURL(/\?.*q=idp/);
+      await narrow.page.getByRole('cell', { name: 'idp-cli', exact: true }).waitFor();
+      const filtered = narrow.page.url();
+      await narrow.page.context().clearCookies();
+      await narrow.page.reload();
+      await narrow.page.getByLabel('Username').fill('admin');
+      await narrow.page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await narrow.page.getByRole('button', { name: 'Sign in' }).click();
+      await narrow.page.getByRole('cell', { name: 'idp-cli', exact: true }).waitFor();
+      expect(narrow.page.url()).toBe(filtered);
+      await expect(narrow.page.getByLabel('Search by name or id').inputValue()).resolves.toBe('idp');
+      await expect(narrow.page.getByRole('cell', { name: 'Bootstrap admin' }).count()).resolves.toBe(0);
       const overflow = await narrow.page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
