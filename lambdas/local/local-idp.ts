@@ -1,7 +1,8 @@
 /**
  * Starts the whole IdP locally: embedded DynamoDB (dynalite, persisted under the data folder or in
- * memory), the table, a local pepper and signing key, the bootstrap admin client, and the HTTP server
- * calling the same handlers as Lambda. `stop()` closes everything it started.
+ * memory), the table, a local pepper and signing key, the bootstrap admin client, the built-in clients,
+ * the first admin person, and the HTTP server calling the same handlers as Lambda. `stop()` closes
+ * everything it started.
  */
 import { randomBytes } from 'node:crypto';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';

@@ -241,7 +241,13 @@ describe.each(['RS256', 'ES256'] as const)('%s: only the canonical encoding of a
     const { valid, forged } = await variants(key());
     const { lines, logger } = recordingLogger();
     const handle = makeHandler(deps(logger));
-    const context = { clientId: 'client-1', jti: expect.any(String), scope: 'admin:read', claims: '{}' };
+    const context = {
+      clientId: 'client-1',
+      sub: 'client-1',
+      jti: expect.any(String),
+      scope: 'admin:read',
+      claims: '{}',
+    };
     expect(await handle(httpApiEvent(`Bearer ${valid}`))).toEqual({ isAuthorized: true, context });
     expect(await handle(tokenEvent(`Bearer ${valid}`))).toHaveProperty('policyDocument.Statement.0.Effect', 'Allow');
     expect(await handle(requestEvent(`Bearer ${valid}`))).toHaveProperty('policyDocument.Statement.0.Effect', 'Allow');

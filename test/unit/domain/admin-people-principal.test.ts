@@ -8,6 +8,7 @@
 import { principalFromEvent } from '../../../lambdas/handlers/admin-handler';
 import type { AdminApiEvent } from '../../../lambdas/handlers/admin-handler';
 import { auditEvent } from '../../../lambdas/domain/admin/audit';
+import { AuditListSchema } from '../../../lambdas/domain/admin/schemas';
 import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
@@ -71,8 +72,14 @@ describe("a person's token", () => {
   it('works for an enabled user with the admin grant; the audit event names the person and the client', async () => {
     const created = await asPerson(adaId, 'POST', '/admin/clients', { body: clientBody });
     expect(created.status).toBe(201);
+    // One user read per request of a person (the admin API is not the hot path); none for a client's own.
+    const reads = () => h.people.table.calls.get('loadUser') ?? 0;
+    const before = reads();
     const listed = await asPerson(adaId, 'GET', '/admin/clients');
     expect(listed.status).toBe(200);
+    expect(reads() - before).toBe(1);
+    await h.call('GET', '/admin/clients');
+    expect(reads() - before).toBe(1);
 
     const audit = await h.call('GET', '/admin/audit', { query: 'action=client.create' });
     expect(audit.body.items).toHaveLength(1);
@@ -82,6 +89,8 @@ describe("a person's token", () => {
       userId: adaId,
       username: 'ada',
     });
+    // The page parses with the schema the OpenAPI document names (a strict object: nothing undocumented).
+    expect(AuditListSchema.safeParse(audit.body).success).toBe(true);
     // ?actorUserId= selects the person's changes; ?actor= the client's tokens, the person's through it too.
     const byPerson = await h.call('GET', '/admin/audit', { query: `actorUserId=${adaId}` });
     expect(byPerson.body.items.map((e: { action: string }) => e.action)).toEqual(['client.create']);
