@@ -440,4 +440,48 @@ describe('the admin console in a real browser', () => {
     },
     TEST_TIMEOUT_MS,
   );
+  it(
+    'a code-flow client: a bad redirect URI is named under its field; then the endpoints an OAuth library needs',
+    async () => {
+      const admin = await open();
+      const { page } = admin;
+      await signIn(admin, 'admin', ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Create client' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create client' });
+      await dialog.getByLabel(/Single-page or native app/).check();
+      await dialog.getByLabel('Name', { exact: true }).fill('Photo album');
+      await dialog.getByLabel('Redirect URIs').fill('https://photos.example.com/*');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      // The problem's errors entry (pointer /redirectUris/0) under the field, the detail below the form.
+      await expect(dialog.locator('.field.invalid .field-error').innerText()).resolves.toMatch(/wildcard/);
+      await expect(dialog.getByLabel('Redirect URIs').getAttribute('aria-invalid')).resolves.toBe('true');
+      await dialog.getByLabel('Redirect URIs').fill('https://photos.example.com/callback');
+      await dialog.getByRole('button', { name: 'Create' }).click();
+      const created = page.getByRole('dialog', { name: 'Client “Photo album” created' });
+      await created.waitFor();
+      await expect(
+        created.getByRole('textbox', { name: 'Authorization endpoint', exact: true }).inputValue(),
+      ).resolves.toBe(`${idp.issuer}/oauth2/authorize`);
+      await expect(created.getByRole('textbox', { name: 'Token endpoint', exact: true }).inputValue()).resolves.toBe(
+        `${idp.issuer}/oauth2/token`,
+      );
+      await expect(created.getByText('https://photos.example.com/callback').count()).resolves.toBe(1);
+      // A public client: no secret to show.
+      await expect(created.getByRole('textbox', { name: 'Client secret' }).count()).resolves.toBe(0);
+      // Keyboard: Tab moves to the next control with a visible focus ring.
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate(() => {
+        const el = (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
+        const style = (
+          globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string } }
+        ).getComputedStyle(el);
+        return `${style.outlineStyle} ${style.outlineWidth}`;
+      });
+      expect(outline).toBe('solid 3px');
+      await screenshot(page, 'code-flow-client');
+      expect(admin.cspViolations).toEqual([]);
+      expect(admin.pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
