@@ -10,6 +10,9 @@ export function asApiError(err: unknown): ApiError {
   return { ...toApiError(0, undefined), message: err instanceof Error ? err.message : String(err) };
 }
 
+/** What opened the last dialog that closed: the focus target of a dialog that replaced it. */
+let lastOpener: HTMLElement | null = null;
+
 /**
  * A modal dialog (WAI-ARIA APG "Dialog (Modal)"): focus moves into it, Tab stays inside, Escape closes it,
  * and focus returns to what opened it.
@@ -18,7 +21,9 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
+    const active = document.activeElement as HTMLElement | null;
+    // A dialog that replaces another (the form → its result) opens with the focus already lost.
+    const opener = active !== null && active !== document.body ? active : null;
     const box = ref.current;
     // The field marked autofocus, else the first field, else the first button of the body (not Close).
     const first =
@@ -26,7 +31,13 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
       box?.querySelector<HTMLElement>('input, select, textarea') ??
       box?.querySelector<HTMLElement>('.actions button');
     (first ?? box)?.focus();
-    return () => opener?.focus?.();
+    return () => {
+      const target = opener?.isConnected ? opener : lastOpener?.isConnected ? lastOpener : null;
+      lastOpener = target;
+      // Back to what opened the dialog, unless focus already moved on (into the dialog that replaced it).
+      const now = document.activeElement as HTMLElement | null;
+      if (now === null || now === document.body || !now.isConnected) target?.focus();
+    };
   }, []);
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {

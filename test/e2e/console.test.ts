@@ -468,8 +468,21 @@ describe('the admin console in a real browser', () => {
       await expect(created.getByText('https://photos.example.com/callback').count()).resolves.toBe(1);
       // A public client: no secret to show.
       await expect(created.getByRole('textbox', { name: 'Client secret' }).count()).resolves.toBe(0);
-      // Keyboard: Tab moves to the next control with a visible focus ring.
+      // Focus moved into the new dialog (its first field); Tab moves to the next control, with a visible ring.
+      const focused = () =>
+        page.evaluate(() => {
+          const el = (
+            globalThis as unknown as {
+              document: {
+                activeElement: { getAttribute(n: string): string | null; tagName: string; textContent: string | null };
+              };
+            }
+          ).document.activeElement;
+          return `${el.tagName} ${el.getAttribute('aria-label') ?? ''} ${el.textContent ?? ''}`.trim();
+        });
+      await expect(focused()).resolves.toBe('INPUT');
       await page.keyboard.press('Tab');
+      await expect(focused()).resolves.toBe('BUTTON Copy client id Copy');
       const outline = await page.evaluate(() => {
         const el = (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
         const style = (

@@ -53,7 +53,8 @@ export function CreateClientDialog(props: { onClose: (created?: Client) => void;
   if (created !== undefined) {
     const { client } = created;
     return (
-      <Dialog title={`Client “${client.name}” created`} onClose={() => props.onClose(client)} wide>
+      // A new key: a new dialog, so focus moves into it (the form it replaces held the focus).
+      <Dialog key="created" title={`Client “${client.name}” created`} onClose={() => props.onClose(client)} wide>
         <CopyField label="Client id" value={client.clientId} />
         {created.secret !== undefined && (
           <>

@@ -134,7 +134,7 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
   const fields = action.error?.fields ?? {};
   if (created !== undefined) {
     return (
-      <Dialog title={`User ${created.user.username} created`} onClose={() => props.onClose(true)}>
+      <Dialog key="created" title={`User ${created.user.username} created`} onClose={() => props.onClose(true)}>
         {created.setupUrl !== undefined ? (
           <>
             <p class="warning" role="note">
