@@ -52,7 +52,7 @@ export const CONSOLE_CONFIG_PLACEHOLDER = '__IDP_CONSOLE_CONFIG__';
  * but here. No `'unsafe-inline'` anywhere.
  */
 export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Headers of `index.html`: revalidated on every load, not framed, no referrer, no sniffing. */
