@@ -13,7 +13,12 @@
  * - creates a user with a password and grants them `admin:read` on the admin API; that user signs in
  *   and sees no write control, and the admin API refuses their write (403) with the token the console got;
  * - sign-out ends the session (RP-initiated logout) and shows the signed-out card;
- * - the client list works at 360 px wide without horizontal scrolling.
+ * - settings saved over a change made elsewhere answer 412, shown as "someone else changed this client";
+ * - an ended sign-in session (cookie gone) leads to the sign-in page and back to the same filtered list;
+ * - a code-flow client: a wildcard redirect URI is named under its field, then the endpoints are shown;
+ * - an expired access token (a 1 s lifetime): the admin API's 401 signs in again silently and the person
+ *   lands on the page they were opening;
+ * - the client list works at 360 px wide without horizontal scrolling; dialogs take and return focus.
  *
  * Screenshots of the main pages (README, "Console") are written to docs/screenshots/console-*.png when
  * `UPDATE_SCREENSHOTS=1`, otherwise to a temporary folder, so a test run never changes the tree.
@@ -494,6 +499,60 @@ describe('the admin console in a real browser', () => {
       await screenshot(page, 'code-flow-client');
       expect(admin.cspViolations).toEqual([]);
       expect(admin.pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('the admin console when the access token expires', () => {
+  let idp: LocalIdp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Access tokens of 1 s: the console's token expires while the person is on a page.
+    [idp, browser] = await Promise.all([
+      startTestIdp({ bootstrapAdminPassword: ADMIN_PASSWORD, defaultAccessTokenTtl: 1 }),
+      launchBrowser(),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await idp?.stop();
+  });
+
+  it(
+    'a 401 from the admin API signs in again silently (prompt=none) and lands where the person was going',
+    async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(STEP_TIMEOUT_MS);
+      const prompts: (string | null)[] = [];
+      let signInPages = 0;
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/oauth2/authorize') prompts.push(url.searchParams.get('prompt'));
+      });
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/oauth2/authorize' && response.status() === 200) signInPages += 1;
+      });
+      await page.goto(`${idp.issuer}/console/`);
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+      // Past exp and the verifier's clock-skew grace (5 s, lambdas/client/verify/access-token-rules.ts).
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      const unauthorized = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === '/admin/users' && r.status() === 401,
+      );
+      await page.getByRole('link', { name: 'Users' }).click();
+      await unauthorized;
+      await page.getByRole('link', { name: 'admin', exact: true }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/console/users');
+      expect(prompts).toEqual(['none', null, 'none']);
+      expect(signInPages).toBe(1);
+      await context.close();
     },
     TEST_TIMEOUT_MS,
   );
