@@ -59,12 +59,18 @@ export class DynamoDbUserRepository implements UserRepository {
    * The user, its username item (both new) and the setup, with the audit event, in one transaction.
    * @throws ConflictError when the username (any case) or the id is taken
    */
-  async createUser(user: StoredUser, audit?: AuditEvent, setup?: PasswordSetup): Promise<void> {
+  async createUser(
+    user: StoredUser,
+    audit?: AuditEvent,
+    setup?: PasswordSetup,
+    grants: readonly UserGrant[] = [],
+  ): Promise<void> {
     const { items } = this.table;
     await this.table.transact([
       items.putIfAbsent(userItem(user)),
       items.putIfAbsent(usernameItem(user)),
       ...(setup === undefined ? [] : [items.putIfAbsent(setupItem(setup))]),
+      ...grants.map((grant) => items.put(grantItem(user.userId, grant))),
       ...items.audit(audit),
     ]);
   }

@@ -4,8 +4,8 @@
  * admin:write` on the admin API (`userAccess: granted`), so someone can sign in to the console. Once
  * any user exists nothing is created: a deleted `admin` does not come back at the next start or deploy,
  * and a changed password is not reset. The caller chooses the password (generated, or fixed for
- * automation) and keeps it (a local file, Secrets Manager). Both writes carry an audit event with the
- * actor `bootstrap`, so the trail shows where the person came from.
+ * automation) and keeps it (a local file, Secrets Manager). The person, its grant and an audit event
+ * with the actor `bootstrap` are one transaction, so the trail shows where the person came from.
  */
 import { ADMIN_READ, ADMIN_WRITE, adminAudience } from './bootstrap';
 import type { AuditEvent } from './admin/audit';
@@ -24,7 +24,7 @@ export const FIRST_ADMIN_USERNAME = 'admin';
 export const BOOTSTRAP_ACTOR = 'bootstrap';
 
 /** What the first admin person needs of the user repository. */
-export type FirstAdminUsers = Pick<UserRepository, 'listUsers' | 'createUser' | 'putGrant'>;
+export type FirstAdminUsers = Pick<UserRepository, 'listUsers' | 'createUser'>;
 
 export interface FirstAdminDeps {
   users: FirstAdminUsers;
@@ -82,6 +82,8 @@ export async function ensureFirstAdminPerson(deps: FirstAdminDeps, input: FirstA
     actorJti: BOOTSTRAP_ACTOR,
     ...partial,
   });
+  const grant: UserGrant = { audience: adminAudience(input.issuer), scopes: [ADMIN_READ, ADMIN_WRITE], createdAt: at };
+  // One transaction for the person and its grant: a failure leaves neither, and the next start retries.
   try {
     await users.createUser(
       user,
@@ -89,22 +91,14 @@ export async function ensureFirstAdminPerson(deps: FirstAdminDeps, input: FirstA
         action: 'user.create',
         targetType: 'user',
         targetId: user.userId,
-        diff: diffViews(undefined, { ...userView(user), password: 'set' }),
+        diff: diffViews(undefined, { ...userView(user), password: 'set', grants: [grantView(grant)] }),
       }),
+      undefined,
+      [grant],
     );
   } catch (err) {
     if (err instanceof ConflictError) return { created: false };
     throw err;
   }
-  const grant: UserGrant = { audience: adminAudience(input.issuer), scopes: [ADMIN_READ, ADMIN_WRITE], createdAt: at };
-  await users.putGrant(user.userId, grant, {
-    ...event({
-      action: 'grant.put',
-      targetType: 'grant',
-      targetId: grant.audience,
-      diff: diffViews(undefined, grantView(grant)),
-    }),
-    userId: user.userId,
-  });
   return { created: true, userId: user.userId };
 }

@@ -112,7 +112,12 @@ export class InMemoryUserRepository implements UserRepository {
     return next < matching.length ? { items, cursor: String(next) } : { items };
   }
 
-  async createUser(user: StoredUser, audit?: AuditEvent, setup?: PasswordSetup): Promise<void> {
+  async createUser(
+    user: StoredUser,
+    audit?: AuditEvent,
+    setup?: PasswordSetup,
+    grants: readonly UserGrant[] = [],
+  ): Promise<void> {
     this.table.count('createUser');
     const lower = user.username.toLowerCase();
     if (this.table.users.has(user.userId) || this.table.usernames.has(lower)) {
@@ -121,6 +126,7 @@ export class InMemoryUserRepository implements UserRepository {
     this.table.users.set(user.userId, copy(user));
     this.table.usernames.set(lower, user.userId);
     if (setup !== undefined) this.table.setups.set(setup.digest, copy(setup));
+    if (grants.length > 0) this.table.grants.set(user.userId, new Map(grants.map((g) => [g.audience, copy(g)])));
     this.table.record(audit);
   }
 

@@ -47,7 +47,7 @@ export interface UserRepository {
    * @param audit absent only for bootstrap and seeding
    * @throws ConflictError when the username (any case) or the id is taken
    */
-  createUser(user: StoredUser, audit?: AuditEvent, setup?: PasswordSetup): Promise<void>;
+  createUser(user: StoredUser, audit?: AuditEvent, setup?: PasswordSetup, grants?: readonly UserGrant[]): Promise<void>;
 
   /**
    * Replaces the user item if its stored version is `expectedVersion` (username unchanged; grants

@@ -1,7 +1,7 @@
 /**
  * The first admin person (docs/contract.md, Admin API › Bootstrap): `admin` with a hashed password and a
- * grant of admin:read admin:write on the admin API, only while the IdP has no user, with audit events
- * by `bootstrap`; the password policy applies (and so to `IDP_BOOTSTRAP_ADMIN_PASSWORD`, refused at
+ * grant of admin:read admin:write on the admin API, only while the IdP has no user, in one write with
+ * an audit event by `bootstrap`; the password policy applies (and so to `IDP_BOOTSTRAP_ADMIN_PASSWORD`, refused at
  * start naming the rule, never the value); `IDP_DISPLAY_NAME` is read locally like on AWS.
  */
 import { randomBytes } from 'node:crypto';
@@ -54,11 +54,18 @@ describe('ensureFirstAdminPerson', () => {
     expect(bundle?.grants).toEqual([
       { audience: `${ISSUER}/admin`, scopes: ['admin:read', 'admin:write'], createdAt: '2026-03-01T09:00:00.000Z' },
     ]);
-    expect(people.table.audit.map((e) => [e.action, e.actor, e.actorJti, e.targetId, e.userId])).toEqual([
-      ['user.create', 'bootstrap', 'bootstrap', userId, undefined],
-      ['grant.put', 'bootstrap', 'bootstrap', `${ISSUER}/admin`, userId],
+    // One write: the person, its grant and one audit event by bootstrap.
+    expect(people.table.calls.get('createUser')).toBe(1);
+    expect(people.table.calls.get('putGrant')).toBeUndefined();
+    expect(people.table.audit.map((e) => [e.action, e.actor, e.actorJti, e.targetId])).toEqual([
+      ['user.create', 'bootstrap', 'bootstrap', userId],
     ]);
     expect(people.table.audit[0]!.diff['password']).toEqual({ to: 'set' });
+    expect(people.table.audit[0]!.diff['grants']).toEqual({
+      to: [
+        { audience: `${ISSUER}/admin`, scopes: ['admin:read', 'admin:write'], createdAt: '2026-03-01T09:00:00.000Z' },
+      ],
+    });
     // The password itself is nowhere in the audit trail.
     expect(JSON.stringify(people.table.audit)).not.toContain(PASSWORD);
   });
@@ -76,7 +83,24 @@ describe('ensureFirstAdminPerson', () => {
       created: false,
     });
     expect(people.table.users.size).toBe(1);
-    expect(people.table.audit).toHaveLength(2);
+    expect(people.table.audit).toHaveLength(1);
+  });
+
+  it('a failed write leaves no person without a grant: the next run creates both', async () => {
+    const failing = {
+      ...deps,
+      users: {
+        listUsers: (q: Parameters<typeof people.users.listUsers>[0]) => people.users.listUsers(q),
+        createUser: () => Promise.reject(new Error('storage down')),
+      },
+    };
+    await expect(ensureFirstAdminPerson(failing, { issuer: ISSUER, password: PASSWORD })).rejects.toThrow(
+      'storage down',
+    );
+    expect(people.table.users.size).toBe(0);
+    const result = await ensureFirstAdminPerson(deps, { issuer: ISSUER, password: PASSWORD });
+    expect(result).toEqual({ created: true, userId: expect.any(String) });
+    expect((await people.users.findByUsername(FIRST_ADMIN_USERNAME))?.grants).toHaveLength(1);
   });
 
   it('a concurrent bootstrap that created the username first counts as done', async () => {
