@@ -67,13 +67,20 @@ export interface Grant {
   createdAt: string;
 }
 
+/** A refresh-token session (`/admin/users/{id}/sessions`): never a token or digest. */
 export interface Session {
   sessionId: string;
   clientId: string;
-  scope: string;
+  /** The scopes originally granted. */
+  scopes?: string[];
+  /** The contract's earlier spelling (docs/contract.md, "Users"): a space-delimited scope. */
+  scope?: string;
   createdAt: string;
   lastUsedAt?: string;
   expiresAt: string;
+  status?: 'active' | 'expired' | 'revoked';
+  revokedAt?: string;
+  revokedReason?: string;
 }
 
 export interface AuditEvent {

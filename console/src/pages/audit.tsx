@@ -26,8 +26,10 @@ export const AUDIT_ACTIONS = [
   'user.delete',
   'grant.put',
   'grant.delete',
+  // With the admin sessions API (branch wt-refresh); an older server refuses the filter (400, shown).
+  'session.revoke',
 ];
-const TARGET_TYPES = ['api', 'client', 'secret', 'rule', 'user', 'grant'];
+const TARGET_TYPES = ['api', 'client', 'secret', 'rule', 'user', 'grant', 'session'];
 const FILTERS = ['actor', 'action', 'targetType', 'targetId', 'from', 'to'] as const;
 
 /** The console page of an event's target, when it has one. */
@@ -40,7 +42,8 @@ export function targetHref(event: Pick<AuditEvent, 'target' | 'action'>): string
     return `/console/clients/${encodeURIComponent(clientId)}?tab=secrets`;
   if (type === 'rule' && clientId !== undefined) return `/console/clients/${encodeURIComponent(clientId)}?tab=rules`;
   if (type === 'user') return `/console/users/${encodeURIComponent(id)}`;
-  if (type === 'grant' && userId !== undefined) return `/console/users/${encodeURIComponent(userId)}`;
+  if ((type === 'grant' || type === 'session') && userId !== undefined)
+    return `/console/users/${encodeURIComponent(userId)}`;
   if (type === 'api') return '/console/apis';
   return undefined;
 }

@@ -285,11 +285,13 @@ function SessionsCard(props: { path: string }) {
     <div class="card">
       <div class="page-head">
         <h2>Sessions</h2>
-        {!readOnly && sessions.data !== undefined && sessions.data.items.length > 0 && (
-          <button type="button" class="danger small" onClick={() => void revoke('')}>
-            Revoke all
-          </button>
-        )}
+        {!readOnly &&
+          sessions.data !== undefined &&
+          sessions.data.items.some((s) => (s.status ?? 'active') === 'active') && (
+            <button type="button" class="danger small" onClick={() => void revoke('')}>
+              Revoke all
+            </button>
+          )}
       </div>
       <p class="muted">Refresh-token sessions: apps that keep this person signed in.</p>
       {sessions.error?.status === 404 ? (
@@ -314,6 +316,7 @@ function SessionsCard(props: { path: string }) {
               <tr>
                 <th scope="col">Client</th>
                 <th scope="col">Scope</th>
+                <th scope="col">Status</th>
                 <th scope="col">Started</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Expires</th>
@@ -335,7 +338,17 @@ function SessionsCard(props: { path: string }) {
                       <code>{s.clientId}</code>
                     </a>
                   </td>
-                  <td>{s.scope}</td>
+                  <td>
+                    {(s.scopes ?? s.scope?.split(' ') ?? []).map((scope) => (
+                      <span key={scope} class="scope">
+                        {scope}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    <StatusBadge status={s.status ?? 'active'} />
+                    {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
+                  </td>
                   <td>
                     <When at={s.createdAt} />
                   </td>
@@ -347,14 +360,16 @@ function SessionsCard(props: { path: string }) {
                   </td>
                   {!readOnly && (
                     <td>
-                      <button
-                        type="button"
-                        class="danger small"
-                        aria-label={`Revoke session ${s.sessionId}`}
-                        onClick={() => void revoke(`/${seg(s.sessionId)}`)}
-                      >
-                        Revoke
-                      </button>
+                      {(s.status ?? 'active') === 'active' && (
+                        <button
+                          type="button"
+                          class="danger small"
+                          aria-label={`Revoke session ${s.sessionId}`}
+                          onClick={() => void revoke(`/${seg(s.sessionId)}`)}
+                        >
+                          Revoke
+                        </button>
+                      )}
                     </td>
                   )}
                 </tr>
