@@ -308,7 +308,17 @@ describe('the admin console in a real browser', () => {
       await page.getByRole('link', { name: 'Audit trail' }).click();
       await page.getByRole('cell', { name: 'client.update' }).first().waitFor();
       await expect(page.getByRole('cell', { name: 'rule.put' }).count()).resolves.toBe(1);
+      // Who: the person, linked to their page; via the console's client.
+      const rulePut = page.getByRole('row', { name: /rule\.put/ });
+      await expect(rulePut.getByRole('link', { name: 'admin', exact: true }).getAttribute('href')).resolves.toMatch(
+        /^\/console\/users\/[A-Za-z0-9_-]+$/,
+      );
+      await expect(rulePut.getByText('via idp-console').count()).resolves.toBe(1);
       await screenshot(page, 'audit');
+      // The changed object is a link: the rule's event opens the client's Rules tab.
+      await rulePut.getByRole('link', { name: ORDERS }).click();
+      await page.getByRole('cell', { name: ORDERS, exact: true }).waitFor();
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(`/console/clients/${clientId}?tab=rules`);
       await page.getByRole('link', { name: 'Signing keys' }).click();
       await page.getByRole('cell', { name: 'RS256' }).waitFor();
       await screenshot(page, 'keys');

@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
   'session.revoke',
 ];
 const TARGET_TYPES = ['api', 'client', 'secret', 'rule', 'user', 'grant', 'session'];
-const FILTERS = ['actor', 'action', 'targetType', 'targetId', 'from', 'to'] as const;
+const FILTERS = ['actor', 'actorUserId', 'action', 'targetType', 'targetId', 'from', 'to'] as const;
 
 /** The console page of an event's target, when it has one. */
 export function targetHref(event: Pick<AuditEvent, 'target' | 'action'>): string | undefined {
@@ -102,8 +102,12 @@ export function AuditPage() {
         }}
       >
         <div class="field">
-          <label for="audit-actor">Who (client or user id)</label>
+          <label for="audit-actor">Who: client id</label>
           <input id="audit-actor" value={draft.actor} onInput={set('actor')} />
+        </div>
+        <div class="field">
+          <label for="audit-person">Who: person (user id)</label>
+          <input id="audit-person" value={draft.actorUserId} onInput={set('actorUserId')} />
         </div>
         <div class="field">
           <label for="audit-action">Action</label>
@@ -171,7 +175,19 @@ export function AuditPage() {
                       <When at={event.at} />
                     </td>
                     <td>
-                      <code>{event.actor.username ?? event.actor.userId ?? event.actor.clientId ?? '—'}</code>
+                      {event.actor.userId !== undefined ? (
+                        <a
+                          href={`/console/users/${encodeURIComponent(event.actor.userId)}`}
+                          onClick={link(`/console/users/${encodeURIComponent(event.actor.userId)}`)}
+                        >
+                          {event.actor.username ?? event.actor.userId}
+                        </a>
+                      ) : (
+                        <code>{event.actor.clientId ?? '—'}</code>
+                      )}
+                      {event.actor.userId !== undefined && event.actor.clientId !== undefined && (
+                        <span class="muted"> via {event.actor.clientId}</span>
+                      )}
                     </td>
                     <td>{event.action}</td>
                     <td>
