@@ -16,6 +16,7 @@
  * - settings saved over a change made elsewhere answer 412, shown as "someone else changed this client";
  * - an ended sign-in session (cookie gone) leads to the sign-in page and back to the same filtered list;
  * - a code-flow client: a wildcard redirect URI is named under its field, then the endpoints are shown;
+ *   the client list pages (20 a page, Next/Previous, cursor in the URL) and orders by creation;
  * - an expired access token (a 1 s lifetime): the admin API's 401 signs in again silently and the person
  *   lands on the page they were opening;
  * - the client list works at 360 px wide without horizontal scrolling; dialogs take and return focus.
@@ -456,7 +457,7 @@ describe('the admin console in a real browser', () => {
     TEST_TIMEOUT_MS,
   );
   it(
-    'a code-flow client: a bad redirect URI is named under its field; then the endpoints an OAuth library needs',
+    'a code-flow client (a bad redirect URI named under its field, then its endpoints); paging and order of the list',
     async () => {
       const admin = await open();
       const { page } = admin;
@@ -507,6 +508,31 @@ describe('the admin console in a real browser', () => {
       });
       expect(outline).toBe('solid 3px');
       await screenshot(page, 'code-flow-client');
+      await created.getByRole('button', { name: 'Done' }).click();
+
+      // Paging (20 a page, newest first, cursor in the URL) and the order within the page.
+      for (let i = 0; i < 21; i += 1) {
+        const res = await adminApi('POST', '/admin/clients', {
+          name: `Batch ${String(i).padStart(2, '0')}`,
+          grantTypes: ['client_credentials'],
+          tokenEndpointAuthMethod: 'client_secret_basic',
+        });
+        expect(res.status).toBe(201);
+      }
+      await page.reload();
+      const rows = page.locator('table.list tbody tr');
+      await page.getByRole('link', { name: 'Batch 20' }).waitFor();
+      await expect(rows.count()).resolves.toBe(20);
+      await expect(rows.first().locator('td').first().innerText()).resolves.toBe('Batch 20');
+      await page.getByLabel('Created').selectOption('oldest');
+      await expect(rows.first().locator('td').first().innerText()).resolves.toBe('Batch 01');
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByRole('link', { name: 'Batch 00' }).waitFor();
+      expect(new URL(page.url()).searchParams.get('pages')).not.toBeNull();
+      await expect(page.getByRole('link', { name: 'Batch 20' }).count()).resolves.toBe(0);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await page.getByRole('link', { name: 'Batch 20' }).waitFor();
+      await expect(page.getByRole('button', { name: 'Previous page' }).isDisabled()).resolves.toBe(true);
       expect(admin.cspViolations).toEqual([]);
       expect(admin.pageErrors).toEqual([]);
     },
