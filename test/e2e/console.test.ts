@@ -16,7 +16,8 @@
  * - settings saved over a change made elsewhere answer 412, shown as "someone else changed this client";
  * - an ended sign-in session (cookie gone) leads to the sign-in page and back to the same filtered list;
  * - a code-flow client: a wildcard redirect URI is named under its field, then the endpoints are shown;
- *   the client list pages (20 a page, Next/Previous, cursor in the URL) and orders by creation;
+ *   the client list pages (20 a page, Next/Previous, cursor in the URL) and orders by creation; a client
+ *   is deleted only after its name is typed;
  * - an expired access token (a 1 s lifetime): the admin API's 401 signs in again silently and the person
  *   lands on the page they were opening;
  * - the client list works at 360 px wide without horizontal scrolling; dialogs take and return focus.
@@ -533,6 +534,24 @@ describe('the admin console in a real browser', () => {
       await page.getByRole('button', { name: 'Previous page' }).click();
       await page.getByRole('link', { name: 'Batch 20' }).waitFor();
       await expect(page.getByRole('button', { name: 'Previous page' }).isDisabled()).resolves.toBe(true);
+
+      // Delete with a typed confirmation: the button stays disabled until the name is typed exactly.
+      await page.getByLabel('Search by name or id').fill('Photo album');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: 'Photo album' }).click();
+      await page.getByRole('heading', { level: 1, name: /Photo album/ }).waitFor();
+      await page.getByRole('button', { name: 'Delete' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete client' });
+      const deleteButton = confirm.getByRole('button', { name: 'Delete' });
+      await expect(deleteButton.isDisabled()).resolves.toBe(true);
+      await confirm.getByLabel('Name of the client').fill('Photo albun');
+      await expect(deleteButton.isDisabled()).resolves.toBe(true);
+      await confirm.getByLabel('Name of the client').fill('Photo album');
+      await deleteButton.click();
+      await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/console/clients');
+      const gone = await adminApi('GET', `/admin/clients?q=${encodeURIComponent('Photo album')}`);
+      expect(((await gone.json()) as { items: unknown[] }).items).toEqual([]);
       expect(admin.cspViolations).toEqual([]);
       expect(admin.pageErrors).toEqual([]);
     },
