@@ -307,6 +307,17 @@ describe('the admin console in a real browser', () => {
       await page.getByRole('link', { name: 'APIs' }).click();
       await page.getByRole('heading', { level: 2, name: 'Admin API' }).waitFor();
       await screenshot(page, 'apis');
+      // Edit an API's scopes (If-Match): add one; removing one a rule still grants is refused in words.
+      const orders = page.locator('article.card', { has: page.getByText(ORDERS, { exact: true }) });
+      await orders.getByRole('button', { name: 'Edit scopes' }).click();
+      const scopes = page.getByRole('dialog').getByLabel('Scopes');
+      await scopes.fill('orders:write\norders:admin Administer orders');
+      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+      await expect(page.getByRole('dialog').getByRole('alert').innerText()).resolves.toMatch(/orders:read/);
+      await scopes.fill('orders:read\norders:write\norders:admin Administer orders');
+      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+      await orders.getByText('Administer orders').waitFor();
+      await expect(page.getByRole('dialog').count()).resolves.toBe(0);
       await page.getByRole('link', { name: 'Audit trail' }).click();
       await page.getByRole('cell', { name: 'client.update' }).first().waitFor();
       await expect(page.getByRole('cell', { name: 'rule.put' }).count()).resolves.toBe(1);

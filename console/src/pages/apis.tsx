@@ -1,10 +1,11 @@
 /** APIs (audiences) and their scopes; create one in a dialog (docs/contract.md, "APIs"). */
 import { useState } from 'preact/hooks';
 import type { ApiResource, Page } from '../api';
-import { query } from '../api';
+import { query, seg } from '../api';
 import { useConsole } from '../context';
 import { setQuery, useLocation } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
+import { ConfirmDelete } from './client-detail';
 import { Pager } from './clients';
 
 /** Scope lines `value description…` as the API wants them. */
@@ -30,6 +31,8 @@ export function ApisPage() {
     [cursors.join(',')],
   );
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<ApiResource | undefined>(undefined);
+  const [deleting, setDeleting] = useState<ApiResource | undefined>(undefined);
   return (
     <section aria-labelledby="apis-title">
       <div class="page-head">
@@ -70,6 +73,16 @@ export function ApisPage() {
                 </li>
               ))}
             </ul>
+            {!readOnly && (
+              <div class="actions">
+                <button type="button" class="secondary small" onClick={() => setEditing(item)}>
+                  Edit scopes
+                </button>
+                <button type="button" class="danger small" onClick={() => setDeleting(item)}>
+                  Delete
+                </button>
+              </div>
+            )}
           </article>
         ))}
       </div>
@@ -79,6 +92,31 @@ export function ApisPage() {
         onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
         onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
       />
+      {editing !== undefined && (
+        <EditScopesDialog
+          item={editing}
+          onClose={(saved) => {
+            setEditing(undefined);
+            if (saved) list.reload();
+          }}
+        />
+      )}
+      {deleting !== undefined && (
+        <ConfirmDelete
+          what="API"
+          name={deleting.name}
+          onClose={() => setDeleting(undefined)}
+          onConfirm={async () => {
+            await api.request(`/admin/apis/${seg(deleting.identifier)}`, {
+              method: 'DELETE',
+              ifMatch: deleting.version,
+              what: 'this API',
+            });
+            setDeleting(undefined);
+            list.reload();
+          }}
+        />
+      )}
       {creating && (
         <CreateApiDialog
           onClose={(created) => {
@@ -88,6 +126,59 @@ export function ApisPage() {
         />
       )}
     </section>
+  );
+}
+
+/** The API's scopes as lines (`value description`), saved with `If-Match` (docs/contract.md, "APIs"). */
+function EditScopesDialog(props: { item: ApiResource; onClose: (saved: boolean) => void }) {
+  const { api } = useConsole();
+  const [scopes, setScopes] = useState(
+    props.item.scopes.map((s) => (s.description === undefined ? s.value : `${s.value} ${s.description}`)).join('\n'),
+  );
+  const action = useAction();
+  return (
+    <Dialog title={`Scopes of ${props.item.name}`} onClose={() => props.onClose(false)}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action.run(async () => {
+            await api.request(`/admin/apis/${seg(props.item.identifier)}`, {
+              method: 'PATCH',
+              body: { scopes: parseScopeLines(scopes) },
+              ifMatch: props.item.version,
+              what: 'this API',
+            });
+            props.onClose(true);
+          });
+        }}
+      >
+        <Field
+          label="Scopes"
+          hint="One per line: the scope, then an optional description. A scope a rule still grants cannot be removed."
+          error={action.error?.fields['scopes']}
+        >
+          {(id, d) => (
+            <textarea
+              id={id}
+              rows={6}
+              aria-describedby={d}
+              value={scopes}
+              onInput={(e) => setScopes(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <ErrorNote error={action.error} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
+            Cancel
+          </button>
+          <button type="submit" disabled={action.busy}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 
