@@ -190,10 +190,18 @@ export function tokenRequestBody(settings: AuthSettings, code: string, verifier:
   });
 }
 
+/** A JWT's protected header, unverified (RFC 7515 §4): which key (`kid`) signed it. */
+export function jwtHeader(jwt: string): Record<string, unknown> {
+  return decodeSegment(jwt.split('.')[0]);
+}
+
 /** The payload of a JWT, unverified (the ID token came straight from the token endpoint: OIDC Core §3.1.3.7 item 6). */
 export function jwtPayload(jwt: string): Record<string, unknown> {
-  const part = jwt.split('.')[1];
-  if (part === undefined) throw new Error('not a JWT');
+  return decodeSegment(jwt.split('.')[1]);
+}
+
+function decodeSegment(part: string | undefined): Record<string, unknown> {
+  if (part === undefined || part === '') throw new Error('not a JWT');
   const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
   const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));

@@ -334,6 +334,7 @@ describe('the admin console in a real browser', () => {
       expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(`/console/clients/${clientId}?tab=rules`);
       await page.getByRole('link', { name: 'Signing keys' }).click();
       await page.getByRole('cell', { name: 'RS256' }).waitFor();
+      await expect(page.getByText('signed your token').count()).resolves.toBe(1);
       await screenshot(page, 'keys');
 
       expect(admin.cspViolations).toEqual([]);

@@ -1,12 +1,20 @@
 /** Signing keys: what the JWKS publishes (RFC 7517), the key that signs listed first. */
 import { JWKS_PATH } from '../../../lambdas/domain/endpoints/paths';
 import type { Jwk } from '../api';
+import { jwtHeader } from '../auth';
 import { useConsole } from '../context';
 import { Empty, ErrorNote, Loading, useLoad } from '../ui';
 import { toApiError, ApiFailure } from '../api-error';
 
 export function KeysPage() {
-  const { config } = useConsole();
+  const { config, session } = useConsole();
+  const signedYours = (() => {
+    try {
+      return String(jwtHeader(session.accessToken)['kid']);
+    } catch {
+      return undefined;
+    }
+  })();
   const jwks = useLoad(async () => {
     const response = await fetch(`${config.issuer}${JWKS_PATH}`, { credentials: 'omit' });
     if (!response.ok) throw new ApiFailure(toApiError(response.status, undefined, 'the JWKS'));
@@ -39,11 +47,11 @@ export function KeysPage() {
               </tr>
             </thead>
             <tbody>
-              {jwks.data.keys.map((key, index) => (
+              {jwks.data.keys.map((key) => (
                 <tr key={key.kid}>
                   <td>
                     <code>{key.kid}</code>
-                    {index === 0 && <span class="badge enabled">signing</span>}
+                    {key.kid === signedYours && <span class="badge enabled">signed your token</span>}
                   </td>
                   <td>{key.kty}</td>
                   <td>{key.alg ?? '—'}</td>

@@ -11,6 +11,7 @@ import {
   base64url,
   beginSignIn,
   createPkce,
+  jwtHeader,
   logoutUrl,
   readCallback,
   safeReturnTo,
@@ -260,5 +261,13 @@ describe('tokens', () => {
     });
     expect([...store.items]).toEqual([[SIGNED_OUT_KEY, '1']]);
     expect(signedOut(store)).toBe(true);
+  });
+});
+
+describe('jwtHeader', () => {
+  it('reads the kid of a JWT (RFC 7515 §4) without verifying it', () => {
+    const token = `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })).toString('base64url')}.e30.c2ln`;
+    expect(jwtHeader(token)).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' });
+    expect(() => jwtHeader('')).toThrow('not a JWT');
   });
 });
