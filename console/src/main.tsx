@@ -8,8 +8,15 @@ const root = document.getElementById('app');
 if (root !== null) {
   try {
     const config = parseConfig(document.querySelector('meta[name="idp-console"]')?.getAttribute('content'));
-    root.textContent = '';
-    render(<App config={config} />, root);
+    const issuerOrigin = new URL(config.issuer).origin;
+    if (location.origin !== issuerOrigin) {
+      // Opened under another name of this server (127.0.0.1 for localhost): the sign-in returns to the
+      // issuer's origin (the registered redirect URI), so start there.
+      location.replace(`${issuerOrigin}${location.pathname}${location.search}`);
+    } else {
+      root.textContent = '';
+      render(<App config={config} />, root);
+    }
   } catch (err) {
     root.textContent = `The admin console cannot start: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -429,6 +429,11 @@ describe('the admin console in a real browser', () => {
     'an ended sign-in session leads back to sign-in and then to the same filtered page; 360 px without horizontal scrolling',
     async () => {
       const narrow = await open({ width: 360, height: 740 });
+      // Opened under another name of the server (idp.url is 127.0.0.1), the console moves to the issuer's origin.
+      const moved = narrow.page.waitForRequest(`${idp.issuer}/console/clients`);
+      await narrow.page.goto(`${idp.url.replace('localhost', '127.0.0.1')}/console/clients`);
+      await moved;
+      await narrow.page.getByLabel('Username').waitFor();
       await signIn(narrow, 'admin', ADMIN_PASSWORD);
       // The sign-in session ends (its cookie is gone): a reload goes to the sign-in page, then back to
       // the same page with the same filters.
