@@ -99,6 +99,11 @@ export interface CostConfig {
   /** A name for the table, e.g. `prod RS256, 90% reuse`. */
   name: string;
   alg: SigningAlgorithm;
+  /**
+   * `kms`: one `kms:Sign` per signed token; `envelope`: one `kms:Decrypt` per cold start and no KMS
+   * request per token (README, "Signing modes"). @default 'kms'
+   */
+  signing?: 'kms' | 'envelope';
   /** Lambda memory of the token function, MB (arm64). */
   memoryMb: number;
   /** Billed duration of a warm request that signs (DynamoDB Query + KMS Sign round trips + CPU), ms. */
@@ -162,7 +167,7 @@ export interface CostBreakdown {
   fixedPerMillionUsd: number;
   /** variableUsd + fixedPerMillionUsd: USD per million token requests, all in. */
   totalUsd: number;
-  /** KMS `Sign` requests per million token requests. */
+  /** KMS requests per million token requests: `Sign` (kms mode) or `Decrypt` (envelope mode, per cold start). */
   kmsSigns: number;
   /** The API owner's authorizer per million tokens (not the IdP's cost); empty without a consumer. */
   consumer: CostItem[];
@@ -204,8 +209,11 @@ export function costPerMillionTokens(config: CostConfig, prices: PriceTable, mon
   nonNegative(config, ['memoryMb', 'handlerMs', 'reuseHitHandlerMs', 'coldStartsPerMillion', 'initMs']);
   if (!(monthlyTokens > 0)) throw new RangeError('monthlyTokens must be positive');
   const reused = MILLION * config.reuseHitRatio;
-  const signs = MILLION - reused;
-  const warmSeconds = (signs * config.handlerMs + reused * config.reuseHitHandlerMs) / 1000;
+  const envelope = config.signing === 'envelope';
+  const signed = MILLION - reused;
+  const signs = envelope ? 0 : signed;
+  const decrypts = envelope ? config.coldStartsPerMillion : 0;
+  const warmSeconds = (signed * config.handlerMs + reused * config.reuseHitHandlerMs) / 1000;
   const initSeconds = (config.coldStartsPerMillion * config.initMs) / 1000;
   const gbSeconds = (config.memoryMb / 1024) * (warmSeconds + initSeconds);
   const readUnits = MILLION * config.readUnitsPerRequest;
@@ -261,6 +269,17 @@ export function costPerMillionTokens(config: CostConfig, prices: PriceTable, mon
       unit: 'requests',
       usd: (signs / 10_000) * prices.kmsSignPer10kRequests[config.alg],
     },
+    ...(envelope
+      ? [
+          {
+            service: 'KMS' as const,
+            item: 'KMS Decrypt (envelope key, once per cold start)',
+            quantity: decrypts,
+            unit: 'requests',
+            usd: (decrypts / 10_000) * prices.kmsSymmetricPer10kRequests,
+          },
+        ]
+      : []),
     {
       service: 'KMS',
       item: 'KMS GetPublicKey',
@@ -357,7 +376,7 @@ export function costPerMillionTokens(config: CostConfig, prices: PriceTable, mon
     fixedMonthlyUsd,
     fixedPerMillionUsd,
     totalUsd,
-    kmsSigns: signs,
+    kmsSigns: signs + decrypts,
     consumer,
     consumerUsd: consumer.reduce((sum, item) => sum + item.usd, 0),
     cognitoUsd,
@@ -511,22 +530,25 @@ export const EDGE_WAF_RULES = 3;
  * Alarm metrics of lib/alarms.ts: API 5xx, 4xx spike and token p99 (3); errors and throttles of the
  * token, discovery, admin and authorizer functions (8); DynamoDB read + write throttles (2, one math
  * expression); DynamoDB system errors over 7 operations (7, one math expression); KMS, store and init
- * failures from metric filters (3).
+ * failures from metric filters (3); KMS throttles and the Sign rate near the quota (2).
  */
-export const ALARM_METRICS = 3 + 8 + 2 + 7 + 3;
+export const ALARM_METRICS = 3 + 8 + 2 + 7 + 3 + 2;
 
 /**
  * Custom metrics the token function publishes every month through EMF (lambdas/adapters/token-metrics.ts):
- * `TokensIssued` and `TokensReused`, each with the `service` dimension. `TokensDenied` adds one
+ * `TokensIssued` and `TokensReused`, each with the `service` dimension, and `KmsSignRequests` (kms mode) or
+ * `KmsDecryptRequests` (envelope mode; `KmsThrottles` only in a month with throttles). `TokensDenied` adds one
  * metric per (error, reason) pair that occurs in the month, and the metric filters of lib/alarms.ts one
  * each only in a month they match: not counted.
  */
-export const CUSTOM_METRICS = 2;
+export const CUSTOM_METRICS = 3;
 
 /** What {@link stageCostConfig} needs besides the stage's configuration. */
 export interface StageAssumptions {
-  /** Billed warm duration of a signing request per algorithm, ms. */
+  /** Billed warm duration of a signing request per algorithm, ms (`kms` mode: the Sign round trip included). */
   handlerMs: Record<SigningAlgorithm, number>;
+  /** The same in `envelope` mode: the Query and the in-memory signature. @default handlerMs */
+  envelopeHandlerMs?: Record<SigningAlgorithm, number>;
   reuseHitHandlerMs: number;
   initMs: number;
   coldStartsPerMillion: number;
@@ -550,11 +572,13 @@ export interface StageAssumptions {
 export function stageCostConfig(stage: StageConfig, reuseHitRatio: number, assumed: StageAssumptions): CostConfig {
   const edge = stage.edgeProtection.enabled;
   const { measured } = assumed;
+  const envelope = stage.signing === 'envelope';
   return {
-    name: `${stage.stageName} ${stage.signingAlgorithm}, ${Math.round(reuseHitRatio * 100)}% reuse`,
+    name: `${stage.stageName} ${stage.signingAlgorithm}${envelope ? ' envelope' : ''}, ${Math.round(reuseHitRatio * 100)}% reuse`,
     alg: stage.signingAlgorithm,
+    signing: stage.signing,
     memoryMb: stage.memorySize,
-    handlerMs: assumed.handlerMs[stage.signingAlgorithm],
+    handlerMs: ((envelope ? assumed.envelopeHandlerMs : undefined) ?? assumed.handlerMs)[stage.signingAlgorithm],
     reuseHitHandlerMs: assumed.reuseHitHandlerMs,
     reuseHitRatio,
     coldStartsPerMillion: assumed.coldStartsPerMillion,

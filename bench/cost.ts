@@ -26,6 +26,11 @@ const MEASURED_REQUESTS = 50;
 const ASSUMED = {
   /** DynamoDB consistent Query (~5 ms) + KMS Sign RSA_2048 (~15 ms) / ECC_NIST_P256 (~10 ms) + CPU at 512 MB (~5 ms). */
   handlerMs: { RS256: 25, ES256: 20 },
+  /**
+   * Envelope mode: the Query (~5 ms), the in-memory signature at 512 MB (~0.29 vCPU: RS256 ~3 ms,
+   * ES256 ~0.3 ms; `npm run bench` section 9) and the CPU (~5 ms).
+   */
+  envelopeHandlerMs: { RS256: 13, ES256: 10 },
   /** The Query and the CPU only. */
   reuseHitHandlerMs: 8,
   /** Module init (~110 ms measured locally for the token bundle) + SDK clients + the secrets from Secrets Manager. */
@@ -66,6 +71,7 @@ function assumptionsFor(
 ): StageAssumptions {
   return {
     handlerMs: ASSUMED.handlerMs,
+    envelopeHandlerMs: ASSUMED.envelopeHandlerMs,
     reuseHitHandlerMs: ASSUMED.reuseHitHandlerMs,
     initMs: ASSUMED.initMs,
     coldStartsPerMillion: ASSUMED.coldStartsPerMillion[stage],
@@ -123,6 +129,18 @@ async function main(): Promise<void> {
       rows.push({ stage, at: VOLUMES.map((volume) => costPerMillionTokens(config, PRICES, volume)) });
     }
   }
+  // Envelope signing (README, "Signing modes"): no KMS request per token, one Decrypt per cold start;
+  // dev and test without the edge, staging and prod with CloudFront + WAF.
+  const envelopeRows: { stage: StageName; at: CostBreakdown[] }[] = [];
+  for (const stage of STAGE_NAMES) {
+    const config = stageCostConfig(
+      { ...STAGE_DEFAULTS[stage], signing: 'envelope' },
+      0,
+      assumptionsFor(stage, plain, consumer),
+    );
+    envelopeRows.push({ stage, at: VOLUMES.map((volume) => costPerMillionTokens(config, PRICES, volume)) });
+  }
+  rows.push(...envelopeRows);
 
   const out: string[] = [];
   out.push(`# Cost per million access tokens (AWS list prices, ${PRICES.region}, as of ${PRICES.asOf})`);
@@ -131,7 +149,7 @@ async function main(): Promise<void> {
     markdownTable(
       [
         'stage as configured',
-        'KMS signs',
+        'KMS requests',
         'API Gateway',
         'Lambda',
         'DynamoDB',
@@ -183,6 +201,7 @@ async function main(): Promise<void> {
   out.push('');
   out.push(
     `Fixed per month by stage: ${rows
+      .slice(0, 2 * STAGE_NAMES.length)
       .filter((_, i) => i % 2 === 0)
       .map(({ stage, at }) => `${stage} ${usd(at[0]!.fixedMonthlyUsd)}`)
       .join(', ')}.`,

@@ -26,6 +26,8 @@ export interface PriceTable {
   kmsSignPer10kRequests: Record<SigningAlgorithm, number>;
   /** KMS customer managed key, USD per month. */
   kmsKeyPerMonth: number;
+  /** Symmetric requests (Decrypt of the envelope key), USD per 10,000. */
+  kmsSymmetricPer10kRequests: number;
   /** Secrets Manager, USD per secret per month. */
   secretsManagerSecretPerMonth: number;
   /** Secrets Manager API calls, USD per 10,000. */
@@ -79,6 +81,8 @@ export const PRICES: PriceTable = {
   // Asymmetric requests (Sign, GetPublicKey) are excluded from the 20,000-request free tier. $1 per key-month.
   kmsSignPer10kRequests: { RS256: 0.03, ES256: 0.15 },
   kmsKeyPerMonth: 1.0,
+  // Symmetric requests (Decrypt): $0.03 per 10,000 (the 20,000-request monthly free tier not counted).
+  kmsSymmetricPer10kRequests: 0.03,
   // "AWS Secrets Manager Pricing": $0.40 per secret per month, $0.05 per 10,000 API calls.
   secretsManagerSecretPerMonth: 0.4,
   secretsManagerPer10kCalls: 0.05,

@@ -12,11 +12,11 @@
  *    the peer, codes prepared before the timed part and each redeemed once (bench/code-exchange.ts),
  *    with DynamoDB calls per exchange counted.
  * 8. The deliberately slow step on its own: the password KDF and the sign-in POST (bench/kdf-bench.ts).
+ * 9. Signing modes per function instance (the production signers over the KMS protocol fake).
+ * 10. The admin console: its JavaScript size (gzip) against the 250 KB budget and the time from
+ *     navigation to the client list being interactive in headless Chromium (bench/console-bench.ts).
  *
- * 9. The admin console: its JavaScript size (gzip) against the 250 KB budget and the time from
- *    navigation to the client list being interactive in headless Chromium (bench/console-bench.ts).
- *
- * `--console`: only 9 (writes no results file).
+ * `--console`: only 10 (writes no results file).
  * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
  * the code preparation yields valid codes on both sides; writes no results file.
  *
@@ -40,6 +40,8 @@ import type { HandlerBenchResult, HandlerSettings } from './handler-bench';
 import { benchTarget, targetLabel } from './http-bench';
 import type { HttpResult, HttpTarget, LoadSettings } from './http-bench';
 import { benchSignRates } from './sign-rates';
+import { benchSigningModes, TOKEN_FUNCTION_MEMORY_MB } from './signing-modes';
+import type { SigningModeRow } from './signing-modes';
 import type { SignRate } from './sign-rates';
 import { kib, markdownTable, num, ratio } from './table';
 
@@ -313,6 +315,37 @@ function signSection(rates: SignRate[], http: HttpResult[]): { text: string; gap
   };
 }
 
+function signingModesSection(rows: SigningModeRow[]): string {
+  const cell = (value: number, digits = 0) => (Number.isNaN(value) ? 'n/a' : num(value, digits));
+  return [
+    markdownTable(
+      [
+        'mode',
+        'alg',
+        'KMS requests at cold start',
+        'KMS requests per token',
+        'signs/s, one at a time',
+        'signs per CPU-s (per core)',
+        `est. signs/s per instance at ${TOKEN_FUNCTION_MEMORY_MB} MB`,
+      ],
+      rows.map((r) => [
+        r.mode,
+        r.alg,
+        num(r.kmsRequestsAtStart),
+        num(r.kmsRequestsPerToken, 2),
+        cell(r.perSecond),
+        cell(r.perCpuSecond),
+        cell(r.perInstanceAt512MbEstimate),
+      ]),
+    ),
+    '',
+    '`envelope`: one `Decrypt` per cold start, then node:crypto in memory; an instance signs as fast as its CPU share ' +
+      '(one vCPU at 1,769 MB). `kms`: one `kms:Sign` per token, so the stage issues at most the account quota ' +
+      '(RSA 500/s, ECC 300/s by default, shared by every caller in the account and Region) whatever its instances; ' +
+      'its rate here would be the loopback fake’s, so it is not reported. KMS requests are counted at the fake.',
+  ].join('\n');
+}
+
 function reuseSection(http: HttpResult[], handler: HandlerBenchResult): string {
   const rows: string[][] = [];
   for (const [label, r] of [
@@ -528,7 +561,7 @@ function consoleSection(result: ConsoleBenchResult, failures: string[]): string 
 async function consoleMain(): Promise<void> {
   const failures: string[] = [];
   progress('console');
-  say('## 9. Admin console (headless Chromium, local server in memory)');
+  say('## 10. Admin console (headless Chromium, local server in memory)');
   say();
   say(consoleSection(await benchConsole(CONSOLE_RUNS), failures));
   if (failures.length > 0) {
@@ -601,6 +634,9 @@ async function main(): Promise<void> {
   progress('handler level');
   const handler = await benchHandlers(ALGS, HANDLER);
 
+  progress('signing modes');
+  const signingModes = await benchSigningModes(ALGS, SIGN_RATE_MS);
+
   progress('bundles');
   const bundles = await benchBundles(INIT_RUNS);
   for (const row of bundles.rows) {
@@ -671,7 +707,11 @@ async function main(): Promise<void> {
   say();
   say(`Sections 7 and 8 took ${codeSeconds.toFixed(1)} s of the run.`);
   say();
-  say('## 9. Admin console (headless Chromium, local server in memory)');
+  say('## 9. Signing modes per function instance (the production signers over the KMS protocol fake)');
+  say();
+  say(signingModesSection(signingModes));
+  say();
+  say('## 10. Admin console (headless Chromium, local server in memory)');
   say();
   say(consoleSection(consoleResult, failures));
   say();
@@ -700,6 +740,7 @@ async function main(): Promise<void> {
     bundles,
     signRates,
     signGap: sign.gap,
+    signingModes,
     console: consoleResult,
     failures,
   };

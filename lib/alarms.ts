@@ -3,7 +3,9 @@
  * p99 latency, Lambda errors and throttles per function, DynamoDB throttling and system errors, and
  * KMS / DynamoDB failures as the token function logs them (a metric filter on its structured logs:
  * lambdas/domain/token-endpoint.ts logs `dependency unavailable` with `dependency: signer|store|pepper`),
- * and a token or sign-in function that cannot start.
+ * a token or sign-in function that cannot start, and KMS at its quota: sustained throttling
+ * (`KmsThrottles`) and the stage's Sign rate past a configured share of the account's quota
+ * (`KmsSignRequests`; lambdas/adapters/token-metrics.ts).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,7 +16,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { TOKEN_PATH } from '../lambdas/domain/endpoints/paths';
+import { KMS_SIGN_REQUESTS, KMS_THROTTLES } from '../lambdas/adapters/token-metrics';
 import type { StageConfig } from './config';
+import { validateKmsQuota } from './config';
 
 /** The table operations the IdP uses (an alarm's math expression holds at most 10 metrics). */
 const SYSTEM_ERROR_OPERATIONS = [
@@ -54,6 +58,7 @@ export class IdpAlarms extends Construct {
     const topic =
       config.alarms.topicArn !== undefined ? sns.Topic.fromTopicArn(this, 'Topic', config.alarms.topicArn) : undefined;
     const add = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold: number, periods = 1) => {
+      // `periods` consecutive one-minute periods at or above the threshold.
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${prefix}-${alarmId}`,
         alarmDescription: description,
@@ -154,6 +159,33 @@ export class IdpAlarms extends Construct {
       'DynamoDB reads failed or were throttled at the token endpoint',
       failures('store', 'StoreFailures'),
       1,
+    );
+    // KMS at its quota (README, "Scale ceilings"): the token function's own counts (EMF, dimension
+    // `service` only). Throttles that the retries absorb are normal in a burst; 3 minutes of them are not.
+    const kmsMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: 'serverless-idp' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+    add(
+      'KmsThrottling',
+      'KMS throttled the token function (Sign, or Decrypt of the envelope key) in 3 consecutive minutes: the account is at its KMS request quota',
+      kmsMetric(KMS_THROTTLES),
+      1,
+      3,
+    );
+    validateKmsQuota(config.stageName, config.kmsQuota);
+    const { signRequestsPerSecond, alarmShare } = config.kmsQuota;
+    add(
+      'KmsSignRateNearQuota',
+      `kms:Sign requests of this stage above ${Math.round(alarmShare * 100)} % of the ${signRequestsPerSecond}/s quota ` +
+        '(shared by every key and caller in the account and Region) for 3 minutes: raise the quota or switch to envelope signing',
+      kmsMetric(KMS_SIGN_REQUESTS),
+      Math.ceil(signRequestsPerSecond * alarmShare * 60),
+      3,
     );
     // A cold start that cannot compose (the pepper unreadable, configuration wrong) answers every
     // request 503 until the next try: alarm on the first.

@@ -80,6 +80,39 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
   // first (lib/stateful-stack.ts; docs/deploy.md, Signing keys).
   const [activeKey] = stateful.signingKeys;
   if (activeKey === undefined) throw new Error(`stage ${stage}: no active signing key`);
+  // Which key signs and how (README, "Signing modes"): a KMS key ARN, or an envelope key's id, the
+  // wrapping key and the stage (its encryption context).
+  const signingEnv: Record<string, string> =
+    activeKey.signing === 'kms'
+      ? { IDP_SIGNING_MODE: 'kms', IDP_SIGNING_KEY_ARN: activeKey.key.keyArn }
+      : {
+          IDP_SIGNING_MODE: 'envelope',
+          IDP_SIGNING_KEY_ID: activeKey.config.id,
+          IDP_ENVELOPE_KEY_ARN: stateful.envelope!.wrappingKey.keyArn,
+          IDP_STAGE_NAME: stage,
+        };
+  const kmsKeys = stateful.signingKeys.filter((k) => k.signing === 'kms');
+  const envelopeKeys = stateful.signingKeys.filter((k) => k.signing === 'envelope');
+  // Discovery publishes every key: KMS keys by ARN, envelope keys by id (their records in the table).
+  const publishedEnv: Record<string, string> = {
+    ...(kmsKeys.length > 0
+      ? {
+          IDP_PUBLISHED_KEY_ARNS: Fn.join(
+            ',',
+            kmsKeys.map((k) => k.key.keyArn),
+          ),
+          IDP_PUBLISHED_KEY_ALGS: kmsKeys.map((k) => k.algorithm).join(','),
+        }
+      : {}),
+    ...(envelopeKeys.length > 0
+      ? {
+          IDP_PUBLISHED_KEY_IDS: envelopeKeys.map((k) => k.config.id).join(','),
+          IDP_PUBLISHED_KEY_ID_ALGS: envelopeKeys.map((k) => k.algorithm).join(','),
+          IDP_TABLE_NAME: stateful.table.tableName,
+          IDP_STAGE_NAME: stage,
+        }
+      : {}),
+  };
   const originVerifyEnv: Record<string, string> =
     originVerify === undefined ? {} : { IDP_ORIGIN_VERIFY_SECRET_ARN: originVerify.secretArn };
   const token = new IdpFunction(scope, 'TokenFunction', {
@@ -94,7 +127,7 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     environment: {
       IDP_ISSUER: issuer,
       IDP_TABLE_NAME: stateful.table.tableName,
-      IDP_SIGNING_KEY_ARN: activeKey.key.keyArn,
+      ...signingEnv,
       IDP_SIGNING_ALG: activeKey.algorithm,
       IDP_PEPPER_SECRET_ARN: stateful.pepperSecret.secretArn,
       IDP_DEFAULT_ACCESS_TOKEN_TTL: String(config.defaultAccessTokenTtl.toSeconds()),
@@ -108,15 +141,13 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     serviceName: 'discovery',
     role: stateful.roles.discovery,
     memorySize: config.memorySize,
+    reservedConcurrentExecutions: config.reservedConcurrency.discovery,
     environment: {
       IDP_ISSUER: issuer,
-      IDP_SIGNING_KEY_ARN: activeKey.key.keyArn,
+      IDP_SIGNING_MODE: activeKey.signing,
+      ...(activeKey.signing === 'kms' ? { IDP_SIGNING_KEY_ARN: activeKey.key.keyArn } : {}),
       IDP_SIGNING_ALG: activeKey.algorithm,
-      IDP_PUBLISHED_KEY_ARNS: Fn.join(
-        ',',
-        stateful.signingKeys.map((k) => k.key.keyArn),
-      ),
-      IDP_PUBLISHED_KEY_ALGS: stateful.signingKeys.map((k) => k.algorithm).join(','),
+      ...publishedEnv,
       ...originVerifyEnv,
     },
   });
@@ -127,6 +158,7 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     serviceName: 'admin',
     role: stateful.roles.admin,
     memorySize: config.memorySize,
+    reservedConcurrentExecutions: config.reservedConcurrency.admin,
     environment: {
       IDP_ISSUER: issuer,
       IDP_TABLE_NAME: stateful.table.tableName,
@@ -143,6 +175,7 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     role: stateful.roles.authorizer,
     memorySize: 256,
     timeout: Duration.seconds(5),
+    reservedConcurrentExecutions: config.reservedConcurrency.authorizer,
     environment: {
       IDP_ISSUER: issuer,
       IDP_AUDIENCE: adminAudience(issuer),
@@ -185,6 +218,7 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     serviceName: 'userinfo',
     role: stateful.roles.userinfo,
     memorySize: config.memorySize,
+    reservedConcurrentExecutions: config.reservedConcurrency.userinfo,
     // Verifies with the issuer's JWKS over https (<issuer>/.well-known/jwks.json), never kms:GetPublicKey.
     environment: { IDP_ISSUER: issuer, IDP_TABLE_NAME: stateful.table.tableName, ...originVerifyEnv },
   });

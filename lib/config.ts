@@ -9,6 +9,7 @@
  * - `idp:<s>:domainName`, `idp:<s>:certificateArn`, optional `idp:<s>:hostedZoneId` + `idp:<s>:hostedZoneName`
  * - `idp:<s>:alarmTopicArn`: SNS topic that receives alarm notifications
  * - `idp:<s>:signingAlgorithm`: `RS256` | `ES256`
+ * - `idp:<s>:signing`: `kms` | `envelope` (overrides {@link StageConfig.signing})
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,6 +21,52 @@ export type StageName = (typeof STAGE_NAMES)[number];
 
 /** JWS algorithm of access tokens; decides the KMS key spec (RSA_2048 or ECC_NIST_P256). */
 export type SigningAlgorithm = 'RS256' | 'ES256';
+
+/**
+ * How a stage signs tokens (README, "Signing modes"):
+ * - `kms`: the private key never leaves KMS; one `kms:Sign` per token, which the account's KMS request
+ *   quota limits (RSA 500/s, ECC 300/s by default, shared by every key and caller in the account and
+ *   Region) and which costs $0.15 per 10,000 requests;
+ * - `envelope`: the key pair is generated in KMS at deploy and its private half stored only encrypted
+ *   under a symmetric KMS key; the token function decrypts it once per cold start and signs in memory
+ *   (no KMS call per token). A compromised token function can copy the key, where with `kms` it can
+ *   only sign while it is compromised.
+ */
+export type SigningMode = 'kms' | 'envelope';
+
+/** Reserved concurrency of the functions besides token and sign-in (which have their own settings). */
+export interface ReservedConcurrencyConfig {
+  /**
+   * The admin API: capacity a token flood cannot take from administrators (and a cap on the admin API).
+   * @default - none (unreserved pool)
+   */
+  readonly admin?: number;
+  /** The admin API's Lambda authorizer. @default - none (unreserved pool) */
+  readonly authorizer?: number;
+  /** Metadata and JWKS (cached by CloudFront where the stage has it). @default - none (unreserved pool) */
+  readonly discovery?: number;
+  /** `/oauth2/userinfo`. @default - none (unreserved pool) */
+  readonly userinfo?: number;
+}
+
+/** KMS request quota of the stage's account and Region, for the alarm that warns before it is reached. */
+export interface KmsQuotaConfig {
+  /**
+   * The account's "Cryptographic operations (RSA) request rate" quota (or ECC for ES256 keys), requests
+   * per second, as Service Quotas shows it. Default 500 (RSA); ECC's default is 300.
+   * @default 500
+   */
+  readonly signRequestsPerSecond: number;
+  /**
+   * Share of the quota at which the `KmsSignRateNearQuota` alarm fires (the stage's own Sign requests;
+   * other callers in the account use the same quota).
+   * @default 0.8
+   */
+  readonly alarmShare: number;
+}
+
+/** The KMS quota of every stage unless a stage says otherwise. */
+export const DEFAULT_KMS_QUOTA: KmsQuotaConfig = { signRequestsPerSecond: 500, alarmShare: 0.8 };
 
 /** A custom domain for the issuer instead of the generated `execute-api` (or CloudFront) host name. */
 export interface CustomDomainConfig {
@@ -142,6 +189,13 @@ export interface SigningKeyConfig {
    */
   readonly algorithm?: SigningAlgorithm;
   /**
+   * How this key signs: a KMS asymmetric key (`kms`) or a wrapped key pair (`envelope`). Set it on a new
+   * key to change a live stage's mode by rotation (README, "Signing modes"); never change it on an
+   * existing key (that replaces the key).
+   * @default - the stage's {@link StageConfig.signing}
+   */
+  readonly signing?: SigningMode;
+  /**
    * When the key stopped signing: the day (or date-time, UTC) the deploy that retired it ran — when in
    * doubt, later rather than earlier. Required for `retired` keys, refused on the others. Synthesis warns
    * once {@link StageConfig.retiredKeyRetention} has passed: then (and only then) remove the key.
@@ -173,6 +227,20 @@ export interface StageConfig {
   readonly customDomain?: CustomDomainConfig;
   /** Access-token lifetime when neither the client nor the API sets one. @default Duration.hours(1) */
   readonly defaultAccessTokenTtl: Duration;
+  /**
+   * How the stage's keys sign (see {@link SigningMode}); a key may say otherwise
+   * ({@link SigningKeyConfig.signing}).
+   * @default 'kms'
+   */
+  readonly signing: SigningMode;
+  /** The account's KMS Sign quota and the alarm's share of it. @default DEFAULT_KMS_QUOTA - 500/s, alarm at 80 % */
+  readonly kmsQuota: KmsQuotaConfig;
+  /**
+   * Reserved concurrency of admin, authorizer, discovery and userinfo: what a flood of token requests
+   * cannot take from them (the token function's own cap is {@link tokenReservedConcurrency}).
+   * @default - none in dev and test; admin 10, authorizer 10, discovery 10 in staging; 20, 20, 20 in prod
+   */
+  readonly reservedConcurrency: ReservedConcurrencyConfig;
   /** Memory of the request-path functions (token, discovery, admin, userinfo), MB. CPU scales with it. @default 512 */
   readonly memorySize: number;
   /**
@@ -240,6 +308,9 @@ const NO_EDGE: EdgeProtectionConfig = {
 export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
   dev: {
     stageName: 'dev',
+    signing: 'kms',
+    kmsQuota: DEFAULT_KMS_QUOTA,
+    reservedConcurrency: {},
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
     signIn: DEFAULT_SIGN_IN_FUNCTION,
@@ -258,6 +329,9 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
   },
   test: {
     stageName: 'test',
+    signing: 'kms',
+    kmsQuota: DEFAULT_KMS_QUOTA,
+    reservedConcurrency: {},
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
     signIn: DEFAULT_SIGN_IN_FUNCTION,
@@ -276,6 +350,9 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
   },
   staging: {
     stageName: 'staging',
+    signing: 'kms',
+    kmsQuota: DEFAULT_KMS_QUOTA,
+    reservedConcurrency: { admin: 10, authorizer: 10, discovery: 10 },
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
     signIn: DEFAULT_SIGN_IN_FUNCTION,
@@ -301,6 +378,9 @@ export const STAGE_DEFAULTS: Record<StageName, StageConfig> = {
   },
   prod: {
     stageName: 'prod',
+    signing: 'kms',
+    kmsQuota: DEFAULT_KMS_QUOTA,
+    reservedConcurrency: { admin: 20, authorizer: 20, discovery: 20 },
     defaultAccessTokenTtl: Duration.hours(1),
     memorySize: 512,
     signIn: DEFAULT_SIGN_IN_FUNCTION,
@@ -377,6 +457,8 @@ export function resolveStageConfig(
 
   const alg = ctx('signingAlgorithm') ?? base.signingAlgorithm;
   if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`idp:${stageName}:signingAlgorithm must be RS256 or ES256`);
+  const signing = ctx('signing') ?? base.signing;
+  if (signing !== 'kms' && signing !== 'envelope') throw new Error(`idp:${stageName}:signing must be kms or envelope`);
   const topicArn = ctx('alarmTopicArn');
   validateSigningKeys(stageName, base.signingKeys);
 
@@ -386,6 +468,7 @@ export function resolveStageConfig(
     ...(region !== undefined ? { region } : {}),
     ...(customDomain !== undefined ? { customDomain } : {}),
     signingAlgorithm: alg,
+    signing,
     alarms: { ...base.alarms, ...(topicArn !== undefined ? { topicArn } : {}) },
   };
 }
@@ -454,6 +537,9 @@ export function validateSigningKeys(stageName: StageName, keys: readonly Signing
     if (key.algorithm !== undefined && key.algorithm !== 'RS256' && key.algorithm !== 'ES256') {
       throw new Error(`${where}: key '${key.id}' algorithm must be RS256 or ES256`);
     }
+    if (key.signing !== undefined && key.signing !== 'kms' && key.signing !== 'envelope') {
+      throw new Error(`${where}: key '${key.id}' signing must be kms or envelope`);
+    }
     if (key.state === 'retired') {
       if (key.retiredAt === undefined || !RETIRED_AT.test(key.retiredAt) || Number.isNaN(Date.parse(key.retiredAt))) {
         throw new Error(
@@ -482,4 +568,17 @@ export function removableSigningKeys(
     (k) =>
       k.state === 'retired' && k.retiredAt !== undefined && Date.parse(k.retiredAt) + retention.toMilliseconds() <= now,
   );
+}
+
+/**
+ * Refuses a KMS quota the alarm cannot use.
+ * @throws Error naming the setting
+ */
+export function validateKmsQuota(stageName: StageName, quota: KmsQuotaConfig): void {
+  if (!Number.isInteger(quota.signRequestsPerSecond) || quota.signRequestsPerSecond < 1) {
+    throw new Error(`stage ${stageName}: kmsQuota.signRequestsPerSecond must be a whole number of requests per second`);
+  }
+  if (!(quota.alarmShare > 0 && quota.alarmShare <= 1)) {
+    throw new Error(`stage ${stageName}: kmsQuota.alarmShare must be above 0 and at most 1`);
+  }
 }

@@ -68,6 +68,7 @@ export const BUNDLES_AWS_SDK: Readonly<Record<string, boolean>> = {
   'discovery-handler.ts': true,
   'admin-handler.ts': true,
   'bootstrap-handler.ts': true,
+  'envelope-key-handler.ts': true,
   'sign-in-handler.ts': true,
   'userinfo-handler.ts': true,
   'authorizer-handler.ts': false,

@@ -12,6 +12,7 @@
  * policies to these roles (lib/function-defaults.ts), a reference in the allowed direction.
  */
 import { Annotations, Fn, Stack, Validations } from 'aws-cdk-lib';
+import type { CustomResource } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,8 +21,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { keys, tableSchema } from '../lambdas/adapters/dynamodb-table';
 import { FIRST_ADMIN_USERNAME } from '../lambdas/domain/first-admin-person';
-import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
+import type { SigningAlgorithm, SigningKeyConfig, SigningMode, StageConfig } from './config';
 import { removableSigningKeys, signingKeyAlias, signingKeyConstructId, validateSigningKeys } from './config';
+import { addEnvelopeSigning } from './envelope-signing';
+import type { EnvelopeSigning } from './envelope-signing';
 import { clientStatusReadStatement } from './idp-token-authorizer';
 
 /** KMS key spec and signing algorithm of each JWS algorithm (RFC 7518 §3.3, §3.4). */
@@ -117,19 +120,30 @@ export function partitionScopedStatement(
   });
 }
 
-/** One configured signing key as deployed. */
-export interface DeployedSigningKey {
-  readonly config: SigningKeyConfig;
-  /** The key's JWS algorithm (its own, else the stage's). */
-  readonly algorithm: SigningAlgorithm;
-  readonly key: kms.Key;
-  readonly alias: kms.Alias;
-}
+/** One configured signing key as deployed: a KMS asymmetric key, or an envelope key (lib/envelope-signing.ts). */
+export type DeployedSigningKey =
+  | {
+      readonly config: SigningKeyConfig;
+      /** The key's JWS algorithm (its own, else the stage's). */
+      readonly algorithm: SigningAlgorithm;
+      readonly signing: 'kms';
+      readonly key: kms.Key;
+      readonly alias: kms.Alias;
+    }
+  | {
+      readonly config: SigningKeyConfig;
+      readonly algorithm: SigningAlgorithm;
+      readonly signing: 'envelope';
+      /** The custom resource that generated the key pair; its `Kid` attribute is the JWS `kid`. */
+      readonly material: CustomResource;
+    };
 
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
-  /** The `active` key: the only one the token function signs with. */
-  readonly signingKey: kms.Key;
+  /** The `active` key when it is a KMS key: the only one the token function signs with. */
+  readonly signingKey?: kms.Key;
+  /** The envelope mode's wrapping key and signing-key custom resources, when any key is an envelope key. */
+  readonly envelope?: EnvelopeSigning;
   /**
    * Every configured key in publication order — active, then next, then retired — all published in
    * the JWKS (docs/deploy.md, Signing keys).
@@ -191,12 +205,27 @@ export class StatefulStack extends Stack {
     // when the token function switches to it, and the key being retired must still allow it until the
     // function has switched away — a state-dependent grant would fail token requests for the minutes in
     // between. Which key signs is the token function's `IDP_SIGNING_KEY_ARN` alone (the active key).
-    this.signingKeys = validateSigningKeys(stage, config.signingKeys).map((keyConfig) => {
-      const algorithm = keyConfig.algorithm ?? config.signingAlgorithm;
+    // An envelope key is a record in the table wrapped under the stage's one symmetric key instead
+    // (lib/envelope-signing.ts); its Decrypt grant is by encryption context, the same for every state.
+    const ordered = validateSigningKeys(stage, config.signingKeys).map((keyConfig) => ({
+      config: keyConfig,
+      algorithm: keyConfig.algorithm ?? config.signingAlgorithm,
+      signing: (keyConfig.signing ?? config.signing) as SigningMode,
+    }));
+    const envelopeKeys = ordered.filter((k) => k.signing === 'envelope');
+    this.envelope =
+      envelopeKeys.length === 0
+        ? undefined
+        : addEnvelopeSigning(this, { config, table: this.table, tokenRole: this.roles.token, keys: envelopeKeys });
+    this.signingKeys = ordered.map(({ config: keyConfig, algorithm, signing }): DeployedSigningKey => {
+      if (signing === 'envelope') {
+        return { config: keyConfig, algorithm, signing, material: this.envelope!.materials.get(keyConfig.id)! };
+      }
       const key = this.addSigningKey(config, keyConfig, algorithm);
-      return { config: keyConfig, algorithm, key, alias: key.addAlias(signingKeyAlias(stage, keyConfig.id)) };
+      return { config: keyConfig, algorithm, signing, key, alias: key.addAlias(signingKeyAlias(stage, keyConfig.id)) };
     });
-    this.signingKey = this.signingKeys[0]!.key;
+    const active = this.signingKeys[0]!;
+    this.signingKey = active.signing === 'kms' ? active.key : undefined;
     for (const removable of removableSigningKeys(config.signingKeys, config.retiredKeyRetention)) {
       Annotations.of(this).addWarningV2(
         'serverless-idp:retired-signing-key-removable',
@@ -288,7 +317,13 @@ export class StatefulStack extends Stack {
     );
     // authorizer: one GetItem of the client item (is the token's client still enabled?).
     this.roles.authorizer.addToPolicy(clientStatusReadStatement(this.table.tableArn));
-    // discovery: kms:GetPublicKey through the key policy only.
+    // discovery: kms:GetPublicKey through the key policy only; in envelope mode one GetItem per published
+    // key record (the public key), never the wrapping key.
+    if (this.envelope !== undefined) {
+      this.roles.discovery.addToPolicy(
+        partitionScopedStatement(tableArn, ['dynamodb:GetItem'], [keys.signingKeyPk('*')]),
+      );
+    }
 
     this.acknowledgeFindings(config);
   }

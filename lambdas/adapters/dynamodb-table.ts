@@ -61,7 +61,8 @@ export type ItemType =
   | 'authreq'
   | 'consent'
   | 'code'
-  | 'deny';
+  | 'deny'
+  | 'signkey';
 
 export const keys = {
   clientPk: (clientId: string) => `CLIENT#${clientId}`,
@@ -101,6 +102,9 @@ export const keys = {
   /** A user's consents, one item per client. */
   consentPk: (userId: string) => `CONSENT#${userId}`,
   consentSk: (clientId: string) => `CLIENT#${clientId}`,
+  /** A signing key of the envelope mode, wrapped under the stage's KMS key (docs/data-model.md, Signing keys). */
+  signingKeyPk: (keyId: string) => `SIGNKEY#${keyId}`,
+  signingKeySk: 'SIGNKEY',
 } as const;
 
 /** Key schema shared by the local table and the CDK table (lib/), so the two cannot drift. */

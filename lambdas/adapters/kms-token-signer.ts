@@ -1,7 +1,8 @@
 /**
  * KMS-held signing keys (docs/contract.md, Access tokens). {@link KmsTokenSigner} signs JWS signing inputs
  * with one `kms:Sign` call over a locally computed SHA-256 digest (`MessageType: DIGEST`), so the
- * token function needs no other KMS permission and inputs above KMS's 4096-byte RAW limit still sign.
+ * token function needs no other KMS permission and inputs above KMS's 4096-byte RAW limit still sign;
+ * a throttled or failed Sign is retried within a small budget (./kms-retry.ts) before it is a 503.
  * {@link KmsKeySource} turns `kms:GetPublicKey` answers into the published JWKS, once per key per
  * cold start. SDK errors are translated here into {@link DependencyUnavailableError}. Both use
  * {@link defaultKmsClient} unless given a client.
@@ -11,11 +12,19 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import type { KeySpec, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import { DEFAULT_SDK_CLIENT_CONFIG, sharedClient } from './aws-clients';
 import { dependencyUnavailable } from './aws-errors';
+import { KMS_SIGNING_CLIENT_CONFIG, SIGN_RETRY_BUDGET, withRetries } from './kms-retry';
+import type { KmsCallObserver, RetryBudget } from './kms-retry';
 import { toLowS } from '../client/verify/ecdsa-p256';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
 
 /** The function's KMS client, built on first use with {@link DEFAULT_SDK_CLIENT_CONFIG}. */
 export const defaultKmsClient: () => KMSClient = sharedClient(() => new KMSClient(DEFAULT_SDK_CLIENT_CONFIG));
+
+/**
+ * The token function's KMS client (Sign, and Decrypt in envelope mode), built on first use with one
+ * attempt per call: the signers retry within their own budget (./kms-retry.ts).
+ */
+export const defaultSigningKmsClient: () => KMSClient = sharedClient(() => new KMSClient(KMS_SIGNING_CLIENT_CONFIG));
 
 /** The KMS key spec and signing algorithm behind each JWS algorithm. */
 const KMS_ALGORITHMS: Record<SigningAlgorithm, { keySpec: KeySpec; signingAlgorithm: SigningAlgorithmSpec }> = {
@@ -117,8 +126,14 @@ export function ecdsaDerToRawP256(der: Uint8Array): Uint8Array {
 
 /** Options of {@link KmsTokenSigner}. */
 export interface KmsTokenSignerOptions {
-  /** @default {@link defaultKmsClient}() */
+  /** One attempt per call, so that {@link retry} alone decides. @default {@link defaultSigningKmsClient}() */
   client?: KMSClient;
+  /** Retries of a throttled or failed Sign. @default SIGN_RETRY_BUDGET - 4 attempts within 250 ms */
+  retry?: RetryBudget;
+  /** Told of every Sign attempt (metrics: calls and throttles). @default - none */
+  observe?: KmsCallObserver;
+  /** Waits between attempts (tests). @default a timer */
+  sleep?: (ms: number) => Promise<void>;
   /** The signing key: key ARN or key id (not an alias). */
   keyId: string;
   /** JWS algorithm; the key must be `RSA_2048` for RS256 and `ECC_NIST_P256` for ES256. */
@@ -141,9 +156,15 @@ export class KmsTokenSigner implements TokenSigner {
   private readonly client: KMSClient;
   private readonly keyId: string;
   private readonly signingAlgorithm: SigningAlgorithmSpec;
+  private readonly retry: RetryBudget;
+  private readonly observe: KmsCallObserver | undefined;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
 
   constructor(options: KmsTokenSignerOptions) {
-    this.client = options.client ?? defaultKmsClient();
+    this.client = options.client ?? defaultSigningKmsClient();
+    this.retry = options.retry ?? SIGN_RETRY_BUDGET;
+    this.observe = options.observe;
+    this.sleep = options.sleep;
     this.keyId = options.keyId;
     this.alg = options.alg;
     this.signingAlgorithm = kmsAlgorithm(options.alg).signingAlgorithm;
@@ -151,22 +172,27 @@ export class KmsTokenSigner implements TokenSigner {
   }
 
   /**
-   * Signs the JWS signing input: SHA-256 locally, then `kms:Sign` with `MessageType: DIGEST`.
-   * @throws DependencyUnavailableError when the KMS call fails (`throttled` when KMS throttled it)
+   * Signs the JWS signing input: SHA-256 locally, then `kms:Sign` with `MessageType: DIGEST`, retried
+   * within {@link KmsTokenSignerOptions.retry} when KMS throttles it or fails transiently.
+   * @throws DependencyUnavailableError when the KMS call still fails (`throttled` when KMS throttled it)
    * @throws Error when KMS answers with no or a malformed signature
    */
   async sign(signingInput: Uint8Array): Promise<Uint8Array> {
     const digest = createHash('sha256').update(signingInput).digest();
     let signature: Uint8Array | undefined;
     try {
-      const output = await this.client.send(
-        new SignCommand({
-          KeyId: this.keyId,
-          Message: digest,
-          MessageType: 'DIGEST',
-          SigningAlgorithm: this.signingAlgorithm,
-        }),
-      );
+      const command = new SignCommand({
+        KeyId: this.keyId,
+        Message: digest,
+        MessageType: 'DIGEST',
+        SigningAlgorithm: this.signingAlgorithm,
+      });
+      const output = await withRetries(() => this.client.send(command), {
+        operation: 'Sign',
+        budget: this.retry,
+        observe: this.observe,
+        sleep: this.sleep,
+      });
       signature = output.Signature;
     } catch (err) {
       throw signerUnavailable(err);

@@ -8,13 +8,15 @@
  * It is both the {@link TokenSigner} and the {@link KeySource} of the local runtime. The `kid` is the
  * key's RFC 7638 JWK thumbprint, so it is stable across restarts and differs per key.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeySource, PublicJwk, SigningAlgorithm, TokenSigner } from '../domain/ports';
-import { toLowS } from '../client/verify/ecdsa-p256';
+import { jwkThumbprint, publicJwkOf, signInMemory } from './in-memory-signing';
 import { readOrCreateSecretFile } from './local-files';
+
+export { jwkThumbprint };
 
 /** The single-key file of earlier versions, taken over into the key set. */
 export function signingKeyFile(dataDir: string, alg: SigningAlgorithm): string {
@@ -44,25 +46,10 @@ function generatePrivateJwk(alg: SigningAlgorithm): JsonWebKey {
   return privateKey.export({ format: 'jwk' });
 }
 
-/** RFC 7638 §3: SHA-256 over the required public members in lexicographic order, base64url. */
-export function jwkThumbprint(jwk: JsonWebKey): string {
-  const members =
-    jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-}
-
 export interface LocalTokenSignerOptions {
   /** Folder for the key set; in memory when absent. */
   dataDir?: string;
   alg: SigningAlgorithm;
-}
-
-function publicJwkOf(alg: SigningAlgorithm, key: KeyObject): PublicJwk {
-  const pub = createPublicKey(key).export({ format: 'jwk' });
-  const kid = jwkThumbprint(pub);
-  return alg === 'RS256'
-    ? { kty: 'RSA', kid, alg, use: 'sig', n: pub.n, e: pub.e }
-    : { kty: 'EC', kid, alg, use: 'sig', crv: 'P-256', x: pub.x, y: pub.y };
 }
 
 function importKey(alg: SigningAlgorithm, jwk: JsonWebKey): KeyObject {
@@ -162,11 +149,7 @@ export class LocalTokenSigner implements TokenSigner, KeySource {
    * `crypto.sign`), so RSA signing does not block the event loop.
    */
   sign(signingInput: Uint8Array): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      sign('sha256', signingInput, { key: this.privateKey, dsaEncoding: 'ieee-p1363' }, (err, signature) =>
-        err === null ? resolve(this.alg === 'ES256' ? toLowS(signature) : signature) : reject(err),
-      );
-    });
+    return signInMemory(this.alg, this.privateKey, signingInput);
   }
 
   /** Every key of the set: active first, then next, then retired (RFC 7517 §5). */

@@ -5,6 +5,8 @@
  * - `IDP_DATA_DIR` (`.idp/`): embedded DynamoDB files, signing key, pepper, bootstrap credentials
  * - `IDP_IN_MEMORY=true` or the `--in-memory` flag: nothing written to disk
  * - `IDP_SIGNING_ALG` (`RS256` | `ES256`)
+ * - `IDP_SIGNING_MODE` (`local` | `envelope`): the local key set (default), or the envelope mode's wrapped
+ *   key in the table, decrypted once at start (README, "Signing modes")
  * - `IDP_BOOTSTRAP_CLIENT_ID` / `IDP_BOOTSTRAP_CLIENT_SECRET`: fixed bootstrap admin credentials
  * - `IDP_BOOTSTRAP_ADMIN_PASSWORD`: the first admin person's password (checked by the password policy;
  *   used when the person is created, never printed), instead of a generated one
@@ -24,6 +26,11 @@ export interface LocalConfig {
   /** Data folder; undefined runs fully in memory. */
   dataDir?: string;
   alg: SigningAlgorithm;
+  /**
+   * `local`: the key set file; `envelope`: a wrapped key in the table (lambdas/local/local-envelope-keys.ts).
+   * @default 'local'
+   */
+  signing?: 'local' | 'envelope';
   bootstrapClientId?: string;
   bootstrapClientSecret?: string;
   /** The first admin person's password; generated (and kept in the data folder) when absent. */
@@ -44,6 +51,10 @@ export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: 
   const port = integer(env['PORT'] ?? '3000', 'PORT', 0, 65535);
   const alg = env['IDP_SIGNING_ALG'] ?? 'RS256';
   if (alg !== 'RS256' && alg !== 'ES256') throw new ConfigError(`IDP_SIGNING_ALG must be RS256 or ES256, got ${alg}`);
+  const signing = env['IDP_SIGNING_MODE'] ?? 'local';
+  if (signing !== 'local' && signing !== 'envelope') {
+    throw new ConfigError(`IDP_SIGNING_MODE must be local or envelope, got ${signing}`);
+  }
   const inMemory = argv.includes('--in-memory') || env['IDP_IN_MEMORY'] === 'true';
   const issuer = env['IDP_ISSUER'];
   // The local server routes absolute paths (as the HTTP API's $default stage does): no issuer path.
@@ -78,6 +89,7 @@ export function readLocalConfig(rawEnv: NodeJS.ProcessEnv, argv: string[], cwd: 
     issuer: issuer?.replace(/\/+$/, ''),
     dataDir: inMemory ? undefined : path.resolve(cwd, env['IDP_DATA_DIR'] ?? '.idp'),
     alg,
+    signing,
     bootstrapClientId: id,
     bootstrapClientSecret: secret,
     defaultAccessTokenTtl: integer(

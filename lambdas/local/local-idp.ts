@@ -27,6 +27,7 @@ import { ensureTable, makeDynamoDbDocumentClient } from '../adapters/dynamodb-se
 import { HmacSecretHasher } from '../adapters/hmac-secret-hasher';
 import { loadOrCreateLocalPepper } from '../adapters/local-pepper';
 import { LocalTokenSigner } from '../adapters/local-token-signer';
+import { loadLocalEnvelopeKeys } from './local-envelope-keys';
 import { randomIds } from '../adapters/random-ids';
 import { ScryptPasswordKdf } from '../adapters/scrypt-password-kdf';
 import { systemClock } from '../adapters/system-clock';
@@ -168,7 +169,19 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       const hasher = new HmacSecretHasher(pepper);
       // Passwords: scrypt at the OWASP parameters, keyed with the same local pepper.
       const kdf = new ScryptPasswordKdf(pepper);
-      const signer = await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg });
+      // The signer is also the JWKS key source (every published key).
+      const { signer, keySource } =
+        config.signing === 'envelope'
+          ? await loadLocalEnvelopeKeys({
+              client: makeDynamoDbDocumentClient(dynamo),
+              tableName: LOCAL_TABLE_NAME,
+              dataDir: config.dataDir,
+              alg: config.alg,
+            })
+          : await LocalTokenSigner.load({ dataDir: config.dataDir, alg: config.alg }).then((local) => ({
+              signer: local,
+              keySource: local,
+            }));
       // Built while the rest starts: no build step before `npm start` (console/build.ts).
       const consoleBuild = options.console === false ? undefined : consoleAssets();
       consoleBuild?.catch(() => {});
@@ -203,7 +216,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
         issuer,
         audience: adminAudience(issuer),
         subject: 'any',
-        fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+        fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
       });
       const admin = makeAdminHandler({
         ...repositories,
@@ -232,7 +245,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
       resolveRoutes({
         ...(consoleHandler === undefined ? {} : { console: consoleHandler }),
         token: makeTokenHandler(tokenDeps),
-        discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource: signer, logger }),
+        discovery: makeDiscoveryHandler({ issuer, signingAlgorithms: [config.alg], keySource, logger }),
         admin: withBearerAuthorization(
           {
             verifier: adminVerifier,
@@ -257,7 +270,7 @@ export async function startLocalIdp(config: LocalConfig, options: LocalIdpOption
             issuer,
             audience: userinfoAudience(issuer),
             subject: 'any',
-            fetchJwks: async () => ({ keys: await signer.publicJwks() }),
+            fetchJwks: async () => ({ keys: await keySource.publicJwks() }),
           }),
           users,
           revocations: repositories.revocations,

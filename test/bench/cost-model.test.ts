@@ -253,8 +253,30 @@ describe('stage rows as lib/config.ts deploys them', () => {
     expect(prod!.config.logRetentionDays).toBe(90);
     expect(dev!.config.secretReadsPerColdStart).toBe(1);
     expect(prod!.config.secretReadsPerColdStart).toBe(2);
-    expect(dev!.fixedMonthlyUsd).toBeCloseTo(1 + 0.8 + 0.6, 9);
-    expect(staging!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.6 + 2.3 + 5 + 3, 9);
-    expect(prod!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.6 + 2.3 + 5 + 3 + 8.6401728, 9);
+    // KMS key, secrets, 3 custom metrics ($0.30 each), 25 alarm metrics ($0.10), web ACL, WAF rules, provisioned.
+    expect(dev!.fixedMonthlyUsd).toBeCloseTo(1 + 0.8 + 0.9, 9);
+    expect(staging!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.9 + 2.5 + 5 + 3, 9);
+    expect(prod!.fixedMonthlyUsd).toBeCloseTo(1 + 1.2 + 0.9 + 2.5 + 5 + 3 + 8.6401728, 9);
+  });
+});
+
+describe('envelope signing (README, "Signing modes")', () => {
+  it('no KMS request per token: the KMS cost is one Decrypt per cold start; the rest as in kms mode', () => {
+    const kms = costPerMillionTokens(CONFIG, PRICES, 10_000_000);
+    const envelope = costPerMillionTokens({ ...CONFIG, signing: 'envelope' }, PRICES, 10_000_000);
+    const kmsItems = (r: typeof kms) => r.items.filter((i) => i.service === 'KMS' && i.usd > 0);
+    expect(kmsItems(envelope)).toEqual([
+      {
+        service: 'KMS',
+        item: 'KMS Decrypt (envelope key, once per cold start)',
+        quantity: CONFIG.coldStartsPerMillion,
+        unit: 'requests',
+        usd: (CONFIG.coldStartsPerMillion / 10_000) * PRICES.kmsSymmetricPer10kRequests,
+      },
+    ]);
+    expect(envelope.kmsSigns).toBe(CONFIG.coldStartsPerMillion);
+    expect(kmsItems(kms).map((i) => i.item)).toEqual([expect.stringMatching(/^KMS Sign/)]);
+    const notKms = (r: typeof kms) => r.items.filter((i) => i.service !== 'KMS');
+    expect(notKms(envelope)).toEqual(notKms(kms));
   });
 });

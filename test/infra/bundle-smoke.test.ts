@@ -14,11 +14,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { HmacSecretHasher } from '../../lambdas/adapters/hmac-secret-hasher';
 import { randomIds } from '../../lambdas/adapters/random-ids';
 import { systemClock } from '../../lambdas/adapters/system-clock';
 import { ensureBootstrap } from '../../lambdas/domain/bootstrap';
+import { composeEnvelopeKeyDeps } from '../../lambdas/handlers/compose/envelope-key';
+import { makeHandler as makeEnvelopeKeyHandler } from '../../lambdas/handlers/envelope-key-handler';
 import { ESM_REQUIRE_BANNER } from '../../lib/function-defaults';
 import { REPO_ROOT } from './cdk-app';
 import type { TestDynamo } from '../support/dynalite';
@@ -324,6 +326,85 @@ describe('bundles as deployed', () => {
     expect(JSON.parse(jwks!.body)).toEqual({
       keys: [{ kty: 'RSA', kid: keyId, alg: 'RS256', use: 'sig', n: expected.n, e: expected.e }],
     });
+  });
+
+  test('the same token and discovery bundles in envelope mode: one Decrypt at start, no Sign per token; the JWKS from the record', async () => {
+    // The record the signing-key custom resource writes (its handler, in-process, over the fakes).
+    const wrappingKey = kms.arnOf(kms.createSymmetricKey());
+    const created = await makeEnvelopeKeyHandler(composeEnvelopeKeyDeps({ dynamodb: dynamo.doc, kms: kms.client }))({
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:local:000000000000:function:provider',
+      ResponseURL: 'https://cloudformation-custom-resource-response.local/',
+      StackId: 'arn:aws:cloudformation:local:000000000000:stack/serverless-idp-dev-stateful/1',
+      RequestId: 'req-envelope',
+      LogicalResourceId: 'SigningKeyMaterial',
+      ResourceType: 'Custom::IdpSigningKey',
+      ResourceProperties: {
+        ServiceToken: 'arn:aws:lambda:local:000000000000:function:provider',
+        TableName: dynamo.tableName,
+        WrappingKeyArn: wrappingKey,
+        StageName: 'dev',
+        KeyId: 'initial',
+        Algorithm: 'RS256',
+      },
+    });
+    const kid = created.Data!['Kid']!;
+    // What lib/api-functions.ts sets for an envelope stage (test/infra/envelope-signing.test.ts pins it).
+    const envelope = {
+      IDP_SIGNING_MODE: 'envelope',
+      IDP_SIGNING_KEY_ID: 'initial',
+      IDP_ENVELOPE_KEY_ARN: wrappingKey,
+      IDP_STAGE_NAME: 'dev',
+    };
+    const { IDP_SIGNING_KEY_ARN: _arn, ...tokenEnv } = environmentOf('TokenFunction');
+    const before = { ...kms.calls };
+    const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+    const event = httpEvent(
+      'POST',
+      '/oauth2/token',
+      { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      'grant_type=client_credentials&scope=admin%3Aread',
+    );
+    const answers = (await invokeBundle(stageBundle('TokenFunction'), { ...tokenEnv, ...envelope }, [
+      event,
+      event,
+    ])) as {
+      statusCode: number;
+      body: string;
+    }[];
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+    expect([kms.calls.Decrypt - before.Decrypt, kms.calls.Sign - before.Sign]).toEqual([1, 0]);
+
+    const {
+      IDP_SIGNING_KEY_ARN: _a,
+      IDP_PUBLISHED_KEY_ARNS: _b,
+      IDP_PUBLISHED_KEY_ALGS: _c,
+      ...discoveryEnv
+    } = environmentOf('DiscoveryFunction');
+    const [jwks] = (await invokeBundle(
+      stageBundle('DiscoveryFunction'),
+      {
+        ...discoveryEnv,
+        IDP_SIGNING_MODE: 'envelope',
+        IDP_STAGE_NAME: 'dev',
+        IDP_TABLE_NAME: dynamo.tableName,
+        IDP_PUBLISHED_KEY_IDS: 'initial',
+        IDP_PUBLISHED_KEY_ID_ALGS: 'RS256',
+      },
+      [httpEvent('GET', '/.well-known/jwks.json', {})],
+    )) as { statusCode: number; body: string }[];
+    expect(jwks!.statusCode).toBe(200);
+    const set = JSON.parse(jwks!.body) as { keys: { kid: string; alg: string }[] };
+    expect(set.keys.map((k) => [k.kid, k.alg])).toEqual([[kid, 'RS256']]);
+    for (const answer of answers) {
+      const token = (JSON.parse(answer.body) as { access_token: string }).access_token;
+      const { protectedHeader } = await jwtVerify(token, createLocalJWKSet(set as never), {
+        issuer: ISSUER,
+        audience: `${ISSUER}/admin`,
+        typ: 'at+jwt',
+      });
+      expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'at+jwt', kid });
+    }
   });
 
   test('the sign-in bundle serves the pages: an unknown client gets the 400 page, never a redirect; the stylesheet; HEAD', async () => {

@@ -528,6 +528,8 @@ describe.each(STAGE_NAMES)('stage %s', (stage) => {
         'DynamoDbThrottles',
         'DynamoDbSystemErrors',
         'KmsSignErrors',
+        'KmsThrottling',
+        'KmsSignRateNearQuota',
         'StoreErrors',
         'TokenInitFailures',
       ]

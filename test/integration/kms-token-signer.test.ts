@@ -12,6 +12,8 @@ import type { SigningAlgorithmSpec } from '@aws-sdk/client-kms';
 import fc from 'fast-check';
 import { compactVerify, importJWK } from 'jose';
 import { KmsKeySource, KmsTokenSigner, ecdsaDerToRawP256, kmsKeyIdOf } from '../../lambdas/adapters/kms-token-signer';
+import { SIGN_RETRY_BUDGET } from '../../lambdas/adapters/kms-retry';
+import type { KmsCallEvent } from '../../lambdas/adapters/kms-retry';
 import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { PublicJwk, SigningAlgorithm } from '../../lambdas/domain/ports';
 import { startKmsFake } from '../support/kms-fake';
@@ -359,15 +361,26 @@ describe('KmsTokenSigner', () => {
     expect(calls).toEqual({ Sign: 0, GetPublicKey: 0 });
   });
 
-  it('a throttled Sign is DependencyUnavailableError(signer, throttled), and the next sign() succeeds', async () => {
-    const signer = new KmsTokenSigner({ client: kms.client, keyId: rsaKeyId, alg: 'RS256' });
-    kms.failNext('Sign', 'throttle');
+  it('throttled past the retry budget: DependencyUnavailableError(signer, throttled) after 4 Signs, then the next sign() succeeds', async () => {
+    const events: KmsCallEvent[] = [];
+    const delays: number[] = [];
+    const signer = new KmsTokenSigner({
+      client: kms.client,
+      keyId: rsaKeyId,
+      alg: 'RS256',
+      observe: (event) => events.push(event),
+      sleep: (ms) => {
+        delays.push(ms);
+        return Promise.resolve();
+      },
+    });
+    kms.failNext('Sign', 'throttle', SIGN_RETRY_BUDGET.maxAttempts);
     let err: unknown;
     expect(
       await callsDuring(async () => {
         err = await rejectionOf(signer.sign(Buffer.from('a.b')));
       }),
-    ).toEqual({ Sign: 1, GetPublicKey: 0 });
+    ).toEqual({ Sign: 4, GetPublicKey: 0 });
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect(err).toMatchObject({ dependency: 'signer', throttled: true, message: 'signer unavailable (throttled)' });
     expect((err as DependencyUnavailableError).cause).toMatchObject({
@@ -375,12 +388,59 @@ describe('KmsTokenSigner', () => {
       message: 'Rate exceeded',
       $metadata: { httpStatusCode: 400 },
     });
+    // Full jitter: each delay below min(100, 25 · 2^retry) ms, three of them, within the 250 ms budget.
+    expect(delays).toHaveLength(3);
+    delays.forEach((ms, i) => expect(ms).toBeLessThan(Math.min(100, 25 * 2 ** i)));
+    expect(events).toEqual(Array.from({ length: 4 }, () => ({ operation: 'Sign', outcome: 'throttled' })));
     expect(await signer.sign(Buffer.from('a.b'))).toHaveLength(256);
+    expect(events.at(-1)).toEqual({ operation: 'Sign', outcome: 'ok' });
   });
 
-  it('an internal KMS error is DependencyUnavailableError(signer) and not a throttle', async () => {
-    const signer = new KmsTokenSigner({ client: kms.client, keyId: ecKeyId, alg: 'ES256' });
-    kms.failNext('Sign', 'internal');
+  it('a throttle that clears within the budget costs retries, not the token: 2 throttles, then a signature', async () => {
+    const signer = new KmsTokenSigner({ client: kms.client, keyId: rsaKeyId, alg: 'RS256' });
+    kms.failNext('Sign', 'throttle', 2);
+    let signature: Uint8Array = new Uint8Array();
+    expect(
+      await callsDuring(async () => {
+        signature = await signer.sign(Buffer.from('a.b'));
+      }),
+    ).toEqual({ Sign: 3, GetPublicKey: 0 });
+    expect(cryptoVerify('sha256', Buffer.from('a.b'), kms.publicKey(rsaKeyId), signature)).toBe(true);
+  });
+
+  it('the budget is time as well as attempts: no retry starts past 250 ms after the first', async () => {
+    let clock = 0;
+    const signer = new KmsTokenSigner({
+      client: kms.client,
+      keyId: rsaKeyId,
+      alg: 'RS256',
+      retry: { ...SIGN_RETRY_BUDGET, maxAttempts: 100 },
+      sleep: (ms) => {
+        clock += ms + 40; // each attempt takes 40 ms besides the delay
+        return Promise.resolve();
+      },
+    });
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    try {
+      kms.failNext('Sign', 'throttle', 100);
+      const calls = await callsDuring(() => rejectionOf(signer.sign(Buffer.from('a.b'))));
+      expect(clock).toBeLessThanOrEqual(250 + 40);
+      expect(calls.Sign).toBeGreaterThan(1);
+      expect(calls.Sign).toBeLessThan(100);
+    } finally {
+      jest.restoreAllMocks();
+      kms.clearFailures();
+    }
+  });
+
+  it('an internal KMS error is retried too, and past the budget is DependencyUnavailableError(signer), not a throttle', async () => {
+    const signer = new KmsTokenSigner({
+      client: kms.client,
+      keyId: ecKeyId,
+      alg: 'ES256',
+      sleep: () => Promise.resolve(),
+    });
+    kms.failNext('Sign', 'internal', 4);
     const err = await rejectionOf(signer.sign(Buffer.from('a.b')));
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect(err).toMatchObject({ dependency: 'signer', throttled: false, message: 'signer unavailable' });
@@ -390,9 +450,14 @@ describe('KmsTokenSigner', () => {
     });
   });
 
-  it('a signer whose alg does not fit the key fails as a deployment error, not as unavailability', async () => {
+  it('a signer whose alg does not fit the key fails as a deployment error, not as unavailability (no retry)', async () => {
     const signer = new KmsTokenSigner({ client: kms.client, keyId: rsaKeyId, alg: 'ES256' });
-    const err = await rejectionOf(signer.sign(Buffer.from('a.b')));
+    let err: unknown;
+    expect(
+      await callsDuring(async () => {
+        err = await rejectionOf(signer.sign(Buffer.from('a.b')));
+      }),
+    ).toEqual({ Sign: 1, GetPublicKey: 0 });
     // A 4xx refusal will not go away on retry: a logged 500, never a 503 that invites retries.
     expect(err).not.toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).message).toBe('signer call refused: InvalidKeyUsageException');

@@ -5,7 +5,7 @@
  *
  * | path                         | transient fault (throttle, 5xx, no answer)                        | refusal (AccessDenied, disabled key, missing secret) |
  * | ---------------------------- | ------------------------------------------------------------------ | ---------------------------------------------------- |
- * | token (DynamoDB, KMS Sign)   | 503 `temporarily_unavailable`, `Retry-After: 1`, no-store, Pragma   | 500 `server_error`                                   |
+ * | token (DynamoDB, KMS Sign)   | 503 `temporarily_unavailable`, `Retry-After: 1`, no-store, Pragma (Sign: after 4 attempts within 250 ms) | 500 `server_error` (no retry) |
  * | JWKS (KMS GetPublicKey)      | 503 `{"error":"temporarily_unavailable"}`, `Retry-After: 1`         | 500 `{"error":"server_error"}`                       |
  * | admin reads and every write  | 503 problem `service-unavailable`, `Retry-After: 1`; table as before | 500 problem `internal-error`                         |
  * | start (pepper)               | 503 of the function, warning naming the dependency                  | 503 of the function, error                           |
@@ -14,7 +14,9 @@
  * Transient faults are logged as one warning naming the dependency, never an error; no body holds a
  * stack, an SDK error name or its message.
  */
+import { verify } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { SIGN_RETRY_BUDGET } from '../../lambdas/adapters/kms-retry';
 import { TemporarilyUnavailableError } from '../../lambdas/domain/errors';
 import { oauthErrorResponse } from '../../lambdas/domain/endpoints/token-endpoint';
 import { toResult } from '../../lambdas/handlers/api-gateway';
@@ -136,14 +138,59 @@ describe('token endpoint', () => {
     expect((await request()).status).toBe(200);
   });
 
-  it.each(KMS_TRANSIENT.map((f) => [f.name, f]))('KMS Sign %s → 503, a warning', async (_, fault) => {
+  it.each(KMS_TRANSIENT.map((f) => [f.name, f]))(
+    'KMS Sign %s on every attempt → 4 Signs within the budget, then 503 with Retry-After, a warning',
+    async (_, fault) => {
+      const { request, logger } = await tokenFunction();
+      h.faulty.kms.fail({ fault, commands: ['SignCommand'], times: SIGN_RETRY_BUDGET.maxAttempts });
+      const started = Date.now();
+      const answer = await request();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(answer).toEqual({ ...TOKEN_UNAVAILABLE, body: JSON.parse(TOKEN_UNAVAILABLE.text) });
+      expectNoLeak(answer, fault);
+      expect(h.faulty.kms.calls).toEqual({ SignCommand: 4 });
+      expect(logger.lines).toEqual([warning('dependency unavailable', 'signer', fault)]);
+      expect((await request()).status).toBe(200);
+    },
+  );
+
+  it('ThrottlingException from the KMS protocol fake (as the SDK parses it off the wire) → 4 Signs, then 503 with Retry-After', async () => {
     const { request, logger } = await tokenFunction();
-    h.faulty.kms.fail({ fault, commands: ['SignCommand'] });
+    const before = h.kms.calls.Sign;
+    h.kms.failNext('Sign', 'throttle', SIGN_RETRY_BUDGET.maxAttempts);
     const answer = await request();
     expect(answer).toEqual({ ...TOKEN_UNAVAILABLE, body: JSON.parse(TOKEN_UNAVAILABLE.text) });
-    expectNoLeak(answer, fault);
-    expect(logger.lines).toEqual([warning('dependency unavailable', 'signer', fault)]);
+    expect(h.kms.calls.Sign - before).toBe(4);
+    expect(logger.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'dependency unavailable',
+        fields: { dependency: 'signer', throttled: true, cause: 'ThrottlingException: Rate exceeded' },
+      },
+    ]);
+    expect((await request()).status).toBe(200);
   });
+
+  it.each(KMS_TRANSIENT.map((f) => [f.name, f]))(
+    'KMS Sign %s that clears within the budget → retried, 200 with a token that verifies',
+    async (_, fault) => {
+      const { request, logger } = await tokenFunction();
+      h.faulty.kms.fail({ fault, commands: ['SignCommand'], times: 2 });
+      const answer = await request();
+      expect(answer.status).toBe(200);
+      expect(h.faulty.kms.calls).toEqual({ SignCommand: 3 });
+      expect(logger.lines).toEqual([]);
+      const token = (answer.body as { access_token: string }).access_token;
+      const [header = '', payload = '', signature = ''] = token.split('.');
+      const ok = verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        h.kms.publicKey(h.keyId),
+        Buffer.from(signature, 'base64url'),
+      );
+      expect(ok).toBe(true);
+    },
+  );
 
   it.each([
     ...STORE_REFUSALS.map((f) => ['DynamoDB', f.name, f, 'QueryCommand', 'store'] as const),

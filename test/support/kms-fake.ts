@@ -1,5 +1,7 @@
 /**
- * A local fake of the two AWS KMS operations the IdP uses, `Sign` and `GetPublicKey`, speaking the
+ * A local fake of the AWS KMS operations the IdP uses — `Sign` and `GetPublicKey` on asymmetric keys,
+ * and for the envelope mode `GenerateDataKeyPairWithoutPlaintext` and `Decrypt` on symmetric keys
+ * (AES-256-GCM here, the encryption context as the authenticated data) — speaking the
  * AWS JSON 1.1 protocol on an ephemeral loopback port so the real `@aws-sdk/client-kms` can drive it:
  * `POST /` with `X-Amz-Target: TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`,
  * blobs as base64 strings, errors as `{"__type": "<Code>", "message": "..."}`.
@@ -7,6 +9,8 @@
  * Behaviour follows the KMS API Reference:
  * - Sign: https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html
  * - GetPublicKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html
+ * - GenerateDataKeyPairWithoutPlaintext: https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPairWithoutPlaintext.html
+ * - Decrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
  * - Common errors (ValidationException, ThrottlingException): https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html
  * - Key specs and their signing algorithms: https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
  *
@@ -15,6 +19,8 @@
  * key spec answer `UnsupportedOperationException` naming the fake, never a wrong signature.
  */
 import {
+  createCipheriv,
+  createDecipheriv,
   createECDH,
   createHash,
   generateKeyPairSync,
@@ -33,7 +39,13 @@ import { KMSClient, MessageType, SigningAlgorithmSpec } from '@aws-sdk/client-km
 /** The asymmetric key specs the fake can create. */
 export type FakeKeySpec = 'RSA_2048' | 'ECC_NIST_P256';
 /** The operations the fake serves. */
-export type FakeKmsOperation = 'Sign' | 'GetPublicKey';
+export type FakeKmsOperation = 'Sign' | 'GetPublicKey' | 'GenerateDataKeyPairWithoutPlaintext' | 'Decrypt';
+const OPERATIONS: readonly FakeKmsOperation[] = [
+  'Sign',
+  'GetPublicKey',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'Decrypt',
+];
 
 /** One `Sign` request as it arrived on the wire. */
 export interface RecordedSignRequest {
@@ -61,6 +73,10 @@ export interface KmsFake {
   client: KMSClient;
   /** Creates a `SIGN_VERIFY` key; returns its key id (a UUID), also resolvable as {@link KmsFake.arnOf}. */
   createKey(spec: FakeKeySpec): string;
+  /** Creates an `ENCRYPT_DECRYPT` `SYMMETRIC_DEFAULT` key; returns its key id. */
+  createSymmetricKey(): string;
+  /** The encryption context of the last Decrypt and GenerateDataKeyPairWithoutPlaintext request. */
+  lastEncryptionContext: Partial<Record<FakeKmsOperation, Record<string, string> | undefined>>;
   /** The key ARN `arn:aws:kms:<region>:<account>:key/<id>`. */
   arnOf(keyId: string): string;
   /** The public half of a key, for verifying independently of `GetPublicKey`. */
@@ -69,6 +85,8 @@ export interface KmsFake {
   calls: Record<FakeKmsOperation, number>;
   /** Makes the next `times` (default 1) calls of `operation` fail with a throttle (400) or an internal error (500). */
   failNext(operation: FakeKmsOperation, kind: 'throttle' | 'internal', times?: number): void;
+  /** Drops the failures {@link failNext} planned and no call has used yet. */
+  clearFailures(): void;
   /** The last `Sign` request received. */
   lastSignRequest?: RecordedSignRequest;
   /** The DER or PKCS #1 signature bytes of the last successful `Sign`, as sent to the client. */
@@ -91,6 +109,12 @@ class KmsFault extends Error {
 function validationFault(errors: string[]): KmsFault {
   const count = `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected`;
   return new KmsFault('ValidationException', 400, `${count}: ${errors.join('; ')}`);
+}
+
+interface FakeSymmetricKey {
+  id: string;
+  arn: string;
+  secret: Buffer;
 }
 
 interface FakeKey {
@@ -213,9 +237,12 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
   const region = options.region ?? 'local';
   const accountId = options.accountId ?? '000000000000';
   const keys = new Map<string, FakeKey>();
+  const symmetricKeys = new Map<string, FakeSymmetricKey>();
   const pendingFailures: Record<FakeKmsOperation, { kind: 'throttle' | 'internal'; times: number }[]> = {
     Sign: [],
     GetPublicKey: [],
+    GenerateDataKeyPairWithoutPlaintext: [],
+    Decrypt: [],
   };
   const arnOf = (id: string) => `arn:aws:kms:${region}:${accountId}:key/${id}`;
 
@@ -247,7 +274,105 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
     return typeof value === 'string' ? value : '';
   };
 
+  const resolveSymmetric = (keyId: string): FakeSymmetricKey => {
+    const prefix = arnOf('');
+    const key = symmetricKeys.get(keyId.startsWith(prefix) ? keyId.slice(prefix.length) : keyId);
+    if (key === undefined) {
+      if (keys.has(keyId.startsWith(prefix) ? keyId.slice(prefix.length) : keyId)) {
+        throw new KmsFault('InvalidKeyUsageException', 400, `${keyId} key usage is SIGN_VERIFY`);
+      }
+      throw new KmsFault(
+        'NotFoundException',
+        400,
+        `Key '${keyId.startsWith('arn:') ? keyId : arnOf(keyId)}' does not exist`,
+      );
+    }
+    return key;
+  };
+  // Encryption context: a string-to-string map (KMS Developer Guide, "Encryption context"); the fake
+  // binds it as AES-GCM additional data, entries sorted (KMS treats it as unordered).
+  const contextOf = (value: unknown): Record<string, string> => {
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new KmsFault('SerializationException', 400, 'EncryptionContext is not a map');
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (!entries.every(([, v]) => typeof v === 'string')) {
+      throw new KmsFault('SerializationException', 400, 'EncryptionContext values must be strings');
+    }
+    return Object.fromEntries(entries) as Record<string, string>;
+  };
+  const aadOf = (context: Record<string, string>) =>
+    Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  /** Ciphertext blob: 36-byte key id ‖ 12-byte IV ‖ 16-byte tag ‖ ciphertext (KMS's own layout is opaque). */
+  const wrap = (key: FakeSymmetricKey, plaintext: Buffer, context: Record<string, string>): Buffer => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key.secret, iv);
+    cipher.setAAD(aadOf(context));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([Buffer.from(key.id, 'ascii'), iv, cipher.getAuthTag(), body]);
+  };
+
   const operations: Record<FakeKmsOperation, (input: Record<string, unknown>) => Record<string, unknown>> = {
+    GenerateDataKeyPairWithoutPlaintext: (input) => {
+      const errors: string[] = [];
+      const keyId = checkKeyId(input.KeyId, errors);
+      const spec = input.KeyPairSpec;
+      if (spec !== 'RSA_2048' && spec !== 'ECC_NIST_P256') {
+        errors.push(
+          `Value '${String(spec)}' at 'keyPairSpec' failed to satisfy constraint: the KMS fake implements RSA_2048 and ECC_NIST_P256`,
+        );
+      }
+      if (errors.length > 0) throw validationFault(errors);
+      const key = resolveSymmetric(keyId);
+      const context = contextOf(input.EncryptionContext);
+      fake.lastEncryptionContext.GenerateDataKeyPairWithoutPlaintext = context;
+      const pair =
+        spec === 'RSA_2048'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })
+          : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      // API_GenerateDataKeyPairWithoutPlaintext: PublicKey is DER SubjectPublicKeyInfo; the private key
+      // (DER PKCS #8 PrivateKeyInfo) is returned only encrypted.
+      return {
+        KeyId: key.arn,
+        KeyPairSpec: spec,
+        PublicKey: pair.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+        PrivateKeyCiphertextBlob: wrap(key, pair.privateKey.export({ format: 'der', type: 'pkcs8' }), context).toString(
+          'base64',
+        ),
+      };
+    },
+    Decrypt: (input) => {
+      if (input.CiphertextBlob === undefined) {
+        throw validationFault(["Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null"]);
+      }
+      const blob = decodeBlob(input.CiphertextBlob, 'CiphertextBlob');
+      const context = contextOf(input.EncryptionContext);
+      fake.lastEncryptionContext.Decrypt = context;
+      const invalid = () => new KmsFault('InvalidCiphertextException', 400, '');
+      if (blob.length < 36 + 12 + 16 + 1) throw invalid();
+      const key = symmetricKeys.get(blob.subarray(0, 36).toString('ascii'));
+      if (key === undefined) throw invalid();
+      // API_Decrypt: with KeyId, a ciphertext of another key is IncorrectKeyException.
+      if (typeof input.KeyId === 'string' && resolveSymmetric(input.KeyId).id !== key.id) {
+        throw new KmsFault(
+          'IncorrectKeyException',
+          400,
+          'The key ID in the request does not identify a KMS key that can perform this operation.',
+        );
+      }
+      const decipher = createDecipheriv('aes-256-gcm', key.secret, blob.subarray(36, 48));
+      decipher.setAAD(aadOf(context));
+      decipher.setAuthTag(blob.subarray(48, 64));
+      let plaintext: Buffer;
+      try {
+        plaintext = Buffer.concat([decipher.update(blob.subarray(64)), decipher.final()]);
+      } catch {
+        // API_Decrypt: a wrong encryption context fails as InvalidCiphertextException.
+        throw invalid();
+      }
+      return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    },
     Sign: (input) => {
       const errors: string[] = [];
       const keyId = checkKeyId(input.KeyId, errors);
@@ -345,10 +470,11 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
       const raw = await readBody(req);
       if (req.method !== 'POST' || req.url !== '/') throw new KmsFault('UnknownOperationException', 404, 'POST / only');
       const operation = target.startsWith('TrentService.') ? target.slice('TrentService.'.length) : '';
-      if (operation !== 'Sign' && operation !== 'GetPublicKey') {
+      if (!(OPERATIONS as readonly string[]).includes(operation)) {
         throw new KmsFault('UnknownOperationException', 400, `unknown operation ${target}`);
       }
-      fake.calls[operation] += 1;
+      const op = operation as FakeKmsOperation;
+      fake.calls[op] += 1;
       if (contentType !== 'application/x-amz-json-1.1') {
         throw new KmsFault('SerializationException', 400, `unexpected content type ${contentType}`);
       }
@@ -366,11 +492,11 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
         throw new KmsFault('SerializationException', 400, 'body is not a JSON object');
       }
       const body = input as Record<string, unknown>;
-      if (operation === 'Sign') fake.lastSignRequest = { target, contentType, body };
-      const failure = pendingFailures[operation][0];
+      if (op === 'Sign') fake.lastSignRequest = { target, contentType, body };
+      const failure = pendingFailures[op][0];
       if (failure !== undefined) {
         failure.times -= 1;
-        if (failure.times <= 0) pendingFailures[operation].shift();
+        if (failure.times <= 0) pendingFailures[op].shift();
         // CommonErrors: ThrottlingException is HTTP 400; API_Sign: KMSInternalException is HTTP 500.
         if (failure.kind === 'throttle') throw new KmsFault('ThrottlingException', 400, 'Rate exceeded');
         throw new KmsFault(
@@ -379,7 +505,7 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
           'The request was rejected because an internal exception occurred.',
         );
       }
-      send(res, 200, operations[operation](body));
+      send(res, 200, operations[op](body));
     } catch (err) {
       if (err instanceof KmsFault) send(res, err.status, { __type: err.code, message: err.message });
       else send(res, 500, { __type: 'KMSInternalException', message: `fake failure: ${String(err)}` });
@@ -402,7 +528,13 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
   const fake: KmsFake = {
     endpoint,
     client,
-    calls: { Sign: 0, GetPublicKey: 0 },
+    calls: { Sign: 0, GetPublicKey: 0, GenerateDataKeyPairWithoutPlaintext: 0, Decrypt: 0 },
+    lastEncryptionContext: {},
+    createSymmetricKey() {
+      const id = randomUUID();
+      symmetricKeys.set(id, { id, arn: arnOf(id), secret: randomBytes(32) });
+      return id;
+    },
     createKey(spec) {
       const pair =
         spec === 'RSA_2048'
@@ -428,6 +560,9 @@ export async function startKmsFake(options: KmsFakeOptions = {}): Promise<KmsFak
     failNext(operation, kind, times = 1) {
       if (!Number.isInteger(times) || times < 1) throw new Error('times must be a positive integer');
       pendingFailures[operation].push({ kind, times });
+    },
+    clearFailures() {
+      for (const operation of OPERATIONS) pendingFailures[operation] = [];
     },
     async close() {
       client.destroy();

@@ -5,10 +5,12 @@
  * reader takes the variables as an argument, so composition is a function of a plain record.
  *
  * Read once per cold start, by function (set by lib/api-functions.ts and lib/idp-token-authorizer.ts):
- * - token (./token.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_SIGNING_KEY_ARN`, `IDP_SIGNING_ALG`,
- *   `IDP_PEPPER_SECRET_ARN`, `IDP_DEFAULT_ACCESS_TOKEN_TTL`, `IDP_ORIGIN_VERIFY_SECRET_ARN`
- * - discovery (./discovery.ts): `IDP_ISSUER`, `IDP_SIGNING_KEY_ARN`, `IDP_SIGNING_ALG`,
- *   `IDP_PUBLISHED_KEY_ARNS`, `IDP_ORIGIN_VERIFY_SECRET_ARN`
+ * - token (./token.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_SIGNING_MODE`, `IDP_SIGNING_KEY_ARN`,
+ *   `IDP_SIGNING_ALG`, `IDP_PEPPER_SECRET_ARN`, `IDP_DEFAULT_ACCESS_TOKEN_TTL`, `IDP_ORIGIN_VERIFY_SECRET_ARN`;
+ *   in `envelope` mode `IDP_ENVELOPE_KEY_ARN`, `IDP_STAGE_NAME`, `IDP_SIGNING_KEY_ID` instead of the key ARN
+ * - discovery (./discovery.ts): `IDP_ISSUER`, `IDP_SIGNING_MODE`, `IDP_SIGNING_KEY_ARN`, `IDP_SIGNING_ALG`,
+ *   `IDP_PUBLISHED_KEY_ARNS`, `IDP_PUBLISHED_KEY_ALGS`, `IDP_ORIGIN_VERIFY_SECRET_ARN`; in `envelope` mode
+ *   `IDP_TABLE_NAME`, `IDP_STAGE_NAME`, `IDP_PUBLISHED_KEY_IDS` instead of the key ARNs
  * - admin (./admin.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_PEPPER_SECRET_ARN`, `IDP_AUDIT_RETENTION_DAYS`,
  *   `IDP_LASTING_SECRET_MARGIN_SECONDS` (not set by the stack), `IDP_ORIGIN_VERIFY_SECRET_ARN`
  * - authorizer (./authorizer.ts): `IDP_ISSUER`, `IDP_AUDIENCE`, `IDP_ROUTE_SCOPES`, `IDP_SUBJECT`, `IDP_JWKS`,
@@ -107,6 +109,16 @@ export function readSigningAlg(vars: EnvironmentVariables): SigningAlgorithm {
 export function parseSigningAlg(alg: string, variable: string): SigningAlgorithm {
   if (alg !== 'RS256' && alg !== 'ES256') throw new Error(`unsupported ${variable} ${alg}`);
   return alg;
+}
+
+/** How tokens are signed: `kms` (a `kms:Sign` per token) or `envelope` (in memory; README, "Signing modes"). */
+export type SigningMode = 'kms' | 'envelope';
+
+/** `IDP_SIGNING_MODE`: `kms` (default) or `envelope`. */
+export function readSigningMode(vars: EnvironmentVariables): SigningMode {
+  const mode = optionalEnv(vars, 'IDP_SIGNING_MODE') ?? 'kms';
+  if (mode !== 'kms' && mode !== 'envelope') throw new Error(`unsupported IDP_SIGNING_MODE ${mode}`);
+  return mode;
 }
 
 /** Default access-token lifetime, seconds (docs/contract.md, Access tokens). */

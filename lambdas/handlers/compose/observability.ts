@@ -34,3 +34,14 @@ export function awsMetrics(): Metrics {
   metrics ??= new Metrics({ serviceName: SERVICE_NAME });
   return metrics;
 }
+
+let kmsMetrics: Metrics | undefined;
+
+/**
+ * The token function's KMS request counts (lambdas/adapters/token-metrics.ts, `kmsCallMetricsObserver`):
+ * a record of their own, whose only dimension is the service, flushed per invocation when it holds any.
+ */
+export function awsKmsMetrics(): Metrics {
+  kmsMetrics ??= new Metrics({ serviceName: SERVICE_NAME });
+  return kmsMetrics;
+}

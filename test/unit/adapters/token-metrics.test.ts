@@ -4,6 +4,10 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
+  KMS_DECRYPT_REQUESTS,
+  KMS_SIGN_REQUESTS,
+  KMS_THROTTLES,
+  kmsCallMetricsObserver,
   TOKENS_DENIED,
   TOKENS_ISSUED,
   TOKENS_REUSED,
@@ -71,5 +75,28 @@ describe('token metrics', () => {
     });
     const aws = record!['_aws'] as { CloudWatchMetrics: { Dimensions: string[][] }[] };
     expect(aws.CloudWatchMetrics[0]!.Dimensions[0]!.sort()).toEqual(['error', 'reason', 'service']);
+  });
+});
+
+describe('KMS request metrics', () => {
+  it('counts every Sign and Decrypt attempt and every throttle, with the service as the only dimension', () => {
+    const [record] = capture((metrics) => {
+      const observe = kmsCallMetricsObserver(metrics);
+      observe({ operation: 'Sign', outcome: 'throttled' });
+      observe({ operation: 'Sign', outcome: 'throttled' });
+      observe({ operation: 'Sign', outcome: 'ok' });
+      observe({ operation: 'Decrypt', outcome: 'failed' });
+    });
+    expect(record).toMatchObject({
+      [KMS_SIGN_REQUESTS]: [1, 1, 1],
+      [KMS_THROTTLES]: [1, 1],
+      [KMS_DECRYPT_REQUESTS]: 1,
+      service: 'serverless-idp',
+    });
+    const aws = record!['_aws'] as { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    expect(aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    expect(aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name).sort()).toEqual(
+      [KMS_DECRYPT_REQUESTS, KMS_SIGN_REQUESTS, KMS_THROTTLES].sort(),
+    );
   });
 });
