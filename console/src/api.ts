@@ -3,6 +3,7 @@
  * and out, `If-Match` where a change must not overwrite someone else's (docs/contract.md, "Concurrency").
  * A 401 (the access token expired) hands over to the sign-in flow, which returns to the same page.
  */
+import type { ApiError } from './api-error';
 import { ApiFailure, toApiError } from './api-error';
 
 export interface Page<T> {
@@ -105,8 +106,8 @@ export interface Jwk {
 export interface ApiContext {
   issuer: string;
   accessToken(): string | undefined;
-  /** The token was refused (expired): sign in again and come back here. */
-  onUnauthorized(): void;
+  /** The token was refused (expired, or the person disabled): sign in again and come back here. */
+  onUnauthorized(error: ApiError): void;
 }
 
 export interface RequestOptions {
@@ -145,8 +146,11 @@ export class AdminApi {
     } catch {
       body = undefined;
     }
-    if (response.status === 401) this.context.onUnauthorized();
-    if (!response.ok) throw new ApiFailure(toApiError(response.status, body, options.what));
+    if (!response.ok) {
+      const error = toApiError(response.status, body, options.what);
+      if (response.status === 401) this.context.onUnauthorized(error);
+      throw new ApiFailure(error);
+    }
     return body as T;
   }
 

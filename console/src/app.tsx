@@ -16,6 +16,7 @@ import { link, navigate, parseRoute, useLocation } from './router';
 import type { Route } from './router';
 import type { Boot } from './session';
 import { boot, here, signIn, signOut } from './session';
+import { renewalAllowed } from './auth';
 
 const NAV: { page: Route['page']; href: string; label: string; also?: Route['page'] }[] = [
   { page: 'clients', href: '/console/clients', label: 'Clients', also: 'client' },
@@ -49,9 +50,15 @@ export function App(props: { config: ConsoleConfig }) {
       new AdminApi({
         issuer: config.issuer,
         accessToken: () => sessionRef.current?.accessToken,
-        onUnauthorized: () => {
-          // The access token expired: sign in again (silently while the sign-in session lasts) and come back here.
+        onUnauthorized: (error) => {
           sessionRef.current = undefined;
+          // A 401 right after a silent sign-in is not an expired token (the person was disabled, say):
+          // say so instead of signing in again and again.
+          if (!renewalAllowed(sessionStorage, Date.now())) {
+            setState({ kind: 'error', message: `The admin API refused your sign-in: ${error.message}` });
+            return;
+          }
+          // The access token expired: sign in again (silently while the sign-in session lasts) and come back here.
           setState({ kind: 'redirecting' });
           void signIn(config, { interactive: false, returnTo: here() });
         },

@@ -270,3 +270,15 @@ export function logoutUrl(settings: AuthSettings, idToken: string | undefined, s
 export function signedOut(store: KeyValueStore): boolean {
   return store.getItem(SIGNED_OUT_KEY) === '1';
 }
+
+export const RENEWAL_KEY = 'idp-console:renewed-at';
+/** A silent re-sign-in after a 401 is tried at most once a minute (then the 401 is shown). */
+export const RENEWAL_INTERVAL_MS = 60_000;
+
+/** Whether a 401 may start a silent re-sign-in now; records the attempt when it may. */
+export function renewalAllowed(store: KeyValueStore, now: number): boolean {
+  const last = Number(store.getItem(RENEWAL_KEY) ?? '0');
+  if (Number.isFinite(last) && now - last < RENEWAL_INTERVAL_MS) return false;
+  store.setItem(RENEWAL_KEY, String(now));
+  return true;
+}

@@ -12,6 +12,8 @@ import {
   beginSignIn,
   createPkce,
   jwtHeader,
+  RENEWAL_KEY,
+  renewalAllowed,
   logoutUrl,
   readCallback,
   safeReturnTo,
@@ -269,5 +271,15 @@ describe('jwtHeader', () => {
     const token = `${Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' })).toString('base64url')}.e30.c2ln`;
     expect(jwtHeader(token)).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: 'k1' });
     expect(() => jwtHeader('')).toThrow('not a JWT');
+  });
+});
+
+describe('renewalAllowed', () => {
+  it('allows one silent re-sign-in per minute after a 401, so a refused person is not sent round in circles', () => {
+    const store = memoryStore();
+    expect(renewalAllowed(store, 1_000_000)).toBe(true);
+    expect(store.getItem(RENEWAL_KEY)).toBe('1000000');
+    expect(renewalAllowed(store, 1_000_000 + 59_999)).toBe(false);
+    expect(renewalAllowed(store, 1_000_000 + 60_000)).toBe(true);
   });
 });
