@@ -18,6 +18,8 @@ const LAYERS = {
   bin: './bin',
   bench: './bench',
   test: './test',
+  /** The admin console's browser code (built by console/build.ts, served by lambdas/handlers/console-handler.ts). */
+  console: './console/src',
 };
 
 /** `import/no-restricted-paths` zone: files in `target` may not import from `from` (but its `except`). */
@@ -45,12 +47,12 @@ export default tseslint.config(
     // Which layer may import which (paths relative to the working directory: run from the repository
     // root, as npm scripts do). Imports are resolved to files, so `../../adapters/x` from a nested
     // domain folder is caught as surely as `../adapters/x`; packages resolve into node_modules.
-    files: ['lambdas/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts'],
+    files: ['lambdas/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts', 'console/**/*.ts', 'console/**/*.tsx'],
     plugins: { import: importPlugin },
     settings: {
-      'import/resolver': { node: { extensions: ['.ts', '.js', '.mjs', '.json'] } },
-      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import/extensions': ['.ts', '.js'],
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] } },
+      'import/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import/extensions': ['.ts', '.tsx', '.js'],
     },
     rules: {
       'import/no-restricted-paths': [
@@ -95,6 +97,12 @@ export default tseslint.config(
               '.',
               'lambdas/client/verify is imported by adapters too: it imports nothing outside itself.',
               [LAYERS.clientVerify, './node_modules'],
+            ),
+            forbid(
+              'console',
+              '.',
+              'The console runs in the browser: it imports nothing outside console/src but the shared path constants (lambdas/domain/endpoints/paths.ts).',
+              [LAYERS.console, './node_modules', './lambdas/domain/endpoints/paths.ts'],
             ),
             forbid(
               'lib',

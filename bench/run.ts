@@ -16,7 +16,11 @@
  *    (bench/signing-modes.ts): signs/s and KMS calls per token for `kms` and `envelope`.
  * 10. The authorizer's revocation check: added latency per request on a status-cache hit and a miss
  *    (bench/authorizer-bench.ts). `--authorizer` runs only this section (no results file).
+ * 11. The admin console: its JavaScript size (gzip) against the 250 KB budget and the time from
+ *     navigation to the client list being interactive in headless Chromium (bench/console-bench.ts).
+ *     `--console` runs only this section.
  *
+ * `--console`: only 10 (writes no results file).
  * `--smoke`: only 7 and 8, tiny (20 exchanges per server, one KDF round, one sign-in), to check that
  * the code preparation yields valid codes on both sides; writes no results file.
  *
@@ -31,6 +35,8 @@ import { benchAuthorizer } from './authorizer-bench';
 import type { AuthorizerBenchRow, AuthorizerBenchSettings } from './authorizer-bench';
 import { benchBundles } from './bundles';
 import { benchCodeExchange, codeTargetLabel } from './code-exchange';
+import { benchConsole } from './console-bench';
+import type { ConsoleBenchResult } from './console-bench';
 import type { CodeExchangeResult, CodeExchangeSettings, CodeExchangeTarget } from './code-exchange';
 import { benchKdf, benchSignIn } from './kdf-bench';
 import type { KdfBenchResult, SignInBenchResult, Timing } from './kdf-bench';
@@ -67,6 +73,9 @@ const SMOKE = process.argv.includes('--smoke');
 const CODE_ONLY = process.argv.includes('--code-only');
 const AUTHORIZER_ONLY = process.argv.includes('--authorizer');
 const AUTHORIZER: AuthorizerBenchSettings = { requests: 2000, warmup: 200 };
+const CONSOLE_ONLY = process.argv.includes('--console');
+/** Timed console navigations (each in a fresh page of a signed-in profile). */
+const CONSOLE_RUNS = 7;
 const SMOKE_CODES = 20;
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -552,6 +561,42 @@ async function codeAndKdf(smoke: boolean, failures: string[]): Promise<CodePart>
   return { code, kdf, signIn };
 }
 
+function consoleSection(result: ConsoleBenchResult, failures: string[]): string {
+  if (result.javascriptGzipBytes > result.budgetGzipBytes) {
+    failures.push(
+      `console JavaScript ${result.javascriptGzipBytes} B gzipped, over its budget ${result.budgetGzipBytes} B`,
+    );
+  }
+  return [
+    markdownTable(
+      ['measure', 'value', 'budget'],
+      [
+        ['JavaScript, minified', kib(result.javascriptBytes), ''],
+        ['JavaScript, gzip -9', kib(result.javascriptGzipBytes), `${num(result.budgetGzipBytes / 1000)} KB`],
+        ['build (esbuild, at local start)', `${num(result.buildMs)} ms`, ''],
+        ['navigation → client list interactive, median', `${num(result.medianMs)} ms`, '1,000 ms'],
+        ['navigation → client list interactive, max', `${num(result.maxMs)} ms`, ''],
+      ],
+    ),
+    '',
+    `Runs (ms): ${result.interactiveMs.map((ms) => num(ms)).join(', ')}. Each: a fresh page of a signed-in ` +
+      'profile, HTTP cache off — index.html, script, stylesheet, the silent prompt=none authorization, the ' +
+      'code exchange and GET /admin/clients, until the rows and the "Create client" button show.',
+  ].join('\n');
+}
+
+async function consoleMain(): Promise<void> {
+  const failures: string[] = [];
+  progress('console');
+  say('## 11. Admin console (headless Chromium, local server in memory)');
+  say();
+  say(consoleSection(await benchConsole(CONSOLE_RUNS), failures));
+  if (failures.length > 0) {
+    for (const failure of failures) process.stderr.write(`FAILED: ${failure}\n`);
+    process.exitCode = 1;
+  }
+}
+
 /** `--smoke`: sections 7 and 8 only, tiny; `--code-only`: the same at full size. Exits 1 on any failure. */
 async function smokeMain(): Promise<void> {
   const failures: string[] = [];
@@ -631,6 +676,8 @@ async function main(): Promise<void> {
 
   progress('authorizer revocation check');
   const authorizer = await benchAuthorizer(AUTHORIZER);
+  progress('console');
+  const consoleResult = await benchConsole(CONSOLE_RUNS);
 
   const httpText = httpSection(http);
   const codeText = codeSection(codePart.code);
@@ -699,6 +746,10 @@ async function main(): Promise<void> {
   say();
   say(authorizerSection(authorizer));
   say();
+  say('## 11. Admin console (headless Chromium, local server in memory)');
+  say();
+  say(consoleSection(consoleResult, failures));
+  say();
   say(`Load average at end: ${host.loadAverageEnd.join(' ')}. Bench duration: ${durationSeconds.toFixed(1)} s.`);
 
   const record = {
@@ -726,6 +777,7 @@ async function main(): Promise<void> {
     signGap: sign.gap,
     signingModes,
     authorizer,
+    console: consoleResult,
     failures,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -741,7 +793,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Section 9 as a Markdown table. */
+/** Section 10 as a Markdown table. */
 function authorizerSection(rows: AuthorizerBenchRow[]): string {
   const us = (v: number) => v.toFixed(0);
   return (
@@ -763,12 +815,14 @@ function authorizerSection(rows: AuthorizerBenchRow[]): string {
 }
 
 async function authorizerMain(): Promise<void> {
-  say('## 9. Authorizer: the revocation check per request');
+  say('## 10. Authorizer: the revocation check per request');
   say();
   say(authorizerSection(await benchAuthorizer(AUTHORIZER)));
 }
 
-(AUTHORIZER_ONLY ? authorizerMain() : SMOKE || CODE_ONLY ? smokeMain() : main()).catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+(AUTHORIZER_ONLY ? authorizerMain() : CONSOLE_ONLY ? consoleMain() : SMOKE || CODE_ONLY ? smokeMain() : main()).catch(
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -10,7 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ADMIN_ROUTE_SCOPES } from '../lambdas/domain/bearer-authorization';
 import { adminAudience } from '../lambdas/domain/bootstrap';
-import { AUTHORIZE_PATH, TOKEN_PATH, USERINFO_PATH } from '../lambdas/domain/endpoints/paths';
+import { AUTHORIZE_PATH, CONSOLE_PREFIX, TOKEN_PATH, USERINFO_PATH } from '../lambdas/domain/endpoints/paths';
 import type { StageConfig } from './config';
 import { validateSignInFunction } from './config';
 import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
@@ -36,6 +36,12 @@ export interface ApiFunctions {
    * and a burst of slow sign-ins cannot take its concurrency.
    */
   readonly userinfo: IdpFunction;
+  /**
+   * The admin console's files under `/console/` (docs/contract.md, "Admin console"): the built app rides
+   * in the function's asset (lib/function-defaults.ts, `CONSOLE_BUNDLING_HOOKS`), so the console is
+   * on the issuer's origin on every stage, behind CloudFront or not. No table, key or secret access.
+   */
+  readonly console: IdpFunction;
 }
 
 /** Props of {@link addApiFunctions}. */
@@ -58,7 +64,7 @@ export interface ApiFunctionsProps {
 
 /**
  * Adds the functions to `scope` (`TokenFunction`, `DiscoveryFunction`, `AdminFunction`,
- * `AuthorizerFunction`, `SignInFunction`, `UserinfoFunction`) and, with
+ * `AuthorizerFunction`, `SignInFunction`, `UserinfoFunction`, `ConsoleFunction`) and, with
  * {@link ApiFunctionsProps.originVerify}, the `OriginVerifyRead` policy.
  */
 export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): ApiFunctions {
@@ -217,6 +223,25 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
     // Verifies with the issuer's JWKS over https (<issuer>/.well-known/jwks.json), never kms:GetPublicKey.
     environment: { IDP_ISSUER: issuer, IDP_TABLE_NAME: stateful.table.tableName, ...originVerifyEnv },
   });
+  const consoleFn = new IdpFunction(scope, 'ConsoleFunction', {
+    ...common,
+    entry: handlerEntry('console-handler.ts'),
+    description: `serverless-idp ${stage}: admin console (${CONSOLE_PREFIX}/)`,
+    serviceName: 'console',
+    // Its own role: logs and X-Ray only (IdpFunction), nothing of the table, keys or secrets.
+    memorySize: 256,
+    timeout: Duration.seconds(5),
+    environment: {
+      IDP_ISSUER: issuer,
+      IDP_STAGE: stage,
+      ...(signInConfig.displayName !== undefined ? { IDP_DISPLAY_NAME: signInConfig.displayName } : {}),
+    },
+  });
+  Validations.of(consoleFn.role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+  });
   if (originVerify !== undefined) {
     // In this scope's stack (the roles live in the stateful stack, which must not point back here).
     new iam.Policy(scope, 'OriginVerifyRead', {
@@ -232,7 +257,7 @@ export function addApiFunctions(scope: Construct, props: ApiFunctionsProps): Api
       ],
     });
   }
-  const functions = { token, discovery, admin, authorizer, signIn, userinfo };
+  const functions = { token, discovery, admin, authorizer, signIn, userinfo, console: consoleFn };
   for (const f of Object.values(functions)) {
     Validations.of(f.fn).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_RUNTIME_PIN_REASON });
   }

@@ -14,6 +14,7 @@ import {
   ADMIN_OPENAPI_PATH,
   ADMIN_PREFIX,
   AUTHORIZE_PATH,
+  CONSOLE_PREFIX,
   CONSENT_PATH,
   DISCOVERY_PATHS,
   INTROSPECTION_PATH,
@@ -34,6 +35,9 @@ import type { ThrottleConfig } from './config';
 /** The HTTP API's route template of everything under the admin prefix (the admin function routes it). */
 export const ADMIN_PROXY_PATH = `${ADMIN_PREFIX}/{proxy+}`;
 
+/** The HTTP API's route template of the console's pages and files (the console function answers them). */
+export const CONSOLE_PROXY_PATH = `${CONSOLE_PREFIX}/{proxy+}`;
+
 /** Route keys of the HTTP API (docs/contract.md, HTTP contract); the paths are the domain's. */
 export const ROUTES = {
   token: `POST ${TOKEN_PATH}`,
@@ -44,6 +48,8 @@ export const ROUTES = {
   jwks: `GET ${JWKS_PATH}`,
   admin: `ANY ${ADMIN_PROXY_PATH}`,
   adminOpenApi: `GET ${ADMIN_OPENAPI_PATH}`,
+  console: `GET ${CONSOLE_PREFIX}`,
+  consoleProxy: `GET ${CONSOLE_PROXY_PATH}`,
 } as const;
 
 const { GET, HEAD, POST } = apigwv2.HttpMethod;
@@ -95,6 +101,7 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
   const adminIntegration = new HttpLambdaIntegration('AdminIntegration', functions.admin.target);
   const signInIntegration = new HttpLambdaIntegration('SignInIntegration', functions.signIn.target);
   const userinfoIntegration = new HttpLambdaIntegration('UserinfoIntegration', functions.userinfo.target);
+  const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', functions.console.target);
   const adminAuthorizer = new HttpLambdaAuthorizer('AdminAuthorizer', functions.authorizer.target, {
     authorizerName: 'admin-bearer',
     responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -128,6 +135,10 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
       methods: [GET],
       integration: adminIntegration,
     }),
+    // The admin console: `/console` (redirects to `/console/`) and everything below it (index.html and
+    // the hashed files); GET and HEAD, which the function answers alike (docs/contract.md, "Admin console").
+    ...api.addRoutes({ path: CONSOLE_PREFIX, methods: [GET, HEAD], integration: consoleIntegration }),
+    ...api.addRoutes({ path: CONSOLE_PROXY_PATH, methods: [GET, HEAD], integration: consoleIntegration }),
   ];
   const adminRoutes = api.addRoutes({
     path: ADMIN_PROXY_PATH,
@@ -162,7 +173,7 @@ export function addIdpRoutes(props: IdpRoutesProps): IdpRoutes {
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Public by protocol: the token, revocation and introspection endpoints authenticate clients themselves (RFC 6749 §2.3, RFC 7009 §2.1, RFC 7662 §2.1) and answer their CORS preflight, metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), the hosted sign-in pages are where users authenticate (RFC 6749 §3.1), userinfo checks its bearer token itself (OIDC Core §5.3, RFC 6750), and the admin OpenAPI description holds no data.',
+        'Public by protocol: the token, revocation and introspection endpoints authenticate clients themselves (RFC 6749 §2.3, RFC 7009 §2.1, RFC 7662 §2.1) and answer their CORS preflight, metadata and JWKS are public documents (RFC 8414 §3, RFC 7517), the hosted sign-in pages are where users authenticate (RFC 6749 §3.1), userinfo checks its bearer token itself (OIDC Core §5.3, RFC 6750), the admin OpenAPI description holds no data, and the admin console is static files (its API calls carry the bearer token of the person to the authorizer of the admin API).',
     });
   }
   return { publicRoutes, adminRoutes };

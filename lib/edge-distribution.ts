@@ -12,6 +12,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
+  CONSOLE_ASSETS_PREFIX,
   ORIGIN_VERIFY_HEADER,
   PAGES_STYLESHEET_PATH,
   SIGN_IN_FUNCTION_PATHS,
@@ -139,6 +140,8 @@ function newDistribution(
     additionalBehaviors: {
       // Metadata and JWKS are public and carry Cache-Control max-age: let the edge serve them.
       [`${WELL_KNOWN_PREFIX}*`]: cachedPublic,
+      // The console's content-hashed files (Cache-Control immutable); its index.html stays uncached.
+      [`${CONSOLE_ASSETS_PREFIX}*`]: cachedPublic,
       ...pages,
     },
     webAclId: webAclArn,

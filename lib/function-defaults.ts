@@ -72,12 +72,32 @@ export const BUNDLES_AWS_SDK: Readonly<Record<string, boolean>> = {
   'sign-in-handler.ts': true,
   'userinfo-handler.ts': true,
   'authorizer-handler.ts': false,
+  // Imports no SDK at all (static files).
+  'console-handler.ts': false,
+};
+
+/**
+ * The console function's bundling hook: after esbuild bundled the handler, the console app itself
+ * (console/src, Preact) is built with esbuild into `console-assets.json` in the same asset folder, where
+ * the handler reads it at its cold start (lambdas/handlers/compose/console.ts). Runs on the machine that
+ * synthesizes (local bundling, no Docker), from the project root.
+ */
+export const CONSOLE_BUNDLING_HOOKS: NonNullable<BundlingOptions['commandHooks']> = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `cd "${inputDir}" && node --import tsx console/build-cli.ts "${outputDir}"`,
+  ],
 };
 
 /** esbuild settings of a function: ESM, minified, node22, source maps; the SDK bundled or from the runtime. */
 export function bundlingFor(entry: string): BundlingOptions {
   const bundleSdk = BUNDLES_AWS_SDK[path.basename(entry)] ?? true;
-  return { ...BUNDLING, externalModules: bundleSdk ? [] : EXTERNAL_MODULES };
+  return {
+    ...BUNDLING,
+    externalModules: bundleSdk ? [] : EXTERNAL_MODULES,
+    ...(path.basename(entry) === 'console-handler.ts' ? { commandHooks: CONSOLE_BUNDLING_HOOKS } : {}),
+  };
 }
 
 /** Props of {@link IdpFunction}. */

@@ -16,6 +16,7 @@ import {
   USERINFO_PATH,
   WELL_KNOWN_PREFIX,
   isAdminPath,
+  isConsolePath,
 } from '../domain/endpoints/paths';
 import { NO_STORE_HEADERS } from '../domain/http';
 import { restrictToErrorChars } from '../domain/oauth-grammar';
@@ -37,6 +38,8 @@ export interface LocalRoutes {
   userinfo?: HttpApiHandler;
   /** The hosted pages (authorize, sign-in, consent, logout, set-password, stylesheet); they answer 405 themselves. */
   signIn?: HttpApiHandler;
+  /** The admin console's files under `/console` (the HTTP API's `/console/{proxy+}` route to the console function). */
+  console?: HttpApiHandler;
 }
 
 /** Picks the handler for a request the way the HTTP API's route table does. */
@@ -69,6 +72,7 @@ export function route(routes: LocalRoutes, method: string, path: string): HttpAp
   }
   if (path === ADMIN_OPENAPI_PATH && method === 'GET' && routes.adminOpenApi !== undefined) return routes.adminOpenApi;
   if (isAdminPath(path) && routes.admin !== undefined) return routes.admin;
+  if (isConsolePath(path) && routes.console !== undefined) return routes.console;
   return json(404, { error: 'not_found' });
 }
 

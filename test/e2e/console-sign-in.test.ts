@@ -144,12 +144,15 @@ describe('the first admin person through idp-console', () => {
     expect(trail.body.items.map((e: { action: string; actor: unknown }) => [e.action, e.actor])).toEqual([
       ['client.create', { clientId: 'idp-console', jti: expect.any(String), userId, username: 'admin' }],
     ]);
-    // The bootstrap's own audit events say where the person came from.
+    // The bootstrap's own audit event says where the person came from (the person and its admin grant
+    // were one write).
     const origin = await admin(idp, tokens.access_token!, 'GET', `/admin/audit?targetId=${userId}`);
     expect(origin.body.items.map((e: { action: string; actor: unknown }) => [e.action, e.actor])).toEqual([
-      ['grant.put', { clientId: 'bootstrap', jti: 'bootstrap' }],
       ['user.create', { clientId: 'bootstrap', jti: 'bootstrap' }],
     ]);
+    expect(origin.body.items[0].diff.grants).toEqual({
+      to: [{ audience: `${idp.issuer}/admin`, scopes: ['admin:read', 'admin:write'], createdAt: expect.any(String) }],
+    });
   });
 
   it('a disabled admin person is refused at the admin API at once', async () => {

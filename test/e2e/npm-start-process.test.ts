@@ -98,6 +98,34 @@ it.each(['SIGTERM', 'SIGINT'] as const)(
   60_000,
 );
 
+it('npm start serves the admin console at /console/ (built at start, no build step): index.html and its assets', async () => {
+  const idp = await npmStart(dataDir, 0);
+  started.push(idp.child);
+  const base = `http://localhost:${idp.port}`;
+  const index = await fetch(`${base}/console/`);
+  expect(index.status).toBe(200);
+  expect(index.headers.get('cache-control')).toBe('no-cache');
+  expect(index.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'self';/);
+  const html = await index.text();
+  expect(html).toContain(`&quot;issuer&quot;:&quot;${base}&quot;`);
+  const assets = [...html.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+  expect(assets.map((a) => a.replace(/-[A-Z0-9]{8}\./, '-HASH.'))).toEqual([
+    '/console/assets/main-HASH.css',
+    '/console/assets/main-HASH.js',
+  ]);
+  for (const asset of assets) {
+    const res = await fetch(`${base}${asset}`);
+    expect([asset, res.status, res.headers.get('cache-control')]).toEqual([
+      asset,
+      200,
+      'public, max-age=31536000, immutable',
+    ]);
+    expect((await res.text()).length).toBeGreaterThan(1000);
+  }
+  idp.child.kill('SIGTERM');
+  expect(await exited(idp.child, 10_000)).toBe(0);
+}, 60_000);
+
 it('a second start on a busy port prints one line and exits non-zero', async () => {
   const first = await npmStart(dataDir, 0);
   started.push(first.child);

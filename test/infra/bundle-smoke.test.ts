@@ -217,6 +217,7 @@ describe('bundles as deployed', () => {
       'BootstrapFunction',
       'SignInFunction',
       'UserinfoFunction',
+      'ConsoleFunction',
     ]) {
       const dir = assetDir(prefix);
       const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
@@ -440,6 +441,30 @@ describe('bundles as deployed', () => {
     expect(wrongMethod!.headers['Allow']).toBe('POST');
     // The pepper (for the KDF) is read once per cold start.
     expect(secrets.reads[pepperArn]).toBe(pepperReads + 1);
+  });
+
+  test('the console bundle carries the built app (the bundling hook) and serves index.html and a hashed asset', async () => {
+    const dir = stageBundle('ConsoleFunction');
+    copyFileSync(path.join(assetDir('ConsoleFunction'), 'console-assets.json'), path.join(dir, 'console-assets.json'));
+    const assets = JSON.parse(readFileSync(path.join(dir, 'console-assets.json'), 'utf8')) as {
+      files: Record<string, unknown>;
+    };
+    const script = Object.keys(assets.files).find((name) => /^main-[A-Z0-9]{8}\.js$/.test(name))!;
+    expect(script).toBeDefined();
+    const env = { ...environmentOf('ConsoleFunction'), LAMBDA_TASK_ROOT: dir };
+    const [index, asset, root] = (await invokeBundle(dir, env, [
+      httpEvent('GET', '/console/clients', {}),
+      httpEvent('GET', `/console/assets/${script}`, {}),
+      httpEvent('GET', '/console', {}),
+    ])) as { statusCode: number; headers: Record<string, string>; body: string }[];
+    expect(index!.statusCode).toBe(200);
+    expect(index!.headers).toMatchObject({ 'Cache-Control': 'no-cache', 'X-Frame-Options': 'DENY' });
+    expect(index!.headers['Content-Security-Policy']).toMatch(/^default-src 'none'; script-src 'self';/);
+    expect(index!.body).toContain(`src="/console/assets/${script}"`);
+    expect(index!.body).toContain('&quot;stage&quot;:&quot;dev&quot;');
+    expect(index!.body).toContain(`&quot;issuer&quot;:&quot;${ISSUER}&quot;`);
+    expect([asset!.statusCode, asset!.headers['Cache-Control']]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect([root!.statusCode, root!.headers['Location']]).toEqual([308, '/console/']);
   });
 
   test('the userinfo bundle answers a request without a token 401 with an RFC 6750 challenge', async () => {

@@ -23,6 +23,7 @@ const TREE: Record<string, string> = {
   'lambdas/client/verify/rules.ts':
     "import { JwtBaseError } from 'aws-jwt-verify/error';\nexport const RULES = JwtBaseError;\n",
   'lib/stack.ts': "import { MODEL } from '../lambdas/domain/model';\nexport const STACK = MODEL;\n",
+  'lambdas/domain/endpoints/paths.ts': "export const TOKEN_PATH = '/oauth2/token';\n",
   // A cycle: a → b → a.
   'lambdas/domain/cycle-a.ts': "import { B } from './cycle-b';\nexport const A = 1;\nexport const AB = B;\n",
   'lambdas/domain/cycle-b.ts': "import { A } from './cycle-a';\nexport const B = A;\n",
@@ -58,6 +59,12 @@ const BREACHES: Breach[] = [
   restricted('lib/x14.ts', "import { CLIENT } from '../lambdas/client/client';\nexport const X = CLIENT;\n"),
   // Adapters may import lambdas/client/verify only, and it imports nothing else of the client.
   restricted('lambdas/adapters/x15.ts', "import { CLIENT } from '../client/client';\nexport const X = CLIENT;\n"),
+  // The console (browser code) imports only console/src, packages and the shared path constants.
+  restricted('console/src/x17.tsx', "import { MODEL } from '../../lambdas/domain/model';\nexport const X = MODEL;\n"),
+  restricted(
+    'console/src/x18.ts',
+    "import { HANDLER } from '../../lambdas/handlers/handler';\nexport const X = HANDLER;\n",
+  ),
   restricted('lambdas/client/verify/x16.ts', "import { CLIENT } from '../client';\nexport const X = CLIENT;\n"),
   packageBan(
     'lambdas/domain/admin/p1.ts',
@@ -96,6 +103,9 @@ const ALLOWED: Record<string, string> = {
   'lambdas/handlers/ok-domain.ts': "import { SERVICE } from '../domain/admin/service';\nexport const X = SERVICE;\n",
   'lambdas/handlers/compose/environment.ts': 'export const functionEnvironment = () => process.env;\n',
   'lambdas/local/main.ts': "export const X = process.env['A'];\n",
+  'console/src/ok-paths.tsx':
+    "import { TOKEN_PATH } from '../../lambdas/domain/endpoints/paths';\nexport const X = <a href={TOKEN_PATH}>token</a>;\n",
+  'console/src/ok-preact.ts': "import { render } from 'preact';\nexport const X = render;\n",
 };
 
 let dir: string;
@@ -120,7 +130,7 @@ beforeAll(async () => {
   // ESLint exits 1 when it reports problems; the JSON report is on stdout either way.
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [eslint, '--config', config, '--format', 'json', 'lambdas', 'lib'],
+    [eslint, '--config', config, '--format', 'json', 'lambdas', 'lib', 'console'],
     { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
   ).catch((err: { stdout?: string; code?: number }) => {
     if (err.code === 1 && err.stdout !== undefined) return { stdout: err.stdout };

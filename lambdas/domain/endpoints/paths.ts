@@ -64,3 +64,17 @@ export function isAdminPath(path: string): boolean {
  * API Gateway v2 events carry headers.
  */
 export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+
+/** The admin console's prefix (without the trailing slash): a web app served on the issuer's origin. */
+export const CONSOLE_PREFIX = '/console';
+/** The admin console's start page (what `npm start` prints; the post-logout redirect URI of `idp-console`). */
+export const CONSOLE_PATH = '/console/';
+/** The admin console's redirect URI path (the built-in public client `idp-console`, exact match). */
+export const CONSOLE_CALLBACK_PATH = '/console/callback';
+/** Where the console's built, content-hashed files are served (long-cached). */
+export const CONSOLE_ASSETS_PREFIX = '/console/assets/';
+
+/** Whether a path belongs to the admin console (`/console` or below it). */
+export function isConsolePath(path: string): boolean {
+  return path === CONSOLE_PREFIX || path.startsWith(`${CONSOLE_PREFIX}/`);
+}

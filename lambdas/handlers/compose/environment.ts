@@ -19,6 +19,7 @@
  *   `IDP_SIGN_IN_SESSION_TTL`, `IDP_ORIGIN_VERIFY_SECRET_ARN`
  * - userinfo (./userinfo.ts): `IDP_ISSUER`, `IDP_TABLE_NAME`, `IDP_JWKS` (not set by the stack),
  *   `IDP_ORIGIN_VERIFY_SECRET_ARN`
+ * - console (./console.ts): `IDP_ISSUER`, `IDP_STAGE`, `IDP_DISPLAY_NAME`, `LAMBDA_TASK_ROOT` (set by Lambda)
  * - bootstrap (./bootstrap.ts): none; its inputs are the custom resource's properties
  *
  * An empty variable counts as unset. A missing required or malformed variable throws an Error naming it

@@ -1,0 +1,177 @@
+/**
+ * Clients: search by name or id, filter by status, order by creation, page through (the admin API lists
+ * newest first with a cursor; docs/contract.md, "Paging"). Filters, order and page live in the URL.
+ * "Create client" opens the dialog that shows an M2M client's secret once.
+ */
+import { useState } from 'preact/hooks';
+import type { Client, Page } from '../api';
+import { query } from '../api';
+import { useConsole } from '../context';
+import { link, navigate, setQuery, useLocation } from '../router';
+import { Empty, ErrorNote, Loading, StatusBadge, When, useLoad } from '../ui';
+import { CreateClientDialog } from './create-client';
+
+export const PAGE_SIZE = 20;
+
+export function ClientsPage() {
+  const { api, readOnly } = useConsole();
+  const { search } = useLocation();
+  const q = search.get('q') ?? '';
+  const status = search.get('status') ?? '';
+  const order = search.get('order') === 'oldest' ? 'oldest' : 'newest';
+  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
+  const cursor = cursors[cursors.length - 1];
+  const [creating, setCreating] = useState(false);
+  const [draft, setDraft] = useState(q);
+  const list = useLoad(
+    () => api.get<Page<Client>>(`/admin/clients${query({ q, status, limit: PAGE_SIZE, cursor })}`, 'the client list'),
+    [q, status, cursor],
+  );
+  const items = list.data?.items ?? [];
+  const rows = order === 'oldest' ? [...items].sort((a, b) => a.createdAt.localeCompare(b.createdAt)) : items;
+
+  return (
+    <section aria-labelledby="clients-title">
+      <div class="page-head">
+        <h1 id="clients-title">Clients</h1>
+        {!readOnly && (
+          <button type="button" onClick={() => setCreating(true)}>
+            Create client
+          </button>
+        )}
+      </div>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery({ q: draft.trim(), pages: undefined });
+        }}
+      >
+        <div class="field grow">
+          <label for="client-search">Search by name or id</label>
+          <input id="client-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="client-status">Status</label>
+          <select
+            id="client-status"
+            value={status}
+            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
+          >
+            <option value="">All</option>
+            <option value="enabled">Enabled</option>
+            <option value="disabled">Disabled</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="client-order">Created</label>
+          <select id="client-order" value={order} onChange={(e) => setQuery({ order: e.currentTarget.value })}>
+            <option value="newest">Newest first</option>
+            <option value="oldest">Oldest first (this page)</option>
+          </select>
+        </div>
+        <button type="submit" class="secondary">
+          Search
+        </button>
+      </form>
+      <ErrorNote error={list.error} />
+      {list.loading && <Loading what="clients" />}
+      {!list.loading && list.data !== undefined && rows.length === 0 && (
+        <Empty>
+          {q !== '' || status !== '' ? (
+            <p>No client matches these filters.</p>
+          ) : (
+            <p>No clients yet.{readOnly ? '' : ' Create one to let a backend get tokens.'}</p>
+          )}
+        </Empty>
+      )}
+      {rows.length > 0 && (
+        <div class="table-wrap">
+          <table class="list" aria-busy={list.loading}>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Client id</th>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((client) => (
+                <tr key={client.clientId}>
+                  <td>
+                    <a
+                      href={`/console/clients/${encodeURIComponent(client.clientId)}`}
+                      onClick={link(`/console/clients/${encodeURIComponent(client.clientId)}`)}
+                    >
+                      {client.name}
+                    </a>
+                  </td>
+                  <td>
+                    <code>{client.clientId}</code>
+                  </td>
+                  <td>{clientKind(client)}</td>
+                  <td>
+                    <StatusBadge status={client.status} />
+                  </td>
+                  <td>
+                    <When at={client.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        hasPrevious={cursors.length > 0}
+        nextCursor={list.data?.nextCursor}
+        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
+        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
+      />
+      {creating && (
+        <CreateClientDialog
+          onClose={(created) => {
+            setCreating(false);
+            if (created !== undefined) list.reload();
+          }}
+          onOpen={(clientId) => navigate(`/console/clients/${encodeURIComponent(clientId)}`)}
+        />
+      )}
+    </section>
+  );
+}
+
+/** What kind of client it is, in a few words. */
+export function clientKind(client: Pick<Client, 'grantTypes' | 'tokenEndpointAuthMethod'>): string {
+  if (client.grantTypes.includes('authorization_code')) {
+    return client.tokenEndpointAuthMethod === 'none' ? 'Code flow, public' : 'Code flow, confidential';
+  }
+  return 'Machine to machine';
+}
+
+export function Pager(props: {
+  hasPrevious: boolean;
+  nextCursor: string | undefined;
+  onPrevious: () => void;
+  onNext: (cursor: string) => void;
+}) {
+  if (!props.hasPrevious && props.nextCursor === undefined) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" class="secondary" disabled={!props.hasPrevious} onClick={props.onPrevious}>
+        Previous page
+      </button>
+      <button
+        type="button"
+        class="secondary"
+        disabled={props.nextCursor === undefined}
+        onClick={() => props.nextCursor !== undefined && props.onNext(props.nextCursor)}
+      >
+        Next page
+      </button>
+    </nav>
+  );
+}

@@ -1,0 +1,383 @@
+/**
+ * One user: enable/disable, reset the password, delete, grants (what the person may hold on a
+ * `userAccess: granted` API, such as the admin API) and refresh-token sessions with revoke
+ * (`/admin/users/{id}/sessions`; a server without it answers 404, said so plainly).
+ */
+import { useState } from 'preact/hooks';
+import type { ApiResource, Grant, Page, Session, User } from '../api';
+import { seg } from '../api';
+import { useConsole } from '../context';
+import { link, navigate } from '../router';
+import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { ConfirmDelete } from './client-detail';
+
+export function UserDetailPage(props: { userId: string }) {
+  const { api, readOnly } = useConsole();
+  const path = `/admin/users/${seg(props.userId)}`;
+  const loaded = useLoad(() => api.get<User>(path, 'this user'), [path]);
+  const [user, setUser] = useState<User | undefined>(undefined);
+  const [resetting, setResetting] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const status = useAction();
+  const current = user?.userId === props.userId ? user : loaded.data;
+  if (loaded.loading && current === undefined) return <Loading what="the user" />;
+  if (current === undefined) return <ErrorNote error={loaded.error} />;
+  return (
+    <section aria-labelledby="user-title">
+      <p class="crumbs">
+        <a href="/console/users" onClick={link('/console/users')}>
+          ← Users
+        </a>
+      </p>
+      <div class="page-head">
+        <div>
+          <h1 id="user-title">
+            {current.username} <StatusBadge status={current.status} />
+          </h1>
+          <p class="muted">
+            {current.name ?? 'no name'} · {current.email ?? 'no email'} · <code>{current.userId}</code> · created{' '}
+            <When at={current.createdAt} />
+          </p>
+        </div>
+        {!readOnly && (
+          <div class="actions">
+            <button
+              type="button"
+              class="secondary"
+              disabled={status.busy}
+              onClick={() =>
+                void status.run(async () => {
+                  const next = current.status === 'enabled' ? 'disabled' : 'enabled';
+                  setUser(
+                    await api.request<User>(path, {
+                      method: 'PATCH',
+                      body: { status: next },
+                      ifMatch: current.version,
+                      what: 'this user',
+                    }),
+                  );
+                })
+              }
+            >
+              {current.status === 'enabled' ? 'Disable' : 'Enable'}
+            </button>
+            <button type="button" class="secondary" onClick={() => setResetting(true)}>
+              Reset password
+            </button>
+            <button type="button" class="danger" onClick={() => setDeleting(true)}>
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+      <ErrorNote error={status.error} />
+      <GrantsCard path={path} />
+      <SessionsCard path={path} />
+      {resetting && (
+        <ResetPasswordDialog
+          user={current}
+          path={path}
+          onClose={(updated) => {
+            setResetting(false);
+            if (updated !== undefined) setUser(updated);
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDelete
+          what="user"
+          name={current.username}
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            await api.request(path, { method: 'DELETE', ifMatch: current.version, what: 'this user' });
+            navigate('/console/users');
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ResetPasswordDialog(props: { user: User; path: string; onClose: (updated?: User) => void }) {
+  const { api } = useConsole();
+  const [password, setPassword] = useState('');
+  const action = useAction();
+  return (
+    <Dialog title={`Reset the password of ${props.user.username}`} onClose={() => props.onClose()}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action.run(async () => {
+            props.onClose(
+              await api.request<User>(props.path, {
+                method: 'PATCH',
+                body: { password },
+                ifMatch: props.user.version,
+                what: 'this user',
+              }),
+            );
+          });
+        }}
+      >
+        <Field
+          label="New password"
+          hint="12 characters or more; it also clears a sign-in lock"
+          error={action.error?.fields['password']}
+        >
+          {(id, d) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              aria-describedby={d}
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <ErrorNote error={action.error} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose()}>
+            Cancel
+          </button>
+          <button type="submit" disabled={action.busy}>
+            Set password
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function GrantsCard(props: { path: string }) {
+  const { api, readOnly } = useConsole();
+  const grants = useLoad(() => api.get<Page<Grant>>(`${props.path}/grants`, 'the grants'), [props.path]);
+  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
+  const [audience, setAudience] = useState('');
+  const [scopes, setScopes] = useState<string[]>([]);
+  const action = useAction();
+  const selected = apis.data?.items.find((a) => a.identifier === audience);
+  return (
+    <div class="card">
+      <h2>Grants</h2>
+      <p class="muted">What this person may hold on APIs that admit people by grant (the admin API is one).</p>
+      <ErrorNote error={grants.error} />
+      {grants.loading && <Loading what="grants" />}
+      {grants.data !== undefined && grants.data.items.length === 0 && (
+        <Empty>
+          <p>No grants.</p>
+        </Empty>
+      )}
+      {grants.data !== undefined && grants.data.items.length > 0 && (
+        <ul class="plain rows">
+          {grants.data.items.map((grant) => (
+            <li key={grant.audience}>
+              <code>{grant.audience}</code>{' '}
+              {grant.scopes.map((s) => (
+                <span key={s} class="scope">
+                  {s}
+                </span>
+              ))}
+              {!readOnly && (
+                <button
+                  type="button"
+                  class="danger small"
+                  aria-label={`Remove the grant on ${grant.audience}`}
+                  onClick={() =>
+                    void action.run(async () => {
+                      await api.request(`${props.path}/grants/${seg(grant.audience)}`, {
+                        method: 'DELETE',
+                        what: 'this grant',
+                      });
+                      grants.reload();
+                    })
+                  }
+                >
+                  Remove
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {!readOnly && (
+        <form
+          class="subform"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void action.run(async () => {
+              await api.request(`${props.path}/grants`, {
+                method: 'POST',
+                body: { audience, scopes },
+                what: 'the grant',
+              });
+              setScopes([]);
+              grants.reload();
+            });
+          }}
+        >
+          <h3>Grant</h3>
+          <Field label="API" error={action.error?.fields['audience']}>
+            {(id, d) => (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={audience}
+                onChange={(e) => {
+                  setAudience(e.currentTarget.value);
+                  setScopes([]);
+                }}
+              >
+                <option value="">Choose an API…</option>
+                {(apis.data?.items ?? []).map((a) => (
+                  <option key={a.identifier} value={a.identifier}>
+                    {a.name} ({a.identifier})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {selected !== undefined && (
+            <fieldset class="choices">
+              <legend>Scopes</legend>
+              {selected.scopes.map((scope) => (
+                <label key={scope.value} class="choice">
+                  <input
+                    type="checkbox"
+                    checked={scopes.includes(scope.value)}
+                    onChange={(e) =>
+                      setScopes(
+                        e.currentTarget.checked ? [...scopes, scope.value] : scopes.filter((s) => s !== scope.value),
+                      )
+                    }
+                  />
+                  <span>
+                    <code>{scope.value}</code>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <ErrorNote error={action.error} />
+          <div class="actions">
+            <button type="submit" disabled={action.busy || audience === '' || scopes.length === 0}>
+              Grant
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function SessionsCard(props: { path: string }) {
+  const { api, readOnly } = useConsole();
+  const sessions = useLoad(() => api.get<Page<Session>>(`${props.path}/sessions`, 'the sessions'), [props.path]);
+  const action = useAction();
+  const revoke = (suffix: string) =>
+    action.run(async () => {
+      await api.request(`${props.path}/sessions${suffix}`, { method: 'DELETE', what: 'the session' });
+      sessions.reload();
+    });
+  return (
+    <div class="card">
+      <div class="page-head">
+        <h2>Sessions</h2>
+        {!readOnly &&
+          sessions.data !== undefined &&
+          sessions.data.items.some((s) => (s.status ?? 'active') === 'active') && (
+            <button type="button" class="danger small" onClick={() => void revoke('')}>
+              Revoke all
+            </button>
+          )}
+      </div>
+      <p class="muted">Refresh-token sessions: apps that keep this person signed in.</p>
+      {sessions.error?.status === 404 ? (
+        <p class="error" role="alert">
+          Sessions are not available on this server yet: the admin API answered 404 for …/sessions (
+          {sessions.error.message})
+        </p>
+      ) : (
+        <ErrorNote error={sessions.error} />
+      )}
+      <ErrorNote error={action.error} />
+      {sessions.loading && <Loading what="sessions" />}
+      {sessions.data !== undefined && sessions.data.items.length === 0 && (
+        <Empty>
+          <p>No sessions.</p>
+        </Empty>
+      )}
+      {sessions.data !== undefined && sessions.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Client</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Status</th>
+                <th scope="col">Started</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                {!readOnly && (
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {sessions.data.items.map((s) => (
+                <tr key={s.sessionId}>
+                  <td>
+                    <a
+                      href={`/console/clients/${encodeURIComponent(s.clientId)}`}
+                      onClick={link(`/console/clients/${encodeURIComponent(s.clientId)}`)}
+                    >
+                      <code>{s.clientId}</code>
+                    </a>
+                  </td>
+                  <td>
+                    {(s.scopes ?? s.scope?.split(' ') ?? []).map((scope) => (
+                      <span key={scope} class="scope">
+                        {scope}
+                      </span>
+                    ))}
+                  </td>
+                  <td>
+                    <StatusBadge status={s.status ?? 'active'} />
+                    {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
+                  </td>
+                  <td>
+                    <When at={s.createdAt} />
+                  </td>
+                  <td>
+                    <When at={s.lastUsedAt} never="not yet" />
+                  </td>
+                  <td>
+                    <When at={s.expiresAt} />
+                  </td>
+                  {!readOnly && (
+                    <td>
+                      {(s.status ?? 'active') === 'active' && (
+                        <button
+                          type="button"
+                          class="danger small"
+                          aria-label={`Revoke session ${s.sessionId}`}
+                          onClick={() => void revoke(`/${seg(s.sessionId)}`)}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

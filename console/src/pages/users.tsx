@@ -1,0 +1,244 @@
+/** Users: search, status filter, paging; create with a password or a one-time setup link (shown once). */
+import { useState } from 'preact/hooks';
+import type { Page, User } from '../api';
+import { query } from '../api';
+import { useConsole } from '../context';
+import { link, navigate, setQuery, useLocation } from '../router';
+import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { Pager } from './clients';
+
+export function UsersPage() {
+  const { api, readOnly } = useConsole();
+  const { search } = useLocation();
+  const q = search.get('q') ?? '';
+  const status = search.get('status') ?? '';
+  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
+  const cursor = cursors[cursors.length - 1];
+  const [draft, setDraft] = useState(q);
+  const [creating, setCreating] = useState(false);
+  const list = useLoad(
+    () => api.get<Page<User>>(`/admin/users${query({ q, status, limit: 20, cursor })}`, 'the user list'),
+    [q, status, cursor],
+  );
+  const items = list.data?.items ?? [];
+  return (
+    <section aria-labelledby="users-title">
+      <div class="page-head">
+        <h1 id="users-title">Users</h1>
+        {!readOnly && (
+          <button type="button" onClick={() => setCreating(true)}>
+            Create user
+          </button>
+        )}
+      </div>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery({ q: draft.trim(), pages: undefined });
+        }}
+      >
+        <div class="field grow">
+          <label for="user-search">Search by username, email, name or id</label>
+          <input id="user-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="user-status">Status</label>
+          <select
+            id="user-status"
+            value={status}
+            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
+          >
+            <option value="">All</option>
+            <option value="enabled">Enabled</option>
+            <option value="disabled">Disabled</option>
+          </select>
+        </div>
+        <button type="submit" class="secondary">
+          Search
+        </button>
+      </form>
+      <ErrorNote error={list.error} />
+      {list.loading && <Loading what="users" />}
+      {!list.loading && list.data !== undefined && items.length === 0 && (
+        <Empty>
+          <p>{q !== '' || status !== '' ? 'No user matches these filters.' : 'No users yet.'}</p>
+        </Empty>
+      )}
+      {items.length > 0 && (
+        <div class="table-wrap">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((user) => {
+                const href = `/console/users/${encodeURIComponent(user.userId)}`;
+                return (
+                  <tr key={user.userId}>
+                    <td>
+                      <a href={href} onClick={link(href)}>
+                        {user.username}
+                      </a>
+                    </td>
+                    <td>{user.name ?? '—'}</td>
+                    <td>{user.email ?? '—'}</td>
+                    <td>
+                      <StatusBadge status={user.status} />
+                    </td>
+                    <td>
+                      <When at={user.createdAt} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager
+        hasPrevious={cursors.length > 0}
+        nextCursor={list.data?.nextCursor}
+        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
+        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
+      />
+      {creating && (
+        <CreateUserDialog
+          onClose={(created) => {
+            setCreating(false);
+            if (created) list.reload();
+          }}
+          onOpen={(userId) => navigate(`/console/users/${encodeURIComponent(userId)}`)}
+        />
+      )}
+    </section>
+  );
+}
+
+function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: (userId: string) => void }) {
+  const { api } = useConsole();
+  const [username, setUsername] = useState('');
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [mode, setMode] = useState<'password' | 'link'>('password');
+  const [password, setPassword] = useState('');
+  const [created, setCreated] = useState<{ user: User; setupUrl?: string } | undefined>(undefined);
+  const action = useAction();
+  const fields = action.error?.fields ?? {};
+  if (created !== undefined) {
+    return (
+      <Dialog key="created" title={`User ${created.user.username} created`} onClose={() => props.onClose(true)}>
+        {created.setupUrl !== undefined ? (
+          <>
+            <p class="warning" role="note">
+              Send this one-time link to the person: it is shown only now, works once and expires in 24 hours.
+            </p>
+            <CopyField label="Setup link" value={created.setupUrl} />
+          </>
+        ) : (
+          <p>The user can sign in with the password you set.</p>
+        )}
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onOpen(created.user.userId)}>
+            Open user
+          </button>
+          <button type="button" onClick={() => props.onClose(true)}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Create user" onClose={() => props.onClose(false)}>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void action.run(async () => {
+            const body: Record<string, unknown> = { username: username.trim() };
+            if (name.trim() !== '') body['name'] = name.trim();
+            if (email.trim() !== '') body['email'] = email.trim();
+            if (mode === 'password') body['password'] = password;
+            setCreated(await api.request('/admin/users', { method: 'POST', body, what: 'the user' }));
+          });
+        }}
+      >
+        <Field label="Username" error={fields['username']}>
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={username}
+              autofocus
+              autoComplete="off"
+              onInput={(e) => setUsername(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="Name (optional)" error={fields['name']}>
+          {(id, d) => (
+            <input id={id} aria-describedby={d} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          )}
+        </Field>
+        <Field label="Email (optional)" error={fields['email']}>
+          {(id, d) => (
+            <input
+              id={id}
+              type="email"
+              aria-describedby={d}
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <fieldset class="choices">
+          <legend>Password</legend>
+          <label class="choice">
+            <input
+              type="radio"
+              name="password-mode"
+              checked={mode === 'password'}
+              onChange={() => setMode('password')}
+            />
+            <span>Set a password now</span>
+          </label>
+          <label class="choice">
+            <input type="radio" name="password-mode" checked={mode === 'link'} onChange={() => setMode('link')} />
+            <span>Send a one-time setup link (the person chooses it)</span>
+          </label>
+        </fieldset>
+        {mode === 'password' && (
+          <Field label="Password" hint="12 characters or more, not the username" error={fields['password']}>
+            {(id, d) => (
+              <input
+                id={id}
+                type="password"
+                autoComplete="new-password"
+                aria-describedby={d}
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
+        <ErrorNote error={action.error} />
+        <div class="actions">
+          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
+            Cancel
+          </button>
+          <button type="submit" disabled={action.busy}>
+            {action.busy ? 'Creating…' : 'Create'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
