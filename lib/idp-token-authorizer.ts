@@ -58,7 +58,10 @@ export interface IdpJwks {
   readonly keys: readonly Readonly<Record<string, unknown>>[];
 }
 
-/** The disabled-client check of {@link IdpTokenAuthorizerProps.clientStatus}. */
+/**
+ * The token status check of {@link IdpTokenAuthorizerProps.clientStatus}: revoked `jti` and `sid`,
+ * disabled or deleted client and user (the name predates the deny list; it is kept as public API).
+ */
 export interface IdpClientStatusOptions {
   /**
    * The IdP's table (the stateful stack's `table`); the authorizer may only read the keys and `status`
@@ -102,7 +105,8 @@ export interface IdpTokenAuthorizerProps {
    */
   readonly jwks?: IdpJwks;
   /**
-   * Refuse revoked tokens and tokens of disabled (or deleted) clients and users: the authorizer reads a
+   * Enables the whole token status check (the name is historical: it checks more than the client):
+   * refuses revoked tokens and tokens of disabled (or deleted) clients and users. The authorizer reads a
    * token's status — its `jti` and `sid` deny entries, its client's and user's `status` — with one
    * cached, eventually consistent `BatchGetItem` per token (`IDP_TABLE_NAME`). **Revocation bound**: a
    * token revoked at `POST /oauth2/revoke`, a revoked session, a client or user disabled in the admin

@@ -12,8 +12,8 @@
 /**
  * Options of every default SDK client: at most 3 attempts (the SDK's standard retry strategy, which backs
  * off and retries throttles, 5xx and network errors); everything else is the SDK's own default (region
- * and credentials from the Lambda environment). The authorizer's client status read has its own, shorter
- * budget (client-status-source.ts).
+ * and credentials from the Lambda environment). The authorizer's token status read has its own, shorter
+ * budget (token-status-source.ts).
  */
 export const DEFAULT_SDK_CLIENT_CONFIG = { maxAttempts: 3 } as const;
 

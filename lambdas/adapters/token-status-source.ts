@@ -12,16 +12,24 @@
  * — **60 s by default** — plus DynamoDB's replication lag for an eventually consistent read (normally
  * well under a second). While DynamoDB cannot be read, an answer read less than `ttlSeconds +
  * staleIfErrorSeconds` ago is still served (default 30 + 60 s), so during an outage the bound grows to
- * 120 s by default; after that the authorizer fails closed (API Gateway 500).
+ * 120 s by default; after that the authorizer fails closed (API Gateway 500). The token endpoint
+ * reads the client strongly consistently and refuses a disabled client at once, so the bound applies
+ * only to tokens issued before the change.
+ *
+ * **Why eventually consistent.** The bound is already a minute; an eventually consistent read costs
+ * half a strongly consistent one and may be served by any replica, and its lag is sub-second, so
+ * strong consistency would buy nothing measurable.
  *
  * **Cost.** A cache hit costs no read. A miss costs one `BatchGetItem` (0.5 RCU per item: 1–2 RCU);
  * concurrent misses for one token share one call; at most `maxEntries` tokens are held (the least
- * recently used is dropped first). Keys come from tokens whose signature was verified, so the key
+ * recently used is dropped first). Every answer is cached, a denied token and a disabled or missing
+ * client or user too, so a flood of requests with a refused token costs one read per TTL per
+ * container. Keys come from tokens whose signature was verified, so the key
  * space is bounded by real tokens, not by what callers send. A batch answer with unprocessed keys (a
  * throttle) counts as a failed read: a partial answer is never taken for "not denied".
  */
-import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type {
   ClientStatusAnswer,
   TokenStatus,
@@ -31,7 +39,7 @@ import type {
 import { ClientStatusUnavailableError } from '../domain/bearer-authorization';
 import type { Clock, Logger } from '../domain/ports';
 import { silentLogger } from '../domain/ports';
-import { defaultClientStatusDynamoDbClient } from './client-status-source';
+import { sharedClient } from './aws-clients';
 import { ATTR, keys } from './dynamodb-table';
 
 /** How long a token's status is trusted, seconds (`IDP_CLIENT_STATUS_TTL_SECONDS`). */
@@ -216,10 +224,25 @@ export class DynamoDbTokenStatusReader implements TokenStatusSource {
   }
 }
 
+/**
+ * Options of the status read's default client, deliberately shorter than the functions' default
+ * (aws-clients.ts): an authorizer has a few seconds, so a read fails fast (2 attempts, 1 s to connect,
+ * 1 s per request) and the stale window or a 500 answers.
+ */
+export const TOKEN_STATUS_DYNAMODB_CONFIG = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 1000 },
+} as const satisfies DynamoDBClientConfig;
+
+/** The status read's DynamoDB client, built on first use with {@link TOKEN_STATUS_DYNAMODB_CONFIG}. */
+export const defaultTokenStatusDynamoDbClient: () => DynamoDBClient = sharedClient(
+  () => new DynamoDBClient(TOKEN_STATUS_DYNAMODB_CONFIG),
+);
+
 export interface DynamoDbTokenStatusSourceOptions extends TokenStatusCacheOptions {
   /**
    * Low-level client (lib-dynamodb is left out of the authorizer bundle).
-   * @default the status read's own client (client-status-source.ts: 2 attempts, 1 s timeouts)
+   * @default {@link defaultTokenStatusDynamoDbClient}() (2 attempts, 1 s timeouts)
    */
   client?: Pick<DynamoDBClient, 'send'>;
   tableName: string;
@@ -228,7 +251,7 @@ export interface DynamoDbTokenStatusSourceOptions extends TokenStatusCacheOption
 /** The authorizer's token status: {@link DynamoDbTokenStatusReader} behind {@link CachedTokenStatusSource}. */
 export class DynamoDbTokenStatusSource extends CachedTokenStatusSource {
   constructor(options: DynamoDbTokenStatusSourceOptions) {
-    const client = options.client ?? defaultClientStatusDynamoDbClient();
+    const client = options.client ?? defaultTokenStatusDynamoDbClient();
     super(new DynamoDbTokenStatusReader(client, options.tableName), options);
   }
 }

@@ -254,25 +254,15 @@ export function bearerChallenge(realm: string, denial: BearerDenial): string {
   return `Bearer ${params.join(', ')}`;
 }
 
-// --- Client status (a disabled partner stops getting through before its tokens expire) -------------
+// --- Client and user status (read with the token status, below) ------------------------------------
 
 /** A client's status as the authorizer sees it: `missing` when the client was deleted. */
 export type ClientStatusAnswer = ClientStatus | 'missing';
 
 /**
- * Where the authorizer reads whether a token's client is still enabled. Implementations cache (the
- * DynamoDB adapter, lambdas/adapters/client-status-source.ts): the staleness they allow is part of the
- * revocation bound documented there.
+ * The token status (its client's status and the rest, {@link TokenStatusSource}) could not be read:
+ * the request is refused (API Gateway 500, locally 503).
  */
-export interface ClientStatusSource {
-  /**
-   * @throws ClientStatusUnavailableError when the status cannot be read and no recent enough answer is
-   *   cached; the authorizer then refuses the request (fails closed) without blaming the token
-   */
-  status(clientId: string): Promise<ClientStatusAnswer>;
-}
-
-/** The client status could not be read: the request is refused (API Gateway 500, locally 503). */
 export class ClientStatusUnavailableError extends Error {
   constructor(override readonly cause: unknown) {
     super('the client status could not be read');
@@ -285,16 +275,6 @@ export class ClientStatusUnavailableError extends Error {
  * when or why, so the answer tells the caller no more than that its token no longer works.
  */
 export const CLIENT_DISABLED_DESCRIPTION = 'client disabled';
-
-/**
- * Decides on an allowed grant with its client's status: only `enabled` keeps the allow; `disabled`
- * and `missing` are 401 `invalid_token` (RFC 6750 §3.1: the token is no longer valid, a new one will
- * not be issued either, since the token endpoint refuses a disabled client).
- */
-export function clientStatusDecision(grant: BearerGrant, status: ClientStatusAnswer): BearerDecision {
-  if (status === 'enabled') return { allow: grant };
-  return { deny: { status: 401, error: 'invalid_token', description: CLIENT_DISABLED_DESCRIPTION } };
-}
 
 // --- Which routes a token may call (for authorizers whose answer is cached per token) --------------
 

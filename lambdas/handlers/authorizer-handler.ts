@@ -24,10 +24,10 @@
  *   stage (`tokenPolicy` in ./rest-authorizer-policy.ts), and a cached policy never covers a
  *   route the token lacks scopes for.
  *
- * Anything else thrown (JWKS unreachable, client status unreadable, bad configuration) → 500: the
+ * Anything else thrown (JWKS unreachable, token status unreadable, bad configuration) → 500: the
  * authorizer fails closed.
  *
- * Composition (the environment, the verifier, the client status source) is ./compose/authorizer.ts,
+ * Composition (the environment, the verifier, the token status source) is ./compose/authorizer.ts,
  * which keeps this bundle small (docs/contract.md, Budgets: ≤ 60 KB).
  */
 import type {
@@ -42,13 +42,11 @@ import type {
   BearerDecision,
   BearerDenial,
   BearerGrant,
-  ClientStatusSource,
   RouteScopes,
   TokenStatusSource,
 } from '../domain/bearer-authorization';
 import {
   InvalidAccessTokenError,
-  clientStatusDecision,
   parseBearerAuthorization,
   requiredScopesFor,
   scopeDecision,
@@ -66,11 +64,9 @@ export interface AuthorizerDeps {
   verifier: AccessTokenVerifierPort;
   routeScopes: RouteScopes;
   logger: Logger;
-  /** When present, a token's client must still be `enabled`; absent, no status check is made. */
-  clientStatus?: ClientStatusSource;
   /**
-   * When present (it supersedes {@link clientStatus}): a token's `jti` and `sid` must not be denied,
-   * its client and its user (a person's token) must still be `enabled` — one read per cache miss.
+   * When present, a token's `jti` and `sid` must not be denied, its client and its user (a person's
+   * token) must still be `enabled` — one read per cache miss; absent, no status check is made.
    */
   tokenStatus?: TokenStatusSource;
 }
@@ -143,16 +139,12 @@ async function verifyBearer(
 }
 
 /**
- * Keeps an allow only while the token is not revoked and its client (and user) are enabled: the token
- * status when configured, else the client status alone (no source configured: no check).
+ * Keeps an allow only while the token is not revoked and its client (and user) are enabled (no token
+ * status source configured: no check).
  */
-async function checkClientStatus(deps: AuthorizerDeps, decision: BearerDecision): Promise<BearerDecision> {
-  if (!('allow' in decision)) return decision;
-  if (deps.tokenStatus !== undefined) {
-    return tokenStatusDecision(decision.allow, await deps.tokenStatus.status(tokenStatusQuery(decision.allow)));
-  }
-  if (deps.clientStatus === undefined) return decision;
-  return clientStatusDecision(decision.allow, await deps.clientStatus.status(decision.allow.clientId));
+async function checkTokenStatus(deps: AuthorizerDeps, decision: BearerDecision): Promise<BearerDecision> {
+  if (!('allow' in decision) || deps.tokenStatus === undefined) return decision;
+  return tokenStatusDecision(decision.allow, await deps.tokenStatus.status(tokenStatusQuery(decision.allow)));
 }
 
 async function decide(deps: AuthorizerDeps, request: AuthorizationRequest): Promise<GrantDecision> {
@@ -160,12 +152,13 @@ async function decide(deps: AuthorizerDeps, request: AuthorizationRequest): Prom
   if ('decision' in verified) return verified;
   const { grant } = verified;
   const scoped = scopeDecision(grant, requiredScopesFor(deps.routeScopes, request.method, request.resource));
-  return { decision: await checkClientStatus(deps, scoped), grant };
+  return { decision: await checkTokenStatus(deps, scoped), grant };
 }
 
 /**
  * The whole decision for one request: Bearer header (RFC 6750 §2.1), token verification, the route's
- * required scopes (all-of), then — only for a token that would be allowed — its client's status.
+ * required scopes (all-of), then — only for a token that would be allowed — its status (revoked `jti`
+ * or `sid`, client and user enabled).
  * Shared by the Lambda and the local server.
  * @throws whatever the verifier throws other than {@link InvalidAccessTokenError} (e.g. JWKS
  *   unavailable), and `ClientStatusUnavailableError` when the status cannot be read (fail closed)
@@ -268,7 +261,7 @@ async function restTokenAuthorizer(
   event: APIGatewayTokenAuthorizerEvent,
 ): Promise<RestAuthorizerResult> {
   const verified = await verifyBearer(deps, event.authorizationToken);
-  const decision = 'grant' in verified ? await checkClientStatus(deps, { allow: verified.grant }) : verified.decision;
+  const decision = 'grant' in verified ? await checkTokenStatus(deps, { allow: verified.grant }) : verified.decision;
   if ('deny' in decision) {
     refuse(deps, decision.deny, { type: 'TOKEN' });
     throw new Error('Unauthorized'); // not reached: token refusals are all 401

@@ -65,7 +65,7 @@ export type AuthorizedHttpApiEvent = HttpApiEvent & {
  * Guards an HTTP API handler the way API Gateway does with the authorizer: the same decision, then
  * either the RFC 6750 answer or the inner handler called with `requestContext.authorizer.lambda` set
  * to `{clientId, sub, jti, scope, claims}`, exactly where API Gateway puts it. A JWKS that cannot be obtained, or a
- * client status that cannot be read, is a 503 problem (API Gateway would answer 500): fail closed.
+ * token status that cannot be read, is a 503 problem (API Gateway would answer 500): fail closed.
  */
 export function withBearerAuthorization(deps: AuthorizerDeps, issuer: string, inner: HttpApiHandler): HttpApiHandler {
   return async (event) => {

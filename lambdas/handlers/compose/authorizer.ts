@@ -62,7 +62,7 @@ export interface AuthorizerOverrides {
   fetchJwks?: (jwksUri: string) => Promise<unknown>;
   /** Default {@link consoleLogger}. */
   logger?: Logger;
-  /** The DynamoDB client of the status check; default: the status read's own (client-status-source.ts). */
+  /** The DynamoDB client of the status check; default: the status read's own (token-status-source.ts). */
   dynamoDb?: DynamoDbTokenStatusSourceOptions['client'];
 }
 
@@ -134,7 +134,7 @@ export function composeAuthorizerDeps(
 
 /**
  * The authorizer's Lambda entry: {@link composeAuthorizerDeps} on the first event; the dependencies (the
- * JWKS and client status caches) live as long as the container. A composition that throws fails the
+ * JWKS and token status caches) live as long as the container. A composition that throws fails the
  * invocation (500: the authorizer fails closed) and is tried again by the next.
  */
 export function authorizerEntry(make: (deps: AuthorizerDeps) => AuthorizerHandler): AuthorizerHandler {

@@ -1,8 +1,8 @@
 /**
  * REST API (API Gateway v1) authorizers — TOKEN and REQUEST, answered with IAM policies — the event
- * dispatcher, and the client-status check (a disabled partner is refused within a bound) with a fake
- * ClientStatusSource and an injected clock. Cached TOKEN policies are checked with an IAM evaluator
- * written here (explicit Deny wins, then Allow, else implicit deny; `*` and `?` wildcards), so the
+ * dispatcher, and the token status check (a disabled partner is refused within a bound) with a fake
+ * TokenStatusSource, its cache (CachedTokenStatusSource) and an injected clock. Cached TOKEN policies
+ * are checked with an IAM evaluator written here (explicit Deny wins, then Allow, else implicit deny; `*` and `?` wildcards), so the
  * property "a cached policy never admits a route the token lacks scopes for" is tested independently
  * of the code that builds the policy.
  */
@@ -14,20 +14,21 @@ import type {
 } from 'aws-lambda';
 import fc from 'fast-check';
 import { AccessTokenVerifier } from '../../../lambdas/adapters/access-token-verifier';
-import { CachedClientStatusSource, clientStatusRequest } from '../../../lambdas/adapters/client-status-source';
-import { DynamoDbTokenStatusSource } from '../../../lambdas/adapters/token-status-source';
+import { CachedTokenStatusSource, DynamoDbTokenStatusSource } from '../../../lambdas/adapters/token-status-source';
 import type {
   BearerDecision,
   BearerGrant,
   ClientStatusAnswer,
-  ClientStatusSource,
   RouteScopes,
+  TokenStatus,
+  TokenStatusQuery,
+  TokenStatusSource,
 } from '../../../lambdas/domain/bearer-authorization';
 import {
   ClientStatusUnavailableError,
-  clientStatusDecision,
   parseRouteScopes,
   requiredScopesFor,
+  tokenStatusDecision,
 } from '../../../lambdas/domain/bearer-authorization';
 import type { Logger } from '../../../lambdas/domain/ports';
 import { silentLogger } from '../../../lambdas/domain/ports';
@@ -79,7 +80,7 @@ function policyAllows(policy: APIGatewayAuthorizerResult['policyDocument'], meth
 
 // --- fixtures --------------------------------------------------------------------------------------
 
-function deps(options: { routes?: RouteScopes; clientStatus?: ClientStatusSource; logger?: Logger } = {}) {
+function deps(options: { routes?: RouteScopes; tokenStatus?: TokenStatusSource; logger?: Logger } = {}) {
   const fetches = { count: 0 };
   const verifier = new AccessTokenVerifier({
     issuer: ISSUER,
@@ -93,7 +94,7 @@ function deps(options: { routes?: RouteScopes; clientStatus?: ClientStatusSource
     verifier,
     routeScopes: options.routes ?? ADMIN_ROUTES,
     logger: options.logger ?? silentLogger,
-    ...(options.clientStatus === undefined ? {} : { clientStatus: options.clientStatus }),
+    ...(options.tokenStatus === undefined ? {} : { tokenStatus: options.tokenStatus }),
   };
   return result;
 }
@@ -489,24 +490,30 @@ describe('makeHandler dispatches on the event shape', () => {
   });
 });
 
-// --- client status ---------------------------------------------------------------------------------
+// --- token status ----------------------------------------------------------------------------------
 
-/** A ClientStatusSource whose answers the test sets, counting lookups; `gate` holds answers back. */
+/**
+ * A TokenStatusSource whose client answers the test sets (never a denied jti or sid), counting lookups
+ * by client id; `gate` holds answers back.
+ */
 function fakeStatus(initial: Record<string, ClientStatusAnswer> = {}) {
   const fake = {
     answers: new Map(Object.entries(initial)),
     calls: [] as string[],
     error: undefined as Error | undefined,
     gate: undefined as Promise<void> | undefined,
-    async status(clientId: string): Promise<ClientStatusAnswer> {
-      fake.calls.push(clientId);
+    async status(query: TokenStatusQuery): Promise<TokenStatus> {
+      fake.calls.push(query.clientId);
       if (fake.gate !== undefined) await fake.gate;
       if (fake.error !== undefined) throw fake.error;
-      return fake.answers.get(clientId) ?? 'missing';
+      return { client: fake.answers.get(query.clientId) ?? 'missing', jtiDenied: false, sidDenied: false };
     },
   };
   return fake;
 }
+
+/** The query of a client-credentials token of `clientId` (one token per client: `jti-<clientId>`). */
+const query = (clientId: string): TokenStatusQuery => ({ clientId, jti: `jti-${clientId}` });
 
 function manualClock(start = 1_700_000_000_000) {
   const clock = { t: start, now: () => clock.t, advance: (ms: number) => (clock.t += ms) };
@@ -515,29 +522,37 @@ function manualClock(start = 1_700_000_000_000) {
 
 const CLIENT_DISABLED = { deny: { status: 401, error: 'invalid_token', description: 'client disabled' } };
 
-describe('a disabled or deleted client is refused (fake ClientStatusSource)', () => {
+describe('a disabled or deleted client is refused (fake TokenStatusSource)', () => {
   const decide = async (d: AuthorizerDeps, scopes: string[], method = 'GET', clientId = 'partner-1') =>
     authorizeRequest(d, { method, headers: { authorization: `Bearer ${await token(scopes, clientId)}` } });
 
   it('enabled → allow; disabled → 401 invalid_token "client disabled"; missing → the same', async () => {
     const status = fakeStatus({ good: 'enabled', off: 'disabled' });
-    const d = deps({ clientStatus: status });
+    const d = deps({ tokenStatus: status });
     expect(await decide(d, ['admin:read'], 'GET', 'good')).toHaveProperty('allow.clientId', 'good');
     expect(await decide(d, ['admin:read'], 'GET', 'off')).toEqual(CLIENT_DISABLED);
     expect(await decide(d, ['admin:read'], 'GET', 'gone')).toEqual(CLIENT_DISABLED);
     expect(status.calls).toEqual(['good', 'off', 'gone']);
   });
 
-  it('clientStatusDecision keeps the grant only for enabled', () => {
+  it('tokenStatusDecision keeps the grant only when nothing is denied and client and user are enabled', () => {
     const grant: BearerGrant = { clientId: 'c', jti: 'j', scope: [], claims: {} };
-    expect(clientStatusDecision(grant, 'enabled')).toEqual({ allow: grant });
-    expect(clientStatusDecision(grant, 'disabled')).toEqual(CLIENT_DISABLED);
-    expect(clientStatusDecision(grant, 'missing')).toEqual(CLIENT_DISABLED);
+    const ok: TokenStatus = { client: 'enabled', jtiDenied: false, sidDenied: false };
+    const revoked = { deny: { status: 401, error: 'invalid_token', description: 'token revoked' } };
+    const userDisabled = { deny: { status: 401, error: 'invalid_token', description: 'user disabled' } };
+    expect(tokenStatusDecision(grant, ok)).toEqual({ allow: grant });
+    expect(tokenStatusDecision(grant, { ...ok, user: 'enabled' })).toEqual({ allow: grant });
+    expect(tokenStatusDecision(grant, { ...ok, client: 'disabled' })).toEqual(CLIENT_DISABLED);
+    expect(tokenStatusDecision(grant, { ...ok, client: 'missing' })).toEqual(CLIENT_DISABLED);
+    expect(tokenStatusDecision(grant, { ...ok, user: 'disabled' })).toEqual(userDisabled);
+    expect(tokenStatusDecision(grant, { ...ok, user: 'missing' })).toEqual(userDisabled);
+    expect(tokenStatusDecision(grant, { ...ok, jtiDenied: true, client: 'disabled' })).toEqual(revoked);
+    expect(tokenStatusDecision(grant, { ...ok, sidDenied: true })).toEqual(revoked);
   });
 
   it('is asked only after signature, claims and scopes pass', async () => {
     const status = fakeStatus({ 'partner-1': 'disabled' });
-    const d = deps({ clientStatus: status });
+    const d = deps({ tokenStatus: status });
     expect(await authorizeRequest(d, { method: 'GET', headers: {} })).toHaveProperty('deny.status', 401);
     expect(await authorizeRequest(d, { method: 'GET', headers: { authorization: 'Bearer not.a.jwt' } })).toHaveProperty(
       'deny.error',
@@ -552,7 +567,7 @@ describe('a disabled or deleted client is refused (fake ClientStatusSource)', ()
   it('every variant answers a disabled client with 401 (Error("Unauthorized")), logging why', async () => {
     const infos: Array<Record<string, unknown> | undefined> = [];
     const logger: Logger = { ...silentLogger, info: (_m, fields) => infos.push(fields) };
-    const handle = makeHandler(deps({ clientStatus: fakeStatus({ 'partner-1': 'disabled' }), logger }));
+    const handle = makeHandler(deps({ tokenStatus: fakeStatus({ 'partner-1': 'disabled' }), logger }));
     const bearer = `Bearer ${await token(['admin:read'])}`;
     await expect(handle(httpApiEvent('GET', bearer))).rejects.toThrow(UNAUTHORIZED);
     await expect(handle(tokenEvent(bearer))).rejects.toThrow(UNAUTHORIZED);
@@ -585,7 +600,7 @@ describe('a disabled or deleted client is refused (fake ClientStatusSource)', ()
   it('source unavailable and nothing cached: fails closed with ClientStatusUnavailableError (500 / local 503)', async () => {
     const status = fakeStatus({ 'partner-1': 'enabled' });
     status.error = new Error('connect ECONNREFUSED');
-    const d = deps({ clientStatus: new CachedClientStatusSource(status, { clock: manualClock() }) });
+    const d = deps({ tokenStatus: new CachedTokenStatusSource(status, { clock: manualClock() }) });
     await expect(decide(d, ['admin:read'])).rejects.toBeInstanceOf(ClientStatusUnavailableError);
     const bearer = `Bearer ${await token(['admin:read'])}`;
     const thrown = await makeHandler(d)(httpApiEvent('GET', bearer)).then(
@@ -620,7 +635,7 @@ describe('a disabled or deleted client is refused (fake ClientStatusSource)', ()
   });
 
   it('local guard: a disabled client gets the RFC 6750 401 invalid_token challenge', async () => {
-    const d = deps({ clientStatus: fakeStatus({ 'partner-1': 'disabled' }) });
+    const d = deps({ tokenStatus: fakeStatus({ 'partner-1': 'disabled' }) });
     const guarded = withBearerAuthorization(d, ISSUER, () => Promise.resolve({ statusCode: 200 }));
     const res = await guarded({
       rawPath: '/admin/clients',
@@ -636,104 +651,121 @@ describe('a disabled or deleted client is refused (fake ClientStatusSource)', ()
   });
 });
 
-describe('CachedClientStatusSource: TTL, negative caching, stale-while-error, single flight, bounded size', () => {
+describe('CachedTokenStatusSource: TTL, negative caching, stale-while-error, single flight, bounded size', () => {
   it('serves a status for ttlSeconds, then reads again (injected clock)', async () => {
     const source = fakeStatus({ c1: 'enabled' });
     const clock = manualClock();
-    const cache = new CachedClientStatusSource(source, { ttlSeconds: 60, clock });
-    expect(await cache.status('c1')).toBe('enabled');
+    const cache = new CachedTokenStatusSource(source, { ttlSeconds: 60, clock });
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     source.answers.set('c1', 'disabled'); // an admin disables the client
     clock.advance(59_999);
-    expect(await cache.status('c1')).toBe('enabled'); // within the bound: still cached
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled'); // within the bound: still cached
     expect(source.calls).toHaveLength(1);
     clock.advance(1);
-    expect(await cache.status('c1')).toBe('disabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'disabled');
     expect(source.calls).toHaveLength(2);
   });
 
   it('caches disabled and missing answers too', async () => {
     const source = fakeStatus({ off: 'disabled' });
     const clock = manualClock();
-    const cache = new CachedClientStatusSource(source, { ttlSeconds: 30, clock });
+    const cache = new CachedTokenStatusSource(source, { ttlSeconds: 30, clock });
     for (let i = 0; i < 50; i++) {
-      expect(await cache.status('off')).toBe('disabled');
-      expect(await cache.status('gone')).toBe('missing');
+      expect(await cache.status(query('off'))).toHaveProperty('client', 'disabled');
+      expect(await cache.status(query('gone'))).toHaveProperty('client', 'missing');
       clock.advance(500);
     }
     expect(source.calls).toEqual(['off', 'gone']);
     clock.advance(5_000);
-    await cache.status('off');
+    await cache.status(query('off'));
     expect(source.calls).toEqual(['off', 'gone', 'off']);
+  });
+
+  it('caches per token (jti): another token of the same client is read on its own', async () => {
+    const source = fakeStatus({ c1: 'enabled' });
+    const cache = new CachedTokenStatusSource(source, { clock: manualClock() });
+    await cache.status({ clientId: 'c1', jti: 'a' });
+    await cache.status({ clientId: 'c1', jti: 'a' });
+    await cache.status({ clientId: 'c1', jti: 'b' });
+    expect(source.calls).toEqual(['c1', 'c1']);
+    expect(cache.size).toBe(2);
   });
 
   it('source failing: the last known status is served until ttl + staleIfError, then it fails closed', async () => {
     const source = fakeStatus({ c1: 'enabled' });
     const clock = manualClock();
     const warnings: Array<Record<string, unknown> | undefined> = [];
-    const logger: Logger = { ...silentLogger, warn: (_m, fields) => warnings.push(fields) };
-    const cache = new CachedClientStatusSource(source, { ttlSeconds: 60, staleIfErrorSeconds: 30, clock, logger });
-    expect(await cache.status('c1')).toBe('enabled');
+    const errors: Array<Record<string, unknown> | undefined> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (_m, fields) => warnings.push(fields),
+      error: (_m, fields) => errors.push(fields),
+    };
+    const cache = new CachedTokenStatusSource(source, { ttlSeconds: 60, staleIfErrorSeconds: 30, clock, logger });
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     source.error = Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
     clock.advance(61_000);
-    expect(await cache.status('c1')).toBe('enabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     clock.advance(28_999); // 89.999 s after the read
-    expect(await cache.status('c1')).toBe('enabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     expect(warnings).toEqual([
-      { clientId: 'c1', status: 'enabled', ageSeconds: 61, error: 'ThrottlingException' },
-      { clientId: 'c1', status: 'enabled', ageSeconds: 89, error: 'ThrottlingException' },
+      { clientId: 'c1', ageSeconds: 61, error: 'ThrottlingException' },
+      { clientId: 'c1', ageSeconds: 89, error: 'ThrottlingException' },
     ]);
     clock.advance(1); // 90 s: too old
-    await expect(cache.status('c1')).rejects.toBeInstanceOf(ClientStatusUnavailableError);
+    await expect(cache.status(query('c1'))).rejects.toBeInstanceOf(ClientStatusUnavailableError);
+    expect(errors).toEqual([{ clientId: 'c1', error: 'ThrottlingException' }]);
     // Each failed refresh was tried (none is cached as an answer); recovery is immediate.
     expect(source.calls).toHaveLength(4);
     source.error = undefined;
-    expect(await cache.status('c1')).toBe('enabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
   });
 
   it('a source failing with nothing cached fails closed at once; staleIfError 0 allows no grace', async () => {
     const source = fakeStatus({ c1: 'enabled' });
     const clock = manualClock();
-    const cache = new CachedClientStatusSource(source, { ttlSeconds: 10, staleIfErrorSeconds: 0, clock });
+    const cache = new CachedTokenStatusSource(source, { ttlSeconds: 10, staleIfErrorSeconds: 0, clock });
     source.error = new Error('down');
-    const err = await cache.status('c1').catch((e: unknown) => e);
+    const err = await cache.status(query('c1')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientStatusUnavailableError);
     expect((err as ClientStatusUnavailableError).cause).toBe(source.error);
     source.error = undefined;
-    expect(await cache.status('c1')).toBe('enabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     source.error = new Error('down');
     clock.advance(10_000);
-    await expect(cache.status('c1')).rejects.toBeInstanceOf(ClientStatusUnavailableError);
+    await expect(cache.status(query('c1'))).rejects.toBeInstanceOf(ClientStatusUnavailableError);
   });
 
-  it('100 concurrent lookups for one client share one call', async () => {
+  it('100 concurrent lookups for one token share one call', async () => {
     const source = fakeStatus({ c1: 'enabled' });
     let open!: () => void;
     source.gate = new Promise<void>((resolve) => (open = resolve));
-    const cache = new CachedClientStatusSource(source, { clock: manualClock() });
-    const pending = Array.from({ length: 100 }, () => cache.status('c1'));
+    const cache = new CachedTokenStatusSource(source, { clock: manualClock() });
+    const pending = Array.from({ length: 100 }, () => cache.status(query('c1')));
     open();
-    expect(await Promise.all(pending)).toEqual(Array(100).fill('enabled'));
+    const answers = await Promise.all(pending);
+    expect(answers).toEqual(Array(100).fill({ client: 'enabled', jtiDenied: false, sidDenied: false }));
     expect(source.calls).toEqual(['c1']);
   });
 
-  it('100 concurrent requests for one client cost one lookup (end to end through the authorizer)', async () => {
+  it('100 concurrent requests with one token cost one lookup (end to end through the authorizer)', async () => {
     const source = fakeStatus({ 'partner-1': 'enabled', 'partner-2': 'enabled' });
     let open!: () => void;
     source.gate = new Promise<void>((resolve) => (open = resolve));
-    const cache = new CachedClientStatusSource(source, { clock: manualClock() });
+    const cache = new CachedTokenStatusSource(source, { clock: manualClock() });
     let arrived = 0;
     let allArrived!: () => void;
     const everyoneWaiting = new Promise<void>((resolve) => (allArrived = resolve));
-    const counting: ClientStatusSource = {
-      status: (clientId) => {
+    const counting: TokenStatusSource = {
+      status: (q) => {
         arrived += 1;
         if (arrived === 200) allArrived();
-        return cache.status(clientId);
+        return cache.status(q);
       },
     };
-    const handle = makeHandler(deps({ clientStatus: counting }));
-    const one = `Bearer ${await token(['admin:read'], 'partner-1')}`;
-    const two = `Bearer ${await token(['admin:read'], 'partner-2')}`;
+    const handle = makeHandler(deps({ tokenStatus: counting }));
+    const one = `Bearer ${await token(['admin:read'], 'partner-1', 'jti-1')}`;
+    const two = `Bearer ${await token(['admin:read'], 'partner-2', 'jti-2')}`;
     const pending = [
       ...Array.from({ length: 100 }, () => handle(httpApiEvent('GET', one))),
       ...Array.from({ length: 100 }, () => handle(httpApiEvent('GET', two))),
@@ -753,40 +785,53 @@ describe('CachedClientStatusSource: TTL, negative caching, stale-while-error, si
     let open!: () => void;
     source.gate = new Promise<void>((resolve) => (open = resolve));
     source.error = new Error('down');
-    const cache = new CachedClientStatusSource(source, { clock: manualClock() });
-    const all = Promise.allSettled(Array.from({ length: 20 }, () => cache.status('c1')));
+    const cache = new CachedTokenStatusSource(source, { clock: manualClock() });
+    const all = Promise.allSettled(Array.from({ length: 20 }, () => cache.status(query('c1'))));
     open();
     expect((await all).map((r) => r.status)).toEqual(Array(20).fill('rejected'));
     expect(source.calls).toHaveLength(1);
     source.gate = undefined;
     source.error = undefined;
-    expect(await cache.status('c1')).toBe('enabled');
+    expect(await cache.status(query('c1'))).toHaveProperty('client', 'enabled');
     expect(source.calls).toHaveLength(2);
   });
 
-  it('holds at most maxEntries clients, dropping the least recently read', async () => {
+  it('holds at most maxEntries tokens, dropping the least recently used', async () => {
     const source = fakeStatus({ a: 'enabled', b: 'enabled', c: 'disabled' });
-    const cache = new CachedClientStatusSource(source, { maxEntries: 2, clock: manualClock() });
-    await cache.status('a');
-    await cache.status('b');
-    await cache.status('c');
+    const cache = new CachedTokenStatusSource(source, { maxEntries: 2, clock: manualClock() });
+    await cache.status(query('a'));
+    await cache.status(query('b'));
+    await cache.status(query('c'));
     expect(cache.size).toBe(2);
-    await cache.status('b'); // still cached
-    await cache.status('c'); // still cached
-    await cache.status('a'); // dropped: read again
+    await cache.status(query('b')); // still cached
+    await cache.status(query('c')); // still cached
+    await cache.status(query('a')); // dropped: read again
     expect(source.calls).toEqual(['a', 'b', 'c', 'a']);
+    expect(cache.size).toBe(2);
+  });
+
+  it('a hit refreshes recency: the busy token stays, the idle one is dropped', async () => {
+    const source = fakeStatus({ a: 'enabled', b: 'enabled', c: 'enabled' });
+    const cache = new CachedTokenStatusSource(source, { maxEntries: 2, clock: manualClock() });
+    await cache.status(query('a'));
+    await cache.status(query('b'));
+    await cache.status(query('a')); // hit: a is now the most recently used
+    await cache.status(query('c')); // drops b, not a
+    await cache.status(query('a'));
+    await cache.status(query('b'));
+    expect(source.calls).toEqual(['a', 'b', 'c', 'b']);
   });
 
   it('ttlSeconds 0 reads every time; negative or non-finite options are refused', async () => {
     const source = fakeStatus({ a: 'enabled' });
-    const cache = new CachedClientStatusSource(source, { ttlSeconds: 0, clock: manualClock() });
-    await cache.status('a');
-    await cache.status('a');
+    const cache = new CachedTokenStatusSource(source, { ttlSeconds: 0, clock: manualClock() });
+    await cache.status(query('a'));
+    await cache.status(query('a'));
     expect(source.calls).toEqual(['a', 'a']);
-    expect(() => new CachedClientStatusSource(source, { ttlSeconds: -1 })).toThrow(
+    expect(() => new CachedTokenStatusSource(source, { ttlSeconds: -1 })).toThrow(
       'ttlSeconds must be a non-negative number',
     );
-    expect(() => new CachedClientStatusSource(source, { staleIfErrorSeconds: Number.NaN })).toThrow(
+    expect(() => new CachedTokenStatusSource(source, { staleIfErrorSeconds: Number.NaN })).toThrow(
       'staleIfErrorSeconds must be a non-negative number',
     );
   });
@@ -841,7 +886,6 @@ describe('composition: IDP_TABLE_NAME and IDP_CLIENT_STATUS_TTL_SECONDS', () => 
         },
       },
     ]);
-    expect(clientStatusRequest('t', 'x').input).toHaveProperty('ConsistentRead', false);
   });
 
   it.each(['abc', '-1', '1.5', '3601', ' 60'])('IDP_CLIENT_STATUS_TTL_SECONDS=%j fails closed at start', (value) => {

@@ -6,7 +6,7 @@
 import { defaultSecretsManagerClient } from '../../../lambdas/adapters/secrets-manager-pepper';
 import { defaultKmsClient } from '../../../lambdas/adapters/kms-token-signer';
 import { defaultDynamoDbDocumentClient } from '../../../lambdas/adapters/dynamodb-setup';
-import { defaultClientStatusDynamoDbClient } from '../../../lambdas/adapters/client-status-source';
+import { defaultTokenStatusDynamoDbClient } from '../../../lambdas/adapters/token-status-source';
 import { sharedClient } from '../../../lambdas/adapters/aws-clients';
 import { composeDiscoveryDeps } from '../../../lambdas/handlers/compose/discovery';
 import {
@@ -75,8 +75,8 @@ describe('default SDK clients', () => {
   });
 
   it("the authorizer's status read keeps its own, shorter budget", async () => {
-    expect(defaultClientStatusDynamoDbClient()).toBe(defaultClientStatusDynamoDbClient());
-    expect(await defaultClientStatusDynamoDbClient().config.maxAttempts()).toBe(2);
+    expect(defaultTokenStatusDynamoDbClient()).toBe(defaultTokenStatusDynamoDbClient());
+    expect(await defaultTokenStatusDynamoDbClient().config.maxAttempts()).toBe(2);
   });
 
   it('sharedClient makes its client on first use only', () => {
