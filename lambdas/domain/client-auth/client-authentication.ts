@@ -50,7 +50,7 @@ export function authenticateClient(
   const fail = (reason: InvalidClientError['reason']) => new InvalidClientError(reason, viaAuthorizationHeader);
   if (presented.method === 'none') {
     if (bundle === undefined) throw fail('unknown_client');
-    // No client registers `none` yet (TokenEndpointAuthMethod); the check is ready for when one does.
+    // A public client (RFC 6749 §2.1) is known by its registered `none` method, never by a secret.
     if ((bundle.client.tokenEndpointAuthMethod as ClientAuthMethod) !== 'none') throw fail('auth_method_mismatch');
     if (bundle.client.status !== 'enabled') throw fail('client_disabled');
     return { method: 'none', client: bundle.client };

@@ -6,6 +6,7 @@
  * for an `Origin` among the allowed origins of the client the request names, read with the client.
  */
 import { authenticateClient, requireAcceptedMethod } from '../client-auth/client-authentication';
+import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { MAX_CLIENT_ID_LENGTH } from '../client-auth/credentials-reader';
 import {
   DependencyUnavailableError,
@@ -18,7 +19,7 @@ import {
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
 } from '../errors';
-import type { GrantDeps } from '../grants/grant';
+import type { Grant, GrantDeps } from '../grants/grant';
 import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
 import { NO_STORE_HEADERS, headerValue } from '../http';
@@ -100,12 +101,8 @@ export class TokenEndpoint {
       clientId = lookup ? presentedId : undefined;
       const bundle = lookup ? await this.deps.store.loadClientBundle(presentedId) : undefined;
       read.bundle = bundle;
-      const authenticated = authenticateClient(
-        presented,
-        bundle,
-        this.deps.hasher,
-        this.deps.clock.now(),
-        request.usedAuthorizationHeader,
+      const authenticated = authenticatedFor(grant, () =>
+        authenticateClient(presented, bundle, this.deps.hasher, this.deps.clock.now(), request.usedAuthorizationHeader),
       );
       // RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant type.
       if (!authenticated.client.grantTypes.includes(grant.grantType)) {
@@ -177,4 +174,20 @@ export function oauthErrorResponse(error: OAuthError, issuer: string): HttpRespo
     headers,
     body: JSON.stringify({ error: error.code, error_description: restrictToErrorChars(error.description) }),
   };
+}
+
+/**
+ * Client authentication for `grant`: a client that proved who it is but is disabled is refused as the
+ * grant says ({@link Grant.disabledClientError}), else as RFC 6749 §5.2 `invalid_client`.
+ * @throws InvalidClientError, or the grant's own refusal of a disabled client
+ */
+function authenticatedFor(grant: Grant, authenticate: () => AuthenticatedClient): AuthenticatedClient {
+  try {
+    return authenticate();
+  } catch (err) {
+    if (err instanceof InvalidClientError && err.reason === 'client_disabled' && grant.disabledClientError) {
+      throw grant.disabledClientError();
+    }
+    throw err;
+  }
 }

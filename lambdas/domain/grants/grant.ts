@@ -94,4 +94,9 @@ export interface Grant<P = unknown> extends GrantDescriptor {
    * @throws OAuthError for RFC 6749 §5.2 refusals, DependencyUnavailableError when a dependency fails
    */
   issue(context: GrantContext<P>): Promise<IssuedToken>;
+  /**
+   * The refusal of a client that authenticated but is disabled, when the grant answers it in its own
+   * terms; without it the endpoint answers `invalid_client` (RFC 6749 §5.2) as for client credentials.
+   */
+  disabledClientError?(): Error;
 }

@@ -54,6 +54,15 @@ export class RefreshTokenGrant implements Grant<RefreshTokenParams> {
   constructor(private readonly deps: GrantDeps) {}
 
   /**
+   * A disabled client's refresh token is refused like any other dead token (docs/contract.md, Token
+   * endpoint › refresh_token: "a disabled user or client → invalid_grant"): RFC 6749 §5.2 invalid_grant,
+   * "revoked … or was issued to another client".
+   */
+  disabledClientError(): Error {
+    return new InvalidGrantError(INVALID_REFRESH_TOKEN_DESCRIPTION);
+  }
+
+  /**
    * `refresh_token` is required (RFC 6749 §6: `invalid_request` without it). A value that is not one
    * of ours is refused after client authentication, like any other bad token.
    * @throws InvalidRequestError

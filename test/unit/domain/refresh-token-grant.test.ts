@@ -138,3 +138,20 @@ it('a confidential client must authenticate; a client without refresh_token in g
     oauthError(400, 'unauthorized_client', 'client is not authorized to use the refresh_token grant'),
   );
 });
+
+it('a disabled client that authenticates → invalid_grant (its refresh token is dead); a wrong secret stays invalid_client', async () => {
+  const token = await signIn();
+  await webSettings({ status: 'disabled' });
+  expect(await refresh(token)).toEqual(INVALID_REFRESH);
+  expect((await refresh(token, basicAuth(f.web.clientId, 'not-the-secret'))).status).toBe(401);
+  // Client credentials keep RFC 6749 §5.2 invalid_client for a disabled client.
+  const m2m = await h.send(
+    tokenRequest({
+      form: [['grant_type', 'client_credentials']],
+      authorization: basicAuth(f.web.clientId, f.web.secret),
+    }),
+  );
+  expect(m2m.status).toBe(401);
+  await webSettings({ status: 'enabled' });
+  expect((await refresh(token)).status).toBe(200);
+});
