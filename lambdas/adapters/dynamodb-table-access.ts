@@ -175,7 +175,7 @@ export class DynamoDbTableAccess {
   }
 
   /**
-   * One page of a newest-first listing: up to `limit` matching items, reading on while a filter leaves
+   * One page of a listing, newest first (or oldest first, `page.order`): up to `limit` matching items, reading on while a filter leaves
    * the page short. The cursor is the key of the last item returned (or the last item evaluated, when
    * the read ended there), so pages neither repeat nor skip.
    * @throws InvalidCursorError for a cursor of another listing, or one this code did not make
@@ -201,7 +201,7 @@ export class DynamoDbTableAccess {
           new QueryCommand({
             TableName: this.tableName,
             ...input,
-            ScanIndexForward: false,
+            ScanIndexForward: page.order === 'oldest',
             // Read a little more than needed when filtering, so sparse matches take fewer round trips.
             Limit: input.FilterExpression === undefined ? page.limit - items.length : Math.max(page.limit, 50),
             ExclusiveStartKey: startKey,

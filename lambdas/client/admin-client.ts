@@ -106,7 +106,9 @@ export class AdminClient {
   }
 
   // ---- clients ----
-  listClients(query: { q?: string; status?: string; limit?: number; cursor?: string } = {}) {
+  listClients(
+    query: { q?: string; status?: string; order?: 'newest' | 'oldest'; limit?: number; cursor?: string } = {},
+  ) {
     return this.call<Page<ClientView>>('GET', '/admin/clients', { query });
   }
   getClient(clientId: string) {

@@ -40,7 +40,12 @@ export interface PageRequest {
   /** 1..100. */
   limit: number;
   cursor?: string;
+  /** Listings are ordered by their index sort key (creation time): newest first unless `oldest`. */
+  order?: ListOrder;
 }
+
+/** The order of a listing by creation time (docs/contract.md, Paging). */
+export type ListOrder = 'newest' | 'oldest';
 
 /** A listing of clients, filtered. */
 export interface ClientQuery extends PageRequest {

@@ -194,7 +194,7 @@ describe('DynamoDB repositories for the admin API', () => {
     expect((await db.clients.loadClientBundle('c-locked'))?.client).toEqual(next);
   });
 
-  it('lists clients newest first with stable cursors, search by name or id, and a status filter', async () => {
+  it('lists clients newest (or oldest) first with stable cursors, search by name or id, and a status filter', async () => {
     const fresh = await startTestDynamo('listing');
     try {
       for (let i = 0; i < 25; i += 1) {
@@ -213,6 +213,18 @@ describe('DynamoDB repositories for the admin API', () => {
         cursor = page.cursor;
       } while (cursor !== undefined);
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `list-${String(24 - i).padStart(2, '0')}`));
+
+      // Oldest first: the same listing the other way round, through its own cursors, and with a filter.
+      const oldest: string[] = [];
+      cursor = undefined;
+      do {
+        const page = await fresh.clients.listClients({ limit: 10, cursor, order: 'oldest' });
+        oldest.push(...page.items.map((c) => c.clientId));
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      expect(oldest).toEqual([...seen].reverse());
+      const firstDisabled = await fresh.clients.listClients({ limit: 2, status: 'disabled', order: 'oldest' });
+      expect(firstDisabled.items.map((c) => c.clientId)).toEqual(['list-00', 'list-05']);
 
       const acme = await fresh.clients.listClients({ limit: 5, q: 'acme' });
       expect(acme.items.map((c) => c.clientId)).toEqual(['list-24', 'list-22', 'list-20', 'list-18', 'list-16']);

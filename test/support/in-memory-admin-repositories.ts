@@ -71,11 +71,12 @@ function decodeCursor(cursor: string): string {
 /** Newest first by sort key; the cursor is the last key returned. */
 function page<T>(items: { key: string; value: T }[], request: PageRequest, matches: (v: T) => boolean): Page<T> {
   const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-  const sorted = [...items].sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  const newest = request.order !== 'oldest';
+  const sorted = [...items].sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0) * (newest ? 1 : -1));
   const out: { key: string; value: T }[] = [];
   let more = false;
   for (const item of sorted) {
-    if (after !== undefined && item.key >= after) continue;
+    if (after !== undefined && (newest ? item.key >= after : item.key <= after)) continue;
     if (!matches(item.value)) continue;
     if (out.length === request.limit) {
       more = true;

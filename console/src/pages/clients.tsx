@@ -1,6 +1,6 @@
 /**
- * Clients: search by name or id, filter by status, order by creation, page through (the admin API lists
- * newest first with a cursor; docs/contract.md, "Paging"). Filters, order and page live in the URL.
+ * Clients: search by name or id, filter by status, order by creation (the admin API's `order`), page
+ * through with its cursor (docs/contract.md, "Paging"). Filters, order and page live in the URL.
  * "Create client" opens the dialog that shows an M2M client's secret once.
  */
 import { useState } from 'preact/hooks';
@@ -24,11 +24,14 @@ export function ClientsPage() {
   const [creating, setCreating] = useState(false);
   const [draft, setDraft] = useState(q);
   const list = useLoad(
-    () => api.get<Page<Client>>(`/admin/clients${query({ q, status, limit: PAGE_SIZE, cursor })}`, 'the client list'),
-    [q, status, cursor],
+    () =>
+      api.get<Page<Client>>(
+        `/admin/clients${query({ q, status, order: order === 'oldest' ? order : undefined, limit: PAGE_SIZE, cursor })}`,
+        'the client list',
+      ),
+    [q, status, order, cursor],
   );
-  const items = list.data?.items ?? [];
-  const rows = order === 'oldest' ? [...items].sort((a, b) => a.createdAt.localeCompare(b.createdAt)) : items;
+  const rows = list.data?.items ?? [];
 
   return (
     <section aria-labelledby="clients-title">
@@ -66,9 +69,13 @@ export function ClientsPage() {
         </div>
         <div class="field">
           <label for="client-order">Created</label>
-          <select id="client-order" value={order} onChange={(e) => setQuery({ order: e.currentTarget.value })}>
+          <select
+            id="client-order"
+            value={order}
+            onChange={(e) => setQuery({ order: e.currentTarget.value, pages: undefined })}
+          >
             <option value="newest">Newest first</option>
-            <option value="oldest">Oldest first (this page)</option>
+            <option value="oldest">Oldest first</option>
           </select>
         </div>
         <button type="submit" class="secondary">

@@ -11,14 +11,20 @@ export const clientCommands: Command[] = [
     name: 'clients list',
     args: [],
     admin: true,
-    summary: 'list clients, newest first',
+    summary: 'list clients, newest first (--oldest: oldest first)',
     options: {
       search: { type: 'string', short: 'q', value: 'TEXT', description: 'part of the name, or the exact id' },
       status: { type: 'string', value: 'enabled|disabled', description: 'only clients with this status' },
+      oldest: { type: 'boolean', description: 'oldest first' },
       ...PAGE_OPTIONS,
     },
     async run(inv) {
-      const query = { q: str(inv, 'search'), status: str(inv, 'status'), limit: integer(inv, 'limit') };
+      const query = {
+        q: str(inv, 'search'),
+        status: str(inv, 'status'),
+        order: flag(inv, 'oldest') ? ('oldest' as const) : undefined,
+        limit: integer(inv, 'limit'),
+      };
       const admin = await adminClient(inv);
       const page = await listing(inv, (cursor) => admin.listClients({ ...query, cursor }));
       printPage(inv, page, ['CLIENT_ID', 'NAME', 'STATUS', 'AUTH_METHOD', 'CREATED'], (c) => [

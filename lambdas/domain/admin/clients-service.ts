@@ -148,6 +148,7 @@ export async function listClients(ctx: Ctx<unknown, z.output<typeof ClientListQu
     cursor: query.cursor,
     q: query.q,
     status: query.status,
+    order: query.order,
   });
   return json(200, {
     items: page.items.map(clientView),

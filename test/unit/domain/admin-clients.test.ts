@@ -150,7 +150,7 @@ describe('POST /admin/clients', () => {
 });
 
 describe('GET /admin/clients', () => {
-  it('lists newest first; q searches names (any case) or the exact id; status filters; cursors are stable', async () => {
+  it('lists newest first (or oldest, ?order=oldest); q searches names (any case) or the exact id; status filters; cursors are stable', async () => {
     const ids: string[] = [];
     for (const name of ['Alpha Billing', 'Beta', 'billing-eu', 'Gamma', 'BILLING-us']) {
       h.advance(1000);
@@ -177,6 +177,15 @@ describe('GET /admin/clients', () => {
     expect(byId.body.items.map((c: { name: string }) => c.name)).toEqual(['Beta']);
     const disabled = await h.call('GET', '/admin/clients', { query: 'status=disabled' });
     expect(disabled.body.items.map((c: { name: string }) => c.name)).toEqual(['billing-eu']);
+    const oldest = await h.call('GET', '/admin/clients', { query: 'order=oldest&q=billing' });
+    expect(oldest.body.items.map((c: { name: string }) => c.name)).toEqual([
+      'Alpha Billing',
+      'billing-eu',
+      'BILLING-us',
+    ]);
+    const badOrder = await h.call('GET', '/admin/clients', { query: 'order=name' });
+    expect(badOrder.status).toBe(400);
+    expect(badOrder.body.errors).toEqual([expect.objectContaining({ parameter: 'order' })]);
 
     const names: string[] = [];
     let cursor: string | undefined;
