@@ -73,13 +73,13 @@ export interface Session {
   sessionId: string;
   clientId: string;
   /** The scopes originally granted. */
-  scopes?: string[];
-  /** The contract's earlier spelling (docs/contract.md, "Users"): a space-delimited scope. */
-  scope?: string;
+  scopes: string[];
+  audience?: string;
   createdAt: string;
-  lastUsedAt?: string;
+  lastUsedAt: string;
   expiresAt: string;
-  status?: 'active' | 'expired' | 'revoked';
+  idleExpiresAt?: string;
+  status: 'active' | 'expired' | 'revoked';
   revokedAt?: string;
   revokedReason?: string;
 }

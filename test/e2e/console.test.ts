@@ -13,6 +13,9 @@
  * - creates a user with a password and grants them `admin:read` on the admin API; that user signs in
  *   and sees no write control, and the admin API refuses their write (403) with the token the console got;
  * - sign-out ends the session (RP-initiated logout) and shows the signed-out card;
+ * - a person signed in to a public code-flow client elsewhere (openid-client with PKCE, the hosted page over
+ *   HTTP) has a refresh-token session: the admin sees it on the user's page (client, scopes, started, last
+ *   used, status), revokes it there, sees it revoked, and the refresh token then gets `invalid_grant`;
  * - settings saved over a change made elsewhere answer 412, shown as "someone else changed this client";
  * - an ended sign-in session (cookie gone) leads to the sign-in page and back to the same filtered list;
  * - a code-flow client: a wildcard redirect URI is named under its field, then the endpoints are shown;
@@ -28,15 +31,20 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Issuer, generators } from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
 import { CONSOLE_CSP } from '../../lambdas/domain/endpoints/console-endpoint';
 import { launchBrowser } from '../support/browser';
+import { hiddenFields } from '../support/hosted-pages';
 import { registerApi, startTestIdp } from '../support/local-idp';
 
 const DISPLAY_NAME = 'Acme Identity';
 const ADMIN_PASSWORD = 'first admin password 1';
 const GRACE_PASSWORD = 'grace hopper password';
+const ADA_PASSWORD = 'ada lovelace password';
+/** A loopback redirect URI (RFC 8252 §7.3) of the public code-flow client that holds a session. */
+const NOTES_CALLBACK = 'http://127.0.0.1/callback';
 const ORDERS = 'https://orders.example.com';
 /** Bounds every browser wait: a page answers in well under a second, a sign-in (scrypt) in about one. */
 const STEP_TIMEOUT_MS = 15_000;
@@ -171,6 +179,19 @@ describe('the admin console in a real browser', () => {
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: new URLSearchParams({ grant_type: 'client_credentials', audience: ORDERS }).toString(),
+    });
+  }
+
+  /** A refresh_token grant for a public client (RFC 6749 §6): `client_id` alone, no secret. */
+  async function refreshWith(clientId: string, refreshToken: string): Promise<Response> {
+    return fetch(`${idp.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: clientId,
+      }).toString(),
     });
   }
 
@@ -421,6 +442,145 @@ describe('the admin console in a real browser', () => {
       await grace.page.getByLabel('Username').waitFor();
       expect(grace.cspViolations).toEqual([]);
       expect(grace.pageErrors).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "a person's refresh-token session is listed on their user page and revoked there; its refresh token then fails",
+    async () => {
+      // Setup through the admin API: a public code-flow client with refresh tokens, a user rule, a user.
+      const made = await adminApi('POST', '/admin/clients', {
+        name: 'Notes app',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: [NOTES_CALLBACK],
+      });
+      expect(made.status).toBe(201);
+      const { clientId } = ((await made.json()) as { client: { clientId: string } }).client;
+      const rule = await adminApi('POST', `/admin/clients/${encodeURIComponent(clientId)}/rules`, {
+        audience: ORDERS,
+        scopes: ['orders:read'],
+        subjectType: 'user',
+      });
+      expect(rule.status).toBe(201);
+      const madeUser = await adminApi('POST', '/admin/users', { username: 'ada', password: ADA_PASSWORD });
+      expect(madeUser.status).toBe(201);
+      const { userId } = ((await madeUser.json()) as { user: { userId: string } }).user;
+
+      // Ada signs in to the Notes app outside the console: openid-client with PKCE, the hosted sign-in
+      // page driven over HTTP with a cookie jar; the code exchange starts a session.
+      const issuer = await Issuer.discover(idp.url);
+      const notes = new issuer.Client({
+        client_id: clientId,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [NOTES_CALLBACK],
+        response_types: ['code'],
+      });
+      const verifier = generators.codeVerifier();
+      const state = generators.state();
+      const nonce = generators.nonce();
+      const jar = new Map<string, string>();
+      const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
+        const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+        const res = await fetch(url, {
+          ...init,
+          redirect: 'manual',
+          headers: { ...(init.headers as Record<string, string>), ...(cookie === '' ? {} : { cookie }) },
+        });
+        for (const line of res.headers.getSetCookie()) {
+          const [pair = ''] = line.split(';');
+          const eq = pair.indexOf('=');
+          jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+        }
+        return res;
+      };
+      const signInPage = await go(
+        notes.authorizationUrl({
+          scope: 'openid orders:read',
+          audience: ORDERS,
+          code_challenge: generators.codeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        }),
+      );
+      expect(signInPage.status).toBe(200);
+      const signedIn = await go(`${idp.url}/oauth2/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          ...hiddenFields(await signInPage.text()),
+          username: 'ada',
+          password: ADA_PASSWORD,
+        }).toString(),
+      });
+      expect(signedIn.status).toBe(303);
+      const tokens = await notes.callback(NOTES_CALLBACK, notes.callbackParams(signedIn.headers.get('location')!), {
+        code_verifier: verifier,
+        state,
+        nonce,
+      });
+      expect(tokens.refresh_token).toEqual(expect.any(String));
+      // One refresh (rotation) so that the session has been used and the token is known to work.
+      const refreshed = await refreshWith(clientId, tokens.refresh_token!);
+      expect(refreshed.status).toBe(200);
+      const { refresh_token: refreshToken } = (await refreshed.json()) as { refresh_token: string };
+
+      const listed = await adminApi('GET', `/admin/users/${encodeURIComponent(userId)}/sessions`);
+      expect(listed.status).toBe(200);
+      const { items } = (await listed.json()) as {
+        items: { sessionId: string; clientId: string; scopes: string[]; createdAt: string; lastUsedAt: string }[];
+      };
+      expect(items).toEqual([
+        expect.objectContaining({ clientId, scopes: ['openid', 'orders:read'], status: 'active' }),
+      ]);
+      const session = items[0]!;
+      expect(session.lastUsedAt > session.createdAt).toBe(true);
+
+      // The admin opens Ada's page in the console and sees the session.
+      const admin = await open();
+      const { page } = admin;
+      await signIn(admin, 'admin', ADMIN_PASSWORD);
+      await page.getByRole('link', { name: 'Users' }).click();
+      await page.getByRole('link', { name: 'ada', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: /ada/ }).waitFor();
+      const card = page.locator('.card', { has: page.getByRole('heading', { name: 'Sessions' }) });
+      const row = card.locator('table.list tbody tr');
+      await row.first().waitFor();
+      await expect(row.count()).resolves.toBe(1);
+      const cells = row.locator('td');
+      await expect(cells.nth(0).getByRole('link').innerText()).resolves.toBe(clientId);
+      await expect(cells.nth(0).getByRole('link').getAttribute('href')).resolves.toBe(
+        `/console/clients/${encodeURIComponent(clientId)}`,
+      );
+      await expect(cells.nth(1).locator('.scope').allInnerTexts()).resolves.toEqual(['openid', 'orders:read']);
+      await expect(cells.nth(2).innerText()).resolves.toBe('active');
+      await expect(cells.nth(3).locator('time').getAttribute('datetime')).resolves.toBe(session.createdAt);
+      await expect(cells.nth(4).locator('time').getAttribute('datetime')).resolves.toBe(session.lastUsedAt);
+      await expect(card.getByRole('button', { name: 'Revoke all' }).count()).resolves.toBe(1);
+
+      // Revoke it in the UI (no confirmation is asked): it stays listed, shown as revoked by an admin.
+      const revoked = page.waitForResponse(
+        (r) =>
+          r.request().method() === 'DELETE' && new URL(r.url()).pathname.endsWith(`/sessions/${session.sessionId}`),
+      );
+      await card.getByRole('button', { name: `Revoke session ${session.sessionId}` }).click();
+      expect((await revoked).status()).toBe(204);
+      await cells.nth(2).getByText('revoked').waitFor();
+      await expect(cells.nth(2).innerText()).resolves.toBe('revoked admin');
+      await expect(card.getByRole('button', { name: /^Revoke/ }).count()).resolves.toBe(0);
+      await expect(card.locator('.error').count()).resolves.toBe(0);
+
+      // The refresh token is dead at the token endpoint (docs/contract.md, refresh_token).
+      const refused = await refreshWith(clientId, refreshToken);
+      expect(refused.status).toBe(400);
+      await expect(refused.json()).resolves.toEqual({
+        error: 'invalid_grant',
+        error_description: 'the refresh token is invalid, expired or revoked',
+      });
+      expect(admin.cspViolations).toEqual([]);
+      expect(admin.pageErrors).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,7 +1,7 @@
 /**
  * One user: enable/disable, reset the password, delete, grants (what the person may hold on a
  * `userAccess: granted` API, such as the admin API) and refresh-token sessions with revoke
- * (`/admin/users/{id}/sessions`; a server without it answers 404, said so plainly).
+ * (`/admin/users/{id}/sessions`, docs/contract.md "Users"; a 404 there means the user is gone).
  */
 import { useState } from 'preact/hooks';
 import type { ApiResource, Grant, Page, Session, User } from '../api';
@@ -285,23 +285,14 @@ function SessionsCard(props: { path: string }) {
     <div class="card">
       <div class="page-head">
         <h2>Sessions</h2>
-        {!readOnly &&
-          sessions.data !== undefined &&
-          sessions.data.items.some((s) => (s.status ?? 'active') === 'active') && (
-            <button type="button" class="danger small" onClick={() => void revoke('')}>
-              Revoke all
-            </button>
-          )}
+        {!readOnly && sessions.data !== undefined && sessions.data.items.some((s) => s.status === 'active') && (
+          <button type="button" class="danger small" onClick={() => void revoke('')}>
+            Revoke all
+          </button>
+        )}
       </div>
       <p class="muted">Refresh-token sessions: apps that keep this person signed in.</p>
-      {sessions.error?.status === 404 ? (
-        <p class="error" role="alert">
-          Sessions are not available on this server yet: the admin API answered 404 for …/sessions (
-          {sessions.error.message})
-        </p>
-      ) : (
-        <ErrorNote error={sessions.error} />
-      )}
+      <ErrorNote error={sessions.error} />
       <ErrorNote error={action.error} />
       {sessions.loading && <Loading what="sessions" />}
       {sessions.data !== undefined && sessions.data.items.length === 0 && (
@@ -339,28 +330,28 @@ function SessionsCard(props: { path: string }) {
                     </a>
                   </td>
                   <td>
-                    {(s.scopes ?? s.scope?.split(' ') ?? []).map((scope) => (
+                    {s.scopes.map((scope) => (
                       <span key={scope} class="scope">
                         {scope}
                       </span>
                     ))}
                   </td>
                   <td>
-                    <StatusBadge status={s.status ?? 'active'} />
+                    <StatusBadge status={s.status} />
                     {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
                   </td>
                   <td>
                     <When at={s.createdAt} />
                   </td>
                   <td>
-                    <When at={s.lastUsedAt} never="not yet" />
+                    <When at={s.lastUsedAt} />
                   </td>
                   <td>
                     <When at={s.expiresAt} />
                   </td>
                   {!readOnly && (
                     <td>
-                      {(s.status ?? 'active') === 'active' && (
+                      {s.status === 'active' && (
                         <button
                           type="button"
                           class="danger small"
