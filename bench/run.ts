@@ -727,7 +727,7 @@ async function main(): Promise<void> {
       `(ours: the code repository on dynalite; the peer: its Grant + AuthorizationCode models), each redeemed once; ` +
       `${CODE.connections} connections, ${CODE.warmupCodes} codes of warm-up, then ~${CODE.durationSeconds} s worth ` +
       'of codes at the warm-up rate. The peer uses its in-memory adapter (no I/O per request); ours does what ' +
-      '`npm start` does (each exchange writes, and every write invalidates the local bundle cache).',
+      '`npm start` does (each exchange writes its one conditional UpdateItem; only writes to clients and APIs invalidate the local bundle cache).',
   );
   say();
   say(codeText.text);
