@@ -571,12 +571,9 @@ export const ClientListQuerySchema = z.strictObject({
   cursor: CursorSchema.optional(),
   q: z.string().min(1).max(200).optional().meta({ description: 'Part of the name (any case), or the exact id' }),
   status: StatusSchema.optional(),
-  order: z
-    .enum(['newest', 'oldest'])
-    .optional()
-    .meta({
-      description: 'By creation time: newest first (the default) or oldest first; a cursor belongs to its order',
-    }),
+  order: z.enum(['newest', 'oldest']).optional().meta({
+    description: 'By creation time: newest first (the default) or oldest first; a cursor belongs to its order',
+  }),
 });
 
 export const AuditQuerySchema = z
