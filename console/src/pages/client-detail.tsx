@@ -10,6 +10,8 @@ import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
 import { clientKind } from './clients';
+import { ListTable } from '../components/list-table';
+import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
 
 const TABS = [
   ['settings', 'Settings'],
@@ -424,79 +426,47 @@ function RulesTab(props: { client: Client; path: string }) {
         </Empty>
       )}
       {rules.data !== undefined && rules.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">API</th>
-                <th scope="col">For</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Granted</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.items.map((rule) => (
-                <tr key={`${rule.audience} ${rule.subjectType ?? 'client'}`}>
-                  <td>
-                    <code>{rule.audience}</code>
-                  </td>
-                  <td>{rule.subjectType === 'user' ? 'users' : 'the client'}</td>
-                  <td>
-                    {rule.scopes.map((s) => (
-                      <span key={s} class="scope">
-                        {s}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <When at={rule.createdAt} />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger small"
-                        onClick={() => void remove(rule)}
-                        aria-label={`Delete the rule on ${rule.audience}`}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['API', 'For', 'Scopes', 'Granted']} actions={!readOnly}>
+          {rules.data.items.map((rule) => (
+            <tr key={`${rule.audience} ${rule.subjectType ?? 'client'}`}>
+              <td>
+                <code>{rule.audience}</code>
+              </td>
+              <td>{rule.subjectType === 'user' ? 'users' : 'the client'}</td>
+              <td>
+                <ScopeChips scopes={rule.scopes} />
+              </td>
+              <td>
+                <When at={rule.createdAt} />
+              </td>
+              {!readOnly && (
+                <td>
+                  <button
+                    type="button"
+                    class="danger small"
+                    onClick={() => void remove(rule)}
+                    aria-label={`Delete the rule on ${rule.audience}`}
+                  >
+                    Delete
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
       {!readOnly && subjectTypes.length > 0 && (
         <form class="subform" onSubmit={grant} noValidate>
           <h3>Grant a rule</h3>
-          <Field label="API" error={fields['audience']}>
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={audience}
-                onChange={(e) => {
-                  setAudience(e.currentTarget.value);
-                  setScopes([]);
-                }}
-              >
-                <option value="">Choose an API…</option>
-                {(apis.data?.items ?? []).map((a) => (
-                  <option key={a.identifier} value={a.identifier}>
-                    {a.name} ({a.identifier})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <ApiSelect
+            apis={apis.data?.items ?? []}
+            value={audience}
+            error={fields['audience']}
+            onChange={(value) => {
+              setAudience(value);
+              setScopes([]);
+            }}
+          />
           {subjectTypes.length > 1 && (
             <Field label="For" error={fields['subjectType']}>
               {(id, d) => (
@@ -513,26 +483,7 @@ function RulesTab(props: { client: Client; path: string }) {
             </Field>
           )}
           {selected !== undefined && (
-            <fieldset class="choices">
-              <legend>Scopes</legend>
-              {selected.scopes.map((scope) => (
-                <label key={scope.value} class="choice">
-                  <input
-                    type="checkbox"
-                    checked={scopes.includes(scope.value)}
-                    onChange={(e) =>
-                      setScopes(
-                        e.currentTarget.checked ? [...scopes, scope.value] : scopes.filter((s) => s !== scope.value),
-                      )
-                    }
-                  />
-                  <span>
-                    <code>{scope.value}</code> {scope.description && <span class="muted">— {scope.description}</span>}
-                  </span>
-                </label>
-              ))}
-              {fields['scopes'] && <p class="field-error">{fields['scopes']}</p>}
-            </fieldset>
+            <ScopeChoices api={selected} value={scopes} onChange={setScopes} describe error={fields['scopes']} />
           )}
           <ErrorNote error={action.error} />
           <div class="actions">

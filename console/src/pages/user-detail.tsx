@@ -10,6 +10,8 @@ import { useConsole } from '../context';
 import { link, navigate } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
 import { ConfirmDelete } from './client-detail';
+import { ListTable } from '../components/list-table';
+import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
 
 export function UserDetailPage(props: { userId: string }) {
   const { api, readOnly } = useConsole();
@@ -173,12 +175,7 @@ function GrantsCard(props: { path: string }) {
         <ul class="plain rows">
           {grants.data.items.map((grant) => (
             <li key={grant.audience}>
-              <code>{grant.audience}</code>{' '}
-              {grant.scopes.map((s) => (
-                <span key={s} class="scope">
-                  {s}
-                </span>
-              ))}
+              <code>{grant.audience}</code> <ScopeChips scopes={grant.scopes} />
               {!readOnly && (
                 <button
                   type="button"
@@ -219,47 +216,16 @@ function GrantsCard(props: { path: string }) {
           }}
         >
           <h3>Grant</h3>
-          <Field label="API" error={action.error?.fields['audience']}>
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={audience}
-                onChange={(e) => {
-                  setAudience(e.currentTarget.value);
-                  setScopes([]);
-                }}
-              >
-                <option value="">Choose an API…</option>
-                {(apis.data?.items ?? []).map((a) => (
-                  <option key={a.identifier} value={a.identifier}>
-                    {a.name} ({a.identifier})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {selected !== undefined && (
-            <fieldset class="choices">
-              <legend>Scopes</legend>
-              {selected.scopes.map((scope) => (
-                <label key={scope.value} class="choice">
-                  <input
-                    type="checkbox"
-                    checked={scopes.includes(scope.value)}
-                    onChange={(e) =>
-                      setScopes(
-                        e.currentTarget.checked ? [...scopes, scope.value] : scopes.filter((s) => s !== scope.value),
-                      )
-                    }
-                  />
-                  <span>
-                    <code>{scope.value}</code>
-                  </span>
-                </label>
-              ))}
-            </fieldset>
-          )}
+          <ApiSelect
+            apis={apis.data?.items ?? []}
+            value={audience}
+            error={action.error?.fields['audience']}
+            onChange={(value) => {
+              setAudience(value);
+              setScopes([]);
+            }}
+          />
+          {selected !== undefined && <ScopeChoices api={selected} value={scopes} onChange={setScopes} />}
           <ErrorNote error={action.error} />
           <div class="actions">
             <button type="submit" disabled={action.busy || audience === '' || scopes.length === 0}>
@@ -301,73 +267,50 @@ function SessionsCard(props: { path: string }) {
         </Empty>
       )}
       {sessions.data !== undefined && sessions.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Client</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.items.map((s) => (
-                <tr key={s.sessionId}>
-                  <td>
-                    <a
-                      href={`/console/clients/${encodeURIComponent(s.clientId)}`}
-                      onClick={link(`/console/clients/${encodeURIComponent(s.clientId)}`)}
+        <ListTable columns={['Client', 'Scope', 'Status', 'Started', 'Last used', 'Expires']} actions={!readOnly}>
+          {sessions.data.items.map((s) => (
+            <tr key={s.sessionId}>
+              <td>
+                <a
+                  href={`/console/clients/${encodeURIComponent(s.clientId)}`}
+                  onClick={link(`/console/clients/${encodeURIComponent(s.clientId)}`)}
+                >
+                  <code>{s.clientId}</code>
+                </a>
+              </td>
+              <td>
+                <ScopeChips scopes={s.scopes} />
+              </td>
+              <td>
+                <StatusBadge status={s.status} />
+                {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
+              </td>
+              <td>
+                <When at={s.createdAt} />
+              </td>
+              <td>
+                <When at={s.lastUsedAt} />
+              </td>
+              <td>
+                <When at={s.expiresAt} />
+              </td>
+              {!readOnly && (
+                <td>
+                  {s.status === 'active' && (
+                    <button
+                      type="button"
+                      class="danger small"
+                      aria-label={`Revoke session ${s.sessionId}`}
+                      onClick={() => void revoke(`/${seg(s.sessionId)}`)}
                     >
-                      <code>{s.clientId}</code>
-                    </a>
-                  </td>
-                  <td>
-                    {s.scopes.map((scope) => (
-                      <span key={scope} class="scope">
-                        {scope}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <StatusBadge status={s.status} />
-                    {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
-                  </td>
-                  <td>
-                    <When at={s.createdAt} />
-                  </td>
-                  <td>
-                    <When at={s.lastUsedAt} />
-                  </td>
-                  <td>
-                    <When at={s.expiresAt} />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      {s.status === 'active' && (
-                        <button
-                          type="button"
-                          class="danger small"
-                          aria-label={`Revoke session ${s.sessionId}`}
-                          onClick={() => void revoke(`/${seg(s.sessionId)}`)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
+                      Revoke
+                    </button>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
     </div>
   );
