@@ -5,6 +5,7 @@ import { query, seg } from '../api';
 import { useConsole } from '../context';
 import { setQuery, useLocation } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
+import { FormFooter } from '../components/form-footer';
 import { ConfirmDelete } from './client-detail';
 import { Pager } from './clients';
 
@@ -168,15 +169,7 @@ function EditScopesDialog(props: { item: ApiResource; onClose: (saved: boolean) 
             />
           )}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormFooter error={action.error} onCancel={() => props.onClose(false)} disabled={action.busy} submit="Save" />
       </form>
     </Dialog>
   );
@@ -236,15 +229,7 @@ function CreateApiDialog(props: { onClose: (created: boolean) => void }) {
             />
           )}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Create
-          </button>
-        </div>
+        <FormFooter error={action.error} onCancel={() => props.onClose(false)} disabled={action.busy} submit="Create" />
       </form>
     </Dialog>
   );

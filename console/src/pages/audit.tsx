@@ -8,6 +8,7 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, When, useLoad } from '../ui';
+import { ListTable } from '../components/list-table';
 import { Pager } from './clients';
 
 export const AUDIT_ACTIONS = [
@@ -155,58 +156,45 @@ export function AuditPage() {
         </Empty>
       )}
       {list.data !== undefined && list.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Target</th>
-                <th scope="col">Changes</th>
+        <ListTable columns={['When', 'Who', 'What', 'Target', 'Changes']}>
+          {list.data.items.map((event) => {
+            const href = targetHref(event);
+            return (
+              <tr key={event.id}>
+                <td>
+                  <When at={event.at} />
+                </td>
+                <td>
+                  {event.actor.userId !== undefined ? (
+                    <a
+                      href={`/console/users/${encodeURIComponent(event.actor.userId)}`}
+                      onClick={link(`/console/users/${encodeURIComponent(event.actor.userId)}`)}
+                    >
+                      {event.actor.username ?? event.actor.userId}
+                    </a>
+                  ) : (
+                    <code>{event.actor.clientId ?? '—'}</code>
+                  )}
+                  {event.actor.userId !== undefined && event.actor.clientId !== undefined && (
+                    <span class="muted"> via {event.actor.clientId}</span>
+                  )}
+                </td>
+                <td>{event.action}</td>
+                <td>
+                  {event.target.type}{' '}
+                  {href === undefined ? (
+                    <code>{event.target.id}</code>
+                  ) : (
+                    <a href={href} onClick={link(href)}>
+                      <code>{event.target.id}</code>
+                    </a>
+                  )}
+                </td>
+                <td class="diff">{diffSummary(event)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((event) => {
-                const href = targetHref(event);
-                return (
-                  <tr key={event.id}>
-                    <td>
-                      <When at={event.at} />
-                    </td>
-                    <td>
-                      {event.actor.userId !== undefined ? (
-                        <a
-                          href={`/console/users/${encodeURIComponent(event.actor.userId)}`}
-                          onClick={link(`/console/users/${encodeURIComponent(event.actor.userId)}`)}
-                        >
-                          {event.actor.username ?? event.actor.userId}
-                        </a>
-                      ) : (
-                        <code>{event.actor.clientId ?? '—'}</code>
-                      )}
-                      {event.actor.userId !== undefined && event.actor.clientId !== undefined && (
-                        <span class="muted"> via {event.actor.clientId}</span>
-                      )}
-                    </td>
-                    <td>{event.action}</td>
-                    <td>
-                      {event.target.type}{' '}
-                      {href === undefined ? (
-                        <code>{event.target.id}</code>
-                      ) : (
-                        <a href={href} onClick={link(href)}>
-                          <code>{event.target.id}</code>
-                        </a>
-                      )}
-                    </td>
-                    <td class="diff">{diffSummary(event)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       )}
       <Pager
         hasPrevious={cursors.length > 0}

@@ -9,6 +9,7 @@ import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
 import { ListTable } from '../components/list-table';
 import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
@@ -279,57 +280,39 @@ function SecretsTab(props: { client: Client; path: string }) {
         </Empty>
       )}
       {list.data !== undefined && list.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Secret id</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((secret) => (
-                <tr key={secret.id}>
-                  <td>
-                    <code>{secret.id}</code>
-                  </td>
-                  <td>
-                    <StatusBadge status={secret.status} />
-                  </td>
-                  <td>
-                    <When at={secret.createdAt} />
-                  </td>
-                  <td>
-                    <When at={secret.expiresAt} never="never" />
-                  </td>
-                  <td>
-                    <When at={secret.lastUsedAt} never="not yet" />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger small"
-                        onClick={() => void revoke(secret.id)}
-                        aria-label={`Revoke secret ${secret.id}`}
-                      >
-                        Revoke
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['Secret id', 'Status', 'Created', 'Expires', 'Last used']} actions={!readOnly}>
+          {list.data.items.map((secret) => (
+            <tr key={secret.id}>
+              <td>
+                <code>{secret.id}</code>
+              </td>
+              <td>
+                <StatusBadge status={secret.status} />
+              </td>
+              <td>
+                <When at={secret.createdAt} />
+              </td>
+              <td>
+                <When at={secret.expiresAt} never="never" />
+              </td>
+              <td>
+                <When at={secret.lastUsedAt} never="not yet" />
+              </td>
+              {!readOnly && (
+                <td>
+                  <button
+                    type="button"
+                    class="danger small"
+                    onClick={() => void revoke(secret.id)}
+                    aria-label={`Revoke secret ${secret.id}`}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
       {adding && (
         <Dialog title="Add secret" onClose={() => setAdding(false)}>
@@ -349,15 +332,7 @@ function SecretsTab(props: { client: Client; path: string }) {
                 />
               )}
             </Field>
-            <ErrorNote error={action.error} />
-            <div class="actions">
-              <button type="button" class="secondary" onClick={() => setAdding(false)}>
-                Cancel
-              </button>
-              <button type="submit" disabled={action.busy}>
-                Add
-              </button>
-            </div>
+            <FormFooter error={action.error} onCancel={() => setAdding(false)} disabled={action.busy} submit="Add" />
           </form>
         </Dialog>
       )}
@@ -520,15 +495,13 @@ export function ConfirmDelete(props: {
         <Field label={`Name of the ${props.what}`}>
           {(id) => <input id={id} value={typed} autoComplete="off" onInput={(e) => setTyped(e.currentTarget.value)} />}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="danger" disabled={typed !== props.name || action.busy}>
-            Delete
-          </button>
-        </div>
+        <FormFooter
+          error={action.error}
+          onCancel={props.onClose}
+          disabled={typed !== props.name || action.busy}
+          submit="Delete"
+          submitClass="danger"
+        />
       </form>
     </Dialog>
   );

@@ -9,6 +9,7 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, StatusBadge, When, useLoad } from '../ui';
+import { ListTable } from '../components/list-table';
 import { CreateClientDialog } from './create-client';
 
 export const PAGE_SIZE = 20;
@@ -94,43 +95,30 @@ export function ClientsPage() {
         </Empty>
       )}
       {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="list" aria-busy={list.loading}>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client id</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((client) => (
-                <tr key={client.clientId}>
-                  <td>
-                    <a
-                      href={`/console/clients/${encodeURIComponent(client.clientId)}`}
-                      onClick={link(`/console/clients/${encodeURIComponent(client.clientId)}`)}
-                    >
-                      {client.name}
-                    </a>
-                  </td>
-                  <td>
-                    <code>{client.clientId}</code>
-                  </td>
-                  <td>{clientKind(client)}</td>
-                  <td>
-                    <StatusBadge status={client.status} />
-                  </td>
-                  <td>
-                    <When at={client.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['Name', 'Client id', 'Type', 'Status', 'Created']} busy={list.loading}>
+          {rows.map((client) => (
+            <tr key={client.clientId}>
+              <td>
+                <a
+                  href={`/console/clients/${encodeURIComponent(client.clientId)}`}
+                  onClick={link(`/console/clients/${encodeURIComponent(client.clientId)}`)}
+                >
+                  {client.name}
+                </a>
+              </td>
+              <td>
+                <code>{client.clientId}</code>
+              </td>
+              <td>{clientKind(client)}</td>
+              <td>
+                <StatusBadge status={client.status} />
+              </td>
+              <td>
+                <When at={client.createdAt} />
+              </td>
+            </tr>
+          ))}
+        </ListTable>
       )}
       <Pager
         hasPrevious={cursors.length > 0}

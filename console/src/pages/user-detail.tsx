@@ -9,6 +9,7 @@ import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { FormFooter } from '../components/form-footer';
 import { ConfirmDelete } from './client-detail';
 import { ListTable } from '../components/list-table';
 import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
@@ -138,15 +139,12 @@ function ResetPasswordDialog(props: { user: User; path: string; onClose: (update
             />
           )}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Set password
-          </button>
-        </div>
+        <FormFooter
+          error={action.error}
+          onCancel={() => props.onClose()}
+          disabled={action.busy}
+          submit="Set password"
+        />
       </form>
     </Dialog>
   );

@@ -5,6 +5,8 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { FormFooter } from '../components/form-footer';
+import { ListTable } from '../components/list-table';
 import { Pager } from './clients';
 
 export function UsersPage() {
@@ -67,41 +69,28 @@ export function UsersPage() {
         </Empty>
       )}
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
+        <ListTable columns={['Username', 'Name', 'Email', 'Status', 'Created']}>
+          {items.map((user) => {
+            const href = `/console/users/${encodeURIComponent(user.userId)}`;
+            return (
+              <tr key={user.userId}>
+                <td>
+                  <a href={href} onClick={link(href)}>
+                    {user.username}
+                  </a>
+                </td>
+                <td>{user.name ?? '—'}</td>
+                <td>{user.email ?? '—'}</td>
+                <td>
+                  <StatusBadge status={user.status} />
+                </td>
+                <td>
+                  <When at={user.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => {
-                const href = `/console/users/${encodeURIComponent(user.userId)}`;
-                return (
-                  <tr key={user.userId}>
-                    <td>
-                      <a href={href} onClick={link(href)}>
-                        {user.username}
-                      </a>
-                    </td>
-                    <td>{user.name ?? '—'}</td>
-                    <td>{user.email ?? '—'}</td>
-                    <td>
-                      <StatusBadge status={user.status} />
-                    </td>
-                    <td>
-                      <When at={user.createdAt} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       )}
       <Pager
         hasPrevious={cursors.length > 0}
@@ -229,15 +218,12 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
             )}
           </Field>
         )}
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormFooter
+          error={action.error}
+          onCancel={() => props.onClose(false)}
+          disabled={action.busy}
+          submit={action.busy ? 'Creating…' : 'Create'}
+        />
       </form>
     </Dialog>
   );
