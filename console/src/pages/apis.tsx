@@ -3,11 +3,11 @@ import { useState } from 'preact/hooks';
 import type { ApiResource, Page } from '../api';
 import { query, seg } from '../api';
 import { useConsole } from '../context';
-import { setQuery, useLocation } from '../router';
+import { useLocation } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
+import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
 import { ConfirmDelete } from './client-detail';
-import { Pager } from './clients';
 
 /** Scope lines `value description…` as the API wants them. */
 export function parseScopeLines(text: string): { value: string; description?: string }[] {
@@ -25,7 +25,7 @@ export function parseScopeLines(text: string): { value: string; description?: st
 export function ApisPage() {
   const { api, readOnly } = useConsole();
   const { search } = useLocation();
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
+  const { cursors } = usePages(search);
   const list = useLoad(
     () =>
       api.get<Page<ApiResource>>(`/admin/apis${query({ limit: 20, cursor: cursors[cursors.length - 1] })}`, 'the APIs'),
@@ -87,12 +87,7 @@ export function ApisPage() {
           </article>
         ))}
       </div>
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {editing !== undefined && (
         <EditScopesDialog
           item={editing}

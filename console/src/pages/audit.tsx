@@ -8,8 +8,8 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, When, useLoad } from '../ui';
+import { Pages, usePages } from '../components/paging';
 import { ListTable } from '../components/list-table';
-import { Pager } from './clients';
 
 export const AUDIT_ACTIONS = [
   'api.create',
@@ -79,8 +79,7 @@ export function AuditPage() {
     string
   >;
   const [draft, setDraft] = useState(values);
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor } = usePages(search);
   const list = useLoad(
     () =>
       api.get<Page<AuditEvent>>(
@@ -196,12 +195,7 @@ export function AuditPage() {
           })}
         </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
     </section>
   );
 }

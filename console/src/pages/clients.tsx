@@ -9,6 +9,7 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, StatusBadge, When, useLoad } from '../ui';
+import { Pages, usePages } from '../components/paging';
 import { ListTable } from '../components/list-table';
 import { CreateClientDialog } from './create-client';
 
@@ -20,8 +21,7 @@ export function ClientsPage() {
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
   const order = search.get('order') === 'oldest' ? 'oldest' : 'newest';
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor } = usePages(search);
   const [creating, setCreating] = useState(false);
   const [draft, setDraft] = useState(q);
   const list = useLoad(
@@ -120,12 +120,7 @@ export function ClientsPage() {
           ))}
         </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {creating && (
         <CreateClientDialog
           onClose={(created) => {
@@ -145,28 +140,4 @@ export function clientKind(client: Pick<Client, 'grantTypes' | 'tokenEndpointAut
     return client.tokenEndpointAuthMethod === 'none' ? 'Code flow, public' : 'Code flow, confidential';
   }
   return 'Machine to machine';
-}
-
-export function Pager(props: {
-  hasPrevious: boolean;
-  nextCursor: string | undefined;
-  onPrevious: () => void;
-  onNext: (cursor: string) => void;
-}) {
-  if (!props.hasPrevious && props.nextCursor === undefined) return null;
-  return (
-    <nav class="pager" aria-label="Pages">
-      <button type="button" class="secondary" disabled={!props.hasPrevious} onClick={props.onPrevious}>
-        Previous page
-      </button>
-      <button
-        type="button"
-        class="secondary"
-        disabled={props.nextCursor === undefined}
-        onClick={() => props.nextCursor !== undefined && props.onNext(props.nextCursor)}
-      >
-        Next page
-      </button>
-    </nav>
-  );
 }

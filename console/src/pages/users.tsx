@@ -5,17 +5,16 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
 import { ListTable } from '../components/list-table';
-import { Pager } from './clients';
 
 export function UsersPage() {
   const { api, readOnly } = useConsole();
   const { search } = useLocation();
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor } = usePages(search);
   const [draft, setDraft] = useState(q);
   const [creating, setCreating] = useState(false);
   const list = useLoad(
@@ -92,12 +91,7 @@ export function UsersPage() {
           })}
         </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {creating && (
         <CreateUserDialog
           onClose={(created) => {
