@@ -5,9 +5,9 @@ import { query, seg } from '../api';
 import { useConsole } from '../context';
 import { useLocation } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
-import { ConfirmDelete } from './client-detail';
 
 /** Scope lines `value description…` as the API wants them. */
 export function parseScopeLines(text: string): { value: string; description?: string }[] {

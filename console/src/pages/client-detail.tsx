@@ -9,6 +9,7 @@ import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
 import { ListTable } from '../components/list-table';
@@ -469,40 +470,5 @@ function RulesTab(props: { client: Client; path: string }) {
         </form>
       )}
     </div>
-  );
-}
-
-/** Deleting something: the person types its name first. */
-export function ConfirmDelete(props: {
-  what: string;
-  name: string;
-  onClose: () => void;
-  onConfirm: () => Promise<void>;
-}) {
-  const [typed, setTyped] = useState('');
-  const action = useAction();
-  return (
-    <Dialog title={`Delete ${props.what}`} onClose={props.onClose}>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void action.run(props.onConfirm);
-        }}
-      >
-        <p>
-          This deletes the {props.what} <strong>{props.name}</strong> for good. Type its name to confirm.
-        </p>
-        <Field label={`Name of the ${props.what}`}>
-          {(id) => <input id={id} value={typed} autoComplete="off" onInput={(e) => setTyped(e.currentTarget.value)} />}
-        </Field>
-        <FormFooter
-          error={action.error}
-          onCancel={props.onClose}
-          disabled={typed !== props.name || action.busy}
-          submit="Delete"
-          submitClass="danger"
-        />
-      </form>
-    </Dialog>
   );
 }

@@ -9,8 +9,8 @@ import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
 import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
-import { ConfirmDelete } from './client-detail';
 import { ListTable } from '../components/list-table';
 import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
 
