@@ -9,6 +9,7 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, StatusBadge, When, useLoad } from '../ui';
+import { SearchFilters } from '../components/filters';
 import { Pages, usePages } from '../components/paging';
 import { ListTable } from '../components/list-table';
 import { CreateClientDialog } from './create-client';
@@ -23,7 +24,6 @@ export function ClientsPage() {
   const order = search.get('order') === 'oldest' ? 'oldest' : 'newest';
   const { cursors, cursor } = usePages(search);
   const [creating, setCreating] = useState(false);
-  const [draft, setDraft] = useState(q);
   const list = useLoad(
     () =>
       api.get<Page<Client>>(
@@ -44,30 +44,7 @@ export function ClientsPage() {
           </button>
         )}
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setQuery({ q: draft.trim(), pages: undefined });
-        }}
-      >
-        <div class="field grow">
-          <label for="client-search">Search by name or id</label>
-          <input id="client-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="client-status">Status</label>
-          <select
-            id="client-status"
-            value={status}
-            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
-          >
-            <option value="">All</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
-          </select>
-        </div>
+      <SearchFilters id="client" searchLabel="Search by name or id" q={q} status={status}>
         <div class="field">
           <label for="client-order">Created</label>
           <select
@@ -79,10 +56,7 @@ export function ClientsPage() {
             <option value="oldest">Oldest first</option>
           </select>
         </div>
-        <button type="submit" class="secondary">
-          Search
-        </button>
-      </form>
+      </SearchFilters>
       <ErrorNote error={list.error} />
       {list.loading && <Loading what="clients" />}
       {!list.loading && list.data !== undefined && rows.length === 0 && (

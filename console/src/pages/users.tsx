@@ -3,8 +3,9 @@ import { useState } from 'preact/hooks';
 import type { Page, User } from '../api';
 import { query } from '../api';
 import { useConsole } from '../context';
-import { link, navigate, setQuery, useLocation } from '../router';
+import { link, navigate, useLocation } from '../router';
 import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { SearchFilters } from '../components/filters';
 import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
 import { ListTable } from '../components/list-table';
@@ -15,7 +16,6 @@ export function UsersPage() {
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
   const { cursors, cursor } = usePages(search);
-  const [draft, setDraft] = useState(q);
   const [creating, setCreating] = useState(false);
   const list = useLoad(
     () => api.get<Page<User>>(`/admin/users${query({ q, status, limit: 20, cursor })}`, 'the user list'),
@@ -32,34 +32,7 @@ export function UsersPage() {
           </button>
         )}
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setQuery({ q: draft.trim(), pages: undefined });
-        }}
-      >
-        <div class="field grow">
-          <label for="user-search">Search by username, email, name or id</label>
-          <input id="user-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="user-status">Status</label>
-          <select
-            id="user-status"
-            value={status}
-            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
-          >
-            <option value="">All</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
-          </select>
-        </div>
-        <button type="submit" class="secondary">
-          Search
-        </button>
-      </form>
+      <SearchFilters id="user" searchLabel="Search by username, email, name or id" q={q} status={status} />
       <ErrorNote error={list.error} />
       {list.loading && <Loading what="users" />}
       {!list.loading && list.data !== undefined && items.length === 0 && (
