@@ -4,7 +4,7 @@ import type { ApiResource, Page } from '../api';
 import { query, seg } from '../api';
 import { useConsole } from '../context';
 import { useLocation } from '../router';
-import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
+import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad, TextField } from '../ui';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
@@ -193,26 +193,15 @@ function CreateApiDialog(props: { onClose: (created: boolean) => void }) {
           });
         }}
       >
-        <Field
+        <TextField
           label="Identifier (audience)"
           hint="An absolute URI, e.g. https://orders.example.com"
           error={fields['identifier']}
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={identifier}
-              autofocus
-              onInput={(e) => setIdentifier(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name" error={fields['name']}>
-          {(id, d) => (
-            <input id={id} aria-describedby={d} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          )}
-        </Field>
+          value={identifier}
+          autofocus
+          onInput={(e) => setIdentifier(e.currentTarget.value)}
+        />
+        <TextField label="Name" error={fields['name']} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         <Field label="Scopes" hint="One per line: the scope, then an optional description" error={fields['scopes']}>
           {(id, d) => (
             <textarea

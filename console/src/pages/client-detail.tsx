@@ -8,7 +8,19 @@ import type { ApiResource, Client, Page, Rule, Secret } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
-import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import {
+  CopyField,
+  Dialog,
+  Empty,
+  ErrorNote,
+  Field,
+  Loading,
+  StatusBadge,
+  When,
+  useAction,
+  useLoad,
+  TextField,
+} from '../ui';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
@@ -152,44 +164,29 @@ function SettingsTab(props: { client: Client; path: string; onSaved: (client: Cl
   };
   return (
     <form class="card" onSubmit={save} noValidate>
-      <Field label="Name" error={fields['name']}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={name}
-            disabled={readOnly}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Description" error={fields['description']}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={description}
-            disabled={readOnly}
-            onInput={(e) => setDescription(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field
+      <TextField
+        label="Name"
+        error={fields['name']}
+        value={name}
+        disabled={readOnly}
+        onInput={(e) => setName(e.currentTarget.value)}
+      />
+      <TextField
+        label="Description"
+        error={fields['description']}
+        value={description}
+        disabled={readOnly}
+        onInput={(e) => setDescription(e.currentTarget.value)}
+      />
+      <TextField
         label="Access token lifetime (seconds)"
         hint="Empty: the API's or the stage's default"
         error={fields['accessTokenTtl']}
-      >
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            inputMode="numeric"
-            value={ttl}
-            disabled={readOnly}
-            onInput={(e) => setTtl(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+        inputMode="numeric"
+        value={ttl}
+        disabled={readOnly}
+        onInput={(e) => setTtl(e.currentTarget.value)}
+      />
       {codeFlow && (
         <Field label="Redirect URIs" hint="One per line, exact match" error={fields['redirectUris']}>
           {(id, d) => (
@@ -318,21 +315,14 @@ function SecretsTab(props: { client: Client; path: string }) {
       {adding && (
         <Dialog title="Add secret" onClose={() => setAdding(false)}>
           <form onSubmit={add} noValidate>
-            <Field
+            <TextField
               label="Expires (optional)"
               hint="Empty: never. Rotate by adding a secret, moving the caller, then revoking the old one."
               error={action.error?.fields['expiresAt']}
-            >
-              {(id, d) => (
-                <input
-                  id={id}
-                  type="datetime-local"
-                  aria-describedby={d}
-                  value={expiry}
-                  onInput={(e) => setExpiry(e.currentTarget.value)}
-                />
-              )}
-            </Field>
+              type="datetime-local"
+              value={expiry}
+              onInput={(e) => setExpiry(e.currentTarget.value)}
+            />
             <FormFooter error={action.error} onCancel={() => setAdding(false)} disabled={action.busy} submit="Add" />
           </form>
         </Dialog>

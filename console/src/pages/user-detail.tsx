@@ -8,7 +8,7 @@ import type { ApiResource, Grant, Page, Session, User } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
-import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { Dialog, Empty, ErrorNote, Loading, StatusBadge, When, useAction, useLoad, TextField } from '../ui';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { ListTable } from '../components/list-table';
@@ -123,22 +123,15 @@ function ResetPasswordDialog(props: { user: User; path: string; onClose: (update
           });
         }}
       >
-        <Field
+        <TextField
           label="New password"
           hint="12 characters or more; it also clears a sign-in lock"
           error={action.error?.fields['password']}
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={d}
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
         <FormFooter
           error={action.error}
           onCancel={() => props.onClose()}

@@ -4,7 +4,7 @@ import type { Page, User } from '../api';
 import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, useLocation } from '../router';
-import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import { CopyField, Dialog, Empty, ErrorNote, Loading, StatusBadge, When, useAction, useLoad, TextField } from '../ui';
 import { SearchFilters } from '../components/filters';
 import { Pages, usePages } from '../components/paging';
 import { FormFooter } from '../components/form-footer';
@@ -127,34 +127,27 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
           });
         }}
       >
-        <Field label="Username" error={fields['username']}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={username}
-              autofocus
-              autoComplete="off"
-              onInput={(e) => setUsername(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name (optional)" error={fields['name']}>
-          {(id, d) => (
-            <input id={id} aria-describedby={d} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          )}
-        </Field>
-        <Field label="Email (optional)" error={fields['email']}>
-          {(id, d) => (
-            <input
-              id={id}
-              type="email"
-              aria-describedby={d}
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Username"
+          error={fields['username']}
+          value={username}
+          autofocus
+          autoComplete="off"
+          onInput={(e) => setUsername(e.currentTarget.value)}
+        />
+        <TextField
+          label="Name (optional)"
+          error={fields['name']}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <TextField
+          label="Email (optional)"
+          error={fields['email']}
+          type="email"
+          value={email}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
         <fieldset class="choices">
           <legend>Password</legend>
           <label class="choice">
@@ -172,18 +165,15 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
           </label>
         </fieldset>
         {mode === 'password' && (
-          <Field label="Password" hint="12 characters or more, not the username" error={fields['password']}>
-            {(id, d) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="new-password"
-                aria-describedby={d}
-                value={password}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Password"
+            hint="12 characters or more, not the username"
+            error={fields['password']}
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         )}
         <FormFooter
           error={action.error}
