@@ -21,6 +21,7 @@ import {
   useLoad,
   TextField,
 } from '../ui';
+import { DetailHead } from '../components/detail-head';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
@@ -35,7 +36,7 @@ const TABS = [
 type Tab = (typeof TABS)[number][0];
 
 export function ClientDetailPage(props: { clientId: string }) {
-  const { api, readOnly } = useConsole();
+  const { api } = useConsole();
   const { search } = useLocation();
   const tab: Tab = (TABS.find(([t]) => t === search.get('tab'))?.[0] ?? 'settings') as Tab;
   const path = `/admin/clients/${seg(props.clientId)}`;
@@ -72,31 +73,23 @@ export function ClientDetailPage(props: { clientId: string }) {
     });
   return (
     <section aria-labelledby="client-title">
-      <p class="crumbs">
-        <a href="/console/clients" onClick={link('/console/clients')}>
-          ← Clients
-        </a>
-      </p>
-      <div class="page-head">
-        <div>
-          <h1 id="client-title">
-            {current.name} <StatusBadge status={current.status} />
-          </h1>
-          <p class="muted">
+      <DetailHead
+        back={{ href: '/console/clients', label: 'Clients' }}
+        titleId="client-title"
+        title={current.name}
+        status={current.status}
+        facts={
+          <>
             <code>{current.clientId}</code> · {clientKind(current)} · created <When at={current.createdAt} />
-          </p>
-        </div>
-        {!readOnly && (
-          <div class="actions">
-            <button type="button" class="secondary" onClick={toggle} disabled={status.busy}>
-              {current.status === 'enabled' ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" class="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </button>
-          </div>
-        )}
-      </div>
+          </>
+        }
+        onToggle={() => void toggle()}
+        busy={status.busy}
+      >
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
+      </DetailHead>
       <ErrorNote error={status.error} />
       <nav class="tabs" aria-label="Client sections">
         {TABS.map(([value, label]) => (

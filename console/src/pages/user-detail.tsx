@@ -9,13 +9,14 @@ import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
 import { Dialog, Empty, ErrorNote, Loading, StatusBadge, When, useAction, useLoad, TextField } from '../ui';
+import { DetailHead } from '../components/detail-head';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { ListTable } from '../components/list-table';
 import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
 
 export function UserDetailPage(props: { userId: string }) {
-  const { api, readOnly } = useConsole();
+  const { api } = useConsole();
   const path = `/admin/users/${seg(props.userId)}`;
   const loaded = useLoad(() => api.get<User>(path, 'this user'), [path]);
   const [user, setUser] = useState<User | undefined>(undefined);
@@ -27,52 +28,39 @@ export function UserDetailPage(props: { userId: string }) {
   if (current === undefined) return <ErrorNote error={loaded.error} />;
   return (
     <section aria-labelledby="user-title">
-      <p class="crumbs">
-        <a href="/console/users" onClick={link('/console/users')}>
-          ← Users
-        </a>
-      </p>
-      <div class="page-head">
-        <div>
-          <h1 id="user-title">
-            {current.username} <StatusBadge status={current.status} />
-          </h1>
-          <p class="muted">
+      <DetailHead
+        back={{ href: '/console/users', label: 'Users' }}
+        titleId="user-title"
+        title={current.username}
+        status={current.status}
+        facts={
+          <>
             {current.name ?? 'no name'} · {current.email ?? 'no email'} · <code>{current.userId}</code> · created{' '}
             <When at={current.createdAt} />
-          </p>
-        </div>
-        {!readOnly && (
-          <div class="actions">
-            <button
-              type="button"
-              class="secondary"
-              disabled={status.busy}
-              onClick={() =>
-                void status.run(async () => {
-                  const next = current.status === 'enabled' ? 'disabled' : 'enabled';
-                  setUser(
-                    await api.request<User>(path, {
-                      method: 'PATCH',
-                      body: { status: next },
-                      ifMatch: current.version,
-                      what: 'this user',
-                    }),
-                  );
-                })
-              }
-            >
-              {current.status === 'enabled' ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" class="secondary" onClick={() => setResetting(true)}>
-              Reset password
-            </button>
-            <button type="button" class="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </button>
-          </div>
-        )}
-      </div>
+          </>
+        }
+        onToggle={() =>
+          void status.run(async () => {
+            const next = current.status === 'enabled' ? 'disabled' : 'enabled';
+            setUser(
+              await api.request<User>(path, {
+                method: 'PATCH',
+                body: { status: next },
+                ifMatch: current.version,
+                what: 'this user',
+              }),
+            );
+          })
+        }
+        busy={status.busy}
+      >
+        <button type="button" class="secondary" onClick={() => setResetting(true)}>
+          Reset password
+        </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
+      </DetailHead>
       <ErrorNote error={status.error} />
       <GrantsCard path={path} />
       <SessionsCard path={path} />
