@@ -1,6 +1,35 @@
 /** Choosing an API and some of its scopes (client rules, user grants), and showing scopes as chips. */
-import type { ApiResource } from '../api';
-import { Field } from '../ui';
+import { useState } from 'preact/hooks';
+import type { ApiResource, Page } from '../api';
+import { useConsole } from '../context';
+import { Field, useLoad } from '../ui';
+
+/** The APIs to choose from (the first 100), the chosen one's audience and the scopes ticked on it. */
+export function useScopeChoice(): {
+  apis: ApiResource[];
+  audience: string;
+  /** Chooses an API: its scopes start unticked. */
+  chooseApi: (audience: string) => void;
+  selected: ApiResource | undefined;
+  scopes: string[];
+  setScopes: (scopes: string[]) => void;
+} {
+  const { api } = useConsole();
+  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
+  const [audience, setAudience] = useState('');
+  const [scopes, setScopes] = useState<string[]>([]);
+  return {
+    apis: apis.data?.items ?? [],
+    audience,
+    chooseApi: (value) => {
+      setAudience(value);
+      setScopes([]);
+    },
+    selected: apis.data?.items.find((a) => a.identifier === audience),
+    scopes,
+    setScopes,
+  };
+}
 
 /** The "API" select: "Choose an API…", then each API as "name (identifier)". Choosing one clears the scopes. */
 export function ApiSelect(props: {

@@ -4,7 +4,7 @@
  * API with their scopes (docs/contract.md, "Clients", "Secrets", "Rules").
  */
 import { useState } from 'preact/hooks';
-import type { ApiResource, Client, Page, Rule, Secret } from '../api';
+import type { Client, Page, Rule, Secret } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
@@ -26,7 +26,7 @@ import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
 import { ListTable } from '../components/list-table';
-import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
+import { ApiSelect, ScopeChips, ScopeChoices, useScopeChoice } from '../components/scopes';
 
 const TABS = [
   ['settings', 'Settings'],
@@ -340,16 +340,14 @@ function SecretsTab(props: { client: Client; path: string }) {
 function RulesTab(props: { client: Client; path: string }) {
   const { api, readOnly } = useConsole();
   const rules = useLoad(() => api.get<Page<Rule>>(`${props.path}/rules`, 'the rules'), [props.path]);
-  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
+  const choice = useScopeChoice();
+  const { audience, scopes, setScopes, selected } = choice;
   const subjectTypes: ('client' | 'user')[] = [
     ...(props.client.grantTypes.includes('client_credentials') ? (['client'] as const) : []),
     ...(props.client.grantTypes.includes('authorization_code') ? (['user'] as const) : []),
   ];
-  const [audience, setAudience] = useState('');
   const [subjectType, setSubjectType] = useState<'client' | 'user'>(subjectTypes[0] ?? 'client');
-  const [scopes, setScopes] = useState<string[]>([]);
   const action = useAction();
-  const selected = apis.data?.items.find((a) => a.identifier === audience);
   const grant = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
@@ -417,15 +415,7 @@ function RulesTab(props: { client: Client; path: string }) {
       {!readOnly && subjectTypes.length > 0 && (
         <form class="subform" onSubmit={grant} noValidate>
           <h3>Grant a rule</h3>
-          <ApiSelect
-            apis={apis.data?.items ?? []}
-            value={audience}
-            error={fields['audience']}
-            onChange={(value) => {
-              setAudience(value);
-              setScopes([]);
-            }}
-          />
+          <ApiSelect apis={choice.apis} value={audience} error={fields['audience']} onChange={choice.chooseApi} />
           {subjectTypes.length > 1 && (
             <Field label="For" error={fields['subjectType']}>
               {(id, d) => (

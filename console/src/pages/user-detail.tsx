@@ -4,7 +4,7 @@
  * (`/admin/users/{id}/sessions`, docs/contract.md "Users"; a 404 there means the user is gone).
  */
 import { useState } from 'preact/hooks';
-import type { ApiResource, Grant, Page, Session, User } from '../api';
+import type { Grant, Page, Session, User } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
@@ -13,7 +13,7 @@ import { DetailHead } from '../components/detail-head';
 import { ConfirmDelete } from '../components/confirm-delete';
 import { FormFooter } from '../components/form-footer';
 import { ListTable } from '../components/list-table';
-import { ApiSelect, ScopeChips, ScopeChoices } from '../components/scopes';
+import { ApiSelect, ScopeChips, ScopeChoices, useScopeChoice } from '../components/scopes';
 
 export function UserDetailPage(props: { userId: string }) {
   const { api } = useConsole();
@@ -134,11 +134,9 @@ function ResetPasswordDialog(props: { user: User; path: string; onClose: (update
 function GrantsCard(props: { path: string }) {
   const { api, readOnly } = useConsole();
   const grants = useLoad(() => api.get<Page<Grant>>(`${props.path}/grants`, 'the grants'), [props.path]);
-  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
-  const [audience, setAudience] = useState('');
-  const [scopes, setScopes] = useState<string[]>([]);
+  const choice = useScopeChoice();
+  const { audience, scopes, setScopes, selected } = choice;
   const action = useAction();
-  const selected = apis.data?.items.find((a) => a.identifier === audience);
   return (
     <div class="card">
       <h2>Grants</h2>
@@ -196,13 +194,10 @@ function GrantsCard(props: { path: string }) {
         >
           <h3>Grant</h3>
           <ApiSelect
-            apis={apis.data?.items ?? []}
+            apis={choice.apis}
             value={audience}
             error={action.error?.fields['audience']}
-            onChange={(value) => {
-              setAudience(value);
-              setScopes([]);
-            }}
+            onChange={choice.chooseApi}
           />
           {selected !== undefined && <ScopeChoices api={selected} value={scopes} onChange={setScopes} />}
           <ErrorNote error={action.error} />
