@@ -43,7 +43,6 @@ export function ClientDetailPage(props: { clientId: string }) {
   const loaded = useLoad(() => api.get<Client>(path, 'this client'), [path]);
   const [client, setClient] = useState<Client | undefined>(undefined);
   const [deleting, setDeleting] = useState(false);
-  const status = useAction();
   const current = client?.clientId === props.clientId ? client : loaded.data;
 
   if (loaded.loading && current === undefined) return <Loading what="the client" />;
@@ -59,38 +58,26 @@ export function ClientDetailPage(props: { clientId: string }) {
       </section>
     );
   }
-  const toggle = () =>
-    status.run(async () => {
-      const next = current.status === 'enabled' ? 'disabled' : 'enabled';
-      setClient(
-        await api.request<Client>(path, {
-          method: 'PATCH',
-          body: { status: next },
-          ifMatch: current.version,
-          what: 'this client',
-        }),
-      );
-    });
   return (
     <section aria-labelledby="client-title">
       <DetailHead
         back={{ href: '/console/clients', label: 'Clients' }}
         titleId="client-title"
         title={current.name}
-        status={current.status}
+        item={current}
+        path={path}
+        what="this client"
         facts={
           <>
             <code>{current.clientId}</code> · {clientKind(current)} · created <When at={current.createdAt} />
           </>
         }
-        onToggle={() => void toggle()}
-        busy={status.busy}
+        onChanged={setClient}
       >
         <button type="button" class="danger" onClick={() => setDeleting(true)}>
           Delete
         </button>
       </DetailHead>
-      <ErrorNote error={status.error} />
       <nav class="tabs" aria-label="Client sections">
         {TABS.map(([value, label]) => (
           <a

@@ -22,7 +22,6 @@ export function UserDetailPage(props: { userId: string }) {
   const [user, setUser] = useState<User | undefined>(undefined);
   const [resetting, setResetting] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const status = useAction();
   const current = user?.userId === props.userId ? user : loaded.data;
   if (loaded.loading && current === undefined) return <Loading what="the user" />;
   if (current === undefined) return <ErrorNote error={loaded.error} />;
@@ -32,27 +31,16 @@ export function UserDetailPage(props: { userId: string }) {
         back={{ href: '/console/users', label: 'Users' }}
         titleId="user-title"
         title={current.username}
-        status={current.status}
+        item={current}
+        path={path}
+        what="this user"
         facts={
           <>
             {current.name ?? 'no name'} · {current.email ?? 'no email'} · <code>{current.userId}</code> · created{' '}
             <When at={current.createdAt} />
           </>
         }
-        onToggle={() =>
-          void status.run(async () => {
-            const next = current.status === 'enabled' ? 'disabled' : 'enabled';
-            setUser(
-              await api.request<User>(path, {
-                method: 'PATCH',
-                body: { status: next },
-                ifMatch: current.version,
-                what: 'this user',
-              }),
-            );
-          })
-        }
-        busy={status.busy}
+        onChanged={setUser}
       >
         <button type="button" class="secondary" onClick={() => setResetting(true)}>
           Reset password
@@ -61,7 +49,6 @@ export function UserDetailPage(props: { userId: string }) {
           Delete
         </button>
       </DetailHead>
-      <ErrorNote error={status.error} />
       <GrantsCard path={path} />
       <SessionsCard path={path} />
       {resetting && (
