@@ -101,8 +101,13 @@ export default tseslint.config(
             forbid(
               'console',
               '.',
-              'The console runs in the browser: it imports nothing outside console/src but the shared path constants (lambdas/domain/endpoints/paths.ts).',
-              [LAYERS.console, './node_modules', './lambdas/domain/endpoints/paths.ts'],
+              'The console runs in the browser: it imports nothing outside console/src but the shared path constants (lambdas/domain/endpoints/paths.ts) and the admin API view types (lambdas/client/admin-views.ts, types only).',
+              [
+                LAYERS.console,
+                './node_modules',
+                './lambdas/domain/endpoints/paths.ts',
+                './lambdas/client/admin-views.ts',
+              ],
             ),
             forbid(
               'lib',
@@ -114,6 +119,26 @@ export default tseslint.config(
       ],
       // A cycle makes module initialisation order matter and hides a missing seam.
       'import/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    // The console may take the admin API's view types from the token client (the zone above lets it
+    // reach lambdas/client/admin-views.ts), but only as types: esbuild erases them, so nothing of the
+    // client ships in the browser bundle.
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/lambdas/client/admin-views'],
+              allowTypeImports: true,
+              message: 'The console imports the admin API view types with `import type` only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

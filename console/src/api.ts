@@ -3,6 +3,16 @@
  * and out, `If-Match` where a change must not overwrite someone else's (docs/contract.md, "Concurrency").
  * A 401 (the access token expired) hands over to the sign-in flow, which returns to the same page.
  */
+import type {
+  ApiView,
+  AuditEventView,
+  ClientView,
+  GrantView,
+  RuleView,
+  SecretView,
+  SessionView,
+  UserView,
+} from '../../lambdas/client/admin-views';
 import type { ApiError } from './api-error';
 import { ApiFailure, toApiError } from './api-error';
 
@@ -11,87 +21,16 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-export interface Client {
-  clientId: string;
-  name: string;
-  description?: string;
-  status: 'enabled' | 'disabled';
-  grantTypes: string[];
-  tokenEndpointAuthMethod: string;
-  accessTokenTtl?: number;
-  redirectUris?: string[];
-  postLogoutRedirectUris?: string[];
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-export interface Secret {
-  id: string;
-  status: 'active' | 'expired';
-  createdAt: string;
-  expiresAt?: string;
-  lastUsedAt?: string;
-}
-
-export interface Rule {
-  audience: string;
-  scopes: string[];
-  subjectType?: 'client' | 'user';
-  createdAt: string;
-}
-
-export interface ApiResource {
-  identifier: string;
-  name: string;
-  scopes: { value: string; description?: string }[];
-  accessTokenTtl?: number;
-  userAccess?: 'any' | 'granted';
-  createdAt: string;
-  version: number;
-}
-
-export interface User {
-  userId: string;
-  username: string;
-  email?: string;
-  name?: string;
-  status: 'enabled' | 'disabled';
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-export interface Grant {
-  audience: string;
-  scopes: string[];
-  createdAt: string;
-}
-
+// The admin API's resources, as the token client declares them (docs/contract.md, "Admin API").
+export type Client = ClientView;
+export type Secret = SecretView;
+export type Rule = RuleView;
+export type ApiResource = ApiView;
+export type User = UserView;
+export type Grant = GrantView;
 /** A refresh-token session (`/admin/users/{id}/sessions`): never a token or digest. */
-export interface Session {
-  sessionId: string;
-  clientId: string;
-  /** The scopes originally granted. */
-  scopes: string[];
-  audience?: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  idleExpiresAt?: string;
-  status: 'active' | 'expired' | 'revoked';
-  revokedAt?: string;
-  revokedReason?: string;
-}
-
-export interface AuditEvent {
-  id: string;
-  at: string;
-  actor: { clientId?: string; userId?: string; username?: string; jti?: string };
-  action: string;
-  target: { type: string; id: string; clientId?: string; userId?: string; subjectType?: string };
-  diff?: Record<string, { from?: unknown; to?: unknown }>;
-}
+export type Session = SessionView;
+export type AuditEvent = AuditEventView;
 
 export interface Jwk {
   kid: string;

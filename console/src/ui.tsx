@@ -1,5 +1,5 @@
 /** The console's small UI kit: dialogs with focus management, labelled fields, errors, states. */
-import type { ComponentChildren, JSX } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes, JSX, PartialInputHTMLAttributes } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { ApiError } from './api-error';
 import { ApiFailure, toApiError } from './api-error';
@@ -112,6 +112,22 @@ export function Field(props: {
         </p>
       )}
     </div>
+  );
+}
+
+/** A {@link Field} holding one text input; the input's own attributes (value, onInput, type…) pass through. */
+export function TextField(
+  props: { label: string; error?: string | undefined; hint?: string } & Omit<
+    PartialInputHTMLAttributes<HTMLInputElement>,
+    'id' | 'aria-describedby' | 'label'
+  >,
+) {
+  const { label, error, hint, ...input } = props;
+  // Preact's input typing ties `role` to `type`; these are a text input's attributes, passed through.
+  return (
+    <Field label={label} error={error} {...(hint === undefined ? {} : { hint })}>
+      {(id, d) => <input id={id} aria-describedby={d} {...(input as InputHTMLAttributes<HTMLInputElement>)} />}
+    </Field>
   );
 }
 

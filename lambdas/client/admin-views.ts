@@ -84,7 +84,8 @@ export interface AuditEventView {
   actor: { clientId: string; jti: string; userId?: string; username?: string };
   /** e.g. `client.create`, `secret.revoke`, `rule.put`. */
   action: string;
-  target: { type: string; id: string; clientId?: string; subjectType?: 'user' };
+  /** `userId` on a grant or session target: the person it belongs to. */
+  target: { type: string; id: string; clientId?: string; subjectType?: 'user'; userId?: string };
   /** Changed top-level fields; never a secret value or hash. */
   diff: Record<string, { from?: JsonValue; to?: JsonValue }>;
 }

@@ -20,6 +20,7 @@ const TREE: Record<string, string> = {
   'lambdas/handlers/handler.ts': "import { CLOCK } from '../adapters/clock';\nexport const HANDLER = CLOCK;\n",
   'lambdas/local/server.ts': "import { HANDLER } from '../handlers/handler';\nexport const SERVER = HANDLER;\n",
   'lambdas/client/client.ts': "import { readFile } from 'node:fs/promises';\nexport const CLIENT = readFile;\n",
+  'lambdas/client/admin-views.ts': 'export const VIEWS = 1;\nexport interface ClientView {\n  clientId: string;\n}\n',
   'lambdas/client/verify/rules.ts':
     "import { JwtBaseError } from 'aws-jwt-verify/error';\nexport const RULES = JwtBaseError;\n",
   'lib/stack.ts': "import { MODEL } from '../lambdas/domain/model';\nexport const STACK = MODEL;\n",
@@ -65,6 +66,13 @@ const BREACHES: Breach[] = [
     'console/src/x18.ts',
     "import { HANDLER } from '../../lambdas/handlers/handler';\nexport const X = HANDLER;\n",
   ),
+  // …and the admin API view types of the token client, as types only.
+  {
+    file: 'console/src/x19.ts',
+    code: "import { VIEWS } from '../../lambdas/client/admin-views';\nexport const X = VIEWS;\n",
+    rule: '@typescript-eslint/no-restricted-imports',
+  },
+  restricted('console/src/x20.ts', "import { CLIENT } from '../../lambdas/client/client';\nexport const X = CLIENT;\n"),
   restricted('lambdas/client/verify/x16.ts', "import { CLIENT } from '../client';\nexport const X = CLIENT;\n"),
   packageBan(
     'lambdas/domain/admin/p1.ts',
@@ -105,6 +113,8 @@ const ALLOWED: Record<string, string> = {
   'lambdas/local/main.ts': "export const X = process.env['A'];\n",
   'console/src/ok-paths.tsx':
     "import { TOKEN_PATH } from '../../lambdas/domain/endpoints/paths';\nexport const X = <a href={TOKEN_PATH}>token</a>;\n",
+  'console/src/ok-views.ts':
+    "import type { ClientView } from '../../lambdas/client/admin-views';\nexport type X = ClientView;\n",
   'console/src/ok-preact.ts': "import { render } from 'preact';\nexport const X = render;\n",
 };
 

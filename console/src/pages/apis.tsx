@@ -3,10 +3,11 @@ import { useState } from 'preact/hooks';
 import type { ApiResource, Page } from '../api';
 import { query, seg } from '../api';
 import { useConsole } from '../context';
-import { setQuery, useLocation } from '../router';
-import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad } from '../ui';
-import { ConfirmDelete } from './client-detail';
-import { Pager } from './clients';
+import { useLocation } from '../router';
+import { Dialog, Empty, ErrorNote, Field, Loading, When, useAction, useLoad, TextField } from '../ui';
+import { ConfirmDelete } from '../components/confirm-delete';
+import { Pages, usePages } from '../components/paging';
+import { FormFooter } from '../components/form-footer';
 
 /** Scope lines `value description…` as the API wants them. */
 export function parseScopeLines(text: string): { value: string; description?: string }[] {
@@ -24,7 +25,7 @@ export function parseScopeLines(text: string): { value: string; description?: st
 export function ApisPage() {
   const { api, readOnly } = useConsole();
   const { search } = useLocation();
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
+  const { cursors } = usePages(search);
   const list = useLoad(
     () =>
       api.get<Page<ApiResource>>(`/admin/apis${query({ limit: 20, cursor: cursors[cursors.length - 1] })}`, 'the APIs'),
@@ -86,12 +87,7 @@ export function ApisPage() {
           </article>
         ))}
       </div>
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {editing !== undefined && (
         <EditScopesDialog
           item={editing}
@@ -168,15 +164,7 @@ function EditScopesDialog(props: { item: ApiResource; onClose: (saved: boolean) 
             />
           )}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormFooter error={action.error} onCancel={() => props.onClose(false)} disabled={action.busy} submit="Save" />
       </form>
     </Dialog>
   );
@@ -205,26 +193,15 @@ function CreateApiDialog(props: { onClose: (created: boolean) => void }) {
           });
         }}
       >
-        <Field
+        <TextField
           label="Identifier (audience)"
           hint="An absolute URI, e.g. https://orders.example.com"
           error={fields['identifier']}
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={identifier}
-              autofocus
-              onInput={(e) => setIdentifier(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name" error={fields['name']}>
-          {(id, d) => (
-            <input id={id} aria-describedby={d} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          )}
-        </Field>
+          value={identifier}
+          autofocus
+          onInput={(e) => setIdentifier(e.currentTarget.value)}
+        />
+        <TextField label="Name" error={fields['name']} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         <Field label="Scopes" hint="One per line: the scope, then an optional description" error={fields['scopes']}>
           {(id, d) => (
             <textarea
@@ -236,15 +213,7 @@ function CreateApiDialog(props: { onClose: (created: boolean) => void }) {
             />
           )}
         </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Create
-          </button>
-        </div>
+        <FormFooter error={action.error} onCancel={() => props.onClose(false)} disabled={action.busy} submit="Create" />
       </form>
     </Dialog>
   );

@@ -8,7 +8,8 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, When, useLoad } from '../ui';
-import { Pager } from './clients';
+import { Pages, usePages } from '../components/paging';
+import { ListTable } from '../components/list-table';
 
 export const AUDIT_ACTIONS = [
   'api.create',
@@ -78,8 +79,7 @@ export function AuditPage() {
     string
   >;
   const [draft, setDraft] = useState(values);
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor } = usePages(search);
   const list = useLoad(
     () =>
       api.get<Page<AuditEvent>>(
@@ -155,65 +155,47 @@ export function AuditPage() {
         </Empty>
       )}
       {list.data !== undefined && list.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Target</th>
-                <th scope="col">Changes</th>
+        <ListTable columns={['When', 'Who', 'What', 'Target', 'Changes']}>
+          {list.data.items.map((event) => {
+            const href = targetHref(event);
+            return (
+              <tr key={event.id}>
+                <td>
+                  <When at={event.at} />
+                </td>
+                <td>
+                  {event.actor.userId !== undefined ? (
+                    <a
+                      href={`/console/users/${encodeURIComponent(event.actor.userId)}`}
+                      onClick={link(`/console/users/${encodeURIComponent(event.actor.userId)}`)}
+                    >
+                      {event.actor.username ?? event.actor.userId}
+                    </a>
+                  ) : (
+                    <code>{event.actor.clientId ?? '—'}</code>
+                  )}
+                  {event.actor.userId !== undefined && event.actor.clientId !== undefined && (
+                    <span class="muted"> via {event.actor.clientId}</span>
+                  )}
+                </td>
+                <td>{event.action}</td>
+                <td>
+                  {event.target.type}{' '}
+                  {href === undefined ? (
+                    <code>{event.target.id}</code>
+                  ) : (
+                    <a href={href} onClick={link(href)}>
+                      <code>{event.target.id}</code>
+                    </a>
+                  )}
+                </td>
+                <td class="diff">{diffSummary(event)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((event) => {
-                const href = targetHref(event);
-                return (
-                  <tr key={event.id}>
-                    <td>
-                      <When at={event.at} />
-                    </td>
-                    <td>
-                      {event.actor.userId !== undefined ? (
-                        <a
-                          href={`/console/users/${encodeURIComponent(event.actor.userId)}`}
-                          onClick={link(`/console/users/${encodeURIComponent(event.actor.userId)}`)}
-                        >
-                          {event.actor.username ?? event.actor.userId}
-                        </a>
-                      ) : (
-                        <code>{event.actor.clientId ?? '—'}</code>
-                      )}
-                      {event.actor.userId !== undefined && event.actor.clientId !== undefined && (
-                        <span class="muted"> via {event.actor.clientId}</span>
-                      )}
-                    </td>
-                    <td>{event.action}</td>
-                    <td>
-                      {event.target.type}{' '}
-                      {href === undefined ? (
-                        <code>{event.target.id}</code>
-                      ) : (
-                        <a href={href} onClick={link(href)}>
-                          <code>{event.target.id}</code>
-                        </a>
-                      )}
-                    </td>
-                    <td class="diff">{diffSummary(event)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
     </section>
   );
 }

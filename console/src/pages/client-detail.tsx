@@ -4,12 +4,29 @@
  * API with their scopes (docs/contract.md, "Clients", "Secrets", "Rules").
  */
 import { useState } from 'preact/hooks';
-import type { ApiResource, Client, Page, Rule, Secret } from '../api';
+import type { Client, Page, Rule, Secret } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
-import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
+import {
+  CopyField,
+  Dialog,
+  Empty,
+  ErrorNote,
+  Field,
+  Loading,
+  StatusBadge,
+  When,
+  useAction,
+  useLoad,
+  TextField,
+} from '../ui';
+import { DetailHead } from '../components/detail-head';
+import { ConfirmDelete } from '../components/confirm-delete';
+import { FormFooter } from '../components/form-footer';
 import { clientKind } from './clients';
+import { ListTable } from '../components/list-table';
+import { ApiSelect, ScopeChips, ScopeChoices, useScopeChoice } from '../components/scopes';
 
 const TABS = [
   ['settings', 'Settings'],
@@ -19,14 +36,13 @@ const TABS = [
 type Tab = (typeof TABS)[number][0];
 
 export function ClientDetailPage(props: { clientId: string }) {
-  const { api, readOnly } = useConsole();
+  const { api } = useConsole();
   const { search } = useLocation();
   const tab: Tab = (TABS.find(([t]) => t === search.get('tab'))?.[0] ?? 'settings') as Tab;
   const path = `/admin/clients/${seg(props.clientId)}`;
   const loaded = useLoad(() => api.get<Client>(path, 'this client'), [path]);
   const [client, setClient] = useState<Client | undefined>(undefined);
   const [deleting, setDeleting] = useState(false);
-  const status = useAction();
   const current = client?.clientId === props.clientId ? client : loaded.data;
 
   if (loaded.loading && current === undefined) return <Loading what="the client" />;
@@ -42,46 +58,26 @@ export function ClientDetailPage(props: { clientId: string }) {
       </section>
     );
   }
-  const toggle = () =>
-    status.run(async () => {
-      const next = current.status === 'enabled' ? 'disabled' : 'enabled';
-      setClient(
-        await api.request<Client>(path, {
-          method: 'PATCH',
-          body: { status: next },
-          ifMatch: current.version,
-          what: 'this client',
-        }),
-      );
-    });
   return (
     <section aria-labelledby="client-title">
-      <p class="crumbs">
-        <a href="/console/clients" onClick={link('/console/clients')}>
-          ← Clients
-        </a>
-      </p>
-      <div class="page-head">
-        <div>
-          <h1 id="client-title">
-            {current.name} <StatusBadge status={current.status} />
-          </h1>
-          <p class="muted">
+      <DetailHead
+        back={{ href: '/console/clients', label: 'Clients' }}
+        titleId="client-title"
+        title={current.name}
+        item={current}
+        path={path}
+        what="this client"
+        facts={
+          <>
             <code>{current.clientId}</code> · {clientKind(current)} · created <When at={current.createdAt} />
-          </p>
-        </div>
-        {!readOnly && (
-          <div class="actions">
-            <button type="button" class="secondary" onClick={toggle} disabled={status.busy}>
-              {current.status === 'enabled' ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" class="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </button>
-          </div>
-        )}
-      </div>
-      <ErrorNote error={status.error} />
+          </>
+        }
+        onChanged={setClient}
+      >
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
+      </DetailHead>
       <nav class="tabs" aria-label="Client sections">
         {TABS.map(([value, label]) => (
           <a
@@ -148,44 +144,29 @@ function SettingsTab(props: { client: Client; path: string; onSaved: (client: Cl
   };
   return (
     <form class="card" onSubmit={save} noValidate>
-      <Field label="Name" error={fields['name']}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={name}
-            disabled={readOnly}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Description" error={fields['description']}>
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            value={description}
-            disabled={readOnly}
-            onInput={(e) => setDescription(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field
+      <TextField
+        label="Name"
+        error={fields['name']}
+        value={name}
+        disabled={readOnly}
+        onInput={(e) => setName(e.currentTarget.value)}
+      />
+      <TextField
+        label="Description"
+        error={fields['description']}
+        value={description}
+        disabled={readOnly}
+        onInput={(e) => setDescription(e.currentTarget.value)}
+      />
+      <TextField
         label="Access token lifetime (seconds)"
         hint="Empty: the API's or the stage's default"
         error={fields['accessTokenTtl']}
-      >
-        {(id, d) => (
-          <input
-            id={id}
-            aria-describedby={d}
-            inputMode="numeric"
-            value={ttl}
-            disabled={readOnly}
-            onInput={(e) => setTtl(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+        inputMode="numeric"
+        value={ttl}
+        disabled={readOnly}
+        onInput={(e) => setTtl(e.currentTarget.value)}
+      />
       {codeFlow && (
         <Field label="Redirect URIs" hint="One per line, exact match" error={fields['redirectUris']}>
           {(id, d) => (
@@ -277,85 +258,52 @@ function SecretsTab(props: { client: Client; path: string }) {
         </Empty>
       )}
       {list.data !== undefined && list.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Secret id</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((secret) => (
-                <tr key={secret.id}>
-                  <td>
-                    <code>{secret.id}</code>
-                  </td>
-                  <td>
-                    <StatusBadge status={secret.status} />
-                  </td>
-                  <td>
-                    <When at={secret.createdAt} />
-                  </td>
-                  <td>
-                    <When at={secret.expiresAt} never="never" />
-                  </td>
-                  <td>
-                    <When at={secret.lastUsedAt} never="not yet" />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger small"
-                        onClick={() => void revoke(secret.id)}
-                        aria-label={`Revoke secret ${secret.id}`}
-                      >
-                        Revoke
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['Secret id', 'Status', 'Created', 'Expires', 'Last used']} actions={!readOnly}>
+          {list.data.items.map((secret) => (
+            <tr key={secret.id}>
+              <td>
+                <code>{secret.id}</code>
+              </td>
+              <td>
+                <StatusBadge status={secret.status} />
+              </td>
+              <td>
+                <When at={secret.createdAt} />
+              </td>
+              <td>
+                <When at={secret.expiresAt} never="never" />
+              </td>
+              <td>
+                <When at={secret.lastUsedAt} never="not yet" />
+              </td>
+              {!readOnly && (
+                <td>
+                  <button
+                    type="button"
+                    class="danger small"
+                    onClick={() => void revoke(secret.id)}
+                    aria-label={`Revoke secret ${secret.id}`}
+                  >
+                    Revoke
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
       {adding && (
         <Dialog title="Add secret" onClose={() => setAdding(false)}>
           <form onSubmit={add} noValidate>
-            <Field
+            <TextField
               label="Expires (optional)"
               hint="Empty: never. Rotate by adding a secret, moving the caller, then revoking the old one."
               error={action.error?.fields['expiresAt']}
-            >
-              {(id, d) => (
-                <input
-                  id={id}
-                  type="datetime-local"
-                  aria-describedby={d}
-                  value={expiry}
-                  onInput={(e) => setExpiry(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <ErrorNote error={action.error} />
-            <div class="actions">
-              <button type="button" class="secondary" onClick={() => setAdding(false)}>
-                Cancel
-              </button>
-              <button type="submit" disabled={action.busy}>
-                Add
-              </button>
-            </div>
+              type="datetime-local"
+              value={expiry}
+              onInput={(e) => setExpiry(e.currentTarget.value)}
+            />
+            <FormFooter error={action.error} onCancel={() => setAdding(false)} disabled={action.busy} submit="Add" />
           </form>
         </Dialog>
       )}
@@ -379,16 +327,14 @@ function SecretsTab(props: { client: Client; path: string }) {
 function RulesTab(props: { client: Client; path: string }) {
   const { api, readOnly } = useConsole();
   const rules = useLoad(() => api.get<Page<Rule>>(`${props.path}/rules`, 'the rules'), [props.path]);
-  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
+  const choice = useScopeChoice();
+  const { audience, scopes, setScopes, selected } = choice;
   const subjectTypes: ('client' | 'user')[] = [
     ...(props.client.grantTypes.includes('client_credentials') ? (['client'] as const) : []),
     ...(props.client.grantTypes.includes('authorization_code') ? (['user'] as const) : []),
   ];
-  const [audience, setAudience] = useState('');
   const [subjectType, setSubjectType] = useState<'client' | 'user'>(subjectTypes[0] ?? 'client');
-  const [scopes, setScopes] = useState<string[]>([]);
   const action = useAction();
-  const selected = apis.data?.items.find((a) => a.identifier === audience);
   const grant = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
@@ -424,79 +370,39 @@ function RulesTab(props: { client: Client; path: string }) {
         </Empty>
       )}
       {rules.data !== undefined && rules.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">API</th>
-                <th scope="col">For</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Granted</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {rules.data.items.map((rule) => (
-                <tr key={`${rule.audience} ${rule.subjectType ?? 'client'}`}>
-                  <td>
-                    <code>{rule.audience}</code>
-                  </td>
-                  <td>{rule.subjectType === 'user' ? 'users' : 'the client'}</td>
-                  <td>
-                    {rule.scopes.map((s) => (
-                      <span key={s} class="scope">
-                        {s}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <When at={rule.createdAt} />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger small"
-                        onClick={() => void remove(rule)}
-                        aria-label={`Delete the rule on ${rule.audience}`}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['API', 'For', 'Scopes', 'Granted']} actions={!readOnly}>
+          {rules.data.items.map((rule) => (
+            <tr key={`${rule.audience} ${rule.subjectType ?? 'client'}`}>
+              <td>
+                <code>{rule.audience}</code>
+              </td>
+              <td>{rule.subjectType === 'user' ? 'users' : 'the client'}</td>
+              <td>
+                <ScopeChips scopes={rule.scopes} />
+              </td>
+              <td>
+                <When at={rule.createdAt} />
+              </td>
+              {!readOnly && (
+                <td>
+                  <button
+                    type="button"
+                    class="danger small"
+                    onClick={() => void remove(rule)}
+                    aria-label={`Delete the rule on ${rule.audience}`}
+                  >
+                    Delete
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
       {!readOnly && subjectTypes.length > 0 && (
         <form class="subform" onSubmit={grant} noValidate>
           <h3>Grant a rule</h3>
-          <Field label="API" error={fields['audience']}>
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={audience}
-                onChange={(e) => {
-                  setAudience(e.currentTarget.value);
-                  setScopes([]);
-                }}
-              >
-                <option value="">Choose an API…</option>
-                {(apis.data?.items ?? []).map((a) => (
-                  <option key={a.identifier} value={a.identifier}>
-                    {a.name} ({a.identifier})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <ApiSelect apis={choice.apis} value={audience} error={fields['audience']} onChange={choice.chooseApi} />
           {subjectTypes.length > 1 && (
             <Field label="For" error={fields['subjectType']}>
               {(id, d) => (
@@ -513,26 +419,7 @@ function RulesTab(props: { client: Client; path: string }) {
             </Field>
           )}
           {selected !== undefined && (
-            <fieldset class="choices">
-              <legend>Scopes</legend>
-              {selected.scopes.map((scope) => (
-                <label key={scope.value} class="choice">
-                  <input
-                    type="checkbox"
-                    checked={scopes.includes(scope.value)}
-                    onChange={(e) =>
-                      setScopes(
-                        e.currentTarget.checked ? [...scopes, scope.value] : scopes.filter((s) => s !== scope.value),
-                      )
-                    }
-                  />
-                  <span>
-                    <code>{scope.value}</code> {scope.description && <span class="muted">— {scope.description}</span>}
-                  </span>
-                </label>
-              ))}
-              {fields['scopes'] && <p class="field-error">{fields['scopes']}</p>}
-            </fieldset>
+            <ScopeChoices api={selected} value={scopes} onChange={setScopes} describe error={fields['scopes']} />
           )}
           <ErrorNote error={action.error} />
           <div class="actions">
@@ -543,42 +430,5 @@ function RulesTab(props: { client: Client; path: string }) {
         </form>
       )}
     </div>
-  );
-}
-
-/** Deleting something: the person types its name first. */
-export function ConfirmDelete(props: {
-  what: string;
-  name: string;
-  onClose: () => void;
-  onConfirm: () => Promise<void>;
-}) {
-  const [typed, setTyped] = useState('');
-  const action = useAction();
-  return (
-    <Dialog title={`Delete ${props.what}`} onClose={props.onClose}>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void action.run(props.onConfirm);
-        }}
-      >
-        <p>
-          This deletes the {props.what} <strong>{props.name}</strong> for good. Type its name to confirm.
-        </p>
-        <Field label={`Name of the ${props.what}`}>
-          {(id) => <input id={id} value={typed} autoComplete="off" onInput={(e) => setTyped(e.currentTarget.value)} />}
-        </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="danger" disabled={typed !== props.name || action.busy}>
-            Delete
-          </button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

@@ -9,6 +9,9 @@ import { query } from '../api';
 import { useConsole } from '../context';
 import { link, navigate, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, StatusBadge, When, useLoad } from '../ui';
+import { SearchFilters } from '../components/filters';
+import { Pages, usePages } from '../components/paging';
+import { ListTable } from '../components/list-table';
 import { CreateClientDialog } from './create-client';
 
 export const PAGE_SIZE = 20;
@@ -19,10 +22,8 @@ export function ClientsPage() {
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
   const order = search.get('order') === 'oldest' ? 'oldest' : 'newest';
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
+  const { cursors, cursor } = usePages(search);
   const [creating, setCreating] = useState(false);
-  const [draft, setDraft] = useState(q);
   const list = useLoad(
     () =>
       api.get<Page<Client>>(
@@ -43,30 +44,7 @@ export function ClientsPage() {
           </button>
         )}
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setQuery({ q: draft.trim(), pages: undefined });
-        }}
-      >
-        <div class="field grow">
-          <label for="client-search">Search by name or id</label>
-          <input id="client-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="client-status">Status</label>
-          <select
-            id="client-status"
-            value={status}
-            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
-          >
-            <option value="">All</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
-          </select>
-        </div>
+      <SearchFilters id="client" searchLabel="Search by name or id" q={q} status={status}>
         <div class="field">
           <label for="client-order">Created</label>
           <select
@@ -78,10 +56,7 @@ export function ClientsPage() {
             <option value="oldest">Oldest first</option>
           </select>
         </div>
-        <button type="submit" class="secondary">
-          Search
-        </button>
-      </form>
+      </SearchFilters>
       <ErrorNote error={list.error} />
       {list.loading && <Loading what="clients" />}
       {!list.loading && list.data !== undefined && rows.length === 0 && (
@@ -94,50 +69,32 @@ export function ClientsPage() {
         </Empty>
       )}
       {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="list" aria-busy={list.loading}>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Client id</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((client) => (
-                <tr key={client.clientId}>
-                  <td>
-                    <a
-                      href={`/console/clients/${encodeURIComponent(client.clientId)}`}
-                      onClick={link(`/console/clients/${encodeURIComponent(client.clientId)}`)}
-                    >
-                      {client.name}
-                    </a>
-                  </td>
-                  <td>
-                    <code>{client.clientId}</code>
-                  </td>
-                  <td>{clientKind(client)}</td>
-                  <td>
-                    <StatusBadge status={client.status} />
-                  </td>
-                  <td>
-                    <When at={client.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['Name', 'Client id', 'Type', 'Status', 'Created']} busy={list.loading}>
+          {rows.map((client) => (
+            <tr key={client.clientId}>
+              <td>
+                <a
+                  href={`/console/clients/${encodeURIComponent(client.clientId)}`}
+                  onClick={link(`/console/clients/${encodeURIComponent(client.clientId)}`)}
+                >
+                  {client.name}
+                </a>
+              </td>
+              <td>
+                <code>{client.clientId}</code>
+              </td>
+              <td>{clientKind(client)}</td>
+              <td>
+                <StatusBadge status={client.status} />
+              </td>
+              <td>
+                <When at={client.createdAt} />
+              </td>
+            </tr>
+          ))}
+        </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {creating && (
         <CreateClientDialog
           onClose={(created) => {
@@ -157,28 +114,4 @@ export function clientKind(client: Pick<Client, 'grantTypes' | 'tokenEndpointAut
     return client.tokenEndpointAuthMethod === 'none' ? 'Code flow, public' : 'Code flow, confidential';
   }
   return 'Machine to machine';
-}
-
-export function Pager(props: {
-  hasPrevious: boolean;
-  nextCursor: string | undefined;
-  onPrevious: () => void;
-  onNext: (cursor: string) => void;
-}) {
-  if (!props.hasPrevious && props.nextCursor === undefined) return null;
-  return (
-    <nav class="pager" aria-label="Pages">
-      <button type="button" class="secondary" disabled={!props.hasPrevious} onClick={props.onPrevious}>
-        Previous page
-      </button>
-      <button
-        type="button"
-        class="secondary"
-        disabled={props.nextCursor === undefined}
-        onClick={() => props.nextCursor !== undefined && props.onNext(props.nextCursor)}
-      >
-        Next page
-      </button>
-    </nav>
-  );
 }

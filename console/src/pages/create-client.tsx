@@ -7,7 +7,8 @@
 import { useState } from 'preact/hooks';
 import type { Client } from '../api';
 import { useConsole } from '../context';
-import { CopyField, Dialog, ErrorNote, Field, useAction } from '../ui';
+import { CopyField, Dialog, Field, useAction } from '../ui';
+import { FormFooter } from '../components/form-footer';
 
 type Kind = 'm2m' | 'spa' | 'web';
 
@@ -176,15 +177,12 @@ export function CreateClientDialog(props: { onClose: (created?: Client) => void;
             )}
           </Field>
         )}
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormFooter
+          error={action.error}
+          onCancel={() => props.onClose()}
+          disabled={action.busy}
+          submit={action.busy ? 'Creating…' : 'Create'}
+        />
       </form>
     </Dialog>
   );

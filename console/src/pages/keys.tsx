@@ -4,6 +4,7 @@ import type { Jwk } from '../api';
 import { jwtHeader } from '../auth';
 import { useConsole } from '../context';
 import { Empty, ErrorNote, Loading, useLoad } from '../ui';
+import { ListTable } from '../components/list-table';
 import { toApiError, ApiFailure } from '../api-error';
 
 export function KeysPage() {
@@ -35,33 +36,20 @@ export function KeysPage() {
         </Empty>
       )}
       {jwks.data !== undefined && jwks.data.keys.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Key id (kid)</th>
-                <th scope="col">Type</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Use</th>
-                <th scope="col">Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jwks.data.keys.map((key) => (
-                <tr key={key.kid}>
-                  <td>
-                    <code>{key.kid}</code>
-                    {key.kid === signedYours && <span class="badge enabled">signed your token</span>}
-                  </td>
-                  <td>{key.kty}</td>
-                  <td>{key.alg ?? '—'}</td>
-                  <td>{key.use ?? '—'}</td>
-                  <td>{key.n !== undefined ? `${Math.floor((key.n.length * 6) / 8) * 8} bits` : (key.crv ?? '—')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable columns={['Key id (kid)', 'Type', 'Algorithm', 'Use', 'Size']}>
+          {jwks.data.keys.map((key) => (
+            <tr key={key.kid}>
+              <td>
+                <code>{key.kid}</code>
+                {key.kid === signedYours && <span class="badge enabled">signed your token</span>}
+              </td>
+              <td>{key.kty}</td>
+              <td>{key.alg ?? '—'}</td>
+              <td>{key.use ?? '—'}</td>
+              <td>{key.n !== undefined ? `${Math.floor((key.n.length * 6) / 8) * 8} bits` : (key.crv ?? '—')}</td>
+            </tr>
+          ))}
+        </ListTable>
       )}
     </section>
   );

@@ -4,73 +4,51 @@
  * (`/admin/users/{id}/sessions`, docs/contract.md "Users"; a 404 there means the user is gone).
  */
 import { useState } from 'preact/hooks';
-import type { ApiResource, Grant, Page, Session, User } from '../api';
+import type { Grant, Page, Session, User } from '../api';
 import { seg } from '../api';
 import { useConsole } from '../context';
 import { link, navigate } from '../router';
-import { Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
-import { ConfirmDelete } from './client-detail';
+import { Dialog, Empty, ErrorNote, Loading, StatusBadge, When, useAction, useLoad, TextField } from '../ui';
+import { DetailHead } from '../components/detail-head';
+import { ConfirmDelete } from '../components/confirm-delete';
+import { FormFooter } from '../components/form-footer';
+import { ListTable } from '../components/list-table';
+import { ApiSelect, ScopeChips, ScopeChoices, useScopeChoice } from '../components/scopes';
 
 export function UserDetailPage(props: { userId: string }) {
-  const { api, readOnly } = useConsole();
+  const { api } = useConsole();
   const path = `/admin/users/${seg(props.userId)}`;
   const loaded = useLoad(() => api.get<User>(path, 'this user'), [path]);
   const [user, setUser] = useState<User | undefined>(undefined);
   const [resetting, setResetting] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const status = useAction();
   const current = user?.userId === props.userId ? user : loaded.data;
   if (loaded.loading && current === undefined) return <Loading what="the user" />;
   if (current === undefined) return <ErrorNote error={loaded.error} />;
   return (
     <section aria-labelledby="user-title">
-      <p class="crumbs">
-        <a href="/console/users" onClick={link('/console/users')}>
-          ← Users
-        </a>
-      </p>
-      <div class="page-head">
-        <div>
-          <h1 id="user-title">
-            {current.username} <StatusBadge status={current.status} />
-          </h1>
-          <p class="muted">
+      <DetailHead
+        back={{ href: '/console/users', label: 'Users' }}
+        titleId="user-title"
+        title={current.username}
+        item={current}
+        path={path}
+        what="this user"
+        facts={
+          <>
             {current.name ?? 'no name'} · {current.email ?? 'no email'} · <code>{current.userId}</code> · created{' '}
             <When at={current.createdAt} />
-          </p>
-        </div>
-        {!readOnly && (
-          <div class="actions">
-            <button
-              type="button"
-              class="secondary"
-              disabled={status.busy}
-              onClick={() =>
-                void status.run(async () => {
-                  const next = current.status === 'enabled' ? 'disabled' : 'enabled';
-                  setUser(
-                    await api.request<User>(path, {
-                      method: 'PATCH',
-                      body: { status: next },
-                      ifMatch: current.version,
-                      what: 'this user',
-                    }),
-                  );
-                })
-              }
-            >
-              {current.status === 'enabled' ? 'Disable' : 'Enable'}
-            </button>
-            <button type="button" class="secondary" onClick={() => setResetting(true)}>
-              Reset password
-            </button>
-            <button type="button" class="danger" onClick={() => setDeleting(true)}>
-              Delete
-            </button>
-          </div>
-        )}
-      </div>
-      <ErrorNote error={status.error} />
+          </>
+        }
+        onChanged={setUser}
+      >
+        <button type="button" class="secondary" onClick={() => setResetting(true)}>
+          Reset password
+        </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
+      </DetailHead>
       <GrantsCard path={path} />
       <SessionsCard path={path} />
       {resetting && (
@@ -120,31 +98,21 @@ function ResetPasswordDialog(props: { user: User; path: string; onClose: (update
           });
         }}
       >
-        <Field
+        <TextField
           label="New password"
           hint="12 characters or more; it also clears a sign-in lock"
           error={action.error?.fields['password']}
-        >
-          {(id, d) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={d}
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose()}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Set password
-          </button>
-        </div>
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+        <FormFooter
+          error={action.error}
+          onCancel={() => props.onClose()}
+          disabled={action.busy}
+          submit="Set password"
+        />
       </form>
     </Dialog>
   );
@@ -153,11 +121,9 @@ function ResetPasswordDialog(props: { user: User; path: string; onClose: (update
 function GrantsCard(props: { path: string }) {
   const { api, readOnly } = useConsole();
   const grants = useLoad(() => api.get<Page<Grant>>(`${props.path}/grants`, 'the grants'), [props.path]);
-  const apis = useLoad(() => api.get<Page<ApiResource>>('/admin/apis?limit=100', 'the APIs'), []);
-  const [audience, setAudience] = useState('');
-  const [scopes, setScopes] = useState<string[]>([]);
+  const choice = useScopeChoice();
+  const { audience, scopes, setScopes, selected } = choice;
   const action = useAction();
-  const selected = apis.data?.items.find((a) => a.identifier === audience);
   return (
     <div class="card">
       <h2>Grants</h2>
@@ -173,12 +139,7 @@ function GrantsCard(props: { path: string }) {
         <ul class="plain rows">
           {grants.data.items.map((grant) => (
             <li key={grant.audience}>
-              <code>{grant.audience}</code>{' '}
-              {grant.scopes.map((s) => (
-                <span key={s} class="scope">
-                  {s}
-                </span>
-              ))}
+              <code>{grant.audience}</code> <ScopeChips scopes={grant.scopes} />
               {!readOnly && (
                 <button
                   type="button"
@@ -219,47 +180,13 @@ function GrantsCard(props: { path: string }) {
           }}
         >
           <h3>Grant</h3>
-          <Field label="API" error={action.error?.fields['audience']}>
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={audience}
-                onChange={(e) => {
-                  setAudience(e.currentTarget.value);
-                  setScopes([]);
-                }}
-              >
-                <option value="">Choose an API…</option>
-                {(apis.data?.items ?? []).map((a) => (
-                  <option key={a.identifier} value={a.identifier}>
-                    {a.name} ({a.identifier})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {selected !== undefined && (
-            <fieldset class="choices">
-              <legend>Scopes</legend>
-              {selected.scopes.map((scope) => (
-                <label key={scope.value} class="choice">
-                  <input
-                    type="checkbox"
-                    checked={scopes.includes(scope.value)}
-                    onChange={(e) =>
-                      setScopes(
-                        e.currentTarget.checked ? [...scopes, scope.value] : scopes.filter((s) => s !== scope.value),
-                      )
-                    }
-                  />
-                  <span>
-                    <code>{scope.value}</code>
-                  </span>
-                </label>
-              ))}
-            </fieldset>
-          )}
+          <ApiSelect
+            apis={choice.apis}
+            value={audience}
+            error={action.error?.fields['audience']}
+            onChange={choice.chooseApi}
+          />
+          {selected !== undefined && <ScopeChoices api={selected} value={scopes} onChange={setScopes} />}
           <ErrorNote error={action.error} />
           <div class="actions">
             <button type="submit" disabled={action.busy || audience === '' || scopes.length === 0}>
@@ -301,73 +228,50 @@ function SessionsCard(props: { path: string }) {
         </Empty>
       )}
       {sessions.data !== undefined && sessions.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Client</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Status</th>
-                <th scope="col">Started</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                {!readOnly && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {sessions.data.items.map((s) => (
-                <tr key={s.sessionId}>
-                  <td>
-                    <a
-                      href={`/console/clients/${encodeURIComponent(s.clientId)}`}
-                      onClick={link(`/console/clients/${encodeURIComponent(s.clientId)}`)}
+        <ListTable columns={['Client', 'Scope', 'Status', 'Started', 'Last used', 'Expires']} actions={!readOnly}>
+          {sessions.data.items.map((s) => (
+            <tr key={s.sessionId}>
+              <td>
+                <a
+                  href={`/console/clients/${encodeURIComponent(s.clientId)}`}
+                  onClick={link(`/console/clients/${encodeURIComponent(s.clientId)}`)}
+                >
+                  <code>{s.clientId}</code>
+                </a>
+              </td>
+              <td>
+                <ScopeChips scopes={s.scopes} />
+              </td>
+              <td>
+                <StatusBadge status={s.status} />
+                {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
+              </td>
+              <td>
+                <When at={s.createdAt} />
+              </td>
+              <td>
+                <When at={s.lastUsedAt} />
+              </td>
+              <td>
+                <When at={s.expiresAt} />
+              </td>
+              {!readOnly && (
+                <td>
+                  {s.status === 'active' && (
+                    <button
+                      type="button"
+                      class="danger small"
+                      aria-label={`Revoke session ${s.sessionId}`}
+                      onClick={() => void revoke(`/${seg(s.sessionId)}`)}
                     >
-                      <code>{s.clientId}</code>
-                    </a>
-                  </td>
-                  <td>
-                    {s.scopes.map((scope) => (
-                      <span key={scope} class="scope">
-                        {scope}
-                      </span>
-                    ))}
-                  </td>
-                  <td>
-                    <StatusBadge status={s.status} />
-                    {s.revokedReason !== undefined && <span class="muted"> {s.revokedReason}</span>}
-                  </td>
-                  <td>
-                    <When at={s.createdAt} />
-                  </td>
-                  <td>
-                    <When at={s.lastUsedAt} />
-                  </td>
-                  <td>
-                    <When at={s.expiresAt} />
-                  </td>
-                  {!readOnly && (
-                    <td>
-                      {s.status === 'active' && (
-                        <button
-                          type="button"
-                          class="danger small"
-                          aria-label={`Revoke session ${s.sessionId}`}
-                          onClick={() => void revoke(`/${seg(s.sessionId)}`)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
+                      Revoke
+                    </button>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </ListTable>
       )}
     </div>
   );

@@ -3,18 +3,19 @@ import { useState } from 'preact/hooks';
 import type { Page, User } from '../api';
 import { query } from '../api';
 import { useConsole } from '../context';
-import { link, navigate, setQuery, useLocation } from '../router';
-import { CopyField, Dialog, Empty, ErrorNote, Field, Loading, StatusBadge, When, useAction, useLoad } from '../ui';
-import { Pager } from './clients';
+import { link, navigate, useLocation } from '../router';
+import { CopyField, Dialog, Empty, ErrorNote, Loading, StatusBadge, When, useAction, useLoad, TextField } from '../ui';
+import { SearchFilters } from '../components/filters';
+import { Pages, usePages } from '../components/paging';
+import { FormFooter } from '../components/form-footer';
+import { ListTable } from '../components/list-table';
 
 export function UsersPage() {
   const { api, readOnly } = useConsole();
   const { search } = useLocation();
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
-  const cursors = (search.get('pages') ?? '').split(',').filter((c) => c !== '');
-  const cursor = cursors[cursors.length - 1];
-  const [draft, setDraft] = useState(q);
+  const { cursors, cursor } = usePages(search);
   const [creating, setCreating] = useState(false);
   const list = useLoad(
     () => api.get<Page<User>>(`/admin/users${query({ q, status, limit: 20, cursor })}`, 'the user list'),
@@ -31,34 +32,7 @@ export function UsersPage() {
           </button>
         )}
       </div>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setQuery({ q: draft.trim(), pages: undefined });
-        }}
-      >
-        <div class="field grow">
-          <label for="user-search">Search by username, email, name or id</label>
-          <input id="user-search" type="search" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="user-status">Status</label>
-          <select
-            id="user-status"
-            value={status}
-            onChange={(e) => setQuery({ status: e.currentTarget.value, pages: undefined })}
-          >
-            <option value="">All</option>
-            <option value="enabled">Enabled</option>
-            <option value="disabled">Disabled</option>
-          </select>
-        </div>
-        <button type="submit" class="secondary">
-          Search
-        </button>
-      </form>
+      <SearchFilters id="user" searchLabel="Search by username, email, name or id" q={q} status={status} />
       <ErrorNote error={list.error} />
       {list.loading && <Loading what="users" />}
       {!list.loading && list.data !== undefined && items.length === 0 && (
@@ -67,48 +41,30 @@ export function UsersPage() {
         </Empty>
       )}
       {items.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
+        <ListTable columns={['Username', 'Name', 'Email', 'Status', 'Created']}>
+          {items.map((user) => {
+            const href = `/console/users/${encodeURIComponent(user.userId)}`;
+            return (
+              <tr key={user.userId}>
+                <td>
+                  <a href={href} onClick={link(href)}>
+                    {user.username}
+                  </a>
+                </td>
+                <td>{user.name ?? '—'}</td>
+                <td>{user.email ?? '—'}</td>
+                <td>
+                  <StatusBadge status={user.status} />
+                </td>
+                <td>
+                  <When at={user.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => {
-                const href = `/console/users/${encodeURIComponent(user.userId)}`;
-                return (
-                  <tr key={user.userId}>
-                    <td>
-                      <a href={href} onClick={link(href)}>
-                        {user.username}
-                      </a>
-                    </td>
-                    <td>{user.name ?? '—'}</td>
-                    <td>{user.email ?? '—'}</td>
-                    <td>
-                      <StatusBadge status={user.status} />
-                    </td>
-                    <td>
-                      <When at={user.createdAt} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       )}
-      <Pager
-        hasPrevious={cursors.length > 0}
-        nextCursor={list.data?.nextCursor}
-        onPrevious={() => setQuery({ pages: cursors.slice(0, -1).join(',') })}
-        onNext={(next) => setQuery({ pages: [...cursors, next].join(',') })}
-      />
+      <Pages cursors={cursors} nextCursor={list.data?.nextCursor} />
       {creating && (
         <CreateUserDialog
           onClose={(created) => {
@@ -171,34 +127,27 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
           });
         }}
       >
-        <Field label="Username" error={fields['username']}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={username}
-              autofocus
-              autoComplete="off"
-              onInput={(e) => setUsername(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name (optional)" error={fields['name']}>
-          {(id, d) => (
-            <input id={id} aria-describedby={d} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          )}
-        </Field>
-        <Field label="Email (optional)" error={fields['email']}>
-          {(id, d) => (
-            <input
-              id={id}
-              type="email"
-              aria-describedby={d}
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Username"
+          error={fields['username']}
+          value={username}
+          autofocus
+          autoComplete="off"
+          onInput={(e) => setUsername(e.currentTarget.value)}
+        />
+        <TextField
+          label="Name (optional)"
+          error={fields['name']}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <TextField
+          label="Email (optional)"
+          error={fields['email']}
+          type="email"
+          value={email}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
         <fieldset class="choices">
           <legend>Password</legend>
           <label class="choice">
@@ -216,28 +165,22 @@ function CreateUserDialog(props: { onClose: (created: boolean) => void; onOpen: 
           </label>
         </fieldset>
         {mode === 'password' && (
-          <Field label="Password" hint="12 characters or more, not the username" error={fields['password']}>
-            {(id, d) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="new-password"
-                aria-describedby={d}
-                value={password}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Password"
+            hint="12 characters or more, not the username"
+            error={fields['password']}
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         )}
-        <ErrorNote error={action.error} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormFooter
+          error={action.error}
+          onCancel={() => props.onClose(false)}
+          disabled={action.busy}
+          submit={action.busy ? 'Creating…' : 'Create'}
+        />
       </form>
     </Dialog>
   );
