@@ -25,15 +25,7 @@
 import type { AccessTokenVerifierPort } from '../bearer-authorization';
 import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
-import {
-  DependencyUnavailableError,
-  describeError,
-  InvalidClientError,
-  InvalidRequestError,
-  OAuthError,
-  ServerError,
-  TemporarilyUnavailableError,
-} from '../errors';
+import { InvalidClientError, InvalidRequestError, ServerError, TemporarilyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { headerValue, NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
@@ -43,6 +35,7 @@ import { parseRefreshToken } from '../people/refresh-tokens';
 import type { Logger } from '../ports';
 import { MAX_ACCESS_TOKEN_TTL } from '../tokens/access-token';
 import { preflightResponse, withCors } from './cors';
+import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { oauthErrorResponse } from './token-endpoint';
 import type { CallerAuthDeps } from './token-inspection';
 import { authenticateRequest, numericClaim, verifiedAccessToken } from './token-inspection';
@@ -152,20 +145,10 @@ export class RevocationEndpoint {
   }
 
   private async errorResponse(err: unknown): Promise<HttpResponse> {
-    let error: OAuthError;
-    if (err instanceof OAuthError) {
-      error = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      this.deps.logger.warn('revocation failed: dependency unavailable', {
-        dependency: err.dependency,
-        throttled: err.throttled,
-        cause: describeError(err.cause),
-      });
-      error = new TemporarilyUnavailableError();
-    } else {
-      this.deps.logger.error('unexpected error at the revocation endpoint', { error: describeError(err) });
-      error = new ServerError();
-    }
+    const error = toOAuthError(err, this.deps.logger, {
+      unavailable: 'revocation failed: dependency unavailable',
+      unexpected: 'unexpected error at the revocation endpoint',
+    });
     if (error instanceof TemporarilyUnavailableError || error instanceof ServerError) {
       await this.notify({ outcome: 'failed', error: error.code });
     } else {
@@ -176,11 +159,7 @@ export class RevocationEndpoint {
   }
 
   private async notify(outcome: RevocationOutcome): Promise<void> {
-    try {
-      await this.deps.observe?.(outcome);
-    } catch (err) {
-      this.deps.logger.error('revocation outcome observer failed', { error: describeError(err) });
-    }
+    await notifyObserver(this.deps.observe, outcome, this.deps.logger, 'revocation outcome observer failed');
   }
 }
 

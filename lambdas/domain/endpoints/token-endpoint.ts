@@ -9,16 +9,13 @@ import { authenticateClient, requireAcceptedMethod } from '../client-auth/client
 import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { MAX_CLIENT_ID_LENGTH } from '../client-auth/credentials-reader';
 import {
-  DependencyUnavailableError,
-  describeError,
   InvalidClientError,
   InvalidGrantError,
-  OAuthError,
-  ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
 } from '../errors';
+import type { OAuthError } from '../errors';
 import type { Grant, GrantDeps } from '../grants/grant';
 import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
@@ -29,6 +26,7 @@ import type { Logger, SecretHasher } from '../ports';
 import { GRANT_NAME, echo, restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
 import { preflightResponse, withCors } from './cors';
+import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { parseTokenRequest, presentedClient } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
@@ -129,28 +127,14 @@ export class TokenEndpoint {
    * last-use tracker writes at most once per secret per 5 minutes).
    */
   private async notify(outcome: TokenOutcome): Promise<void> {
-    try {
-      await this.deps.observe?.(outcome);
-    } catch (err) {
-      this.deps.logger.error('token outcome observer failed', { error: describeError(err) });
-    }
+    await notifyObserver(this.deps.observe, outcome, this.deps.logger, 'token outcome observer failed');
   }
 
   private async errorResponse(err: unknown, clientId: string | undefined): Promise<HttpResponse> {
-    let error: OAuthError;
-    if (err instanceof OAuthError) {
-      error = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      this.deps.logger.warn('dependency unavailable', {
-        dependency: err.dependency,
-        throttled: err.throttled,
-        cause: describeError(err.cause),
-      });
-      error = new TemporarilyUnavailableError();
-    } else {
-      this.deps.logger.error('unexpected error at the token endpoint', { error: describeError(err) });
-      error = new ServerError();
-    }
+    const error = toOAuthError(err, this.deps.logger, {
+      unavailable: 'dependency unavailable',
+      unexpected: 'unexpected error at the token endpoint',
+    });
     const reason = error instanceof InvalidClientError || error instanceof InvalidGrantError ? error.reason : undefined;
     await this.notify({ outcome: 'denied', error: error.code, reason, clientId });
     return oauthErrorResponse(error, this.deps.config.issuer);
