@@ -21,6 +21,7 @@ import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
 import { INITIAL_SIGNING_KEY_ID } from './config';
 import { customResourceProvider } from './custom-resource-provider';
 import { IdpFunction, handlerEntry } from './function-defaults';
+import { KEY_ADMIN_ACTIONS_WITH_ROTATION } from './kms-key-admin';
 
 /** The data key pair spec of each JWS algorithm (as lambdas/adapters/kms-key-wrapper.ts asks for it). */
 export const DATA_KEY_PAIR_SPEC: Record<SigningAlgorithm, string> = { RS256: 'RSA_2048', ES256: 'ECC_NIST_P256' };
@@ -104,7 +105,7 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
         new iam.PolicyStatement({
           sid: 'AccountAdministersButCannotUse',
           principals: [new iam.AccountRootPrincipal()],
-          actions: [...KEY_ADMIN_ACTIONS_FOR_WRAPPING],
+          actions: [...KEY_ADMIN_ACTIONS_WITH_ROTATION],
           resources: ['*'],
         }),
         new iam.PolicyStatement({
@@ -150,30 +151,3 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
   }
   return { wrappingKey, materials, fn };
 }
-
-/**
- * Management of the wrapping key by the account (as for the signing keys, lib/stateful-stack.ts), never
- * its use: no Decrypt, Encrypt, GenerateDataKey* or ReEncrypt*.
- */
-const KEY_ADMIN_ACTIONS_FOR_WRAPPING = [
-  'kms:DescribeKey',
-  'kms:GetKeyPolicy',
-  'kms:PutKeyPolicy',
-  'kms:GetKeyRotationStatus',
-  'kms:EnableKeyRotation',
-  'kms:DisableKeyRotation',
-  'kms:ListKeyPolicies',
-  'kms:ListResourceTags',
-  'kms:ListGrants',
-  'kms:RevokeGrant',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:EnableKey',
-  'kms:DisableKey',
-  'kms:UpdateKeyDescription',
-  'kms:CreateAlias',
-  'kms:UpdateAlias',
-  'kms:DeleteAlias',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-] as const;
