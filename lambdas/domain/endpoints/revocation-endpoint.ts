@@ -27,14 +27,13 @@ import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
 import { InvalidClientError, InvalidRequestError, ServerError, TemporarilyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
-import { headerValue, NO_STORE_HEADERS } from '../http';
+import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
-import { allowedOriginsOf } from '../people/client-settings';
 import type { RefreshSessionRepository, RevocationRepository } from '../people/ports';
 import { parseRefreshToken } from '../people/refresh-tokens';
 import type { Logger } from '../ports';
 import { MAX_ACCESS_TOKEN_TTL } from '../tokens/access-token';
-import { preflightResponse, withCors } from './cors';
+import { withClientCors } from './cors';
 import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { oauthErrorResponse } from './token-endpoint';
 import type { CallerAuthDeps } from './token-inspection';
@@ -70,11 +69,7 @@ export class RevocationEndpoint {
 
   /** Answers one revocation request — or an `OPTIONS` preflight — and never throws. */
   async handle(req: HttpRequest): Promise<HttpResponse> {
-    if (req.method === 'OPTIONS') return preflightResponse(req);
-    const read: { bundle?: ClientBundle } = {};
-    const response = await this.answer(req, read);
-    const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
-    return withCors(response, headerValue(req.headers, 'origin'), allowed);
+    return withClientCors(req, (read) => this.answer(req, read));
   }
 
   private async answer(req: HttpRequest, read: { bundle?: ClientBundle }): Promise<HttpResponse> {

@@ -19,13 +19,12 @@ import type { OAuthError } from '../errors';
 import type { Grant, GrantDeps } from '../grants/grant';
 import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
-import { NO_STORE_HEADERS, headerValue } from '../http';
+import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
-import { allowedOriginsOf } from '../people/client-settings';
 import type { Logger, SecretHasher } from '../ports';
 import { GRANT_NAME, echo, restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
-import { preflightResponse, withCors } from './cors';
+import { withClientCors } from './cors';
 import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { parseTokenRequest, presentedClient } from './token-request';
 
@@ -65,13 +64,7 @@ export class TokenEndpoint {
    * 6749 §5.2 response).
    */
   async handle(req: HttpRequest): Promise<HttpResponse> {
-    if (req.method === 'OPTIONS') return preflightResponse(req);
-    const read: { bundle?: ClientBundle } = {};
-    const response = await this.answer(req, read);
-    // Errors found before the client is read (a malformed request) carry no CORS headers: deciding
-    // would cost a store read, and the browser then reports a network error instead.
-    const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
-    return withCors(response, headerValue(req.headers, 'origin'), allowed);
+    return withClientCors(req, (read) => this.answer(req, read));
   }
 
   /** The RFC 6749 §5.1 / §5.2 answer; `read.bundle` is the named client's bundle once it is read. */
