@@ -5,17 +5,15 @@
  * admin person from the admin person secret while the table has no user
  * (lambdas/handlers/bootstrap-handler.ts; docs/deploy.md).
  */
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { tableSchema } from '../lambdas/adapters/dynamodb-table';
 import type { StageConfig } from './config';
-import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
+import { customResourceProvider } from './custom-resource-provider';
+import { IdpFunction, handlerEntry } from './function-defaults';
 
 /** Props of {@link addAdminBootstrap}. */
 export interface AdminBootstrapProps {
@@ -87,14 +85,7 @@ export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps):
       resources: [bootstrapSecret.secretArn, pepperSecret.secretArn, adminPersonSecret.secretArn],
     }),
   );
-  const providerLogs = new logs.LogGroup(scope, 'BootstrapProviderLogs', {
-    retention: config.logRetention,
-    removalPolicy: config.removalPolicy,
-  });
-  const provider = new cr.Provider(scope, 'BootstrapProvider', {
-    onEventHandler: fn.fn,
-    logGroup: providerLogs,
-  });
+  const provider = customResourceProvider(scope, { id: 'Bootstrap', fn, functionName: 'bootstrap', config });
   const resource = new CustomResource(scope, 'Bootstrap', {
     serviceToken: provider.serviceToken,
     resourceType: 'Custom::IdpBootstrap',
@@ -106,31 +97,5 @@ export function addAdminBootstrap(scope: Construct, props: AdminBootstrapProps):
       AdminPersonSecretArn: adminPersonSecret.secretArn,
     },
   });
-  acknowledgeFindings(fn, provider);
   return { fn, resource, clientId: resource.getAttString('ClientId') };
-}
-
-/** cdk-nag acknowledgements: each narrow (one construct, one finding) and with its reason. */
-function acknowledgeFindings(fn: IdpFunction, provider: cr.Provider): void {
-  Validations.of(fn.fn).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_RUNTIME_PIN_REASON });
-  Validations.of(fn.role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-  });
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      "The CDK custom-resource provider framework's own function uses the AWS managed basic execution role; it only relays CloudFormation events to the bootstrap function.",
-  });
-  const fnId = Stack.of(fn).getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction);
-  Validations.of(provider).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
-    reason:
-      'The provider framework may invoke any version of the bootstrap function (lambda:InvokeFunction on <arn>:*).',
-  });
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'The provider framework function and its runtime are chosen by aws-cdk-lib, not by this app.',
-  });
 }

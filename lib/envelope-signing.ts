@@ -10,19 +10,18 @@
  *   context and the configured key pair specs;
  * - account administrators manage the key but cannot use it; nobody else may do anything.
  */
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { ENVELOPE_CONTEXT_KEYS, ENVELOPE_PURPOSE } from '../lambdas/adapters/envelope-keys';
 import { keys } from '../lambdas/adapters/dynamodb-table';
 import type { SigningAlgorithm, SigningKeyConfig, StageConfig } from './config';
 import { INITIAL_SIGNING_KEY_ID } from './config';
-import { IdpFunction, NODE_RUNTIME_PIN_REASON, handlerEntry } from './function-defaults';
+import { customResourceProvider } from './custom-resource-provider';
+import { IdpFunction, handlerEntry } from './function-defaults';
+import { KEY_ADMIN_ACTIONS_WITH_ROTATION } from './kms-key-admin';
 
 /** The data key pair spec of each JWS algorithm (as lambdas/adapters/kms-key-wrapper.ts asks for it). */
 export const DATA_KEY_PAIR_SPEC: Record<SigningAlgorithm, string> = { RS256: 'RSA_2048', ES256: 'ECC_NIST_P256' };
@@ -106,7 +105,7 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
         new iam.PolicyStatement({
           sid: 'AccountAdministersButCannotUse',
           principals: [new iam.AccountRootPrincipal()],
-          actions: [...KEY_ADMIN_ACTIONS_FOR_WRAPPING],
+          actions: [...KEY_ADMIN_ACTIONS_WITH_ROTATION],
           resources: ['*'],
         }),
         new iam.PolicyStatement({
@@ -132,11 +131,7 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
   });
   wrappingKey.addAlias(wrappingKeyAlias(stage));
 
-  const providerLogs = new logs.LogGroup(scope, 'SigningKeyProviderLogs', {
-    retention: config.logRetention,
-    removalPolicy: config.removalPolicy,
-  });
-  const provider = new cr.Provider(scope, 'SigningKeyProvider', { onEventHandler: fn.fn, logGroup: providerLogs });
+  const provider = customResourceProvider(scope, { id: 'SigningKey', fn, functionName: 'signing-key', config });
   const materials = new Map<string, CustomResource>();
   for (const key of props.keys) {
     const resource = new CustomResource(scope, signingKeyMaterialId(key.config.id), {
@@ -154,58 +149,5 @@ export function addEnvelopeSigning(scope: Construct, props: EnvelopeSigningProps
     resource.node.addDependency(wrappingKey);
     materials.set(key.config.id, resource);
   }
-  acknowledgeFindings(fn, provider);
   return { wrappingKey, materials, fn };
-}
-
-/**
- * Management of the wrapping key by the account (as for the signing keys, lib/stateful-stack.ts), never
- * its use: no Decrypt, Encrypt, GenerateDataKey* or ReEncrypt*.
- */
-const KEY_ADMIN_ACTIONS_FOR_WRAPPING = [
-  'kms:DescribeKey',
-  'kms:GetKeyPolicy',
-  'kms:PutKeyPolicy',
-  'kms:GetKeyRotationStatus',
-  'kms:EnableKeyRotation',
-  'kms:DisableKeyRotation',
-  'kms:ListKeyPolicies',
-  'kms:ListResourceTags',
-  'kms:ListGrants',
-  'kms:RevokeGrant',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:EnableKey',
-  'kms:DisableKey',
-  'kms:UpdateKeyDescription',
-  'kms:CreateAlias',
-  'kms:UpdateAlias',
-  'kms:DeleteAlias',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-] as const;
-
-/** cdk-nag acknowledgements: each narrow (one construct, one finding) and with its reason. */
-function acknowledgeFindings(fn: IdpFunction, provider: cr.Provider): void {
-  Validations.of(fn.fn).acknowledge({ id: 'AwsSolutions-L1', reason: NODE_RUNTIME_PIN_REASON });
-  Validations.of(fn.role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-  });
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason:
-      "The CDK custom-resource provider framework's own function uses the AWS managed basic execution role; it only relays CloudFormation events to the signing-key function.",
-  });
-  const fnId = Stack.of(fn).getLogicalId(fn.fn.node.defaultChild as lambda.CfnFunction);
-  Validations.of(provider).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${fnId}.Arn>:*]`,
-    reason:
-      'The provider framework may invoke any version of the signing-key function (lambda:InvokeFunction on <arn>:*).',
-  });
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'The provider framework function and its runtime are chosen by aws-cdk-lib, not by this app.',
-  });
 }

@@ -26,38 +26,13 @@ import { removableSigningKeys, signingKeyAlias, signingKeyConstructId, validateS
 import { addEnvelopeSigning } from './envelope-signing';
 import type { EnvelopeSigning } from './envelope-signing';
 import { clientStatusReadStatement } from './idp-token-authorizer';
+import { KEY_ADMIN_ACTIONS } from './kms-key-admin';
 
 /** KMS key spec and signing algorithm of each JWS algorithm (RFC 7518 §3.3, §3.4). */
 export const KMS_SIGNING: Record<SigningAlgorithm, { keySpec: kms.KeySpec; signingAlgorithm: string }> = {
   RS256: { keySpec: kms.KeySpec.RSA_2048, signingAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' },
   ES256: { keySpec: kms.KeySpec.ECC_NIST_P256, signingAlgorithm: 'ECDSA_SHA_256' },
 };
-
-/**
- * What account administrators may do with the signing key: manage it, never use it. Signing and
- * public-key reads are granted only to the function roles. (A key policy must leave the account
- * able to manage the key, or KMS refuses it as a lock-out.)
- */
-export const KEY_ADMIN_ACTIONS = [
-  'kms:DescribeKey',
-  'kms:GetKeyPolicy',
-  'kms:PutKeyPolicy',
-  'kms:GetKeyRotationStatus',
-  'kms:ListKeyPolicies',
-  'kms:ListResourceTags',
-  'kms:ListGrants',
-  'kms:RevokeGrant',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:EnableKey',
-  'kms:DisableKey',
-  'kms:UpdateKeyDescription',
-  'kms:CreateAlias',
-  'kms:UpdateAlias',
-  'kms:DeleteAlias',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-];
 
 /** Props of {@link StatefulStack}. */
 export interface StatefulStackProps extends StackProps {
@@ -398,7 +373,7 @@ export class StatefulStack extends Stack {
         new iam.PolicyStatement({
           sid: 'AccountAdministersButCannotUse',
           principals: [new iam.AccountRootPrincipal()],
-          actions: KEY_ADMIN_ACTIONS,
+          actions: [...KEY_ADMIN_ACTIONS],
           resources: ['*'],
         }),
         new iam.PolicyStatement({

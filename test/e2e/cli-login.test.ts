@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../lambdas/client/cli/main';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
+import { FetchBrowser } from '../support/fetch-browser';
 import { hiddenFields, makeUser } from '../support/hosted-pages';
 import { startTestIdp } from '../support/local-idp';
 
@@ -26,26 +27,8 @@ interface Result {
   stderr: string;
 }
 
-/** Cookies of one browser (one origin), as a browser keeps them. */
-class Browser {
-  private readonly jar = new Map<string, string>();
-
-  async go(url: string, init: RequestInit = {}): Promise<Response> {
-    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie === '' ? {} : { cookie }) },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (/max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
-  }
-
+/** A browser (one origin) that can sign a person in through the hosted pages. */
+class Browser extends FetchBrowser {
   /** Authorize → the sign-in page → POST username and password: the 303 it answers. */
   async signIn(authorizationUrl: string, username: string, password = PASSWORD): Promise<Response> {
     const page = await this.go(authorizationUrl);

@@ -10,29 +10,9 @@
 import { Issuer, generators } from 'openid-client';
 import type { Client } from 'openid-client';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
+import { FetchBrowser } from '../support/fetch-browser';
 import { hiddenFields } from '../support/hosted-pages';
 import { startTestIdp } from '../support/local-idp';
-
-/** Cookies of one browser, as a browser keeps them for the issuer's origin. */
-class Browser {
-  private readonly jar = new Map<string, string>();
-
-  async go(url: string, init: RequestInit = {}): Promise<Response> {
-    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie === '' ? {} : { cookie }) },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (/max-age=0/i.test(line)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
-  }
-}
 
 interface ConsoleSignIn {
   /** The sign-in page's HTML. */
@@ -63,7 +43,7 @@ async function consoleSignIn(idp: LocalIdp, username: string, password: string):
     state,
     nonce,
   });
-  const browser = new Browser();
+  const browser = new FetchBrowser();
   const pageResponse = await browser.go(url);
   expect(pageResponse.status).toBe(200);
   const page = await pageResponse.text();

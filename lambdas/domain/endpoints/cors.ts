@@ -16,7 +16,8 @@
  */
 import type { HttpRequest, HttpResponse } from '../http';
 import { NO_STORE_HEADERS, headerValue } from '../http';
-import { originProblem } from '../people/client-settings';
+import type { ClientBundle } from '../model';
+import { allowedOriginsOf, originProblem } from '../people/client-settings';
 
 /** The one method a preflight may ask for (RFC 6749 §3.2: the token endpoint takes POST). */
 export const CORS_ALLOWED_METHODS = 'POST';
@@ -77,4 +78,22 @@ export function withCors(
     ...response,
     headers: { ...response.headers, 'Access-Control-Allow-Origin': origin, Vary: 'Origin' },
   };
+}
+
+/**
+ * A client-authenticated endpoint's answer with CORS: a preflight is answered by itself; otherwise
+ * `answer` runs and its response carries `Access-Control-Allow-Origin` only for an `Origin` among the
+ * allowed origins of the client it read (`read.bundle`). Errors found before the client is read (a
+ * malformed request) carry no CORS headers: deciding would cost a store read, and the browser then
+ * reports a network error instead.
+ */
+export async function withClientCors(
+  req: HttpRequest,
+  answer: (read: { bundle?: ClientBundle }) => Promise<HttpResponse>,
+): Promise<HttpResponse> {
+  if (req.method === 'OPTIONS') return preflightResponse(req);
+  const read: { bundle?: ClientBundle } = {};
+  const response = await answer(read);
+  const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
+  return withCors(response, headerValue(req.headers, 'origin'), allowed);
 }

@@ -25,13 +25,6 @@
  */
 import type { AccessTokenVerifierPort, BearerGrant } from '../bearer-authorization';
 import { SECRET_AUTH_METHODS } from '../client-auth/methods';
-import {
-  DependencyUnavailableError,
-  describeError,
-  OAuthError,
-  ServerError,
-  TemporarilyUnavailableError,
-} from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
@@ -40,6 +33,7 @@ import { refreshSessionStatus } from '../people/model';
 import type { RefreshSessionRepository, RevocationRepository, UserRepository } from '../people/ports';
 import { parseRefreshToken } from '../people/refresh-tokens';
 import type { ApiRepository, Logger } from '../ports';
+import { toOAuthError } from './endpoint-failures';
 import { oauthErrorResponse } from './token-endpoint';
 import type { CallerAuthDeps } from './token-inspection';
 import { authenticateRequest, numericClaim, stringClaim, verifiedAccessToken } from './token-inspection';
@@ -200,20 +194,10 @@ export class IntrospectionEndpoint {
   }
 
   private errorResponse(err: unknown): HttpResponse {
-    let error: OAuthError;
-    if (err instanceof OAuthError) {
-      error = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      this.deps.logger.warn('introspection failed: dependency unavailable', {
-        dependency: err.dependency,
-        throttled: err.throttled,
-        cause: describeError(err.cause),
-      });
-      error = new TemporarilyUnavailableError();
-    } else {
-      this.deps.logger.error('unexpected error at the introspection endpoint', { error: describeError(err) });
-      error = new ServerError();
-    }
+    const error = toOAuthError(err, this.deps.logger, {
+      unavailable: 'introspection failed: dependency unavailable',
+      unexpected: 'unexpected error at the introspection endpoint',
+    });
     return oauthErrorResponse(error, this.deps.issuer);
   }
 }

@@ -25,24 +25,16 @@
 import type { AccessTokenVerifierPort } from '../bearer-authorization';
 import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { CLIENT_AUTH_METHODS } from '../client-auth/methods';
-import {
-  DependencyUnavailableError,
-  describeError,
-  InvalidClientError,
-  InvalidRequestError,
-  OAuthError,
-  ServerError,
-  TemporarilyUnavailableError,
-} from '../errors';
+import { InvalidClientError, InvalidRequestError, ServerError, TemporarilyUnavailableError } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
-import { headerValue, NO_STORE_HEADERS } from '../http';
+import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
-import { allowedOriginsOf } from '../people/client-settings';
 import type { RefreshSessionRepository, RevocationRepository } from '../people/ports';
 import { parseRefreshToken } from '../people/refresh-tokens';
 import type { Logger } from '../ports';
 import { MAX_ACCESS_TOKEN_TTL } from '../tokens/access-token';
-import { preflightResponse, withCors } from './cors';
+import { withClientCors } from './cors';
+import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { oauthErrorResponse } from './token-endpoint';
 import type { CallerAuthDeps } from './token-inspection';
 import { authenticateRequest, numericClaim, verifiedAccessToken } from './token-inspection';
@@ -77,11 +69,7 @@ export class RevocationEndpoint {
 
   /** Answers one revocation request — or an `OPTIONS` preflight — and never throws. */
   async handle(req: HttpRequest): Promise<HttpResponse> {
-    if (req.method === 'OPTIONS') return preflightResponse(req);
-    const read: { bundle?: ClientBundle } = {};
-    const response = await this.answer(req, read);
-    const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
-    return withCors(response, headerValue(req.headers, 'origin'), allowed);
+    return withClientCors(req, (read) => this.answer(req, read));
   }
 
   private async answer(req: HttpRequest, read: { bundle?: ClientBundle }): Promise<HttpResponse> {
@@ -152,20 +140,10 @@ export class RevocationEndpoint {
   }
 
   private async errorResponse(err: unknown): Promise<HttpResponse> {
-    let error: OAuthError;
-    if (err instanceof OAuthError) {
-      error = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      this.deps.logger.warn('revocation failed: dependency unavailable', {
-        dependency: err.dependency,
-        throttled: err.throttled,
-        cause: describeError(err.cause),
-      });
-      error = new TemporarilyUnavailableError();
-    } else {
-      this.deps.logger.error('unexpected error at the revocation endpoint', { error: describeError(err) });
-      error = new ServerError();
-    }
+    const error = toOAuthError(err, this.deps.logger, {
+      unavailable: 'revocation failed: dependency unavailable',
+      unexpected: 'unexpected error at the revocation endpoint',
+    });
     if (error instanceof TemporarilyUnavailableError || error instanceof ServerError) {
       await this.notify({ outcome: 'failed', error: error.code });
     } else {
@@ -176,11 +154,7 @@ export class RevocationEndpoint {
   }
 
   private async notify(outcome: RevocationOutcome): Promise<void> {
-    try {
-      await this.deps.observe?.(outcome);
-    } catch (err) {
-      this.deps.logger.error('revocation outcome observer failed', { error: describeError(err) });
-    }
+    await notifyObserver(this.deps.observe, outcome, this.deps.logger, 'revocation outcome observer failed');
   }
 }
 

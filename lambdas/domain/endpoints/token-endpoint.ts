@@ -9,26 +9,23 @@ import { authenticateClient, requireAcceptedMethod } from '../client-auth/client
 import type { AuthenticatedClient } from '../client-auth/client-authentication';
 import { MAX_CLIENT_ID_LENGTH } from '../client-auth/credentials-reader';
 import {
-  DependencyUnavailableError,
-  describeError,
   InvalidClientError,
   InvalidGrantError,
-  OAuthError,
-  ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
 } from '../errors';
+import type { OAuthError } from '../errors';
 import type { Grant, GrantDeps } from '../grants/grant';
 import { GrantRegistry } from '../grants/registry';
 import type { HttpRequest, HttpResponse } from '../http';
-import { NO_STORE_HEADERS, headerValue } from '../http';
+import { NO_STORE_HEADERS } from '../http';
 import type { ClientBundle } from '../model';
-import { allowedOriginsOf } from '../people/client-settings';
 import type { Logger, SecretHasher } from '../ports';
 import { GRANT_NAME, echo, restrictToErrorChars } from '../oauth-grammar';
 import type { TokenResponseBody } from '../tokens/token-response';
-import { preflightResponse, withCors } from './cors';
+import { withClientCors } from './cors';
+import { notifyObserver, toOAuthError } from './endpoint-failures';
 import { parseTokenRequest, presentedClient } from './token-request';
 
 /** What happened to one token request, for metrics (never carries secrets or tokens). */
@@ -67,13 +64,7 @@ export class TokenEndpoint {
    * 6749 §5.2 response).
    */
   async handle(req: HttpRequest): Promise<HttpResponse> {
-    if (req.method === 'OPTIONS') return preflightResponse(req);
-    const read: { bundle?: ClientBundle } = {};
-    const response = await this.answer(req, read);
-    // Errors found before the client is read (a malformed request) carry no CORS headers: deciding
-    // would cost a store read, and the browser then reports a network error instead.
-    const allowed = read.bundle === undefined ? [] : allowedOriginsOf(read.bundle.client);
-    return withCors(response, headerValue(req.headers, 'origin'), allowed);
+    return withClientCors(req, (read) => this.answer(req, read));
   }
 
   /** The RFC 6749 §5.1 / §5.2 answer; `read.bundle` is the named client's bundle once it is read. */
@@ -129,28 +120,14 @@ export class TokenEndpoint {
    * last-use tracker writes at most once per secret per 5 minutes).
    */
   private async notify(outcome: TokenOutcome): Promise<void> {
-    try {
-      await this.deps.observe?.(outcome);
-    } catch (err) {
-      this.deps.logger.error('token outcome observer failed', { error: describeError(err) });
-    }
+    await notifyObserver(this.deps.observe, outcome, this.deps.logger, 'token outcome observer failed');
   }
 
   private async errorResponse(err: unknown, clientId: string | undefined): Promise<HttpResponse> {
-    let error: OAuthError;
-    if (err instanceof OAuthError) {
-      error = err;
-    } else if (err instanceof DependencyUnavailableError) {
-      this.deps.logger.warn('dependency unavailable', {
-        dependency: err.dependency,
-        throttled: err.throttled,
-        cause: describeError(err.cause),
-      });
-      error = new TemporarilyUnavailableError();
-    } else {
-      this.deps.logger.error('unexpected error at the token endpoint', { error: describeError(err) });
-      error = new ServerError();
-    }
+    const error = toOAuthError(err, this.deps.logger, {
+      unavailable: 'dependency unavailable',
+      unexpected: 'unexpected error at the token endpoint',
+    });
     const reason = error instanceof InvalidClientError || error instanceof InvalidGrantError ? error.reason : undefined;
     await this.notify({ outcome: 'denied', error: error.code, reason, clientId });
     return oauthErrorResponse(error, this.deps.config.issuer);

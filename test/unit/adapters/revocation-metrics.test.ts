@@ -3,28 +3,8 @@
  * default `service` dimension only (the stage's alarm watches exactly that, lib/alarms.ts),
  * `TokensRevoked` with the client and token type as metadata, nothing for ignored or refused requests.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { REVOCATIONS_FAILED, TOKENS_REVOKED, revocationMetricsObserver } from '../../../lambdas/adapters/token-metrics';
-
-function capture(run: (metrics: Metrics) => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  const log = jest
-    .spyOn(console, 'log')
-    .mockImplementation((...args: unknown[]) => lines.push(args.map(String).join(' ')));
-  try {
-    const metrics = new Metrics({ namespace: 'ServerlessIdpTest', serviceName: 'serverless-idp' });
-    run(metrics);
-    metrics.publishStoredMetrics();
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
-  return lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+import { captureMetrics } from '../../support/emf-capture';
 
 const metricNames = (record: Record<string, unknown>) =>
   (record['_aws'] as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map(
@@ -35,7 +15,7 @@ const dimensions = (record: Record<string, unknown>) =>
 
 describe('revocation metrics', () => {
   it('a failed revocation: RevocationsFailed = 1 with the service dimension only', () => {
-    const records = capture((metrics) =>
+    const records = captureMetrics((metrics) =>
       revocationMetricsObserver(metrics)({ outcome: 'failed', error: 'temporarily_unavailable' }),
     );
     expect(records).toHaveLength(1);
@@ -46,13 +26,13 @@ describe('revocation metrics', () => {
   });
 
   it('a revocation: TokensRevoked, client and token type as metadata; ignored and refused: no metric', () => {
-    const [record] = capture((metrics) =>
+    const [record] = captureMetrics((metrics) =>
       revocationMetricsObserver(metrics)({ outcome: 'revoked', tokenType: 'refresh_token', clientId: 'c1' }),
     );
     expect(metricNames(record!)).toEqual([TOKENS_REVOKED]);
     expect(record).toMatchObject({ clientId: 'c1', tokenType: 'refresh_token', [TOKENS_REVOKED]: 1 });
     expect(
-      capture((metrics) => {
+      captureMetrics((metrics) => {
         revocationMetricsObserver(metrics)({ outcome: 'ignored', clientId: 'c1' });
         revocationMetricsObserver(metrics)({ outcome: 'refused', error: 'invalid_client' });
       }),

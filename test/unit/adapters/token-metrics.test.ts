@@ -2,7 +2,6 @@
  * Token metrics in the embedded metric format: bounded dimensions (error, reason), the client id as
  * metadata, and nothing secret in the record.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   KMS_DECRYPT_REQUESTS,
   KMS_SIGN_REQUESTS,
@@ -14,30 +13,11 @@ import {
   TOKENS_REUSED,
   tokenMetricsObserver,
 } from '../../../lambdas/adapters/token-metrics';
-
-function capture(run: (metrics: Metrics) => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  const log = jest
-    .spyOn(console, 'log')
-    .mockImplementation((...args: unknown[]) => lines.push(args.map(String).join(' ')));
-  try {
-    const metrics = new Metrics({ namespace: 'ServerlessIdpTest', serviceName: 'serverless-idp' });
-    run(metrics);
-    metrics.publishStoredMetrics();
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
-  return lines.filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+import { captureMetrics } from '../../support/emf-capture';
 
 describe('token metrics', () => {
   it('counts an issued (and reused) token, with client and audience as metadata only', () => {
-    const [record] = capture((metrics) =>
+    const [record] = captureMetrics((metrics) =>
       tokenMetricsObserver(metrics)({
         outcome: 'issued',
         clientId: 'c1',
@@ -60,7 +40,7 @@ describe('token metrics', () => {
   });
 
   it('counts a denial by error and reason', () => {
-    const [record] = capture((metrics) =>
+    const [record] = captureMetrics((metrics) =>
       tokenMetricsObserver(metrics)({
         outcome: 'denied',
         error: 'invalid_client',
@@ -79,7 +59,7 @@ describe('token metrics', () => {
   });
 
   it('counts a refresh-token reuse as RefreshTokenReuse without dimensions, beside the denial', () => {
-    const records = capture((metrics) =>
+    const records = captureMetrics((metrics) =>
       tokenMetricsObserver(metrics)({
         outcome: 'denied',
         error: 'invalid_grant',
@@ -98,7 +78,7 @@ describe('token metrics', () => {
 
 describe('KMS request metrics', () => {
   it('counts every Sign and Decrypt attempt and every throttle, with the service as the only dimension', () => {
-    const [record] = capture((metrics) => {
+    const [record] = captureMetrics((metrics) => {
       const observe = kmsCallMetricsObserver(metrics);
       observe({ operation: 'Sign', outcome: 'throttled' });
       observe({ operation: 'Sign', outcome: 'throttled' });

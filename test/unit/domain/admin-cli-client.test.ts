@@ -5,12 +5,12 @@
  * `in-use`, like the admin API itself; disabling, renaming, adding a redirect URI are allowed.
  */
 import { CLI_CLIENT_ID, CLI_REDIRECT_URI } from '../../../lambdas/domain/bootstrap';
+import { attemptBuiltInClientChange } from '../../support/built-in-client';
 import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const CLI = `/admin/clients/${CLI_CLIENT_ID}`;
-const enc = encodeURIComponent;
 
 let h: AdminHarness;
 beforeEach(async () => {
@@ -50,24 +50,17 @@ describe('the built-in client idp-cli', () => {
       { audience: '{admin}', scopes: ['admin:read'], subjectType: 'user' },
     ],
   ])('refuses %s: 409 in-use, nothing changed', async (_what, method, path, body) => {
-    const snapshot = () => {
-      const stored = h.table.clients.get(CLI_CLIENT_ID)!;
-      return JSON.stringify({ client: stored.client, rules: [...stored.rules] });
-    };
-    const before = snapshot();
-    const audit = h.table.audit.size;
-    const fill = (text: string) => text.replace('{admin}', enc(h.adminAudience));
-    const payload =
-      body === undefined
-        ? undefined
-        : JSON.parse(JSON.stringify(body).replace('"{admin}"', JSON.stringify(h.adminAudience)));
-    const [pathname, query] = fill(path).split('?');
-    const res = await h.call(method, pathname!, { ...(payload === undefined ? {} : { body: payload }), query });
+    const { res, changed, audited } = await attemptBuiltInClientChange(h, CLI_CLIENT_ID, {
+      method,
+      path,
+      body,
+      values: { admin: h.adminAudience },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ type: `${P}in-use`, status: 409 });
     expect(res.body.detail).toContain('idp-cli is the built-in client of idp login');
-    expect(snapshot()).toBe(before);
-    expect(h.table.audit.size).toBe(audit);
+    expect(changed).toBe(false);
+    expect(audited).toBe(0);
   });
 
   it('may be disabled, renamed and given another redirect URI', async () => {

@@ -6,12 +6,12 @@
  * naming what it keeps; disabling and renaming are allowed.
  */
 import { CONSOLE_CLIENT_ID } from '../../../lambdas/domain/bootstrap';
+import { attemptBuiltInClientChange } from '../../support/built-in-client';
 import { makeAdminHarness } from '../../support/in-memory-admin-repositories';
 import type { AdminHarness } from '../../support/in-memory-admin-repositories';
 
 const P = 'https://serverless-idp.dev/problems/';
 const CONSOLE = `/admin/clients/${CONSOLE_CLIENT_ID}`;
-const enc = encodeURIComponent;
 
 let h: AdminHarness;
 beforeEach(async () => {
@@ -83,28 +83,18 @@ describe('the built-in client idp-console', () => {
       'keeps admin:read and admin:write',
     ],
   ])('refuses %s: 409 in-use with a clear detail, nothing changed', async (_what, method, path, body, detail) => {
-    const snapshot = () => {
-      const stored = h.table.clients.get(CONSOLE_CLIENT_ID)!;
-      return JSON.stringify({ client: stored.client, rules: [...stored.rules] });
-    };
-    const before = snapshot();
-    const audit = h.table.audit.size;
-    const payload =
-      body === undefined
-        ? undefined
-        : JSON.parse(
-            JSON.stringify(body)
-              .replace('"{admin}"', JSON.stringify(h.adminAudience))
-              .replace('"{callback}"', JSON.stringify(`${h.issuer}/console/callback`)),
-          );
-    const [pathname, query] = path.replace('{admin}', enc(h.adminAudience)).split('?');
-    const res = await h.call(method, pathname!, { ...(payload === undefined ? {} : { body: payload }), query });
+    const { res, changed, audited } = await attemptBuiltInClientChange(h, CONSOLE_CLIENT_ID, {
+      method,
+      path,
+      body,
+      values: { admin: h.adminAudience, callback: `${h.issuer}/console/callback` },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ type: `${P}in-use`, status: 409 });
     expect(res.body.detail).toContain('idp-console is the built-in client of the admin console');
     expect(res.body.detail).toContain(detail);
-    expect(snapshot()).toBe(before);
-    expect(h.table.audit.size).toBe(audit);
+    expect(changed).toBe(false);
+    expect(audited).toBe(0);
   });
 
   it('names everything it keeps when a change would break it', async () => {
