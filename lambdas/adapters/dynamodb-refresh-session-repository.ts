@@ -20,6 +20,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CONSUMED_DIGESTS_KEPT } from '../domain/people/model';
+import { liveRefusal } from '../domain/people/refresh-tokens';
 import type { RefreshSession, SessionRevocationReason } from '../domain/people/model';
 import type {
   RefreshRotation,
@@ -95,8 +96,7 @@ export function classifyFailedRotation(session: RefreshSession, input: RefreshRo
   if (session.currentDigest !== input.presentedDigest) return { outcome: 'unknown' };
   const live =
     session.expiresAt > input.at && (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
-  const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
-  return { outcome: live && !within ? 'scope-exceeded' : 'refused', session };
+  return { outcome: live ? liveRefusal(session, input) : 'refused', session };
 }
 
 export class DynamoDbRefreshSessionRepository implements RefreshSessionRepository {
@@ -160,6 +160,13 @@ export class DynamoDbRefreshSessionRepository implements RefreshSessionRepositor
       return ` AND contains(#scopes, :scope${i})`;
     });
     if (scopeChecks.length > 0) names['#scopes'] = 'scopes';
+    // A resource named on refresh (RFC 8707 §2.2) must be the session's: checked here, so a wrong one
+    // consumes nothing.
+    if (input.requiredAudience !== undefined) {
+      names['#audience'] = 'audience';
+      values[':audience'] = input.requiredAudience;
+      scopeChecks.push(' AND #audience = :audience');
+    }
     try {
       const out = await this.table.client.send(
         new UpdateCommand({

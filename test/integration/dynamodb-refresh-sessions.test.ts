@@ -134,6 +134,32 @@ describe('DynamoDbRefreshSessionRepository (dynalite)', () => {
     expect(stored?.consumedDigests).toEqual(consumed.slice(0, CONSUMED_DIGESTS_KEPT));
   });
 
+  it('a scope beyond the session’s or another resource is refused in the same condition and consumes nothing', async () => {
+    const id = 'S00000000000000target';
+    const current = newRefreshToken(id);
+    await db.sessions.createSession(session(id, current.digest));
+    const input = {
+      clientId: 'spa',
+      presentedDigest: current.digest,
+      nextDigest: newRefreshToken(id).digest,
+      at: at(1),
+    };
+    db.resetCalls();
+    expect((await db.sessions.rotate(id, { ...input, requiredAudience: 'https://other.example.com' })).outcome).toBe(
+      'target-mismatch',
+    );
+    expect((await db.sessions.rotate(id, { ...input, requiredScopes: ['orders:write'] })).outcome).toBe(
+      'scope-exceeded',
+    );
+    expect((await db.sessions.findSession(id))?.currentDigest).toBe(current.digest);
+    const ok = await db.sessions.rotate(id, {
+      ...input,
+      requiredAudience: 'https://api.example.com',
+      requiredScopes: ['orders:read'],
+    });
+    expect(ok.outcome).toBe('rotated');
+  });
+
   it('10 concurrent rotations of one token: exactly one rotated, the others see a reuse', async () => {
     const id = 'S0000000000000000racer';
     const first = newRefreshToken(id);

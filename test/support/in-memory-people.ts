@@ -36,6 +36,7 @@ import type {
   UserRepository,
 } from '../../lambdas/domain/people/ports';
 import { CONSUMED_DIGESTS_KEPT } from '../../lambdas/domain/people/model';
+import { liveRefusal } from '../../lambdas/domain/people/refresh-tokens';
 import { InvalidCursorError } from '../../lambdas/domain/ports';
 import { MAX_ACCESS_TOKEN_TTL } from '../../lambdas/domain/tokens/access-token';
 import type { PeopleTokenPath } from '../../lambdas/domain/grants/grant';
@@ -403,8 +404,7 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
       session.revokedAt === undefined &&
       session.expiresAt > input.at &&
       (session.idleExpiresAt === undefined || session.idleExpiresAt > input.at);
-    const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
-    if (live && within && session.currentDigest === input.presentedDigest) {
+    if (live && liveRefusal(session, input) === 'refused' && session.currentDigest === input.presentedDigest) {
       session.consumedDigests = [session.currentDigest, ...session.consumedDigests].slice(0, CONSUMED_DIGESTS_KEPT);
       session.currentDigest = input.nextDigest;
       session.lastUsedAt = input.at;
@@ -416,7 +416,7 @@ export class InMemoryRefreshSessionRepository implements RefreshSessionRepositor
     }
     if (session.consumedDigests.includes(input.presentedDigest)) return { outcome: 'reused', session: copy(session) };
     if (session.currentDigest !== input.presentedDigest) return { outcome: 'unknown' };
-    return { outcome: live && !within ? 'scope-exceeded' : 'refused', session: copy(session) };
+    return { outcome: live ? liveRefusal(session, input) : 'refused', session: copy(session) };
   }
 
   async revokeSession(

@@ -96,6 +96,7 @@ export class RefreshTokenGrant implements Grant<RefreshTokenParams> {
         ? {}
         : { idleExpiresAt: new Date(nowMs + client.refreshTokenIdleTtl * 1000).toISOString() }),
       ...(params.scopes === undefined ? {} : { requiredScopes: params.scopes }),
+      ...(params.audience === undefined ? {} : { requiredAudience: params.audience }),
     });
 
     if (rotation.outcome === 'reused') {
@@ -116,6 +117,10 @@ export class RefreshTokenGrant implements Grant<RefreshTokenParams> {
     if (rotation.outcome === 'scope-exceeded') {
       // RFC 6749 §6: the scope must not include any scope not originally granted.
       throw new InvalidScopeError('the requested scope exceeds the scope originally granted');
+    }
+    if (rotation.outcome === 'target-mismatch') {
+      // RFC 8707 §2.2: a resource named on refresh must be the session's (nothing was consumed).
+      throw new InvalidTargetError('the refresh token was not granted for this resource');
     }
     if (rotation.outcome !== 'rotated') throw new InvalidGrantError(INVALID_REFRESH_TOKEN_DESCRIPTION);
 

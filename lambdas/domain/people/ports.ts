@@ -203,6 +203,11 @@ export type RefreshRotation =
    * never granted (RFC 6749 §6 `invalid_scope`): nothing was written, the token stays usable.
    */
   | { outcome: 'scope-exceeded'; session: RefreshSession }
+  /**
+   * The token is the live session's current one, but `requiredAudience` names another resource than the
+   * session's (RFC 8707 §2.2 `invalid_target`): nothing was written, the token stays usable.
+   */
+  | { outcome: 'target-mismatch'; session: RefreshSession }
   /** No such session, or a digest it never had. */
   | { outcome: 'unknown' };
 
@@ -223,6 +228,8 @@ export interface RefreshRotationInput {
    * same condition, so a broader request consumes nothing.
    */
   requiredScopes?: readonly string[];
+  /** A `resource`/`audience` named on refresh: it must be the session's, checked in the same condition. */
+  requiredAudience?: string;
 }
 
 /** A page of a user's sessions, newest first. */

@@ -6,6 +6,8 @@
  * session (RFC 6749 §6 rotation, RFC 9700 §4.14.2). Clients treat the token as opaque.
  */
 import { digestOf, newHandle, newPublicId } from './handles';
+import type { RefreshSession } from './model';
+import type { RefreshRotationInput } from './ports';
 
 /** What a presented refresh token names: its session and the digest to compare. */
 export interface ParsedRefreshToken {
@@ -35,4 +37,17 @@ export function parseRefreshToken(token: string): ParsedRefreshToken | undefined
   const match = REFRESH_TOKEN.exec(token);
   if (match === null) return undefined;
   return { sessionId: match[1] as string, digest: digestOf(token) };
+}
+
+/**
+ * Why the live session's current token did not rotate: a resource other than the session's, or a scope
+ * beyond it (each consumes nothing, the token stays usable).
+ */
+export function liveRefusal(
+  session: RefreshSession,
+  input: RefreshRotationInput,
+): 'target-mismatch' | 'scope-exceeded' | 'refused' {
+  if (input.requiredAudience !== undefined && session.audience !== input.requiredAudience) return 'target-mismatch';
+  const within = (input.requiredScopes ?? []).every((scope) => session.scopes.includes(scope));
+  return within ? 'refused' : 'scope-exceeded';
 }

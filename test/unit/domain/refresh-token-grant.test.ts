@@ -155,3 +155,21 @@ it('a disabled client that authenticates → invalid_grant (its refresh token is
   await webSettings({ status: 'enabled' });
   expect((await refresh(token)).status).toBe(200);
 });
+
+it('a resource other than the session’s → invalid_target, checked in the same write: the token stays usable', async () => {
+  const token = await signIn();
+  const wrong = await h.send(
+    tokenRequest({
+      form: [
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', token],
+        ['resource', 'https://other.example.com'],
+      ],
+      authorization: basicAuth(f.web.clientId, f.web.secret),
+    }),
+  );
+  expect(wrong).toEqual(oauthError(400, 'invalid_target', 'the refresh token was not granted for this resource'));
+  expect(Object.fromEntries(h.people.table.calls)).toMatchObject({ rotate: 1 });
+  // Nothing was consumed: the same token rotates now, and is no reuse.
+  expect((await refresh(token)).status).toBe(200);
+});
