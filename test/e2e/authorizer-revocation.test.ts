@@ -11,7 +11,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LocalIdp } from '../../lambdas/local/local-idp';
-import { AccessTokenVerifier } from '../../lambdas/adapters/access-token-verifier';
 import { makeHandler } from '../../lambdas/handlers/authorizer-handler';
 import type { AuthorizerResult } from '../../lambdas/handlers/authorizer-handler';
 import { composeAuthorizerDeps } from '../../lambdas/handlers/compose/authorizer';
@@ -85,6 +84,8 @@ describe('the Lambda authorizer refuses what the IdP revoked (against the local 
         IDP_ROUTE_SCOPES: JSON.stringify({ 'GET /orders': ['orders:read'] }),
         IDP_TABLE_NAME: idp.tableName,
         IDP_CLIENT_STATUS_TTL_SECONDS: ttlSeconds,
+        // People's tokens too (`sub` ≠ `client_id`), as the admin API's authorizer is configured.
+        IDP_SUBJECT: 'any',
       },
       {
         fetchJwks: async (uri) => (await fetch(uri)).json(),
@@ -92,17 +93,7 @@ describe('the Lambda authorizer refuses what the IdP revoked (against the local 
         logger: silentLogger,
       },
     );
-    // People's tokens too (`sub` ≠ `client_id`): branch wt-people-admin adds `IDP_SUBJECT=any` for
-    // this; here the same verifier is built directly.
-    const handle = makeHandler({
-      ...deps,
-      verifier: new AccessTokenVerifier({
-        issuer: idp.issuer,
-        audience: ORDERS,
-        subject: 'any',
-        fetchJwks: async (uri) => (await fetch(uri)).json(),
-      }),
-    });
+    const handle = makeHandler(deps);
     return async (token: string): Promise<'allowed' | 'Unauthorized'> => {
       try {
         const result = (await handle(event(`Bearer ${token}`))) as AuthorizerResult;
